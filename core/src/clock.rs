@@ -1,0 +1,145 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A virtual clock, cheap to clone; clones share one notion of "now".
+///
+/// Two modes:
+/// - [`Clock::system`] follows the wall clock plus an offset that [`Clock::advance`] and
+///   [`Clock::set`] move. This is what a long-running `fauxauth provider` uses.
+/// - [`Clock::frozen`] stands still at a given instant and moves only when told to. Scenarios use it
+///   so that every timestamp in a transcript is reproducible.
+///
+/// Time is kept in whole milliseconds since the Unix epoch: finer than any protocol needs
+/// (JWT times are whole seconds) and small enough for one atomic.
+#[derive(Clone, Debug)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    frozen: bool,
+    /// Frozen: the current instant. System: the offset added to the wall clock.
+    millis: AtomicI64,
+}
+
+impl Clock {
+    /// A clock that follows the wall clock until it is moved.
+    pub fn system() -> Self {
+        Self::with(false, 0)
+    }
+
+    /// A clock that stands still at `at` until it is moved.
+    pub fn frozen(at: SystemTime) -> Self {
+        Self::with(true, to_millis(at))
+    }
+
+    fn with(frozen: bool, millis: i64) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                frozen,
+                millis: AtomicI64::new(millis),
+            }),
+        }
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SystemTime {
+        let millis = self.inner.millis.load(Ordering::Acquire);
+        if self.inner.frozen {
+            from_millis(millis)
+        } else {
+            from_millis(to_millis(SystemTime::now()).saturating_add(millis))
+        }
+    }
+
+    /// The current virtual time in whole seconds since the Unix epoch, as JWT claims want it.
+    pub fn unix_seconds(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// The real time, for journals that record both. Not for protocol decisions.
+    pub fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    /// Moves the clock forward by `by` (every clone sees it at once).
+    pub fn advance(&self, by: Duration) {
+        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.inner.millis.fetch_add(by, Ordering::AcqRel);
+    }
+
+    /// Moves the clock to `at`, forward or back.
+    pub fn set(&self, at: SystemTime) {
+        let target = to_millis(at);
+        let value = if self.inner.frozen {
+            target
+        } else {
+            target.saturating_sub(to_millis(SystemTime::now()))
+        };
+        self.inner.millis.store(value, Ordering::Release);
+    }
+
+    /// Whether the clock stands still between moves.
+    pub fn is_frozen(&self) -> bool {
+        self.inner.frozen
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+fn to_millis(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+fn from_millis(millis: i64) -> SystemTime {
+    if millis >= 0 {
+        UNIX_EPOCH + Duration::from_millis(millis.unsigned_abs())
+    } else {
+        UNIX_EPOCH - Duration::from_millis(millis.unsigned_abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const START: Duration = Duration::from_secs(1_700_000_000);
+
+    #[test]
+    fn frozen_clock_stands_still_until_advanced() {
+        let clock = Clock::frozen(UNIX_EPOCH + START);
+        assert_eq!(clock.now(), UNIX_EPOCH + START);
+        clock.advance(Duration::from_secs(600));
+        assert_eq!(clock.unix_seconds(), START.as_secs() + 600);
+    }
+
+    #[test]
+    fn clones_share_one_time() {
+        let clock = Clock::frozen(UNIX_EPOCH + START);
+        let other = clock.clone();
+        other.advance(Duration::from_secs(5));
+        assert_eq!(clock.unix_seconds(), START.as_secs() + 5);
+    }
+
+    #[test]
+    fn system_clock_can_be_moved_forward_and_back() {
+        let clock = Clock::system();
+        clock.advance(Duration::from_secs(3600));
+        let ahead = clock.now().duration_since(SystemTime::now()).unwrap();
+        assert!(ahead > Duration::from_secs(3590), "ahead by {ahead:?}");
+        clock.set(UNIX_EPOCH + START);
+        let drift = clock.unix_seconds().abs_diff(START.as_secs());
+        assert!(drift <= 1, "set() landed {drift}s away");
+    }
+}

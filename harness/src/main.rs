@@ -1,0 +1,55 @@
+//! The `fauxauth` command. `main` only parses the command line, loads configuration, starts
+//! tracing, binds and serves; everything else lives in the libraries.
+
+mod provider;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A complete OAuth 2.0 / OpenID Connect world on one machine, for integration testing.
+#[derive(Debug, Parser)]
+#[command(name = "fauxauth", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the mock authorization server / OpenID provider until interrupted.
+    Provider(provider::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FAUXAUTH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fauxauth: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Provider(args) => provider::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fauxauth: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

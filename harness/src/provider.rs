@@ -1,0 +1,116 @@
+//! `fauxauth provider`: the mock provider as a process.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use mock_provider::{Clock, Config, Provider};
+use tokio::net::TcpListener;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// YAML configuration file. Without one (and without FAUXAUTH_CONFIG_YAML) a demo is served.
+    #[arg(long, env = "FAUXAUTH_CONFIG")]
+    config: Option<PathBuf>,
+    /// YAML configuration given inline, for containers and CI services.
+    #[arg(
+        long = "config-yaml",
+        env = "FAUXAUTH_CONFIG_YAML",
+        conflicts_with = "config",
+        hide_env_values = true
+    )]
+    config_yaml: Option<String>,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "FAUXAUTH_PORT", default_value_t = 9000)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "FAUXAUTH_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Public base URL issuers are named under (overrides `base_url` in the file), e.g. when
+    /// the provider is reached through a container port mapping.
+    #[arg(long, env = "FAUXAUTH_BASE_URL")]
+    base_url: Option<String>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let (mut config, demo) = match (&args.config, &args.config_yaml) {
+        (Some(path), _) => (Config::load(path)?, false),
+        (None, Some(yaml)) => (Config::from_yaml(yaml, "FAUXAUTH_CONFIG_YAML")?, false),
+        (None, None) => (Config::default(), true),
+    };
+    if let Some(base) = args.base_url {
+        config.base_url = Some(base);
+    }
+    let listener = TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let addr = listener.local_addr()?;
+    let provider = Provider::new(&config, &base_url_for(addr), Clock::system())?;
+
+    for url in provider.issuer_urls() {
+        println!("issuer: {url}");
+    }
+    if demo {
+        print_demo(&config);
+    }
+    mock_provider::serve(listener, &provider, shutdown_signal())
+        .await
+        .context("serving")?;
+    Ok(())
+}
+
+/// The URL clients use: a wildcard address is reached on loopback.
+fn base_url_for(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://127.0.0.1:{}", a.port()),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("http://[::1]:{}", a.port()),
+        a => format!("http://{a}"),
+    }
+}
+
+fn print_demo(config: &Config) {
+    let Some(issuer) = config.issuers.first() else {
+        return;
+    };
+    println!("demo configuration (give --config FILE to use your own):");
+    for client in &issuer.clients {
+        let kind = match &client.client_secret {
+            Some(secret) => format!("confidential, secret {secret}"),
+            None => "public, PKCE required".to_owned(),
+        };
+        println!("  client {} ({kind})", client.client_id);
+        println!("    redirect_uris: {}", client.redirect_uris.join(" "));
+    }
+    for user in &issuer.users {
+        let name = user
+            .claims
+            .get("name")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        println!("  user {} ({name}), no password", user.username);
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    eprintln!("fauxauth: shutting down");
+}

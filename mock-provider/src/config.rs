@@ -1,0 +1,954 @@
+//! The provider's configuration: one schema for YAML files, environment-supplied YAML, scenario
+//! fragments and Rust code.
+//!
+//! Loading is two-staged. Serde reads the text into these types with `deny_unknown_fields`, so a
+//! misspelt key or a wrong type is reported by the parser with its line. Then [`Config::validate`]
+//! checks what types cannot express (a client with no redirect URI, an unknown default user, an
+//! `http` redirect URI to a public host). A YAML loader maps each problem back to the line of the
+//! issuer, client or user it concerns.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::keys::SigningAlg;
+use crate::protocol::scope::is_scope_token;
+
+/// Everything a provider needs to start.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Seeds every random choice (codes, tokens, derived keys, demo users): the same seed and the
+    /// same requests give the same results.
+    #[serde(default = "default_seed")]
+    pub seed: String,
+    /// The public base URL (scheme, host, port) issuers are named under, when it differs from the
+    /// address the server binds (behind a proxy, in a container). No trailing slash.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The issuers served. One issuer is served at the root; several are served under
+    /// `/{name}` each unless they set `path`. Absent or empty in a file: the demo issuer.
+    #[serde(default)]
+    pub issuers: Vec<IssuerConfig>,
+}
+
+/// One authorization server / OpenID provider.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Path prefix of this issuer (`/tenant-a`), or `/` for the root. Defaults to the root when it
+    /// is the only issuer and to `/{name}` otherwise.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// How people log in: `headless` (at once, as `login_hint` or `default_user`) or `page`.
+    #[serde(default)]
+    pub login: LoginMode,
+    /// Whether users are asked to consent to each client (once per session).
+    #[serde(default)]
+    pub consent: bool,
+    /// The user a headless login picks when the request has no `login_hint`. Defaults to the first.
+    #[serde(default)]
+    pub default_user: Option<String>,
+    #[serde(default)]
+    pub signing_alg: SigningAlg,
+    /// PEM files of private keys to sign with, first one active. Derived from `seed` when empty.
+    #[serde(default)]
+    pub keys: Vec<PathBuf>,
+    #[serde(default)]
+    pub lifetimes: Lifetimes,
+    /// The `aud` of access tokens (RFC 9068 §3).
+    #[serde(default = "default_audience")]
+    pub access_token_audience: String,
+    /// Issue a new refresh token on every refresh and treat reuse of a spent one as theft
+    /// (RFC 9700 §4.14.2). Off: refresh tokens stay valid until they expire or are revoked.
+    #[serde(default = "yes")]
+    pub refresh_token_rotation: bool,
+    /// Accept `http` redirect URIs to hosts other than loopback (RFC 9700 §2.6 forbids them).
+    #[serde(default)]
+    pub allow_insecure_redirect_uris: bool,
+    /// Scopes beyond the OpenID Connect ones (`openid profile email address phone offline_access`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub clients: Vec<ClientConfig>,
+    #[serde(default)]
+    pub users: Vec<UserConfig>,
+}
+
+/// How the authorization endpoint authenticates the user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginMode {
+    /// No page: log in at once as `login_hint` or the default user.
+    #[default]
+    Headless,
+    /// An HTML login page listing the users, and a consent page when enabled.
+    Page,
+}
+
+/// How long things live. Written as `60s`, `10m`, `1h`, `30d`, or a number of seconds.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lifetimes {
+    #[serde(deserialize_with = "duration")]
+    pub code: Duration,
+    #[serde(deserialize_with = "duration")]
+    pub access_token: Duration,
+    #[serde(deserialize_with = "duration")]
+    pub id_token: Duration,
+    #[serde(deserialize_with = "duration")]
+    pub refresh_token: Duration,
+    /// A login session at the provider (what `prompt=none` and `max_age` see).
+    #[serde(deserialize_with = "duration")]
+    pub session: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            // RFC 6749 §4.1.2: codes "MUST expire shortly after"; 10 minutes at most is RECOMMENDED.
+            code: Duration::from_secs(60),
+            access_token: Duration::from_secs(3600),
+            id_token: Duration::from_secs(3600),
+            refresh_token: Duration::from_secs(30 * 24 * 3600),
+            session: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// A registered client (RFC 6749 §2).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    pub client_id: String,
+    /// Present for a confidential client, absent for a public one.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(default = "default_grant_types")]
+    pub grant_types: Vec<GrantType>,
+    /// Scopes this client may request; any scope the issuer supports when absent.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// `required` or `optional`; required for public clients unless set (RFC 9700 §2.1.1).
+    #[serde(default)]
+    pub pkce: Option<PkcePolicy>,
+    /// Accept `code_challenge_method=plain` (RFC 7636 §7.2: SHOULD NOT be used). Off by default.
+    #[serde(default)]
+    pub allow_plain_pkce: bool,
+    /// The one authentication method this client may use at the token endpoint. Unset, a
+    /// confidential client may use `client_secret_basic` or `client_secret_post`.
+    #[serde(default)]
+    pub token_endpoint_auth_method: Option<AuthMethod>,
+}
+
+impl ClientConfig {
+    /// A confidential client for the code flow, refresh and client credentials.
+    pub fn confidential(id: &str, secret: &str, redirect_uri: &str) -> Self {
+        Self {
+            client_id: id.to_owned(),
+            client_secret: Some(secret.to_owned()),
+            redirect_uris: vec![redirect_uri.to_owned()],
+            post_logout_redirect_uris: Vec::new(),
+            grant_types: vec![
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::ClientCredentials,
+            ],
+            scopes: None,
+            pkce: None,
+            allow_plain_pkce: false,
+            token_endpoint_auth_method: None,
+        }
+    }
+
+    /// A public client (no secret) for the code flow with PKCE, and refresh.
+    pub fn public(id: &str, redirect_uri: &str) -> Self {
+        Self {
+            client_secret: None,
+            grant_types: default_grant_types(),
+            ..Self::confidential(id, "", redirect_uri)
+        }
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.client_secret.is_none()
+    }
+
+    pub fn pkce_required(&self) -> bool {
+        match self.pkce {
+            Some(policy) => policy == PkcePolicy::Required,
+            None => self.is_public(),
+        }
+    }
+
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+}
+
+/// A grant type a client may use (RFC 6749 §4, §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 3] = [
+        Self::AuthorizationCode,
+        Self::RefreshToken,
+        Self::ClientCredentials,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PkcePolicy {
+    Required,
+    Optional,
+}
+
+/// Client authentication methods (OIDC Core §9, RFC 6749 §2.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    None,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+        }
+    }
+}
+
+/// A user who can log in.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub username: String,
+    /// When set, the login page asks for it.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The subject identifier; the username when absent.
+    #[serde(default)]
+    pub sub: Option<String>,
+    /// Standard claims (OIDC Core §5.1) and any others, released according to the granted scopes.
+    #[serde(default)]
+    pub claims: Map<String, Value>,
+}
+
+impl UserConfig {
+    pub fn new(username: &str) -> Self {
+        Self {
+            username: username.to_owned(),
+            password: None,
+            sub: None,
+            claims: Map::new(),
+        }
+    }
+
+    pub fn with_claim(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.claims.insert(name.to_owned(), value.into());
+        self
+    }
+
+    pub fn sub(&self) -> &str {
+        self.sub.as_deref().unwrap_or(&self.username)
+    }
+}
+
+impl Default for Config {
+    /// The demo: one root issuer with a confidential client, a public client and three users.
+    fn default() -> Self {
+        Self {
+            seed: default_seed(),
+            base_url: None,
+            issuers: default_issuers(),
+        }
+    }
+}
+
+impl Config {
+    /// A configuration with one issuer at the root.
+    pub fn single(issuer: IssuerConfig) -> Self {
+        Self {
+            seed: default_seed(),
+            base_url: None,
+            issuers: vec![issuer],
+        }
+    }
+
+    /// Checks what the types cannot; every problem found, not just the first.
+    pub fn validate(&self) -> Result<(), Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut at = |place: Place, field: &'static str, message: String| {
+            problems.push(Problem {
+                place,
+                field,
+                message,
+            })
+        };
+        if self.issuers.is_empty() {
+            at(
+                Place::Root,
+                "issuers",
+                "at least one issuer is needed".into(),
+            );
+        }
+        if let Some(base) = &self.base_url {
+            if let Err(e) = check_base_url(base) {
+                at(Place::Root, "base_url", e);
+            }
+        }
+        let mut paths = HashSet::new();
+        let mut names = HashSet::new();
+        for (i, issuer) in self.issuers.iter().enumerate() {
+            let place = Place::Issuer(i);
+            if !is_path_segment(&issuer.name) {
+                at(
+                    place,
+                    "name",
+                    format!(
+                        "{:?} must be letters, digits, '-', '_', '.' or '~'",
+                        issuer.name
+                    ),
+                );
+            }
+            if !names.insert(issuer.name.as_str()) {
+                at(place, "name", format!("{:?} is used twice", issuer.name));
+            }
+            match issuer.path.as_deref().map(normalize_path).transpose() {
+                Ok(path) => {
+                    let path = path.unwrap_or_else(|| self.default_path(issuer));
+                    if !paths.insert(path.clone()) {
+                        at(
+                            place,
+                            "path",
+                            format!("{path:?} is served by another issuer"),
+                        );
+                    }
+                }
+                Err(e) => at(place, "path", e),
+            }
+            issuer.validate_into(i, &mut at);
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The path prefix an issuer is served under: `""` for the root.
+    pub fn path_of(&self, issuer: &IssuerConfig) -> String {
+        issuer
+            .path
+            .as_deref()
+            .and_then(|p| normalize_path(p).ok())
+            .unwrap_or_else(|| self.default_path(issuer))
+    }
+
+    fn default_path(&self, issuer: &IssuerConfig) -> String {
+        if self.issuers.len() == 1 {
+            String::new()
+        } else {
+            format!("/{}", issuer.name)
+        }
+    }
+}
+
+impl IssuerConfig {
+    /// An issuer with no clients or users, every setting at its default.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            path: None,
+            login: LoginMode::default(),
+            consent: false,
+            default_user: None,
+            signing_alg: SigningAlg::default(),
+            keys: Vec::new(),
+            lifetimes: Lifetimes::default(),
+            access_token_audience: default_audience(),
+            refresh_token_rotation: true,
+            allow_insecure_redirect_uris: false,
+            scopes: Vec::new(),
+            clients: Vec::new(),
+            users: Vec::new(),
+        }
+    }
+
+    pub fn with_client(mut self, client: ClientConfig) -> Self {
+        self.clients.push(client);
+        self
+    }
+
+    pub fn with_user(mut self, user: UserConfig) -> Self {
+        self.users.push(user);
+        self
+    }
+
+    fn validate_into(&self, i: usize, at: &mut impl FnMut(Place, &'static str, String)) {
+        let place = Place::Issuer(i);
+        for (field, value) in [
+            ("lifetimes.code", self.lifetimes.code),
+            ("lifetimes.access_token", self.lifetimes.access_token),
+            ("lifetimes.id_token", self.lifetimes.id_token),
+            ("lifetimes.refresh_token", self.lifetimes.refresh_token),
+            ("lifetimes.session", self.lifetimes.session),
+        ] {
+            if value < Duration::from_secs(1) {
+                at(place, field, "must be at least one second".into());
+            }
+        }
+        for scope in &self.scopes {
+            if !is_scope_token(scope) {
+                at(
+                    place,
+                    "scopes",
+                    format!("{scope:?} is not a valid scope token (RFC 6749 §3.3)"),
+                );
+            }
+        }
+        if let Some(user) = &self.default_user {
+            if !self.users.iter().any(|u| &u.username == user) {
+                at(place, "default_user", format!("no user is named {user:?}"));
+            }
+        }
+        let mut ids = HashSet::new();
+        for (c, client) in self.clients.iter().enumerate() {
+            if !ids.insert(client.client_id.as_str()) {
+                at(
+                    Place::Client(i, c),
+                    "client_id",
+                    format!("{:?} is used twice", client.client_id),
+                );
+            }
+            for (field, message) in client.problems(self.allow_insecure_redirect_uris) {
+                at(Place::Client(i, c), field, message);
+            }
+        }
+        let mut usernames = HashSet::new();
+        let mut subs = HashSet::new();
+        for (u, user) in self.users.iter().enumerate() {
+            for (field, message) in user.problems() {
+                at(Place::User(i, u), field, message);
+            }
+            if !usernames.insert(user.username.as_str()) {
+                at(
+                    Place::User(i, u),
+                    "username",
+                    format!("{:?} is used twice", user.username),
+                );
+            }
+            if !subs.insert(user.sub()) {
+                at(
+                    Place::User(i, u),
+                    "sub",
+                    format!("subject {:?} belongs to another user", user.sub()),
+                );
+            }
+        }
+    }
+}
+
+impl ClientConfig {
+    /// What is wrong with this client, as (field, message) pairs.
+    pub fn problems(&self, allow_insecure_redirect_uris: bool) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.client_id.is_empty() || !self.client_id.chars().all(|c| (' '..='~').contains(&c)) {
+            out.push((
+                "client_id",
+                "must be non-empty printable ASCII (RFC 6749 Appendix A.1)".into(),
+            ));
+        }
+        if self.client_secret.as_deref() == Some("") {
+            out.push((
+                "client_secret",
+                "is empty; leave it out for a public client".into(),
+            ));
+        }
+        if self.grant_types.is_empty() {
+            out.push(("grant_types", "must name at least one grant type".into()));
+        }
+        if self.allows_grant(GrantType::AuthorizationCode) && self.redirect_uris.is_empty() {
+            out.push((
+                "redirect_uris",
+                "a client using authorization_code needs at least one redirect URI".into(),
+            ));
+        }
+        if self.is_public() && self.allows_grant(GrantType::ClientCredentials) {
+            out.push((
+                "grant_types",
+                "client_credentials needs a confidential client (RFC 6749 §4.4): add client_secret"
+                    .into(),
+            ));
+        }
+        for uri in &self.redirect_uris {
+            if let Err(e) = check_redirect_uri(uri, allow_insecure_redirect_uris) {
+                out.push(("redirect_uris", format!("{uri:?}: {e}")));
+            }
+        }
+        for uri in &self.post_logout_redirect_uris {
+            if let Err(e) = check_redirect_uri(uri, allow_insecure_redirect_uris) {
+                out.push(("post_logout_redirect_uris", format!("{uri:?}: {e}")));
+            }
+        }
+        for scope in self.scopes.iter().flatten() {
+            if !is_scope_token(scope) {
+                out.push((
+                    "scopes",
+                    format!("{scope:?} is not a valid scope token (RFC 6749 §3.3)"),
+                ));
+            }
+        }
+        match (self.token_endpoint_auth_method, self.is_public()) {
+            (Some(AuthMethod::None), false) => out.push((
+                "token_endpoint_auth_method",
+                "is none, but the client has a secret".into(),
+            )),
+            (Some(m @ (AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost)), true) => out
+                .push((
+                    "token_endpoint_auth_method",
+                    format!("is {}, but the client has no secret", m.as_str()),
+                )),
+            _ => {}
+        }
+        out
+    }
+}
+
+impl UserConfig {
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.username.trim().is_empty() {
+            out.push(("username", "must not be empty".into()));
+        }
+        if self.sub().is_empty() {
+            out.push(("sub", "must not be empty".into()));
+        }
+        if self.claims.contains_key("sub") {
+            out.push((
+                "claims",
+                "set the subject with the user's `sub` field, not as a claim".into(),
+            ));
+        }
+        out
+    }
+}
+
+/// Where in a configuration a problem was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Root,
+    Issuer(usize),
+    Client(usize, usize),
+    User(usize, usize),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Root => Ok(()),
+            Self::Issuer(i) => write!(f, "issuers[{i}]."),
+            Self::Client(i, c) => write!(f, "issuers[{i}].clients[{c}]."),
+            Self::User(i, u) => write!(f, "issuers[{i}].users[{u}]."),
+        }
+    }
+}
+
+/// One thing wrong with a configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub place: Place,
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}: {}", self.place, self.field, self.message)
+    }
+}
+
+/// A configuration file that could not be loaded: every message names the file and line.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .messages.join("\n"))]
+pub struct LoadError {
+    pub messages: Vec<String>,
+}
+
+impl Config {
+    /// Reads and validates a YAML configuration file.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+            messages: vec![format!("{}: cannot read: {e}", path.display())],
+        })?;
+        Self::from_yaml(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates YAML; `origin` names the source in messages (a file name, or the
+    /// environment variable the text came from).
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Self, LoadError> {
+        let config: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| LoadError {
+                messages: vec![describe_parse_error(&e, origin)],
+            })?
+        };
+        let mut config = config;
+        if config.issuers.is_empty() {
+            config.issuers = vec![crate::demo::issuer(&config.seed)];
+        }
+        config.validate().map_err(|problems| {
+            // The text parsed, so it parses again into the location index.
+            let index: LocationIndex = serde_saphyr::from_str(text).unwrap_or_default();
+            LoadError {
+                messages: problems
+                    .iter()
+                    .map(|p| match index.line_of(p.place) {
+                        Some(line) => format!("{origin}:{line}: {p}"),
+                        None => format!("{origin}: {p}"),
+                    })
+                    .collect(),
+            }
+        })?;
+        Ok(config)
+    }
+}
+
+fn describe_parse_error(e: &serde_saphyr::Error, origin: &str) -> String {
+    let text = e.without_snippet().to_string();
+    // The parser appends " at line L, column C"; the location leads instead, as compilers do.
+    let message = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |i| &text[..i]);
+    let hint = suggestion(message).unwrap_or_default();
+    match e.location() {
+        Some(loc) => format!("{origin}:{}:{}: {message}{hint}", loc.line(), loc.column()),
+        None => format!("{origin}: {message}{hint}"),
+    }
+}
+
+/// "did you mean ...?" for serde's "unknown field `x`, expected one of `a`, `b`" messages.
+pub fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest.split_once("expected ")?.1;
+    expected
+        .split(", ")
+        .map(|c| c.trim_start_matches("one of ").trim_matches('`'))
+        .map(|c| (strsim::jaro_winkler(unknown, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+}
+
+/// The lines where issuers, clients and users begin, for validation messages.
+#[derive(Debug, Default, Deserialize)]
+struct LocationIndex {
+    #[serde(default)]
+    issuers: Vec<serde_saphyr::Spanned<IssuerLocations>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct IssuerLocations {
+    #[serde(default)]
+    clients: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    users: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+}
+
+impl LocationIndex {
+    fn line_of(&self, place: Place) -> Option<u64> {
+        let issuer = |i: usize| self.issuers.get(i);
+        let loc = match place {
+            Place::Root => return None,
+            Place::Issuer(i) => issuer(i)?.referenced,
+            Place::Client(i, c) => issuer(i)?.value.clients.get(c)?.referenced,
+            Place::User(i, u) => issuer(i)?.value.users.get(u)?.referenced,
+        };
+        Some(loc.line())
+    }
+}
+
+/// `""` for the root, else `/segment[/segment…]` without a trailing slash.
+fn normalize_path(path: &str) -> Result<String, String> {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let Some(rest) = trimmed.strip_prefix('/') else {
+        return Err(format!("{path:?} must start with '/'"));
+    };
+    for segment in rest.split('/') {
+        if !is_path_segment(segment) {
+            return Err(format!(
+                "{path:?}: segment {segment:?} is empty or not URL-safe"
+            ));
+        }
+        if segment == ".well-known" || segment == "_fauxauth" {
+            return Err(format!("{path:?}: {segment:?} is reserved"));
+        }
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn is_path_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+        && s != "."
+        && s != ".."
+}
+
+fn check_base_url(base: &str) -> Result<(), String> {
+    let url = url::Url::parse(base).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{base:?} must be http or https"));
+    }
+    if base.ends_with('/') || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{base:?} must be scheme://host[:port][/path] with no trailing slash"
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 6749 §3.1.2: absolute, no fragment. RFC 9700 §2.6: no `http` except to loopback.
+fn check_redirect_uri(uri: &str, allow_insecure: bool) -> Result<(), String> {
+    let url = url::Url::parse(uri).map_err(|e| format!("not an absolute URI ({e})"))?;
+    if url.fragment().is_some() || uri.contains('#') {
+        return Err("must not contain a fragment (RFC 6749 §3.1.2)".into());
+    }
+    if url.scheme() == "http" && !allow_insecure && !crate::protocol::redirect::is_loopback(&url) {
+        return Err(
+            "http is allowed only for loopback hosts (RFC 9700 §2.6); use https, or set \
+             allow_insecure_redirect_uris: true on the issuer"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(u64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Seconds(s) => Ok(Duration::from_secs(s)),
+        Raw::Text(t) => humantime::parse_duration(&t).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "{t:?} is not a duration ({e}); write e.g. 60s, 10m, 1h or 30d"
+            ))
+        }),
+    }
+}
+
+fn default_seed() -> String {
+    crate::keys::DEFAULT_SEED.to_owned()
+}
+
+fn default_name() -> String {
+    "default".to_owned()
+}
+
+fn default_audience() -> String {
+    "api".to_owned()
+}
+
+fn default_grant_types() -> Vec<GrantType> {
+    vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+}
+
+fn default_issuers() -> Vec<IssuerConfig> {
+    vec![crate::demo::issuer(&default_seed())]
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, String> {
+        Config::from_yaml(text, "fauxauth.yaml").map_err(|e| e.to_string())
+    }
+
+    const GOOD: &str = "\
+issuers:
+  - name: default
+    login: page
+    default_user: alice
+    signing_alg: ES256
+    lifetimes: { code: 30s, access_token: 1h, id_token: 1h, refresh_token: 30d }
+    clients:
+      - client_id: web-app
+        client_secret: a-secret-of-at-least-16-chars
+        redirect_uris: [http://127.0.0.1:8080/callback]
+        post_logout_redirect_uris: [http://127.0.0.1:8080/]
+        grant_types: [authorization_code, refresh_token, client_credentials]
+        scopes: [openid, profile, email, offline_access]
+        pkce: required
+    users:
+      - username: alice
+        password: wonderland
+        claims: { name: Alice Example, email: alice@example.com, email_verified: true }
+";
+
+    #[test]
+    fn the_documented_example_loads() {
+        let config = load(GOOD).unwrap();
+        let issuer = &config.issuers[0];
+        assert_eq!(issuer.login, LoginMode::Page);
+        assert_eq!(issuer.signing_alg, SigningAlg::ES256);
+        assert_eq!(issuer.lifetimes.code, Duration::from_secs(30));
+        assert_eq!(
+            issuer.lifetimes.refresh_token,
+            Duration::from_secs(30 * 86400)
+        );
+        assert!(issuer.clients[0].pkce_required());
+        assert_eq!(config.path_of(issuer), "");
+    }
+
+    #[test]
+    fn an_empty_file_is_the_demo() {
+        assert_eq!(load("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let text = GOOD.replace(
+            "        pkce: required",
+            "        pkce: required\n        colour: blue",
+        );
+        let err = load(&text).unwrap_err();
+        assert!(
+            err.starts_with("fauxauth.yaml:15:9: unknown field `colour`"),
+            "{err}"
+        );
+        assert!(!err.contains("at line"), "{err}");
+    }
+
+    #[test]
+    fn misspelt_key_gets_a_suggestion() {
+        let err = load(&GOOD.replace("default_user", "defualt_user")).unwrap_err();
+        assert!(
+            err.starts_with("fauxauth.yaml:4:5: unknown field `defualt_user`"),
+            "{err}"
+        );
+        assert!(err.ends_with("(did you mean `default_user`?)"), "{err}");
+    }
+
+    #[test]
+    fn bad_duration_names_the_line() {
+        let err = load(&GOOD.replace("code: 30s", "code: soon")).unwrap_err();
+        assert!(err.starts_with("fauxauth.yaml:6:"), "{err}");
+        assert!(err.contains("\"soon\" is not a duration"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_reported() {
+        let err = load(
+            &GOOD
+                .replace("consent", "x")
+                .replace("login: page", "login: 3"),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("fauxauth.yaml:3:"), "{err}");
+    }
+
+    #[test]
+    fn client_without_redirect_uris_points_at_the_client() {
+        let text = GOOD.replace(
+            "        redirect_uris: [http://127.0.0.1:8080/callback]\n",
+            "",
+        );
+        let err = load(&text).unwrap_err();
+        assert_eq!(
+            err,
+            "fauxauth.yaml:8: issuers[0].clients[0].redirect_uris: a client using \
+             authorization_code needs at least one redirect URI"
+        );
+    }
+
+    #[test]
+    fn every_semantic_problem_is_listed() {
+        let text = GOOD
+            .replace("default_user: alice", "default_user: bob")
+            .replace("http://127.0.0.1:8080/callback", "http://app.example/cb#x");
+        let err = load(&text).unwrap_err();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(
+            lines[0].starts_with("fauxauth.yaml:2: issuers[0].default_user"),
+            "{err}"
+        );
+        assert!(lines[1].contains("fragment"), "{err}");
+    }
+
+    #[test]
+    fn http_redirect_to_a_public_host_needs_an_explicit_opt_in() {
+        let mut client = ClientConfig::confidential("c", "s", "http://app.example/cb");
+        assert!(client.problems(false)[0].1.contains("RFC 9700 §2.6"));
+        assert!(client.problems(true).is_empty());
+        client.redirect_uris = vec!["http://[::1]:9/cb".into(), "com.example.app:/cb".into()];
+        assert!(client.problems(false).is_empty());
+    }
+
+    #[test]
+    fn public_client_cannot_use_client_credentials() {
+        let mut client = ClientConfig::public("spa", "http://127.0.0.1/cb");
+        client.grant_types.push(GrantType::ClientCredentials);
+        assert_eq!(client.problems(false)[0].0, "grant_types");
+        assert!(ClientConfig::public("spa", "http://127.0.0.1/cb").pkce_required());
+    }
+
+    #[test]
+    fn several_issuers_are_served_under_their_names() {
+        let config = Config {
+            issuers: vec![IssuerConfig::new("a"), IssuerConfig::new("b")],
+            ..Config::default()
+        };
+        assert_eq!(config.path_of(&config.issuers[1]), "/b");
+        let mut clash = config.clone();
+        clash.issuers[1].path = Some("/a/".into());
+        let problems = clash.validate().unwrap_err();
+        assert_eq!(
+            problems[0].to_string(),
+            "issuers[1].path: \"/a\" is served by another issuer"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Metadata: OpenID Connect Discovery 1.0 §4 and RFC 8414 §3, and the JWKS (RFC 7517 §5).
+//! Only what really works is advertised.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::config::GrantType;
+use crate::issuer::Issuer;
+use crate::paths;
+
+pub fn router() -> Router<Arc<Issuer>> {
+    Router::new()
+        .route(paths::DISCOVERY, get(openid_configuration))
+        .route(
+            paths::AUTHORIZATION_SERVER_METADATA,
+            get(openid_configuration),
+        )
+        .route(paths::JWKS, get(jwks))
+}
+
+/// RFC 8414 §3.1 places the metadata of an issuer with a path at
+/// `/.well-known/oauth-authorization-server{path}`, on the host's root.
+pub fn metadata_router(issuer: Arc<Issuer>) -> Router {
+    let path = format!("{}{}", paths::AUTHORIZATION_SERVER_METADATA, issuer.path);
+    Router::new()
+        .route(&path, get(openid_configuration))
+        .with_state(issuer)
+}
+
+async fn openid_configuration(State(issuer): State<Arc<Issuer>>) -> Response {
+    with_cache(Json(metadata(&issuer)).into_response())
+}
+
+async fn jwks(State(issuer): State<Arc<Issuer>>) -> Response {
+    let keys: Vec<_> = issuer
+        .published_keys()
+        .iter()
+        .map(|k| k.jwk().clone())
+        .collect();
+    with_cache(Json(json!({ "keys": keys })).into_response())
+}
+
+/// Keys and metadata can change while running (rotation, new clients), so caches must ask again.
+fn with_cache(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+pub fn metadata(issuer: &Issuer) -> Value {
+    let url = |path| issuer.endpoint(path);
+    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
+    let confidential_methods = ["client_secret_basic", "client_secret_post"];
+    let mut pkce = vec!["S256"];
+    if issuer.any_client_allows_plain_pkce() {
+        pkce.push("plain");
+    }
+    let alg = issuer.settings.signing_alg.as_str();
+    json!({
+        "issuer": issuer.url,
+        "authorization_endpoint": url(paths::AUTHORIZE),
+        "token_endpoint": url(paths::TOKEN),
+        "userinfo_endpoint": url(paths::USERINFO),
+        "jwks_uri": url(paths::JWKS),
+        "revocation_endpoint": url(paths::REVOKE),
+        "introspection_endpoint": url(paths::INTROSPECT),
+        "end_session_endpoint": url(paths::LOGOUT),
+        "scopes_supported": issuer.scopes_supported(),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": GrantType::ALL.map(GrantType::as_str),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [alg],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": confidential_methods,
+        "code_challenge_methods_supported": pkce,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid",
+            "name", "given_name", "family_name", "middle_name", "nickname",
+            "preferred_username", "profile", "picture", "website", "gender", "birthdate",
+            "zoneinfo", "locale", "updated_at", "email", "email_verified", "address",
+            "phone_number", "phone_number_verified"
+        ],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+    })
+}

@@ -1,0 +1,65 @@
+//! Token revocation (RFC 7009).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use super::client_auth::authenticate;
+use crate::error::{Error, no_store};
+use crate::issuer::Issuer;
+use crate::paths;
+use crate::store::Revoked;
+use crate::tokens::AccessTokenClaims;
+
+pub fn router() -> Router<Arc<Issuer>> {
+    Router::new().route(
+        paths::REVOKE,
+        post(revoke).fallback(|| async { Error::MethodNotAllowed { allow: "POST" } }),
+    )
+}
+
+async fn revoke(State(issuer): State<Arc<Issuer>>, headers: HeaderMap, body: Bytes) -> Response {
+    match handle(&issuer, &headers, &body) {
+        Ok(()) => {
+            let mut response = StatusCode::OK.into_response();
+            no_store(&mut response);
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// RFC 7009 §2.1: the client authenticates; the token is looked up whatever `token_type_hint`
+/// says; a refresh token takes its whole grant with it (and so every access token of it); an
+/// unknown or invalid token still gets 200 (§2.2). A token of another client is refused and
+/// stays valid.
+fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
+    let params = super::form_body(headers, body)?;
+    let auth = authenticate(issuer, headers, &params)?;
+    let token = params
+        .get("token")
+        .map_err(|e| Error::invalid_request(e.to_string()))?
+        .ok_or_else(|| Error::invalid_request("token is required"))?;
+    // The hint is only a hint (§2.1): any value is read, none narrows the search.
+    params
+        .get("token_type_hint")
+        .map_err(|e| Error::invalid_request(e.to_string()))?;
+    let jti = issuer
+        .verify_jwt::<AccessTokenClaims>(token)
+        .filter(|(c, _)| c.iss == issuer.url)
+        .map(|(c, _)| c.jti);
+    match issuer
+        .store()
+        .revoke(token, jti.as_deref(), &auth.client.client_id)
+    {
+        Revoked::OtherClient => Err(Error::invalid_grant(
+            "the token was issued to another client",
+        )),
+        Revoked::RefreshToken | Revoked::AccessToken | Revoked::Nothing => Ok(()),
+    }
+}

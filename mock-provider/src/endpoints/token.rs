@@ -1,0 +1,337 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OIDC Core §3.1.3, §12).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use super::client_auth::authenticate;
+use crate::config::{ClientConfig, GrantType};
+use crate::error::{Error, TokenErrorCode, json_no_store};
+use crate::issuer::Issuer;
+use crate::paths;
+use crate::protocol::params::Params;
+use crate::protocol::pkce;
+use crate::protocol::scope::Scopes;
+use crate::store::{Code, RedeemError, RefreshError};
+use crate::tokens::{Mint, Subject, issue};
+
+/// A token request, parsed: an enum tagged on `grant_type` (RFC 6749 §4.1.3, §4.4.2, §6).
+#[derive(Debug)]
+enum TokenRequest<'a> {
+    AuthorizationCode {
+        code: &'a str,
+        redirect_uri: Option<&'a str>,
+        code_verifier: Option<&'a str>,
+    },
+    RefreshToken {
+        refresh_token: &'a str,
+        scope: Option<Scopes>,
+    },
+    ClientCredentials {
+        scope: Scopes,
+    },
+}
+
+pub fn router() -> Router<Arc<Issuer>> {
+    Router::new().route(
+        paths::TOKEN,
+        post(token).fallback(|| async { Error::MethodNotAllowed { allow: "POST" } }),
+    )
+}
+
+async fn token(
+    State(issuer): State<Arc<Issuer>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match handle(&issuer, query.as_deref(), &headers, &body) {
+        Ok(body) => json_no_store(StatusCode::OK, &body),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn handle(
+    issuer: &Issuer,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<serde_json::Value, Error> {
+    // RFC 6749 §2.3.1: client credentials MUST NOT be included in the request URI.
+    if query.is_some_and(|q| Params::parse(q.as_bytes()).has("client_secret")) {
+        return Err(Error::invalid_request(
+            "client_secret must not be sent in the URL",
+        ));
+    }
+    let params = super::form_body(headers, body)?;
+    // RFC 6749 §3.2: parameters MUST NOT be included more than once.
+    if let Some(name) = params.first_repeated(&[
+        "grant_type",
+        "code",
+        "redirect_uri",
+        "code_verifier",
+        "refresh_token",
+        "scope",
+        "client_id",
+        "client_secret",
+    ]) {
+        return Err(Error::invalid_request(format!(
+            "parameter {name} must not be repeated"
+        )));
+    }
+    let auth = authenticate(issuer, headers, &params)?;
+    let client = &auth.client;
+    let request = parse(&params)?;
+    let grant = match request {
+        TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+        TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
+        TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+    };
+    if !client.allows_grant(grant) {
+        return Err(Error::token(
+            TokenErrorCode::UnauthorizedClient,
+            format!("this client is not allowed the {} grant", grant.as_str()),
+        ));
+    }
+    match request {
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => authorization_code(issuer, client, code, redirect_uri, code_verifier),
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => refresh(issuer, client, refresh_token, scope),
+        TokenRequest::ClientCredentials { scope } => client_credentials(issuer, client, scope),
+    }
+}
+
+fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
+    let get = |name| {
+        params
+            .get(name)
+            .map_err(|e| Error::invalid_request(e.to_string()))
+    };
+    let required = |name: &'static str| {
+        get(name)?.ok_or_else(|| Error::invalid_request(format!("{name} is required")))
+    };
+    let scope = |value: Option<&str>| {
+        value
+            .map(Scopes::parse)
+            .transpose()
+            .map_err(|e| Error::token(TokenErrorCode::InvalidScope, e.to_string()))
+    };
+    Ok(match required("grant_type")? {
+        "authorization_code" => TokenRequest::AuthorizationCode {
+            code: required("code")?,
+            redirect_uri: get("redirect_uri")?,
+            code_verifier: get("code_verifier")?,
+        },
+        "refresh_token" => TokenRequest::RefreshToken {
+            refresh_token: required("refresh_token")?,
+            scope: scope(get("scope")?)?,
+        },
+        "client_credentials" => TokenRequest::ClientCredentials {
+            scope: scope(get("scope")?)?.unwrap_or_default(),
+        },
+        other => {
+            return Err(Error::token(
+                TokenErrorCode::UnsupportedGrantType,
+                format!("grant_type {other:?} is not supported"),
+            ));
+        }
+    })
+}
+
+/// RFC 6749 §4.1.3: the code must be this client's, unexpired, unused; `redirect_uri` identical
+/// when the authorization request had one; the PKCE verifier must match (RFC 7636 §4.6) and must
+/// be absent when no challenge was sent (RFC 9700 §4.8.2).
+fn authorization_code(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    code: &str,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
+) -> Result<serde_json::Value, Error> {
+    let check = |c: &Code| -> Result<(), Error> {
+        if c.client_id != client.client_id {
+            return Err(Error::invalid_grant(
+                "the code was issued to another client",
+            ));
+        }
+        match redirect_uri {
+            None if c.redirect_uri_in_request => {
+                return Err(Error::invalid_request(
+                    "redirect_uri is required: the authorization request included it (RFC 6749 §4.1.3)",
+                ));
+            }
+            Some(given) if given != c.redirect_uri => {
+                return Err(Error::invalid_grant(
+                    "redirect_uri differs from the one in the authorization request",
+                ));
+            }
+            _ => {}
+        }
+        match (&c.challenge, code_verifier) {
+            (Some(_), None) => Err(Error::invalid_grant(
+                "code_verifier is required (RFC 7636 §4.5)",
+            )),
+            (Some((challenge, method)), Some(verifier)) => {
+                if pkce::verify(verifier, challenge, *method) {
+                    Ok(())
+                } else {
+                    Err(Error::invalid_grant(
+                        "code_verifier does not match the code_challenge",
+                    ))
+                }
+            }
+            (None, Some(_)) => Err(Error::invalid_grant(
+                "code_verifier was sent, but the authorization request had no code_challenge \
+                 (RFC 9700 §4.8.2)",
+            )),
+            (None, None) => Ok(()),
+        }
+    };
+    let now = issuer.now();
+    let (grant, code) = issuer
+        .store()
+        .redeem_code(code, now, check)
+        .map_err(|e| match e {
+            RedeemError::Invalid => Error::invalid_grant("the code is invalid or expired"),
+            RedeemError::Replayed => Error::invalid_grant(
+                "the code was already used; tokens issued from it are revoked (RFC 6749 §4.1.2)",
+            ),
+            RedeemError::Refused(e) => e,
+        })?;
+    let user = issuer
+        .user(&code.username)
+        .ok_or_else(|| Error::invalid_grant("the user of this code no longer exists"))?;
+    let issued = issue(
+        issuer,
+        &client.client_id,
+        &Subject {
+            grant,
+            user: Some(&user),
+            auth_time: Some(code.auth_time),
+            session: code.session.as_deref(),
+            nonce: code.nonce.as_deref(),
+        },
+        code.scope.clone(),
+        Mint {
+            id_token: code.scope.contains("openid"),
+            refresh_token: client.allows_grant(GrantType::RefreshToken),
+        },
+    );
+    Ok(issued.response_body())
+}
+
+/// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2). The scope may narrow but
+/// never widen; omitted, it is the original grant's.
+fn refresh(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    refresh_token: &str,
+    scope: Option<Scopes>,
+) -> Result<serde_json::Value, Error> {
+    let now = issuer.now();
+    let rotate = issuer.settings.refresh_token_rotation;
+    let (grant_id, grant) = issuer
+        .store()
+        .use_refresh_token(refresh_token, &client.client_id, rotate, now)
+        .map_err(|e| match e {
+            RefreshError::Invalid => {
+                Error::invalid_grant("the refresh token is invalid, expired or revoked")
+            }
+            RefreshError::OtherClient => {
+                Error::invalid_grant("the refresh token was issued to another client")
+            }
+            RefreshError::Reused => Error::invalid_grant(
+                "the refresh token was already used; its grant is revoked (RFC 9700 §4.14.2)",
+            ),
+        })?;
+    let scope = match scope {
+        Some(requested) if !requested.is_subset_of(&grant.scope) => {
+            return Err(Error::token(
+                TokenErrorCode::InvalidScope,
+                "the requested scope exceeds the original grant (RFC 6749 §6)",
+            ));
+        }
+        Some(requested) => requested,
+        None => grant.scope.clone(),
+    };
+    let user = match &grant.username {
+        Some(name) => Some(
+            issuer
+                .user(name)
+                .ok_or_else(|| Error::invalid_grant("the user of this grant no longer exists"))?,
+        ),
+        None => None,
+    };
+    let issued = issue(
+        issuer,
+        &client.client_id,
+        &Subject {
+            grant: grant_id,
+            user: user.as_deref(),
+            auth_time: grant.auth_time,
+            session: grant.session.as_deref(),
+            // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
+            nonce: None,
+        },
+        scope.clone(),
+        Mint {
+            id_token: scope.contains("openid"),
+            refresh_token: rotate,
+        },
+    );
+    Ok(issued.response_body())
+}
+
+/// RFC 6749 §4.4: a confidential client acting for itself; no refresh token (§4.4.3).
+fn client_credentials(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    scope: Scopes,
+) -> Result<serde_json::Value, Error> {
+    let invalid_scope = |m: String| Error::token(TokenErrorCode::InvalidScope, m);
+    if scope.contains("openid") {
+        return Err(invalid_scope(
+            "openid needs a user; client_credentials has none".into(),
+        ));
+    }
+    if let Some(problem) = issuer.scope_problem(client, &scope) {
+        return Err(invalid_scope(problem));
+    }
+    let now = issuer.now();
+    let grant = issuer.store().open_grant(crate::store::Grant {
+        username: None,
+        scope: scope.clone(),
+        auth_time: None,
+        session: None,
+        revoked: false,
+        expires_at: now,
+    });
+    let issued = issue(
+        issuer,
+        &client.client_id,
+        &Subject {
+            grant,
+            user: None,
+            auth_time: None,
+            session: None,
+            nonce: None,
+        },
+        scope,
+        Mint {
+            id_token: false,
+            refresh_token: false,
+        },
+    );
+    Ok(issued.response_body())
+}

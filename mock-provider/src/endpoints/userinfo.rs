@@ -1,0 +1,170 @@
+//! The UserInfo endpoint (OIDC Core §5.3), a protected resource answering as RFC 6750 says.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::error::{BearerErrorCode, Error, json_no_store};
+use crate::issuer::Issuer;
+use crate::paths;
+use crate::protocol::params::Params;
+use crate::protocol::scope::Scopes;
+use crate::tokens::{released_claims, verify_access_token};
+
+pub fn router() -> Router<Arc<Issuer>> {
+    // OIDC Core §5.3.1: the endpoint MUST support GET and POST.
+    Router::new().route(paths::USERINFO, get(userinfo).post(userinfo))
+}
+
+async fn userinfo(
+    State(issuer): State<Arc<Issuer>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match handle(&issuer, query.as_deref(), &headers, &body) {
+        Ok(claims) => json_no_store(StatusCode::OK, &claims),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn handle(
+    issuer: &Issuer,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Error> {
+    let realm = issuer.url.as_str();
+    let token = bearer_token(headers, query, body)
+        .map_err(|m| Error::bearer(BearerErrorCode::InvalidRequest, m, realm))?;
+    let Some(token) = token else {
+        return Err(Error::Bearer {
+            code: None,
+            description: "an access token is required".into(),
+            realm: realm.to_owned(),
+            scope: None,
+        });
+    };
+    let claims = verify_access_token(issuer, &token)
+        .map_err(|why| Error::bearer(BearerErrorCode::InvalidToken, why.describe(), realm))?;
+    let scope = Scopes::parse(&claims.scope).unwrap_or_default();
+    if !scope.contains("openid") {
+        return Err(Error::Bearer {
+            code: Some(BearerErrorCode::InsufficientScope),
+            description: "userinfo needs a token with the openid scope".into(),
+            realm: realm.to_owned(),
+            scope: Some("openid"),
+        });
+    }
+    let user = issuer.user_by_sub(&claims.sub).ok_or_else(|| {
+        Error::bearer(
+            BearerErrorCode::InvalidToken,
+            "the token's user no longer exists",
+            realm,
+        )
+    })?;
+    let mut out = json!({ "sub": claims.sub });
+    out.as_object_mut()
+        .expect("an object")
+        .extend(released_claims(&user, &scope));
+    Ok(out)
+}
+
+/// The bearer token, from the `Authorization` header (RFC 6750 §2.1, scheme case-insensitive)
+/// or a form body (§2.2). Sending it more than one way is an error (§2), and so is the query
+/// (§2.3 is not supported: URLs end up in logs).
+pub fn bearer_token(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Option<String>, &'static str> {
+    if query.is_some_and(|q| Params::parse(q.as_bytes()).has("access_token")) {
+        return Err("access tokens are not accepted in the URL query (RFC 6750 §2.3)");
+    }
+    let from_header = match headers.get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => {
+            let value = value
+                .to_str()
+                .map_err(|_| "the Authorization header is not ASCII")?;
+            match value.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                    let token = token.trim();
+                    if token.is_empty() || !token.bytes().all(is_b64token_char) {
+                        return Err("the bearer token is malformed (RFC 6750 §2.1)");
+                    }
+                    Some(token.to_owned())
+                }
+                _ if value.eq_ignore_ascii_case("bearer") => {
+                    return Err("the Authorization header has no token");
+                }
+                _ => None,
+            }
+        }
+    };
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let from_body = if is_form {
+        Params::parse(body)
+            .get("access_token")
+            .map_err(|_| "access_token is repeated")?
+            .map(str::to_owned)
+    } else {
+        None
+    };
+    match (from_header, from_body) {
+        (Some(_), Some(_)) => Err("the token was sent more than one way (RFC 6750 §2)"),
+        (token, None) | (None, token) => Ok(token),
+    }
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 §2.1).
+fn is_b64token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(auth: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(auth).unwrap());
+        h
+    }
+
+    #[test]
+    fn scheme_is_case_insensitive() {
+        assert_eq!(
+            bearer_token(&headers("bearer abc"), None, b""),
+            Ok(Some("abc".into()))
+        );
+        assert_eq!(
+            bearer_token(&headers("BEARER abc"), None, b""),
+            Ok(Some("abc".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_and_duplicated_tokens_are_errors() {
+        assert!(bearer_token(&headers("Bearer"), None, b"").is_err());
+        assert!(bearer_token(&headers("Bearer a b"), None, b"").is_err());
+        let mut both = headers("Bearer abc");
+        both.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        assert!(bearer_token(&both, None, b"access_token=abc").is_err());
+        assert!(bearer_token(&HeaderMap::new(), Some("access_token=abc"), b"").is_err());
+        assert_eq!(bearer_token(&HeaderMap::new(), None, b""), Ok(None));
+    }
+}

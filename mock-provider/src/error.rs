@@ -1,0 +1,382 @@
+//! Protocol errors, and the one place that turns them into HTTP: status codes, JSON bodies,
+//! `WWW-Authenticate` challenges, and the choice between an error page and a redirect.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::html;
+use crate::protocol::redirect::with_query;
+
+/// Error codes of the authorization endpoint (RFC 6749 §4.1.2.1; OIDC Core §3.1.2.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthorizeErrorCode {
+    /// RFC 6749 §4.1.2.1: a parameter is missing, invalid, repeated, or otherwise malformed.
+    InvalidRequest,
+    /// RFC 6749 §4.1.2.1: the client may not use this method to obtain a code.
+    UnauthorizedClient,
+    /// RFC 6749 §4.1.2.1: the user or the server denied the request.
+    AccessDenied,
+    /// RFC 6749 §4.1.2.1: this `response_type` is not supported.
+    UnsupportedResponseType,
+    /// RFC 6749 §4.1.2.1: the scope is invalid, unknown or malformed.
+    InvalidScope,
+    /// OIDC Core §3.1.2.6: `prompt=none`, but the user must log in.
+    LoginRequired,
+    /// OIDC Core §3.1.2.6: `prompt=none`, but the user must consent.
+    ConsentRequired,
+    /// OIDC Core §3.1.2.6: the `request` parameter is not supported.
+    RequestNotSupported,
+    /// OIDC Core §3.1.2.6: the `request_uri` parameter is not supported.
+    RequestUriNotSupported,
+}
+
+impl AuthorizeErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+        }
+    }
+}
+
+/// Error codes of the token endpoint (RFC 6749 §5.2), also used by revocation (RFC 7009 §2.2.1)
+/// and introspection (RFC 7662 §2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenErrorCode {
+    /// RFC 6749 §5.2: missing, repeated or malformed parameter; several auth methods.
+    InvalidRequest,
+    /// RFC 6749 §5.2: client authentication failed. Always HTTP 401 here.
+    InvalidClient,
+    /// RFC 6749 §5.2: the code or refresh token is invalid, expired, revoked, or was issued to
+    /// another client or for another redirect URI.
+    InvalidGrant,
+    /// RFC 6749 §5.2: the client may not use this grant type.
+    UnauthorizedClient,
+    /// RFC 6749 §5.2: the grant type is not supported.
+    UnsupportedGrantType,
+    /// RFC 6749 §5.2: the scope is invalid, unknown, or exceeds the grant.
+    InvalidScope,
+    // RFC 7009 §2.2.1 `unsupported_token_type` is never needed: every token type is revocable.
+}
+
+impl TokenErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+        }
+    }
+}
+
+/// Error codes of a protected resource (RFC 6750 §3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BearerErrorCode {
+    /// RFC 6750 §3.1: malformed request, or the token sent more than one way. HTTP 400.
+    InvalidRequest,
+    /// RFC 6750 §3.1: expired, revoked, malformed or otherwise invalid. HTTP 401.
+    InvalidToken,
+    /// RFC 6750 §3.1: the token lacks the scope the resource needs. HTTP 403.
+    InsufficientScope,
+}
+
+impl BearerErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+/// Everything that can go wrong while answering a request.
+#[derive(Debug)]
+pub enum Error {
+    /// Shown to the person at the browser and never redirected: the client or redirect URI could
+    /// not be trusted (RFC 6749 §4.1.2.1), or a logout request could not be honoured.
+    Page {
+        status: StatusCode,
+        title: &'static str,
+        detail: String,
+    },
+    /// An authorization error response, sent to the client's redirect URI with `state` and
+    /// `iss` (RFC 6749 §4.1.2.1, RFC 9207 §2).
+    Redirect(Box<ErrorRedirect>),
+    /// A token, revocation or introspection error (RFC 6749 §5.2): JSON, `no-store`.
+    Token {
+        code: TokenErrorCode,
+        description: String,
+        /// Set when the failed client authentication used HTTP Basic, whose challenge must then
+        /// be repeated (RFC 6749 §5.2); holds the realm.
+        basic_realm: Option<String>,
+    },
+    /// A bearer-token error (RFC 6750 §3): a challenge in `WWW-Authenticate`.
+    Bearer {
+        /// `None` when the request carried no token at all (RFC 6750 §3.1: no error code then).
+        code: Option<BearerErrorCode>,
+        description: String,
+        realm: String,
+        scope: Option<&'static str>,
+    },
+    /// The endpoint exists but not for this method.
+    MethodNotAllowed { allow: &'static str },
+}
+
+/// Where and what to redirect for an authorization error.
+#[derive(Debug)]
+pub struct ErrorRedirect {
+    pub redirect_uri: String,
+    pub code: AuthorizeErrorCode,
+    pub description: String,
+    pub state: Option<String>,
+    pub iss: String,
+    /// 303 after a POST (RFC 9700 §4.12), 302 otherwise.
+    pub see_other: bool,
+}
+
+impl Error {
+    pub fn page(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self::Page {
+            status,
+            title,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn token(code: TokenErrorCode, description: impl Into<String>) -> Self {
+        Self::Token {
+            code,
+            description: description.into(),
+            basic_realm: None,
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::token(TokenErrorCode::InvalidRequest, description)
+    }
+
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::token(TokenErrorCode::InvalidGrant, description)
+    }
+
+    pub fn bearer(code: BearerErrorCode, description: impl Into<String>, realm: &str) -> Self {
+        Self::Bearer {
+            code: Some(code),
+            description: description.into(),
+            realm: realm.to_owned(),
+            scope: None,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Page {
+                status,
+                title,
+                detail,
+            } => (status, html::error_page(title, &detail)).into_response(),
+            Self::Redirect(r) => {
+                let mut params = vec![
+                    ("error", r.code.as_str()),
+                    ("error_description", r.description.as_str()),
+                ];
+                if let Some(state) = &r.state {
+                    params.push(("state", state));
+                }
+                params.push(("iss", &r.iss));
+                redirect(&with_query(&r.redirect_uri, &params), r.see_other)
+            }
+            Self::Token {
+                code,
+                description,
+                basic_realm,
+            } => {
+                let status = match code {
+                    TokenErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let body = json!({ "error": code.as_str(), "error_description": description });
+                let mut response = json_no_store(status, &body);
+                if code == TokenErrorCode::InvalidClient {
+                    // RFC 9110 §15.5.2: a 401 carries a challenge. RFC 6749 §5.2 requires the
+                    // Basic one when Basic was used; it is the scheme offered otherwise too.
+                    let realm = basic_realm.unwrap_or_else(|| "token".to_owned());
+                    set_header(
+                        &mut response,
+                        header::WWW_AUTHENTICATE,
+                        &format!("Basic realm=\"{}\"", quoted(&realm)),
+                    );
+                }
+                response
+            }
+            Self::Bearer {
+                code,
+                description,
+                realm,
+                scope,
+            } => {
+                let mut challenge = format!("Bearer realm=\"{}\"", quoted(&realm));
+                let status = match code {
+                    Some(code) => {
+                        challenge.push_str(&format!(
+                            ", error=\"{}\", error_description=\"{}\"",
+                            code.as_str(),
+                            quoted(&description)
+                        ));
+                        if let Some(scope) = scope {
+                            challenge.push_str(&format!(", scope=\"{scope}\""));
+                        }
+                        code.status()
+                    }
+                    None => StatusCode::UNAUTHORIZED,
+                };
+                let body = match code {
+                    Some(code) => {
+                        json!({ "error": code.as_str(), "error_description": description })
+                    }
+                    None => json!({ "error_description": description }),
+                };
+                let mut response = json_no_store(status, &body);
+                set_header(&mut response, header::WWW_AUTHENTICATE, &challenge);
+                response
+            }
+            Self::MethodNotAllowed { allow } => {
+                let body = json!({
+                    "error": "invalid_request",
+                    "error_description": format!("this endpoint accepts {allow} only"),
+                });
+                let mut response = json_no_store(StatusCode::METHOD_NOT_ALLOWED, &body);
+                set_header(&mut response, header::ALLOW, allow);
+                response
+            }
+        }
+    }
+}
+
+/// A JSON response that must not be cached (RFC 6749 §5.1: `Cache-Control: no-store`;
+/// `Pragma: no-cache` for HTTP/1.0 caches, as RFC 6749's examples show).
+pub fn json_no_store(status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    no_store(&mut response);
+    response
+}
+
+pub fn no_store(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// A redirect: 303 See Other after a POST (RFC 9700 §4.12 forbids 307), 302 Found otherwise.
+pub fn redirect(location: &str, see_other: bool) -> Response {
+    let status = if see_other {
+        StatusCode::SEE_OTHER
+    } else {
+        StatusCode::FOUND
+    };
+    let mut response = status.into_response();
+    set_header(&mut response, header::LOCATION, location);
+    no_store(&mut response);
+    response
+}
+
+fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+/// Makes `text` safe inside a quoted-string of a challenge. RFC 6750 §3 limits
+/// `error_description` to %x20-21 / %x23-5B / %x5D-7E: no quote, no backslash, ASCII only.
+fn quoted(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            c if (' '..='~').contains(&c) => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_are_made_safe_for_challenges() {
+        assert_eq!(quoted("say \"hi\" \\ café"), "say 'hi' / caf?");
+    }
+
+    #[test]
+    fn invalid_client_is_401_with_a_basic_challenge() {
+        let response = Error::Token {
+            code: TokenErrorCode::InvalidClient,
+            description: "bad secret".into(),
+            basic_realm: Some("http://127.0.0.1:1".into()),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "Basic realm=\"http://127.0.0.1:1\""
+        );
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn missing_bearer_token_challenge_has_no_error_code() {
+        let response = Error::Bearer {
+            code: None,
+            description: "no token".into(),
+            realm: "r".into(),
+            scope: None,
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "Bearer realm=\"r\""
+        );
+    }
+
+    #[test]
+    fn error_redirect_carries_state_and_iss() {
+        let response = Error::Redirect(Box::new(ErrorRedirect {
+            redirect_uri: "https://rp/cb?keep=1".into(),
+            code: AuthorizeErrorCode::AccessDenied,
+            description: "denied".into(),
+            state: Some("s 1".into()),
+            iss: "http://127.0.0.1:9".into(),
+            see_other: true,
+        }))
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            response.headers()[header::LOCATION],
+            "https://rp/cb?keep=1&error=access_denied&error_description=denied&state=s+1&iss=http%3A%2F%2F127.0.0.1%3A9"
+        );
+    }
+}

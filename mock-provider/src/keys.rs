@@ -1,0 +1,429 @@
+//! Signing keys: deterministic derivation, loading from PEM, JWKS, signing and verification.
+//!
+//! Keys are parsed once, when an issuer is built, into `aws-lc-rs` key pairs and kept ready to
+//! sign. `jsonwebtoken` parses the private key again on every `encode`, which would put an RSA key
+//! parse on every token; so JWS compact serialization (three base64url parts) is done here, and
+//! `jsonwebtoken` serves for verification and the JWK types.
+//!
+//! Determinism: with no key files, key `i` of an issuer is derived from the server's seed, the
+//! algorithm and `i`. ES256 and EdDSA keys derive in microseconds. RSA-2048 generation takes a
+//! noticeable fraction of a second, so the RSA keys of the default seed are shipped precomputed in
+//! `keys/` (a test checks that they are exactly what the derivation gives); other seeds pay the
+//! generation cost once, at start.
+
+use std::fmt;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self as sig, KeyPair as _};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
+    EllipticCurveKeyType, Jwk, KeyAlgorithm, OctetKeyPairParameters, OctetKeyPairType,
+    PublicKeyUse, RSAKeyParameters, RSAKeyType, ThumbprintHash,
+};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The seed used when the configuration names none.
+pub const DEFAULT_SEED: &str = "fauxauth";
+
+/// RSA keys 0..N of [`DEFAULT_SEED`], precomputed (see the module docs). These are public test
+/// keys: anyone can derive them, so they protect nothing and must never guard anything real.
+const PRECOMPUTED_RSA: [&str; 4] = [
+    include_str!("../keys/rsa-0.pem"),
+    include_str!("../keys/rsa-1.pem"),
+    include_str!("../keys/rsa-2.pem"),
+    include_str!("../keys/rsa-3.pem"),
+];
+
+/// A JWS algorithm an issuer can sign with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum SigningAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3); the OpenID Connect default.
+    #[default]
+    RS256,
+    /// ECDSA P-256 with SHA-256 (RFC 7518 §3.4).
+    ES256,
+    /// Ed25519 (RFC 8037).
+    EdDSA,
+}
+
+impl SigningAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RS256 => "RS256",
+            Self::ES256 => "ES256",
+            Self::EdDSA => "EdDSA",
+        }
+    }
+
+    pub fn jwt_algorithm(self) -> Algorithm {
+        match self {
+            Self::RS256 => Algorithm::RS256,
+            Self::ES256 => Algorithm::ES256,
+            Self::EdDSA => Algorithm::EdDSA,
+        }
+    }
+}
+
+impl fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a key could not be made or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("not a PEM file: {0}")]
+    Pem(#[from] pem::PemError),
+    #[error("the PEM block is a {0:?}; expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY")]
+    PemTag(String),
+    #[error("the key does not fit {alg}: {reason}")]
+    Rejected { alg: SigningAlg, reason: String },
+}
+
+enum Pair {
+    Rsa(sig::RsaKeyPair),
+    Ec(sig::EcdsaKeyPair),
+    Ed(sig::Ed25519KeyPair),
+}
+
+/// A private key, parsed once, with its public JWK and a verifier.
+pub struct SigningKey {
+    kid: String,
+    alg: SigningAlg,
+    pair: Pair,
+    jwk: Jwk,
+    decoding: DecodingKey,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Key number `index` for `alg`, derived from `seed`: the same inputs give the same key,
+    /// on every machine, forever.
+    pub fn derive(seed: &str, alg: SigningAlg, index: u32) -> Self {
+        let material = derivation_material(seed, alg, index);
+        let result = match alg {
+            SigningAlg::RS256 => {
+                let pem = match PRECOMPUTED_RSA.get(index as usize) {
+                    Some(pem) if seed == DEFAULT_SEED => (*pem).to_owned(),
+                    _ => derive_rsa_pem(material),
+                };
+                Self::from_pem(&pem, alg)
+            }
+            SigningAlg::ES256 => {
+                derive_p256_pkcs8(material).and_then(|der| Self::from_pkcs8_or_der(&der, alg))
+            }
+            SigningAlg::EdDSA => sig::Ed25519KeyPair::from_seed_unchecked(&material)
+                .map_err(|e| rejected(alg, e))
+                .and_then(|pair| Self::from_pair(Pair::Ed(pair), alg)),
+        };
+        // Derivation feeds well-formed material to well-tested constructors; failure here is a
+        // bug in this module, not something a user can cause.
+        result.unwrap_or_else(|e| panic!("deriving {alg} key {index} failed: {e}"))
+    }
+
+    /// Loads a private key from PEM: PKCS#8 (`PRIVATE KEY`) for any algorithm, PKCS#1
+    /// (`RSA PRIVATE KEY`) for RS256, SEC1 (`EC PRIVATE KEY`) for ES256.
+    pub fn from_pem(text: &str, alg: SigningAlg) -> Result<Self, KeyError> {
+        let block = pem::parse(text)?;
+        match block.tag() {
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                Self::from_pkcs8_or_der(block.contents(), alg)
+            }
+            other => Err(KeyError::PemTag(other.to_owned())),
+        }
+    }
+
+    fn from_pkcs8_or_der(der: &[u8], alg: SigningAlg) -> Result<Self, KeyError> {
+        let pair = match alg {
+            SigningAlg::RS256 => sig::RsaKeyPair::from_pkcs8(der)
+                .or_else(|_| sig::RsaKeyPair::from_der(der))
+                .map(Pair::Rsa)
+                .map_err(|e| rejected(alg, e))?,
+            SigningAlg::ES256 => {
+                let a = &sig::ECDSA_P256_SHA256_FIXED_SIGNING;
+                sig::EcdsaKeyPair::from_pkcs8(a, der)
+                    .or_else(|_| sig::EcdsaKeyPair::from_private_key_der(a, der))
+                    .map(Pair::Ec)
+                    .map_err(|e| rejected(alg, e))?
+            }
+            SigningAlg::EdDSA => sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                .map(Pair::Ed)
+                .map_err(|e| rejected(alg, e))?,
+        };
+        Self::from_pair(pair, alg)
+    }
+
+    fn from_pair(pair: Pair, alg: SigningAlg) -> Result<Self, KeyError> {
+        let algorithm = match &pair {
+            Pair::Rsa(p) => {
+                if p.public_modulus_len() < 256 {
+                    return Err(KeyError::Rejected {
+                        alg,
+                        reason: "RSA keys must have at least 2048 bits".into(),
+                    });
+                }
+                let public = p.public_key();
+                AlgorithmParameters::RSA(RSAKeyParameters {
+                    key_type: RSAKeyType::RSA,
+                    n: B64.encode(public.modulus().big_endian_without_leading_zero()),
+                    e: B64.encode(public.exponent().big_endian_without_leading_zero()),
+                })
+            }
+            Pair::Ec(p) => {
+                // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
+                let point = p.public_key().as_ref();
+                AlgorithmParameters::EllipticCurve(EllipticCurveKeyParameters {
+                    key_type: EllipticCurveKeyType::EC,
+                    curve: EllipticCurve::P256,
+                    x: B64.encode(&point[1..33]),
+                    y: B64.encode(&point[33..65]),
+                })
+            }
+            Pair::Ed(p) => AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+                key_type: OctetKeyPairType::OctetKeyPair,
+                curve: EllipticCurve::Ed25519,
+                x: B64.encode(p.public_key().as_ref()),
+            }),
+        };
+        let mut jwk = Jwk {
+            common: CommonParameters {
+                public_key_use: Some(PublicKeyUse::Signature),
+                key_algorithm: Some(match alg {
+                    SigningAlg::RS256 => KeyAlgorithm::RS256,
+                    SigningAlg::ES256 => KeyAlgorithm::ES256,
+                    SigningAlg::EdDSA => KeyAlgorithm::EdDSA,
+                }),
+                ..CommonParameters::default()
+            },
+            algorithm,
+        };
+        // RFC 7638 thumbprint: stable for as long as the key is, and the same on every run.
+        let kid = jwk.thumbprint(ThumbprintHash::SHA256);
+        jwk.common.key_id = Some(kid.clone());
+        let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| rejected(alg, e))?;
+        Ok(Self {
+            kid,
+            alg,
+            pair,
+            jwk,
+            decoding,
+        })
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn alg(&self) -> SigningAlg {
+        self.alg
+    }
+
+    /// The public key as published in the JWKS.
+    pub fn jwk(&self) -> &Jwk {
+        &self.jwk
+    }
+
+    /// Signs `claims` as a compact JWS (RFC 7515 §7.1) with header `typ` and this key's `kid`.
+    pub fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> String {
+        let mut header = Header::new(self.alg.jwt_algorithm());
+        header.typ = Some(typ.to_owned());
+        header.kid = Some(self.kid.clone());
+        self.sign_with_header(&header, claims)
+    }
+
+    /// Signs with a header given whole (its `alg` must be this key's).
+    pub fn sign_with_header<T: Serialize>(&self, header: &Header, claims: &T) -> String {
+        let mut out = String::with_capacity(1024);
+        B64.encode_string(json(header), &mut out);
+        out.push('.');
+        B64.encode_string(json(claims), &mut out);
+        let signature = self.sign_bytes(out.as_bytes());
+        out.push('.');
+        B64.encode_string(signature, &mut out);
+        out
+    }
+
+    fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
+        let rng = SystemRandom::new();
+        match &self.pair {
+            Pair::Rsa(p) => {
+                let mut signature = vec![0; p.public_modulus_len()];
+                p.sign(&sig::RSA_PKCS1_SHA256, &rng, message, &mut signature)
+                    .expect("RSA signing with a validated key cannot fail");
+                signature
+            }
+            Pair::Ec(p) => p
+                .sign(&rng, message)
+                .expect("ECDSA signing with a validated key cannot fail")
+                .as_ref()
+                .to_vec(),
+            Pair::Ed(p) => p.sign(message).as_ref().to_vec(),
+        }
+    }
+
+    /// Verifies `token`'s signature with this key, pinning the algorithm to this key's (RFC 8725
+    /// §3.1), and returns its claims. Registered claims are the caller's to check: `exp` and `nbf`
+    /// must be judged against the virtual clock, which `jsonwebtoken` cannot see.
+    pub fn verify<T: serde::de::DeserializeOwned>(&self, token: &str) -> Option<T> {
+        let mut validation = Validation::new(self.alg.jwt_algorithm());
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        jsonwebtoken::decode(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("JWT headers and claims serialize to JSON")
+}
+
+fn rejected(alg: SigningAlg, e: impl fmt::Display) -> KeyError {
+    KeyError::Rejected {
+        alg,
+        reason: e.to_string(),
+    }
+}
+
+fn derivation_material(seed: &str, alg: SigningAlg, index: u32) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(b"fauxauth/key/v1\0");
+    hash.update(seed.as_bytes());
+    hash.update(b"\0");
+    hash.update(alg.as_str().as_bytes());
+    hash.update(index.to_be_bytes());
+    hash.finalize().into()
+}
+
+fn derive_rsa_pem(material: [u8; 32]) -> String {
+    use rand_chacha_rsa::rand_core::SeedableRng as _;
+    use rsa::pkcs1::{EncodeRsaPrivateKey as _, LineEnding};
+
+    let mut rng = rand_chacha_rsa::ChaCha20Rng::from_seed(material);
+    let key = rsa::RsaPrivateKey::new(&mut rng, 2048).expect("RSA-2048 generation");
+    key.to_pkcs1_pem(LineEnding::LF)
+        .expect("PKCS#1 encoding")
+        .to_string()
+}
+
+fn derive_p256_pkcs8(material: [u8; 32]) -> Result<Vec<u8>, KeyError> {
+    use p256::pkcs8::EncodePrivateKey as _;
+
+    // A 32-byte hash is a valid P-256 scalar except with negligible probability (zero or ≥ n);
+    // rehash until it is one, so derivation never fails.
+    let mut bytes = material;
+    loop {
+        if let Ok(secret) = p256::SecretKey::from_slice(&bytes) {
+            let der = secret
+                .to_pkcs8_der()
+                .map_err(|e| rejected(SigningAlg::ES256, e))?;
+            return Ok(der.as_bytes().to_vec());
+        }
+        bytes = Sha256::digest(bytes).into();
+    }
+}
+
+/// base64url(left half of SHA-256(value)): `at_hash` and `c_hash` for the SHA-256 based
+/// algorithms used here (OIDC Core §3.1.3.6; Ed25519 hashes with SHA-512 in principle, but every
+/// deployed library computes EdDSA's `at_hash` with SHA-256 until OIDF settles it).
+pub fn half_hash(value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    B64.encode(&digest[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn derived_keys_are_stable_and_distinct() {
+        for alg in [SigningAlg::ES256, SigningAlg::EdDSA] {
+            let a = SigningKey::derive("seed", alg, 0);
+            let again = SigningKey::derive("seed", alg, 0);
+            let b = SigningKey::derive("seed", alg, 1);
+            let other_seed = SigningKey::derive("other", alg, 0);
+            assert_eq!(a.kid(), again.kid(), "{alg}");
+            assert_ne!(a.kid(), b.kid(), "{alg}");
+            assert_ne!(a.kid(), other_seed.kid(), "{alg}");
+        }
+    }
+
+    #[test]
+    fn precomputed_rsa_keys_are_what_derivation_gives() {
+        for (index, shipped) in PRECOMPUTED_RSA.iter().enumerate() {
+            let material = derivation_material(DEFAULT_SEED, SigningAlg::RS256, index as u32);
+            assert_eq!(
+                derive_rsa_pem(material),
+                *shipped,
+                "keys/rsa-{index}.pem is not the derivation of the default seed"
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_verify_with_the_published_key_only() {
+        for alg in [SigningAlg::RS256, SigningAlg::ES256, SigningAlg::EdDSA] {
+            let key = SigningKey::derive(DEFAULT_SEED, alg, 0);
+            let token = key.sign("JWT", &json!({"sub": "alice"}));
+            let claims: Value = key.verify(&token).expect("own signature verifies");
+            assert_eq!(claims["sub"], "alice");
+
+            let header = jsonwebtoken::decode_header(&token).unwrap();
+            assert_eq!(header.kid.as_deref(), Some(key.kid()));
+            assert_eq!(header.alg, alg.jwt_algorithm());
+
+            let other = SigningKey::derive(DEFAULT_SEED, alg, 1);
+            assert!(
+                other.verify::<Value>(&token).is_none(),
+                "{alg}: foreign key"
+            );
+            let mut tampered = token.clone();
+            tampered.replace_range(
+                token.find('.').unwrap() + 2..token.find('.').unwrap() + 3,
+                "A",
+            );
+            assert!(key.verify::<Value>(&tampered).is_none(), "{alg}: tampered");
+        }
+    }
+
+    #[test]
+    fn pem_round_trip_keeps_the_kid() {
+        let derived = SigningKey::derive(DEFAULT_SEED, SigningAlg::RS256, 0);
+        let loaded = SigningKey::from_pem(PRECOMPUTED_RSA[0], SigningAlg::RS256).unwrap();
+        assert_eq!(derived.kid(), loaded.kid());
+    }
+
+    #[test]
+    fn wrong_pem_is_a_clear_error() {
+        let err = SigningKey::from_pem(PRECOMPUTED_RSA[0], SigningAlg::ES256).unwrap_err();
+        assert!(err.to_string().contains("does not fit ES256"), "{err}");
+        let err = SigningKey::from_pem("nonsense", SigningAlg::RS256).unwrap_err();
+        assert!(matches!(err, KeyError::Pem(_)), "{err}");
+    }
+
+    #[test]
+    fn at_hash_matches_oidc_core_example() {
+        // OIDC Core §A.3 example: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+        // has at_hash "77QmUPtjPfzWtF2AnpK9RQ".
+        assert_eq!(
+            half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! Every path the provider serves, relative to an issuer. Routes and the discovery document are
+//! both built from these constants, so they cannot disagree.
+
+pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+/// RFC 8414 §3: for an issuer with a path, the metadata lives at
+/// `/.well-known/oauth-authorization-server{path}` on the host; it is also served under the issuer.
+pub const AUTHORIZATION_SERVER_METADATA: &str = "/.well-known/oauth-authorization-server";
+pub const JWKS: &str = "/jwks";
+pub const AUTHORIZE: &str = "/authorize";
+pub const LOGIN: &str = "/login";
+pub const CONSENT: &str = "/consent";
+pub const TOKEN: &str = "/token";
+pub const USERINFO: &str = "/userinfo";
+pub const REVOKE: &str = "/revoke";
+pub const INTROSPECT: &str = "/introspect";
+pub const LOGOUT: &str = "/logout";

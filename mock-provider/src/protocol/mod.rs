@@ -1,0 +1,7 @@
+//! The protocol core: plain functions over plain types, no HTTP and no I/O, each unit-tested.
+
+pub mod client_auth;
+pub mod params;
+pub mod pkce;
+pub mod redirect;
+pub mod scope;

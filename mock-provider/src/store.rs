@@ -1,0 +1,527 @@
+//! What an issuer remembers: codes, grants, tokens, login sessions and pending logins.
+//!
+//! Every method takes `now` from the caller (who reads the virtual clock) and runs under the
+//! issuer's one store mutex, never across an `.await`; each check-and-update is therefore atomic,
+//! which is what makes "a code is redeemed exactly once" hold under concurrent requests.
+//!
+//! A grant ties together everything issued from one authorization (RFC 7009 §2.1's "same
+//! authorization grant"): revoking the grant makes every token issued from it inactive at once,
+//! whichever way it was revoked (replayed code, reused refresh token, revocation request).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+use crate::endpoints::authorize::AuthorizationRequest;
+use crate::protocol::pkce::CodeChallengeMethod;
+use crate::protocol::scope::Scopes;
+
+pub type GrantId = u64;
+
+/// How long a redeemed code is remembered after it expires, so that a late replay is still
+/// recognised as a replay and revokes what the code gave (RFC 6749 §4.1.2).
+const REPLAY_MEMORY: Duration = Duration::from_secs(600);
+
+/// Expired entries are swept after this many insertions, so memory stays flat under load.
+const SWEEP_EVERY: u32 = 512;
+
+/// An authorization code and everything it is bound to (RFC 6749 §4.1.2, §4.1.3).
+#[derive(Clone, Debug)]
+pub struct Code {
+    pub client_id: String,
+    /// The `redirect_uri` used, and whether the request named it (then the token request must
+    /// repeat it exactly).
+    pub redirect_uri: String,
+    pub redirect_uri_in_request: bool,
+    pub scope: Scopes,
+    pub nonce: Option<String>,
+    pub challenge: Option<(String, CodeChallengeMethod)>,
+    pub username: String,
+    pub auth_time: u64,
+    pub session: Option<String>,
+    pub expires_at: SystemTime,
+    /// Set once redeemed: the grant it produced.
+    pub redeemed: Option<GrantId>,
+}
+
+/// One authorization: a user's consent to a client, or a client acting for itself.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    /// `None` for `client_credentials`.
+    pub username: Option<String>,
+    pub scope: Scopes,
+    pub auth_time: Option<u64>,
+    pub session: Option<String>,
+    pub revoked: bool,
+    /// When the last thing issued under this grant expires.
+    pub expires_at: SystemTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct RefreshToken {
+    pub grant: GrantId,
+    pub client_id: String,
+    pub issued_at: SystemTime,
+    pub expires_at: SystemTime,
+    /// Set once used when rotation is on: presenting it again is reuse (RFC 9700 §4.14.2).
+    pub spent: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AccessToken {
+    pub grant: GrantId,
+    pub client_id: String,
+    pub expires_at: SystemTime,
+    pub revoked: bool,
+}
+
+/// A user logged in at the provider, as a browser's session cookie names it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub username: String,
+    pub auth_time: u64,
+    pub expires_at: SystemTime,
+    pub consented: HashSet<String>,
+}
+
+/// An authorization request waiting for the person to log in or consent on a page.
+#[derive(Clone, Debug)]
+pub struct Transaction {
+    pub request: AuthorizationRequest,
+    /// Set once the person has logged in, while consent is still to come.
+    pub logged_in: Option<(String, String)>,
+    pub expires_at: SystemTime,
+}
+
+/// Why a code could not be redeemed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RedeemError<E> {
+    /// Unknown, or expired.
+    Invalid,
+    /// Already redeemed: the grant it produced is now revoked.
+    Replayed,
+    /// The caller's own check refused it; the code is left unspent.
+    Refused(E),
+}
+
+/// Why a refresh token could not be used.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RefreshError {
+    Invalid,
+    OtherClient,
+    /// A spent (rotated) token was presented again: its whole grant is now revoked.
+    Reused,
+}
+
+/// Which kind of token a revocation found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revoked {
+    RefreshToken,
+    AccessToken,
+    Nothing,
+    OtherClient,
+}
+
+#[derive(Debug, Default)]
+pub struct Store {
+    codes: HashMap<String, Code>,
+    grants: HashMap<GrantId, Grant>,
+    refresh_tokens: HashMap<String, RefreshToken>,
+    access_tokens: HashMap<String, AccessToken>,
+    sessions: HashMap<String, Session>,
+    transactions: HashMap<String, Transaction>,
+    next_grant: GrantId,
+    inserts: u32,
+}
+
+impl Store {
+    pub fn insert_code(&mut self, code: String, record: Code, now: SystemTime) {
+        self.codes.insert(code, record);
+        self.inserted(now);
+    }
+
+    /// Redeems `code` once: checks it exists and is fresh, runs `check` on it (client binding,
+    /// `redirect_uri`, PKCE), then marks it redeemed and opens a grant. A second redemption
+    /// revokes that grant (RFC 6749 §4.1.2: "SHOULD revoke ... all tokens previously issued").
+    pub fn redeem_code<E>(
+        &mut self,
+        code: &str,
+        now: SystemTime,
+        check: impl FnOnce(&Code) -> Result<(), E>,
+    ) -> Result<(GrantId, Code), RedeemError<E>> {
+        let Some(record) = self.codes.get(code) else {
+            return Err(RedeemError::Invalid);
+        };
+        if let Some(grant) = record.redeemed {
+            if let Some(grant) = self.grants.get_mut(&grant) {
+                grant.revoked = true;
+            }
+            return Err(RedeemError::Replayed);
+        }
+        if now >= record.expires_at {
+            return Err(RedeemError::Invalid);
+        }
+        check(record).map_err(RedeemError::Refused)?;
+        let id = self.open_grant(Grant {
+            username: Some(record.username.clone()),
+            scope: record.scope.clone(),
+            auth_time: Some(record.auth_time),
+            session: record.session.clone(),
+            revoked: false,
+            expires_at: now,
+        });
+        let record = self.codes.get_mut(code).expect("looked up above");
+        record.redeemed = Some(id);
+        record.expires_at = record.expires_at.max(now) + REPLAY_MEMORY;
+        Ok((id, record.clone()))
+    }
+
+    pub fn open_grant(&mut self, grant: Grant) -> GrantId {
+        self.next_grant += 1;
+        self.grants.insert(self.next_grant, grant);
+        self.next_grant
+    }
+
+    pub fn revoke_grant(&mut self, id: GrantId) {
+        if let Some(grant) = self.grants.get_mut(&id) {
+            grant.revoked = true;
+        }
+    }
+
+    pub fn insert_access_token(&mut self, jti: String, token: AccessToken, now: SystemTime) {
+        self.extend_grant(token.grant, token.expires_at);
+        self.access_tokens.insert(jti, token);
+        self.inserted(now);
+    }
+
+    pub fn insert_refresh_token(&mut self, value: String, token: RefreshToken, now: SystemTime) {
+        self.extend_grant(token.grant, token.expires_at);
+        self.refresh_tokens.insert(value, token);
+        self.inserted(now);
+    }
+
+    fn extend_grant(&mut self, id: GrantId, until: SystemTime) {
+        if let Some(grant) = self.grants.get_mut(&id) {
+            grant.expires_at = grant.expires_at.max(until);
+        }
+    }
+
+    /// Uses a refresh token for `client_id`. With `rotate`, the token is spent by this use, and a
+    /// later use of it revokes the whole grant (RFC 9700 §4.14.2).
+    pub fn use_refresh_token(
+        &mut self,
+        value: &str,
+        client_id: &str,
+        rotate: bool,
+        now: SystemTime,
+    ) -> Result<(GrantId, Grant), RefreshError> {
+        let Some(token) = self.refresh_tokens.get_mut(value) else {
+            return Err(RefreshError::Invalid);
+        };
+        if token.client_id != client_id {
+            // RFC 6749 §6: bound to the client it was issued to. Not reuse: the token stays.
+            return Err(RefreshError::OtherClient);
+        }
+        let grant_id = token.grant;
+        if token.spent {
+            self.revoke_grant(grant_id);
+            return Err(RefreshError::Reused);
+        }
+        if now >= token.expires_at {
+            return Err(RefreshError::Invalid);
+        }
+        let Some(grant) = self.grants.get(&grant_id).filter(|g| !g.revoked) else {
+            return Err(RefreshError::Invalid);
+        };
+        if rotate {
+            token.spent = true;
+        }
+        Ok((grant_id, grant.clone()))
+    }
+
+    /// The refresh token, if it is active: known, unspent, unexpired, its grant unrevoked.
+    pub fn active_refresh_token(
+        &self,
+        value: &str,
+        now: SystemTime,
+    ) -> Option<(&RefreshToken, &Grant)> {
+        let token = self.refresh_tokens.get(value)?;
+        let grant = self.grants.get(&token.grant)?;
+        (!token.spent && now < token.expires_at && !grant.revoked).then_some((token, grant))
+    }
+
+    /// The access token with this `jti`, if it is active.
+    pub fn active_access_token(
+        &self,
+        jti: &str,
+        now: SystemTime,
+    ) -> Option<(&AccessToken, &Grant)> {
+        let token = self.access_tokens.get(jti)?;
+        let grant = self.grants.get(&token.grant)?;
+        (!token.revoked && now < token.expires_at && !grant.revoked).then_some((token, grant))
+    }
+
+    /// Revokes a refresh token (and with it the grant, RFC 7009 §2.1) or an access token by
+    /// `jti`, if it belongs to `client_id`.
+    pub fn revoke(
+        &mut self,
+        refresh_value: &str,
+        access_jti: Option<&str>,
+        client_id: &str,
+    ) -> Revoked {
+        if let Some(token) = self.refresh_tokens.get(refresh_value) {
+            if token.client_id != client_id {
+                return Revoked::OtherClient;
+            }
+            let grant = token.grant;
+            self.revoke_grant(grant);
+            return Revoked::RefreshToken;
+        }
+        if let Some(token) = access_jti.and_then(|jti| self.access_tokens.get_mut(jti)) {
+            if token.client_id != client_id {
+                return Revoked::OtherClient;
+            }
+            token.revoked = true;
+            return Revoked::AccessToken;
+        }
+        Revoked::Nothing
+    }
+
+    pub fn insert_session(&mut self, id: String, session: Session, now: SystemTime) {
+        self.sessions.insert(id, session);
+        self.inserted(now);
+    }
+
+    pub fn session(&self, id: &str, now: SystemTime) -> Option<&Session> {
+        self.sessions.get(id).filter(|s| now < s.expires_at)
+    }
+
+    pub fn session_mut(&mut self, id: &str) -> Option<&mut Session> {
+        self.sessions.get_mut(id)
+    }
+
+    pub fn end_session(&mut self, id: &str) -> Option<Session> {
+        self.sessions.remove(id)
+    }
+
+    pub fn insert_transaction(&mut self, id: String, tx: Transaction, now: SystemTime) {
+        self.transactions.insert(id, tx);
+        self.inserted(now);
+    }
+
+    pub fn transaction_mut(&mut self, id: &str, now: SystemTime) -> Option<&mut Transaction> {
+        self.transactions.get_mut(id).filter(|t| now < t.expires_at)
+    }
+
+    pub fn take_transaction(&mut self, id: &str, now: SystemTime) -> Option<Transaction> {
+        self.transactions.remove(id).filter(|t| now < t.expires_at)
+    }
+
+    fn inserted(&mut self, now: SystemTime) {
+        self.inserts += 1;
+        if self.inserts >= SWEEP_EVERY {
+            self.inserts = 0;
+            self.sweep(now);
+        }
+    }
+
+    /// Forgets everything that can no longer matter.
+    pub fn sweep(&mut self, now: SystemTime) {
+        self.codes.retain(|_, c| now < c.expires_at);
+        self.access_tokens.retain(|_, t| now < t.expires_at);
+        self.refresh_tokens.retain(|_, t| now < t.expires_at);
+        self.sessions.retain(|_, s| now < s.expires_at);
+        self.transactions.retain(|_, t| now < t.expires_at);
+        // A grant outlives its tokens while a redeemed code remembers it, so a replay can
+        // still find and revoke it.
+        let remembered: HashSet<GrantId> = self.codes.values().filter_map(|c| c.redeemed).collect();
+        self.grants
+            .retain(|id, g| now < g.expires_at || remembered.contains(id));
+    }
+
+    #[cfg(test)]
+    /// How many entries of each kind are held: (codes, grants, refresh, access, sessions).
+    pub fn sizes(&self) -> (usize, usize, usize, usize, usize) {
+        (
+            self.codes.len(),
+            self.grants.len(),
+            self.refresh_tokens.len(),
+            self.access_tokens.len(),
+            self.sessions.len(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn t(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
+    }
+
+    fn code() -> Code {
+        Code {
+            client_id: "web".into(),
+            redirect_uri: "https://rp/cb".into(),
+            redirect_uri_in_request: true,
+            scope: Scopes::parse("openid").unwrap(),
+            nonce: None,
+            challenge: None,
+            username: "alice".into(),
+            auth_time: 0,
+            session: None,
+            expires_at: t(60),
+            redeemed: None,
+        }
+    }
+
+    fn ok(_: &Code) -> Result<(), ()> {
+        Ok(())
+    }
+
+    #[test]
+    fn a_code_redeems_once_and_a_replay_revokes_its_grant() {
+        let mut store = Store::default();
+        store.insert_code("c".into(), code(), t(0));
+        let (grant, _) = store.redeem_code("c", t(1), ok).unwrap();
+        store.insert_access_token(
+            "jti".into(),
+            AccessToken {
+                grant,
+                client_id: "web".into(),
+                expires_at: t(3600),
+                revoked: false,
+            },
+            t(1),
+        );
+        assert!(store.active_access_token("jti", t(2)).is_some());
+        assert_eq!(
+            store.redeem_code("c", t(30), ok).unwrap_err(),
+            RedeemError::Replayed
+        );
+        assert!(store.active_access_token("jti", t(31)).is_none());
+    }
+
+    #[test]
+    fn expired_and_unknown_codes_are_invalid() {
+        let mut store = Store::default();
+        store.insert_code("c".into(), code(), t(0));
+        assert_eq!(
+            store.redeem_code("c", t(60), ok).unwrap_err(),
+            RedeemError::Invalid
+        );
+        assert_eq!(
+            store.redeem_code("nope", t(1), ok).unwrap_err(),
+            RedeemError::Invalid
+        );
+    }
+
+    #[test]
+    fn a_refused_check_leaves_the_code_unspent() {
+        let mut store = Store::default();
+        store.insert_code("c".into(), code(), t(0));
+        assert_eq!(
+            store.redeem_code("c", t(1), |_| Err("pkce")).unwrap_err(),
+            RedeemError::Refused("pkce")
+        );
+        assert!(store.redeem_code("c", t(2), ok).is_ok());
+    }
+
+    #[test]
+    fn reusing_a_rotated_refresh_token_revokes_the_family() {
+        let mut store = Store::default();
+        let grant = store.open_grant(Grant {
+            username: Some("alice".into()),
+            scope: Scopes::default(),
+            auth_time: Some(0),
+            session: None,
+            revoked: false,
+            expires_at: t(0),
+        });
+        let refresh = |expires| RefreshToken {
+            grant,
+            client_id: "web".into(),
+            issued_at: t(0),
+            expires_at: expires,
+            spent: false,
+        };
+        store.insert_refresh_token("r1".into(), refresh(t(1000)), t(0));
+        store.use_refresh_token("r1", "web", true, t(1)).unwrap();
+        store.insert_refresh_token("r2".into(), refresh(t(1000)), t(1));
+        assert!(store.active_refresh_token("r2", t(2)).is_some());
+        assert_eq!(
+            store
+                .use_refresh_token("r1", "web", true, t(3))
+                .unwrap_err(),
+            RefreshError::Reused
+        );
+        assert!(store.active_refresh_token("r2", t(4)).is_none());
+        assert_eq!(
+            store
+                .use_refresh_token("r2", "web", true, t(5))
+                .unwrap_err(),
+            RefreshError::Invalid
+        );
+    }
+
+    #[test]
+    fn refresh_tokens_are_bound_to_their_client() {
+        let mut store = Store::default();
+        let grant = store.open_grant(Grant {
+            username: None,
+            scope: Scopes::default(),
+            auth_time: None,
+            session: None,
+            revoked: false,
+            expires_at: t(0),
+        });
+        store.insert_refresh_token(
+            "r".into(),
+            RefreshToken {
+                grant,
+                client_id: "web".into(),
+                issued_at: t(0),
+                expires_at: t(10),
+                spent: false,
+            },
+            t(0),
+        );
+        assert_eq!(
+            store
+                .use_refresh_token("r", "other", true, t(1))
+                .unwrap_err(),
+            RefreshError::OtherClient
+        );
+        assert_eq!(store.revoke("r", None, "other"), Revoked::OtherClient);
+        assert!(store.use_refresh_token("r", "web", true, t(1)).is_ok());
+    }
+
+    #[test]
+    fn sweeping_forgets_what_expired() {
+        let mut store = Store::default();
+        store.insert_code("c".into(), code(), t(0));
+        let grant = store.open_grant(Grant {
+            username: None,
+            scope: Scopes::default(),
+            auth_time: None,
+            session: None,
+            revoked: false,
+            expires_at: t(0),
+        });
+        store.insert_access_token(
+            "a".into(),
+            AccessToken {
+                grant,
+                client_id: "web".into(),
+                expires_at: t(100),
+                revoked: false,
+            },
+            t(0),
+        );
+        store.sweep(t(50));
+        assert_eq!(store.sizes(), (1, 1, 0, 1, 0));
+        store.sweep(t(100));
+        assert_eq!(store.sizes(), (0, 0, 0, 0, 0));
+    }
+}

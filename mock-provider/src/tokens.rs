@@ -1,0 +1,274 @@
+//! The tokens an issuer mints: JWT access tokens (RFC 9068), ID tokens (OIDC Core §2), and
+//! opaque refresh tokens; and the claims a user releases for a set of scopes (OIDC Core §5.4).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::config::UserConfig;
+use crate::issuer::Issuer;
+use crate::keys::half_hash;
+use crate::protocol::scope::Scopes;
+use crate::store::{AccessToken, GrantId, RefreshToken};
+
+/// The JOSE `typ` of access tokens (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+/// RFC 9068 §2.2 claims of an access token.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AccessTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub jti: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+}
+
+/// OIDC Core §2 ID token claims, with the user's released claims beside them.
+#[derive(Debug, Serialize)]
+struct IdTokenClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: u64,
+    iat: u64,
+    auth_time: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<&'a str>,
+    #[serde(flatten)]
+    claims: Map<String, Value>,
+}
+
+/// What a grant says about the user and the authorization, for minting.
+#[derive(Debug)]
+pub struct Subject<'a> {
+    pub grant: GrantId,
+    /// `None` for `client_credentials`: the client is the subject.
+    pub user: Option<&'a UserConfig>,
+    pub auth_time: Option<u64>,
+    pub session: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+}
+
+/// Tokens issued in one token response.
+#[derive(Debug)]
+pub struct Issued {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub scope: Scopes,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+impl Issued {
+    /// The token response body (RFC 6749 §5.1; OIDC Core §3.1.3.3).
+    pub fn response_body(&self) -> Value {
+        let mut body = json!({
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope.to_string(),
+        });
+        if let Some(refresh) = &self.refresh_token {
+            body["refresh_token"] = json!(refresh);
+        }
+        if let Some(id_token) = &self.id_token {
+            body["id_token"] = json!(id_token);
+        }
+        body
+    }
+}
+
+/// What to mint besides the access token.
+#[derive(Clone, Copy, Debug)]
+pub struct Mint {
+    pub id_token: bool,
+    pub refresh_token: bool,
+}
+
+/// Mints and records tokens for `client_id` under an open grant.
+pub fn issue(
+    issuer: &Issuer,
+    client_id: &str,
+    subject: &Subject<'_>,
+    scope: Scopes,
+    mint: Mint,
+) -> Issued {
+    let now = issuer.now();
+    let iat = unix(now);
+    let lifetimes = &issuer.settings.lifetimes;
+    let sub = subject.user.map_or(client_id, UserConfig::sub);
+    let jti = issuer.random_id();
+    let access_exp = now + lifetimes.access_token;
+    let claims = AccessTokenClaims {
+        iss: issuer.url.clone(),
+        sub: sub.to_owned(),
+        aud: issuer.settings.access_token_audience.clone(),
+        exp: unix(access_exp),
+        iat,
+        jti: jti.clone(),
+        client_id: client_id.to_owned(),
+        scope: scope.to_string(),
+        auth_time: subject.auth_time,
+    };
+    let key = issuer.signing_key();
+    let access_token = key.sign(ACCESS_TOKEN_TYP, &claims);
+
+    let id_token = match subject.user {
+        Some(user) if mint.id_token => Some(key.sign(
+            "JWT",
+            &IdTokenClaims {
+                iss: &issuer.url,
+                sub,
+                aud: client_id,
+                exp: unix(now + lifetimes.id_token),
+                iat,
+                auth_time: subject.auth_time.unwrap_or(iat),
+                nonce: subject.nonce,
+                at_hash: Some(half_hash(&access_token)),
+                sid: subject.session,
+                claims: released_claims(user, &scope),
+            },
+        )),
+        _ => None,
+    };
+    let refresh = mint
+        .refresh_token
+        .then(|| (issuer.random_token(), now + lifetimes.refresh_token));
+
+    let mut store = issuer.store();
+    store.insert_access_token(
+        jti,
+        AccessToken {
+            grant: subject.grant,
+            client_id: client_id.to_owned(),
+            expires_at: access_exp,
+            revoked: false,
+        },
+        now,
+    );
+    if let Some((value, expires_at)) = &refresh {
+        store.insert_refresh_token(
+            value.clone(),
+            RefreshToken {
+                grant: subject.grant,
+                client_id: client_id.to_owned(),
+                issued_at: now,
+                expires_at: *expires_at,
+                spent: false,
+            },
+            now,
+        );
+    }
+    drop(store);
+
+    Issued {
+        access_token,
+        expires_in: lifetimes.access_token.as_secs(),
+        scope,
+        id_token,
+        refresh_token: refresh.map(|(value, _)| value),
+    }
+}
+
+/// Why an access token is not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inactive {
+    /// Not a JWT this issuer signed with a published key, or not an access token.
+    Unrecognised,
+    Expired,
+    /// Revoked directly, or through its grant (replayed code, reused refresh token).
+    Revoked,
+}
+
+impl Inactive {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Unrecognised => "the access token is not one this provider issued",
+            Self::Expired => "the access token has expired",
+            Self::Revoked => "the access token has been revoked",
+        }
+    }
+}
+
+/// Checks an access token this issuer minted: signature and `alg` with a published key,
+/// `typ: at+jwt`, `iss`, `exp` against the virtual clock, and that neither it nor its grant was
+/// revoked.
+pub fn verify_access_token(issuer: &Issuer, token: &str) -> Result<AccessTokenClaims, Inactive> {
+    let (claims, header) = issuer
+        .verify_jwt::<AccessTokenClaims>(token)
+        .ok_or(Inactive::Unrecognised)?;
+    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) || claims.iss != issuer.url {
+        return Err(Inactive::Unrecognised);
+    }
+    let now = issuer.now();
+    if unix(now) >= claims.exp {
+        return Err(Inactive::Expired);
+    }
+    match issuer.store().active_access_token(&claims.jti, now) {
+        Some(_) => Ok(claims),
+        None => Err(Inactive::Revoked),
+    }
+}
+
+/// The claims a user releases for `scope` (OIDC Core §5.4). Claims outside the standard set are
+/// the configuration's own and are always released.
+pub fn released_claims(user: &UserConfig, scope: &Scopes) -> Map<String, Value> {
+    user.claims
+        .iter()
+        .filter(|(name, _)| match scope_of_claim(name) {
+            Some(needed) => scope.contains(needed),
+            None => true,
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// The scope that releases a standard claim (OIDC Core §5.4), `None` for other claims.
+fn scope_of_claim(claim: &str) -> Option<&'static str> {
+    Some(match claim {
+        "name" | "family_name" | "given_name" | "middle_name" | "nickname"
+        | "preferred_username" | "profile" | "picture" | "website" | "gender" | "birthdate"
+        | "zoneinfo" | "locale" | "updated_at" => "profile",
+        "email" | "email_verified" => "email",
+        "address" => "address",
+        "phone_number" | "phone_number_verified" => "phone",
+        _ => return None,
+    })
+}
+
+pub fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_follow_scopes() {
+        let user = UserConfig::new("alice")
+            .with_claim("name", "Alice")
+            .with_claim("email", "a@example.com")
+            .with_claim("phone_number", "+1")
+            .with_claim("groups", json!(["admins"]));
+        let only_email = released_claims(&user, &Scopes::parse("openid email").unwrap());
+        assert_eq!(
+            Value::Object(only_email),
+            json!({"email": "a@example.com", "groups": ["admins"]})
+        );
+        let profile = released_claims(&user, &Scopes::parse("openid profile").unwrap());
+        assert!(profile.contains_key("name") && !profile.contains_key("phone_number"));
+    }
+}
