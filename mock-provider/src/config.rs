@@ -321,10 +321,10 @@ impl Config {
                 "at least one issuer is needed".into(),
             );
         }
-        if let Some(base) = &self.base_url {
-            if let Err(e) = check_base_url(base) {
-                at(Place::Root, "base_url", e);
-            }
+        if let Some(base) = &self.base_url
+            && let Err(e) = check_base_url(base)
+        {
+            at(Place::Root, "base_url", e);
         }
         let mut paths = HashSet::new();
         let mut names = HashSet::new();
@@ -436,10 +436,10 @@ impl IssuerConfig {
                 );
             }
         }
-        if let Some(user) = &self.default_user {
-            if !self.users.iter().any(|u| &u.username == user) {
-                at(place, "default_user", format!("no user is named {user:?}"));
-            }
+        if let Some(user) = &self.default_user
+            && !self.users.iter().any(|u| &u.username == user)
+        {
+            at(place, "default_user", format!("no user is named {user:?}"));
         }
         let mut ids = HashSet::new();
         for (c, client) in self.clients.iter().enumerate() {

@@ -192,13 +192,13 @@ impl AuthorizationRequest {
 
         // OIDC Core §3.1.2.6 / Multiple Response Types §5: an unknown response_mode cannot be
         // honoured, so there is no safe way to respond through the redirect.
-        if let Ok(Some(mode)) = params.get("response_mode") {
-            if mode != "query" {
-                return Err(page(
-                    "Unsupported response mode",
-                    format!("response_mode {mode:?} is not supported; this provider uses query."),
-                ));
-            }
+        if let Ok(Some(mode)) = params.get("response_mode")
+            && mode != "query"
+        {
+            return Err(page(
+                "Unsupported response mode",
+                format!("response_mode {mode:?} is not supported; this provider uses query."),
+            ));
         }
 
         // 2. From here on, errors go back to the client.

@@ -65,14 +65,14 @@ pub fn authenticate(
             if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
                 return Err(unknown());
             }
-            if let Some(registered) = client.token_endpoint_auth_method {
-                if registered != method {
-                    return Err(invalid_client(&format!(
-                        "this client is registered for {}, not {}",
-                        registered.as_str(),
-                        method.as_str()
-                    )));
-                }
+            if let Some(registered) = client.token_endpoint_auth_method
+                && registered != method
+            {
+                return Err(invalid_client(&format!(
+                    "this client is registered for {}, not {}",
+                    registered.as_str(),
+                    method.as_str()
+                )));
             }
             Ok(Authenticated {
                 client,

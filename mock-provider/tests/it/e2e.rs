@@ -1,0 +1,276 @@
+//! End to end over real sockets: a third-party OpenID Connect library completes every flow, and
+//! concurrent requests cannot redeem one code or refresh token twice.
+
+use std::sync::Arc;
+
+use mock_provider::Config;
+use openidconnect::core::{
+    CoreClient, CoreIdTokenVerifier, CoreProviderMetadata, CoreResponseType, CoreUserInfoClaims,
+};
+use openidconnect::{
+    AccessTokenHash, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    IntrospectionUrl, IssuerUrl, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, RedirectUrl,
+    Scope, TokenIntrospectionResponse as _, TokenResponse as _,
+};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn openidconnect_crate_completes_every_flow() {
+    let running = mock_provider::spawn(Config::single(issuer_config()))
+        .await
+        .unwrap();
+    let http = http();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(running.issuer()).unwrap(), &http)
+            .await
+            .unwrap();
+    let extra: Value = http
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            running.issuer()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new("web".into()),
+        Some(ClientSecret::new(WEB_SECRET.into())),
+    )
+    .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).unwrap())
+    .set_introspection_url(
+        IntrospectionUrl::new(extra["introspection_endpoint"].as_str().unwrap().into()).unwrap(),
+    );
+
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state, nonce) = client
+        .authorize_url(
+            AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("profile".into()))
+        .add_scope(Scope::new("email".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    // Play the browser: the headless provider answers the authorization request at once.
+    let response = http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let params: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(&params["state"], state.secret());
+    assert_eq!(params["iss"], running.issuer());
+
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    let verifier: CoreIdTokenVerifier = client.id_token_verifier();
+    let id_token = tokens.id_token().expect("an ID token");
+    let claims = id_token
+        .claims(&verifier, &nonce)
+        .expect("the ID token verifies");
+    assert_eq!(claims.subject().as_str(), "alice");
+    let expected_hash = AccessTokenHash::from_token(
+        tokens.access_token(),
+        id_token.signing_alg().unwrap(),
+        id_token.signing_key(&verifier).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims.access_token_hash(), Some(&expected_hash));
+
+    let userinfo: CoreUserInfoClaims = client
+        .user_info(tokens.access_token().clone(), None)
+        .unwrap()
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(userinfo.subject().as_str(), "alice");
+    assert_eq!(
+        userinfo.email().map(|e| e.as_str()),
+        Some("alice@example.com")
+    );
+
+    let refreshed = client
+        .exchange_refresh_token(tokens.refresh_token().unwrap())
+        .unwrap()
+        .request_async(&http)
+        .await
+        .unwrap();
+    let refreshed_claims = refreshed
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), |_: Option<&Nonce>| Ok(()))
+        .unwrap();
+    assert_eq!(refreshed_claims.subject(), claims.subject());
+
+    let active = client
+        .introspect(refreshed.access_token())
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(active.active());
+    // The oauth2 crate refuses to revoke over plain http (RFC 7009 §2 requires TLS), so this one
+    // request is made by hand, authenticated the same way.
+    let revoked = http
+        .post(extra["revocation_endpoint"].as_str().unwrap())
+        .basic_auth("web", Some(WEB_SECRET))
+        .form(&[("token", refreshed.refresh_token().unwrap().secret())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let after = client
+        .introspect(refreshed.access_token())
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(
+        !after.active(),
+        "revoking the refresh token revokes its grant's access tokens"
+    );
+
+    // client_credentials with the same library.
+    let machine = CoreClient::from_provider_metadata(
+        CoreProviderMetadata::discover_async(IssuerUrl::new(running.issuer()).unwrap(), &http)
+            .await
+            .unwrap(),
+        ClientId::new("machine".into()),
+        Some(ClientSecret::new("machine-secret-0123".into())),
+    );
+    let cc = machine
+        .exchange_client_credentials()
+        .unwrap()
+        .add_scope(Scope::new("items:read".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(cc.scopes().unwrap()[0].as_str(), "items:read");
+    running.stop().await;
+}
+
+async fn race<F, Fut>(n: usize, f: F) -> Vec<(StatusCode, Value)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (StatusCode, Value)> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|_| tokio::spawn(f())).collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
+async fn code_over_http(http: &reqwest::Client, issuer: &str) -> String {
+    let url = format!(
+        "{issuer}/authorize?{}",
+        encode(&[
+            ("response_type", "code"),
+            ("client_id", "web"),
+            ("redirect_uri", CALLBACK),
+            ("scope", "openid"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256")
+        ])
+    );
+    let response = http.get(url).send().await.unwrap();
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+async fn post_token(
+    http: reqwest::Client,
+    url: String,
+    form: Vec<(&'static str, String)>,
+) -> (StatusCode, Value) {
+    let response = http
+        .post(url)
+        .basic_auth("web", Some(WEB_SECRET))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+fn tally(results: &[(StatusCode, Value)]) -> (usize, usize) {
+    let ok = results.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    let refused = results
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::BAD_REQUEST && b["error"] == "invalid_grant")
+        .count();
+    (ok, refused)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_code_redeemed_by_32_concurrent_requests_succeeds_exactly_once() {
+    let running = mock_provider::spawn(Config::single(issuer_config()))
+        .await
+        .unwrap();
+    let http = http();
+    let code = code_over_http(&http, &running.issuer()).await;
+    let url = format!("{}/token", running.issuer());
+    let form: Arc<Vec<(&'static str, String)>> = Arc::new(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", code),
+        ("redirect_uri", CALLBACK.into()),
+        ("code_verifier", VERIFIER.into()),
+    ]);
+    let results = race(32, || post_token(http.clone(), url.clone(), form.to_vec())).await;
+    assert_eq!(tally(&results), (1, 31), "{results:?}");
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_refresh_token_used_by_32_concurrent_requests_succeeds_exactly_once() {
+    let running = mock_provider::spawn(Config::single(issuer_config()))
+        .await
+        .unwrap();
+    let http = http();
+    let code = code_over_http(&http, &running.issuer()).await;
+    let url = format!("{}/token", running.issuer());
+    let (_, tokens) = post_token(
+        http.clone(),
+        url.clone(),
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", code),
+            ("redirect_uri", CALLBACK.into()),
+            ("code_verifier", VERIFIER.into()),
+        ],
+    )
+    .await;
+    let form: Vec<(&str, String)> = vec![
+        ("grant_type", "refresh_token".into()),
+        (
+            "refresh_token",
+            tokens["refresh_token"].as_str().unwrap().to_owned(),
+        ),
+    ];
+    let results = race(32, || post_token(http.clone(), url.clone(), form.clone())).await;
+    assert_eq!(tally(&results), (1, 31), "{results:?}");
+    running.stop().await;
+}

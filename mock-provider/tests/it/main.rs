@@ -1,0 +1,14 @@
+//! Integration tests of the provider: router tests without sockets, then end-to-end flows over
+//! real sockets with third-party client libraries.
+
+mod helpers;
+
+mod authorize;
+mod clients;
+mod discovery;
+mod e2e;
+mod logout;
+mod refresh;
+mod revocation;
+mod token;
+mod userinfo;
