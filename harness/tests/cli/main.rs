@@ -1,0 +1,154 @@
+//! The `fauxauth` binary as a user runs it.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fauxauth");
+
+/// Kills the child when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the demo provider and reads what it prints, up to the last demo user.
+fn start_demo() -> (Running, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .args(["provider", "--port", "0"])
+        .env_remove("FAUXAUTH_CONFIG")
+        .env_remove("FAUXAUTH_CONFIG_YAML")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    let mut users = 0;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        users += usize::from(line.starts_with("  user "));
+        lines.push(line);
+        if users == 3 {
+            break;
+        }
+    }
+    (Running(child), lines)
+}
+
+#[tokio::test]
+async fn provider_prints_its_issuer_and_demo_credentials_then_serves() {
+    let (_running, lines) = start_demo();
+    let issuer = lines[0]
+        .strip_prefix("issuer: ")
+        .expect("first line names the issuer")
+        .to_owned();
+    assert!(issuer.starts_with("http://127.0.0.1:"), "{issuer}");
+    let printed = lines.join("\n");
+    assert!(
+        printed.contains("client demo-web (confidential, secret demo-web-secret-change-me)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("client demo-spa (public, PKCE required)"),
+        "{printed}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("  user ")).count(),
+        3,
+        "{printed}"
+    );
+
+    let discovery: serde_json::Value =
+        reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(discovery["issuer"], issuer);
+}
+
+#[tokio::test]
+async fn provider_reads_inline_yaml_from_the_environment() {
+    let yaml = "issuers:\n  - name: a\n  - name: b\n";
+    let mut child = Command::new(BIN)
+        .args(["provider", "--port", "0"])
+        .env("FAUXAUTH_CONFIG_YAML", yaml)
+        .env_remove("FAUXAUTH_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .take(2)
+        .map(Result::unwrap)
+        .collect();
+    let _running = Running(child);
+    assert!(
+        lines[0].starts_with("issuer: http://127.0.0.1:") && lines[0].ends_with("/a"),
+        "{lines:?}"
+    );
+    assert!(lines[1].ends_with("/b"), "{lines:?}");
+    let jwks: serde_json::Value = reqwest::get(format!(
+        "{}/jwks",
+        lines[1].strip_prefix("issuer: ").unwrap()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_bad_config_file_names_file_line_and_field_and_exits_before_serving() {
+    let dir = std::env::temp_dir().join(format!("fauxauth-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.yaml");
+    std::fs::write(
+        &path,
+        "issuers:\n  - name: main\n    clients:\n      - client_id: web\n        client_secret: s3cr3t-s3cr3t-s3cr3t\n        grant_types: [authorization_code]\n",
+    )
+    .unwrap();
+    let output = Command::new(BIN)
+        .args(["provider", "--port", "0", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stdout.is_empty(),
+        "nothing was served: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:4: issuers[0].clients[0].redirect_uris:",
+            path.display()
+        )),
+        "{stderr}"
+    );
+
+    std::fs::write(&path, "issuers:\n  - name: main\n    sigining_alg: RS256\n").unwrap();
+    let output = Command::new(BIN)
+        .args(["provider", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(":3:5: unknown field `sigining_alg`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `signing_alg`?"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
