@@ -1,1 +1,250 @@
-//! placeholder
+//! A fake protected API that validates access tokens as a real resource server must.
+//!
+//! It trusts one issuer, found by URL and spoken to over HTTP only: OpenID discovery (or
+//! RFC 8414), the JWKS, introspection and UserInfo. Any authorization server works, fauxauth's
+//! provider included. Tokens are validated locally as RFC 9068 JWTs, or by introspection
+//! (RFC 7662); failures are answered exactly as RFC 6750 §3 says.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let running = mock_resource::spawn(mock_resource::Config::new("http://127.0.0.1:9000")).await?;
+//! println!("resource: {}", running.url());
+//! running.state().clock().advance(std::time::Duration::from_secs(3600));
+//! running.stop().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Map
+//! - [`config`]: the one configuration schema (files, harness, command line, Rust).
+//! - `protocol`: the core as plain functions, no HTTP: finding the bearer token (`bearer`),
+//!   judging the JOSE header (`jose`), the key set (`jwks`), the claims (`claims`), and every
+//!   reason for refusal (`invalid`).
+//! - `issuer`: the remote issuer: discovery, the single-flight, rate-limited key cache,
+//!   introspection, UserInfo.
+//! - `verify`: from a token to an [`AccessToken`], by mode.
+//! - `auth`: the bearer check in front of every route.
+//! - `endpoints`: the demo API (`/api/me`, `/api/items`).
+//! - `error`: the only place that knows status codes and `WWW-Authenticate`.
+//!
+//! # Plugging in routes
+//! [`router_with`] serves extra routes beside the demo API, behind the same bearer check; a
+//! handler takes [`AccessToken`] and returns [`Error`] (e.g. from
+//! [`AccessToken::require_scope`]). Presets use this for their providers' user APIs.
+//!
+//! # Invariants
+//! - `mock-resource` never contacts anything but its issuer's metadata, JWKS, introspection and
+//!   UserInfo endpoints.
+//! - Nothing reads the wall clock except through [`Clock`] (the HTTP client's transport timeout
+//!   aside).
+//! - No `std` lock is held across an `.await`; the one async mutex makes issuer fetches
+//!   single-flight.
+//! - A token is only ever verified with a key from the issuer's JWKS, with the one algorithm that
+//!   key is pinned to; `none` and HMAC are refused before any key is looked at.
+
+mod auth;
+pub mod config;
+mod endpoints;
+mod error;
+mod issuer;
+pub mod paths;
+mod protocol;
+mod token;
+mod verify;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::{Router, middleware};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{Alg, Config, DEFAULT_AUDIENCE, DEFAULT_REALM, Mode};
+pub use endpoints::items::Item;
+pub use error::{BearerErrorCode, Error};
+pub use fauxauth_core::Clock;
+pub use token::AccessToken;
+
+use endpoints::items::Items;
+use issuer::Issuer;
+use protocol::bearer::Accept;
+
+/// Why a resource could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid configuration:\n{}", .0.join("\n"))]
+    Config(Vec<String>),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A handle on a resource's state: cheap to clone, shared with its server and its handlers.
+#[derive(Clone, Debug)]
+pub struct ResourceState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    realm: Arc<str>,
+    issuer: Issuer,
+    items: Items,
+}
+
+impl ResourceState {
+    /// Validates `config` and prepares the resource. No I/O: the issuer is first contacted when
+    /// the first token arrives.
+    pub fn new(config: Config) -> Result<Self, StartError> {
+        config.validate().map_err(StartError::Config)?;
+        let issuer = Issuer::new(&config)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                realm: Arc::from(config.realm.as_str()),
+                config,
+                issuer,
+                items: Items::default(),
+            }),
+        })
+    }
+
+    /// The clock tokens are judged by.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.config.clock
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The realm its challenges name.
+    pub fn realm(&self) -> &str {
+        &self.inner.realm
+    }
+
+    fn realm_arc(&self) -> Arc<str> {
+        self.inner.realm.clone()
+    }
+
+    fn issuer(&self) -> &Issuer {
+        &self.inner.issuer
+    }
+
+    fn items(&self) -> &Items {
+        &self.inner.items
+    }
+
+    fn accept(&self) -> Accept {
+        Accept {
+            body: self.inner.config.bearer_in_body,
+            query: self.inner.config.bearer_in_query,
+        }
+    }
+}
+
+/// The demo API behind the bearer check. No I/O.
+pub fn router(state: ResourceState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The demo API and `extra` routes, all behind the bearer check: a request reaches a handler
+/// only with a valid token, which the handler takes as an [`AccessToken`]. No I/O.
+pub fn router_with(state: ResourceState, extra: Router<ResourceState>) -> Router {
+    endpoints::router()
+        .merge(extra)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .with_state(state)
+}
+
+/// Serves the demo API of `state` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: ResourceState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A resource serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    state: ResourceState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Starts the demo API for `config` on `127.0.0.1:0`.
+pub async fn spawn(config: Config) -> Result<Running, StartError> {
+    spawn_with(config, Router::new()).await
+}
+
+/// Starts the demo API and `extra` routes (see [`router_with`]) on `127.0.0.1:0`.
+pub async fn spawn_with(
+    config: Config,
+    extra: Router<ResourceState>,
+) -> Result<Running, StartError> {
+    let state = ResourceState::new(config)?;
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let app = router_with(state.clone(), extra);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+impl Running {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The handle to script the running resource (its clock, its configuration).
+    pub fn state(&self) -> &ResourceState {
+        &self.state
+    }
+
+    /// Stops the server and waits (briefly) for open connections to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The bearer check in front of every route: find the token (RFC 6750 §2), validate it, and hand
+//! it to the handler as an [`AccessToken`] extension, or answer with the challenge of §3.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::ResourceState;
+use crate::error::Error;
+use crate::protocol::bearer::{self, Via};
+
+/// The largest form body read to look for `access_token` (RFC 6750 §2.2).
+const FORM_LIMIT: usize = 64 * 1024;
+
+pub async fn authenticate(
+    State(state): State<ResourceState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match authorize(&state, request).await {
+        Ok((request, via)) => {
+            let mut response = next.run(request).await;
+            if via == Via::Query {
+                private(&mut response);
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn authorize(state: &ResourceState, request: Request) -> Result<(Request, Via), Error> {
+    let realm = state.realm();
+    let (mut parts, body) = request.into_parts();
+    // A form body may carry the token; it is read here and handed on unchanged.
+    let (form, body) = if bearer::is_form(&parts.headers) {
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+            Error::invalid_request(realm, "the form body is unreadable or too large")
+        })?;
+        (Some(bytes.clone()), Body::from(bytes))
+    } else {
+        (None, body)
+    };
+    let presented = bearer::bearer_token(
+        &parts.method,
+        &parts.headers,
+        parts.uri.query(),
+        form.as_deref(),
+        state.accept(),
+    )
+    .map_err(|malformed| Error::invalid_request(realm, malformed.to_string()))?
+    .ok_or_else(|| Error::Unauthenticated {
+        realm: realm.to_owned(),
+    })?;
+    let token = state.verify(&presented.token).await?;
+    parts.extensions.insert(token);
+    Ok((Request::from_parts(parts, body), presented.via))
+}
+
+/// RFC 6750 §2.3: a response to a request with the token in its URI SHOULD carry
+/// `Cache-Control: private`.
+fn private(response: &mut Response) {
+    let headers = response.headers_mut();
+    let value = match headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => "private".to_owned(),
+        Some(existing) if existing.to_ascii_lowercase().contains("private") => return,
+        Some(existing) => format!("{existing}, private"),
+    };
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+}

@@ -1,0 +1,7 @@
+//! The protocol core as plain functions over plain types: no HTTP, no clock, no I/O.
+
+pub mod bearer;
+pub mod claims;
+pub mod invalid;
+pub mod jose;
+pub mod jwks;
