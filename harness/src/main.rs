@@ -2,6 +2,7 @@
 //! tracing, binds and serves; everything else lives in the libraries.
 
 mod provider;
+mod resource;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Run the mock authorization server / OpenID provider until interrupted.
     Provider(provider::Args),
+    /// Run the mock resource (a protected API) until interrupted.
+    Resource(resource::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Provider(args) => provider::run(args).await,
+            Command::Resource(args) => resource::run(args).await,
         }
     });
     match result {

@@ -1,0 +1,90 @@
+//! `fauxauth resource`: the mock resource (a protected API) as a process.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use mock_resource::{Config, DEFAULT_AUDIENCE, Mode, ResourceState};
+use tokio::net::TcpListener;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The issuer whose tokens are accepted (its metadata is discovered from this URL).
+    #[arg(long, env = "FAUXAUTH_RESOURCE_ISSUER")]
+    issuer: String,
+    /// The audience this API is: tokens must name it in `aud`.
+    #[arg(long, env = "FAUXAUTH_RESOURCE_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
+    audience: String,
+    /// How tokens are validated: `jwt` (with the issuer's JWKS) or `introspection`.
+    #[arg(long, env = "FAUXAUTH_RESOURCE_MODE", default_value_t = Mode::Jwt)]
+    mode: Mode,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "FAUXAUTH_RESOURCE_PORT", default_value_t = 9001)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "FAUXAUTH_RESOURCE_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// The client id the resource introspects with (introspection mode).
+    #[arg(long, env = "FAUXAUTH_RESOURCE_CLIENT_ID", requires = "client_secret")]
+    client_id: Option<String>,
+    /// The client secret the resource introspects with (introspection mode).
+    #[arg(
+        long,
+        env = "FAUXAUTH_RESOURCE_CLIENT_SECRET",
+        requires = "client_id",
+        hide_env_values = true
+    )]
+    client_secret: Option<String>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let config = Config {
+        audience: args.audience,
+        mode: args.mode,
+        client_id: args.client_id,
+        client_secret: args.client_secret,
+        ..Config::new(args.issuer)
+    };
+    let state = ResourceState::new(config)?;
+    let listener = TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let addr = listener.local_addr()?;
+    println!("resource: {}", base_url_for(addr));
+    mock_resource::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving")?;
+    Ok(())
+}
+
+/// The URL clients use: a wildcard address is reached on loopback.
+fn base_url_for(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://127.0.0.1:{}", a.port()),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("http://[::1]:{}", a.port()),
+        a => format!("http://{a}"),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    eprintln!("fauxauth: shutting down");
+}
