@@ -22,6 +22,8 @@ struct Inner {
     frozen: bool,
     /// Frozen: the current instant. System: the offset added to the wall clock.
     millis: AtomicI64,
+    /// What `millis` was made with (or last `set_start` to), for `reset`.
+    start: AtomicI64,
 }
 
 impl Clock {
@@ -40,6 +42,7 @@ impl Clock {
             inner: Arc::new(Inner {
                 frozen,
                 millis: AtomicI64::new(millis),
+                start: AtomicI64::new(millis),
             }),
         }
     }
@@ -81,6 +84,19 @@ impl Clock {
             target.saturating_sub(to_millis(SystemTime::now()))
         };
         self.inner.millis.store(value, Ordering::Release);
+    }
+
+    /// Back to where the clock started: its first instant when frozen, the wall clock (or the
+    /// start it was set to before any move) otherwise.
+    pub fn reset(&self) {
+        let start = self.inner.start.load(Ordering::Acquire);
+        self.inner.millis.store(start, Ordering::Release);
+    }
+
+    /// Makes the current time the one [`Clock::reset`] returns to.
+    pub fn mark_start(&self) {
+        let now = self.inner.millis.load(Ordering::Acquire);
+        self.inner.start.store(now, Ordering::Release);
     }
 
     /// Whether the clock stands still between moves.
@@ -129,6 +145,19 @@ mod tests {
         let clock = Clock::frozen(UNIX_EPOCH + START);
         let other = clock.clone();
         other.advance(Duration::from_secs(5));
+        assert_eq!(clock.unix_seconds(), START.as_secs() + 5);
+    }
+
+    #[test]
+    fn reset_returns_to_the_start() {
+        let clock = Clock::frozen(UNIX_EPOCH + START);
+        clock.advance(Duration::from_secs(600));
+        clock.reset();
+        assert_eq!(clock.unix_seconds(), START.as_secs());
+        clock.advance(Duration::from_secs(5));
+        clock.mark_start();
+        clock.advance(Duration::from_secs(5));
+        clock.reset();
         assert_eq!(clock.unix_seconds(), START.as_secs() + 5);
     }
 

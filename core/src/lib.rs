@@ -1,10 +1,25 @@
-//! Pieces that every fauxauth component shares, kept deliberately small.
+//! What every fauxauth server shares: one scripting model behind three doors.
 //!
 //! - [`Clock`]: the one source of time. Providers, resources, clients and the harness read time
-//!   only through a `Clock`, so a scenario can move every component's notion of "now" at once.
+//!   only through a `Clock`, so a scenario can move every component's "now" at once.
+//! - [`rules`]: faults and overrides as data, matched against requests.
+//! - [`journal`]: every request and answer, secrets masked, with verification helpers.
+//! - [`control`]: a server's clock, rules and journal together, and the middleware that applies
+//!   rules and records requests.
+//! - [`admin`]: the HTTP admin API under `/_fauxauth/` and its OpenAPI document.
+//! - [`serve`]: the serve loop, which can drop a connection without answering.
+//! - [`duration`]: `60s` / `10m` / `1h` durations in configuration and scripts.
 //!
 //! Invariant: nothing in fauxauth reads the wall clock except through [`Clock`].
 
+pub mod admin;
 mod clock;
+pub mod control;
+pub mod duration;
+pub mod journal;
+pub mod rules;
+mod server;
 
 pub use clock::Clock;
+pub use control::Control;
+pub use server::{Peer, serve};

@@ -12,7 +12,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use fauxauth_core::Clock;
+use fauxauth_core::rules::Rule;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::keys::SigningAlg;
@@ -34,6 +36,49 @@ pub struct Config {
     /// `/{name}` each unless they set `path`. Absent or empty in a file: the demo issuer.
     #[serde(default)]
     pub issuers: Vec<IssuerConfig>,
+    /// Rules in force from the start, as the admin API and scenarios add them.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+    /// Where the virtual clock starts, and whether it stands still.
+    #[serde(default)]
+    pub clock: ClockConfig,
+    /// With a token, the admin API (`/_fauxauth/`) admits any peer that presents it as a bearer
+    /// token and no one else; without one, it admits loopback peers only.
+    #[serde(default)]
+    pub admin_token: Option<String>,
+}
+
+/// The virtual clock's start.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    /// An RFC 3339 time (`2030-01-01T00:00:00Z`); now when absent.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Stand still between moves (every timestamp reproducible) instead of following real time.
+    #[serde(default)]
+    pub frozen: bool,
+}
+
+impl ClockConfig {
+    /// The clock this describes.
+    pub fn build(&self) -> Result<Clock, String> {
+        let start = match &self.start {
+            Some(text) => humantime::parse_rfc3339_weak(text).map_err(|e| {
+                format!("{text:?} is not an RFC 3339 time ({e}); write e.g. 2030-01-01T00:00:00Z")
+            })?,
+            None if self.frozen => Clock::system().now(),
+            None => return Ok(Clock::system()),
+        };
+        Ok(if self.frozen {
+            Clock::frozen(start)
+        } else {
+            let clock = Clock::system();
+            clock.set(start);
+            clock.mark_start();
+            clock
+        })
+    }
 }
 
 /// One authorization server / OpenID provider.
@@ -96,16 +141,16 @@ pub enum LoginMode {
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Lifetimes {
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub code: Duration,
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub access_token: Duration,
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub id_token: Duration,
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub refresh_token: Duration,
     /// A login session at the provider (what `prompt=none` and `max_age` see).
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub session: Duration,
 }
 
@@ -123,7 +168,7 @@ impl Default for Lifetimes {
 }
 
 /// A registered client (RFC 6749 §2).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     pub client_id: String,
@@ -197,7 +242,7 @@ impl ClientConfig {
 }
 
 /// A grant type a client may use (RFC 6749 §4, §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantType {
     AuthorizationCode,
@@ -221,7 +266,7 @@ impl GrantType {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PkcePolicy {
     Required,
@@ -229,7 +274,7 @@ pub enum PkcePolicy {
 }
 
 /// Client authentication methods (OIDC Core §9, RFC 6749 §2.3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     ClientSecretBasic,
@@ -248,7 +293,7 @@ impl AuthMethod {
 }
 
 /// A user who can log in.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub username: String,
@@ -290,6 +335,9 @@ impl Default for Config {
             seed: default_seed(),
             base_url: None,
             issuers: default_issuers(),
+            rules: Vec::new(),
+            clock: ClockConfig::default(),
+            admin_token: None,
         }
     }
 }
@@ -298,9 +346,8 @@ impl Config {
     /// A configuration with one issuer at the root.
     pub fn single(issuer: IssuerConfig) -> Self {
         Self {
-            seed: default_seed(),
-            base_url: None,
             issuers: vec![issuer],
+            ..Self::default()
         }
     }
 
@@ -325,6 +372,16 @@ impl Config {
             && let Err(e) = check_base_url(base)
         {
             at(Place::Root, "base_url", e);
+        }
+        if let Err(e) = self.clock.build() {
+            at(Place::Root, "clock.start", e);
+        }
+        if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
+            at(
+                Place::Root,
+                "admin_token",
+                "must be at least 16 characters".into(),
+            );
         }
         let mut paths = HashSet::new();
         let mut names = HashSet::new();
@@ -545,7 +602,8 @@ impl ClientConfig {
 }
 
 impl UserConfig {
-    fn problems(&self) -> Vec<(&'static str, String)> {
+    /// What is wrong with this user, as (field, message) pairs.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if self.username.trim().is_empty() {
             out.push(("username", "must not be empty".into()));
@@ -756,23 +814,6 @@ fn check_redirect_uri(uri: &str, allow_insecure: bool) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Seconds(u64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Seconds(s) => Ok(Duration::from_secs(s)),
-        Raw::Text(t) => humantime::parse_duration(&t).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "{t:?} is not a duration ({e}); write e.g. 60s, 10m, 1h or 30d"
-            ))
-        }),
-    }
 }
 
 fn default_seed() -> String {

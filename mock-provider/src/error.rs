@@ -146,7 +146,8 @@ pub enum Error {
 #[derive(Debug)]
 pub struct ErrorRedirect {
     pub redirect_uri: String,
-    pub code: AuthorizeErrorCode,
+    /// An [`AuthorizeErrorCode`], or whatever code a rule injected.
+    pub error: std::borrow::Cow<'static, str>,
     pub description: String,
     pub state: Option<String>,
     pub iss: String,
@@ -199,7 +200,7 @@ impl IntoResponse for Error {
             } => (status, html::error_page(title, &detail)).into_response(),
             Self::Redirect(r) => {
                 let mut params = vec![
-                    ("error", r.code.as_str()),
+                    ("error", r.error.as_ref()),
                     ("error_description", r.description.as_str()),
                 ];
                 if let Some(state) = &r.state {
@@ -366,7 +367,7 @@ mod tests {
     fn error_redirect_carries_state_and_iss() {
         let response = Error::Redirect(Box::new(ErrorRedirect {
             redirect_uri: "https://rp/cb?keep=1".into(),
-            code: AuthorizeErrorCode::AccessDenied,
+            error: AuthorizeErrorCode::AccessDenied.as_str().into(),
             description: "denied".into(),
             state: Some("s 1".into()),
             iss: "http://127.0.0.1:9".into(),

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::config::{ClientConfig, IssuerConfig, UserConfig};
-use crate::keys::{KeyError, SigningKey};
+use crate::keys::{KeyError, ROGUE_GENERATION, SigningKey, key_index};
 use crate::protocol::scope::{OIDC_SCOPES, Scopes};
 use crate::store::Store;
 
@@ -30,6 +30,8 @@ pub struct Issuer {
     pub url: String,
     pub settings: IssuerConfig,
     pub clock: Clock,
+    seed: String,
+    position: usize,
     registry: RwLock<Registry>,
     keys: RwLock<KeyRing>,
     store: Mutex<Store>,
@@ -43,10 +45,42 @@ struct Registry {
     users: Vec<Arc<UserConfig>>,
 }
 
+/// An issuer's keys: the active signer, every key it has had (published or not, retiring or
+/// not), and its rogue key, made on first use and never published.
 #[derive(Debug)]
 struct KeyRing {
     active: Arc<SigningKey>,
-    published: Vec<Arc<SigningKey>>,
+    keys: Vec<KeyEntry>,
+    rogue: Option<Arc<SigningKey>>,
+    generation: u32,
+}
+
+#[derive(Debug)]
+struct KeyEntry {
+    key: Arc<SigningKey>,
+    published: bool,
+    /// When a rotated-out key leaves the JWKS.
+    retire_at: Option<SystemTime>,
+}
+
+impl KeyEntry {
+    fn is_published(&self, now: SystemTime) -> bool {
+        self.published && self.retire_at.is_none_or(|t| now < t)
+    }
+}
+
+/// A key as the admin API lists it.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct KeyInfo {
+    pub kid: String,
+    pub alg: String,
+    /// Signs new tokens.
+    pub active: bool,
+    /// In the JWKS now.
+    pub published: bool,
+    /// When it leaves the JWKS (seconds since the epoch), for a rotated-out key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retires_at: Option<u64>,
 }
 
 /// Why an issuer could not be built.
@@ -67,41 +101,42 @@ pub enum BuildError {
 }
 
 impl Issuer {
-    /// Builds an issuer. `key_index` is its first derived key's number, so that issuers of one
+    /// Builds an issuer. `position` is its place in the configuration, so that issuers of one
     /// server derive different keys from one seed.
     pub fn new(
         settings: IssuerConfig,
         path: String,
         base_url: &str,
         seed: &str,
-        key_index: u32,
+        position: usize,
         clock: Clock,
     ) -> Result<Self, BuildError> {
-        let keys = load_keys(&settings, seed, key_index)?;
-        let registry = Registry {
-            clients: settings
-                .clients
-                .iter()
-                .map(|c| (c.client_id.clone(), Arc::new(c.clone())))
-                .collect(),
-            users: settings.users.iter().cloned().map(Arc::new).collect(),
-        };
-        let rng_seed: [u8; 32] =
-            Sha256::digest(format!("fauxauth/rng/{seed}/{}", settings.name)).into();
+        let keys = initial_keys(&settings, seed, position)?;
         Ok(Self {
             name: settings.name.clone(),
             url: format!("{base_url}{path}"),
             path,
             clock,
-            registry: RwLock::new(registry),
-            keys: RwLock::new(KeyRing {
-                active: keys[0].clone(),
-                published: keys,
-            }),
+            seed: seed.to_owned(),
+            position,
+            registry: RwLock::new(Registry::from(&settings)),
+            keys: RwLock::new(keys),
             store: Mutex::new(Store::default()),
-            rng: Mutex::new(ChaCha20Rng::from_seed(rng_seed)),
+            rng: Mutex::new(ChaCha20Rng::from_seed(rng_seed(seed, &settings.name))),
             settings,
         })
+    }
+
+    /// Back to the loaded configuration: clients, users, keys, generator; everything issued is
+    /// forgotten.
+    pub fn reset(&self) -> Result<(), BuildError> {
+        let keys = initial_keys(&self.settings, &self.seed, self.position)?;
+        *write(&self.registry) = Registry::from(&self.settings);
+        *write(&self.keys) = keys;
+        *self.store() = Store::default();
+        *self.rng.lock().unwrap_or_else(|p| p.into_inner()) =
+            ChaCha20Rng::from_seed(rng_seed(&self.seed, &self.settings.name));
+        Ok(())
     }
 
     /// The absolute URL of an endpoint of this issuer.
@@ -171,6 +206,25 @@ impl Issuer {
         }
     }
 
+    /// Removes a client; whether it existed.
+    pub fn remove_client(&self, client_id: &str) -> bool {
+        write(&self.registry).clients.remove(client_id).is_some()
+    }
+
+    /// Removes a user; whether they existed.
+    pub fn remove_user(&self, username: &str) -> bool {
+        let mut registry = write(&self.registry);
+        let before = registry.users.len();
+        registry.users.retain(|u| u.username != username);
+        registry.users.len() != before
+    }
+
+    pub fn clients(&self) -> Vec<Arc<ClientConfig>> {
+        let mut clients: Vec<_> = read(&self.registry).clients.values().cloned().collect();
+        clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        clients
+    }
+
     /// Whether `scope` is one this issuer knows: an OpenID Connect scope, one configured on the
     /// issuer, or one some client is allowed.
     pub fn supports_scope(&self, scope: &str) -> bool {
@@ -224,8 +278,84 @@ impl Issuer {
         read(&self.keys).active.clone()
     }
 
+    /// The keys in the JWKS now.
     pub fn published_keys(&self) -> Vec<Arc<SigningKey>> {
-        read(&self.keys).published.clone()
+        let now = self.now();
+        read(&self.keys)
+            .keys
+            .iter()
+            .filter(|e| e.is_published(now))
+            .map(|e| e.key.clone())
+            .collect()
+    }
+
+    /// A key derived like the others but never published: tokens it signs must fail.
+    pub fn rogue_key(&self) -> Arc<SigningKey> {
+        if let Some(key) = read(&self.keys).rogue.clone() {
+            return key;
+        }
+        let key = Arc::new(SigningKey::derive(
+            &self.seed,
+            self.settings.signing_alg,
+            key_index(self.position, ROGUE_GENERATION),
+        ));
+        write(&self.keys).rogue.get_or_insert(key).clone()
+    }
+
+    /// Makes a new key the signer and publishes it; the old signer stays published for `grace`
+    /// (OIDC Core §10.1.1: keep recently decommissioned keys). Returns the new `kid`.
+    pub fn rotate_keys(&self, grace: Duration) -> String {
+        let generation = read(&self.keys).generation + 1;
+        // Derived outside the lock: a new RSA key can take a moment.
+        let key = Arc::new(SigningKey::derive(
+            &self.seed,
+            self.settings.signing_alg,
+            key_index(self.position, generation),
+        ));
+        let now = self.now();
+        let mut ring = write(&self.keys);
+        let old = ring.active.kid().to_owned();
+        for entry in &mut ring.keys {
+            if entry.key.kid() == old {
+                entry.retire_at = Some(now + grace);
+            }
+        }
+        ring.keys.push(KeyEntry {
+            key: key.clone(),
+            published: true,
+            retire_at: None,
+        });
+        ring.active = key.clone();
+        ring.generation = generation;
+        key.kid().to_owned()
+    }
+
+    /// Publishes or withdraws a key from the JWKS; whether the key exists.
+    pub fn set_published(&self, kid: &str, published: bool) -> bool {
+        let mut ring = write(&self.keys);
+        match ring.keys.iter_mut().find(|e| e.key.kid() == kid) {
+            Some(entry) => {
+                entry.published = published;
+                entry.retire_at = None;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn key_infos(&self) -> Vec<KeyInfo> {
+        let now = self.now();
+        let ring = read(&self.keys);
+        ring.keys
+            .iter()
+            .map(|e| KeyInfo {
+                kid: e.key.kid().to_owned(),
+                alg: e.key.alg().to_string(),
+                active: e.key.kid() == ring.active.kid(),
+                published: e.is_published(now),
+                retires_at: e.retire_at.map(crate::tokens::unix),
+            })
+            .collect()
     }
 
     /// Verifies a JWT this issuer signed with one of its published keys, chosen by `kid` (or each
@@ -271,16 +401,54 @@ impl Issuer {
     }
 }
 
+impl From<&IssuerConfig> for Registry {
+    fn from(settings: &IssuerConfig) -> Self {
+        Self {
+            clients: settings
+                .clients
+                .iter()
+                .map(|c| (c.client_id.clone(), Arc::new(c.clone())))
+                .collect(),
+            users: settings.users.iter().cloned().map(Arc::new).collect(),
+        }
+    }
+}
+
+fn rng_seed(seed: &str, issuer: &str) -> [u8; 32] {
+    Sha256::digest(format!("fauxauth/rng/{seed}/{issuer}")).into()
+}
+
+fn initial_keys(
+    settings: &IssuerConfig,
+    seed: &str,
+    position: usize,
+) -> Result<KeyRing, BuildError> {
+    let keys = load_keys(settings, seed, position)?;
+    Ok(KeyRing {
+        active: keys[0].clone(),
+        keys: keys
+            .into_iter()
+            .map(|key| KeyEntry {
+                key,
+                published: true,
+                retire_at: None,
+            })
+            .collect(),
+        rogue: None,
+        generation: 0,
+    })
+}
+
 fn load_keys(
     settings: &IssuerConfig,
     seed: &str,
-    key_index: u32,
+    position: usize,
 ) -> Result<Vec<Arc<SigningKey>>, BuildError> {
     if settings.keys.is_empty() {
         return Ok(vec![Arc::new(SigningKey::derive(
             seed,
             settings.signing_alg,
-            key_index,
+            key_index(position, 0),
         ))]);
     }
     settings

@@ -29,14 +29,31 @@ use sha2::{Digest, Sha256};
 /// The seed used when the configuration names none.
 pub const DEFAULT_SEED: &str = "fauxauth";
 
-/// RSA keys 0..N of [`DEFAULT_SEED`], precomputed (see the module docs). These are public test
-/// keys: anyone can derive them, so they protect nothing and must never guard anything real.
-const PRECOMPUTED_RSA: [&str; 4] = [
-    include_str!("../keys/rsa-0.pem"),
-    include_str!("../keys/rsa-1.pem"),
-    include_str!("../keys/rsa-2.pem"),
-    include_str!("../keys/rsa-3.pem"),
+/// RSA keys of [`DEFAULT_SEED`] by index, precomputed (see the module docs): the first four
+/// generations of the first issuer and the first key of the next three (see [`key_index`]). These
+/// are public test keys: anyone can derive them, so they protect nothing and must never guard
+/// anything real.
+const PRECOMPUTED_RSA: [(u32, &str); 7] = [
+    (0, include_str!("../keys/rsa-0.pem")),
+    (1, include_str!("../keys/rsa-1.pem")),
+    (2, include_str!("../keys/rsa-2.pem")),
+    (3, include_str!("../keys/rsa-3.pem")),
+    (1000, include_str!("../keys/rsa-1000.pem")),
+    (2000, include_str!("../keys/rsa-2000.pem")),
+    (3000, include_str!("../keys/rsa-3000.pem")),
 ];
+
+/// The derivation index of generation `generation` of the issuer at `position` in the
+/// configuration: each issuer has its own thousand. Generation 999 is the issuer's rogue key.
+pub fn key_index(position: usize, generation: u32) -> u32 {
+    u32::try_from(position)
+        .unwrap_or(u32::MAX / 1000)
+        .saturating_mul(1000)
+        .saturating_add(generation.min(999))
+}
+
+/// The generation of an issuer's rogue key: derived like the others, never published.
+pub const ROGUE_GENERATION: u32 = 999;
 
 /// A JWS algorithm an issuer can sign with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -116,8 +133,9 @@ impl SigningKey {
         let material = derivation_material(seed, alg, index);
         let result = match alg {
             SigningAlg::RS256 => {
-                let pem = match PRECOMPUTED_RSA.get(index as usize) {
-                    Some(pem) if seed == DEFAULT_SEED => (*pem).to_owned(),
+                let precomputed = PRECOMPUTED_RSA.iter().find(|(i, _)| *i == index);
+                let pem = match precomputed {
+                    Some((_, pem)) if seed == DEFAULT_SEED => (*pem).to_owned(),
                     _ => derive_rsa_pem(material),
                 };
                 Self::from_pem(&pem, alg)
@@ -256,6 +274,17 @@ impl SigningKey {
         out
     }
 
+    /// An unsecured JWS (RFC 7515 §A.5, `alg: none`): what a verifier must refuse.
+    pub fn unsigned<T: Serialize>(typ: &str, claims: &T) -> String {
+        let header = serde_json::json!({ "alg": "none", "typ": typ });
+        let mut out = String::with_capacity(512);
+        B64.encode_string(json(&header), &mut out);
+        out.push('.');
+        B64.encode_string(json(claims), &mut out);
+        out.push('.');
+        out
+    }
+
     fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
         let rng = SystemRandom::new();
         match &self.pair {
@@ -366,11 +395,11 @@ mod tests {
 
     #[test]
     fn precomputed_rsa_keys_are_what_derivation_gives() {
-        for (index, shipped) in PRECOMPUTED_RSA.iter().enumerate() {
-            let material = derivation_material(DEFAULT_SEED, SigningAlg::RS256, index as u32);
+        for (index, shipped) in PRECOMPUTED_RSA {
+            let material = derivation_material(DEFAULT_SEED, SigningAlg::RS256, index);
             assert_eq!(
                 derive_rsa_pem(material),
-                *shipped,
+                shipped,
                 "keys/rsa-{index}.pem is not the derivation of the default seed"
             );
         }
@@ -405,13 +434,13 @@ mod tests {
     #[test]
     fn pem_round_trip_keeps_the_kid() {
         let derived = SigningKey::derive(DEFAULT_SEED, SigningAlg::RS256, 0);
-        let loaded = SigningKey::from_pem(PRECOMPUTED_RSA[0], SigningAlg::RS256).unwrap();
+        let loaded = SigningKey::from_pem(PRECOMPUTED_RSA[0].1, SigningAlg::RS256).unwrap();
         assert_eq!(derived.kid(), loaded.kid());
     }
 
     #[test]
     fn wrong_pem_is_a_clear_error() {
-        let err = SigningKey::from_pem(PRECOMPUTED_RSA[0], SigningAlg::ES256).unwrap_err();
+        let err = SigningKey::from_pem(PRECOMPUTED_RSA[0].1, SigningAlg::ES256).unwrap_err();
         assert!(err.to_string().contains("does not fit ES256"), "{err}");
         let err = SigningKey::from_pem("nonsense", SigningAlg::RS256).unwrap_err();
         assert!(matches!(err, KeyError::Pem(_)), "{err}");

@@ -30,6 +30,7 @@
 //! - A request that could not be tied to a registered redirect URI is never redirected.
 
 pub mod config;
+mod control;
 mod demo;
 mod endpoints;
 mod error;
@@ -55,10 +56,15 @@ pub use config::{
     AuthMethod, ClientConfig, Config, GrantType, IssuerConfig, Lifetimes, LoginMode, PkcePolicy,
     UserConfig,
 };
+pub use control::{DEFAULT_GRACE, admin_operations};
 pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET};
 pub use fauxauth_core::Clock;
+pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal, Mismatch};
+pub use fauxauth_core::rules::{Action, Rule, RuleStatus, When};
+pub use issuer::KeyInfo;
 pub use keys::SigningAlg;
 
+use fauxauth_core::Control;
 use issuer::Issuer;
 
 /// Why a provider could not start.
@@ -81,7 +87,9 @@ pub struct Provider {
 #[derive(Debug)]
 struct Inner {
     issuers: Vec<Arc<Issuer>>,
-    clock: Clock,
+    control: Control,
+    rules: Vec<Rule>,
+    admin_token: Option<String>,
 }
 
 impl Provider {
@@ -94,26 +102,124 @@ impl Provider {
             .issuers
             .iter()
             .enumerate()
-            .map(|(i, settings)| {
+            .map(|(position, settings)| {
                 Issuer::new(
                     settings.clone(),
                     config.path_of(settings),
                     base_url,
                     &config.seed,
-                    i as u32,
+                    position,
                     clock.clone(),
                 )
                 .map(Arc::new)
             })
             .collect::<Result<_, _>>()?;
+        let control = Control::new("provider", clock);
+        for rule in &config.rules {
+            control.rules().add(rule.clone());
+        }
         Ok(Self {
-            inner: Arc::new(Inner { issuers, clock }),
+            inner: Arc::new(Inner {
+                issuers,
+                control,
+                rules: config.rules.clone(),
+                admin_token: config.admin_token.clone(),
+            }),
         })
     }
 
     /// The clock every issuer of this provider reads.
     pub fn clock(&self) -> &Clock {
-        &self.inner.clock
+        self.inner.control.clock()
+    }
+
+    /// The rules, journal and clock of this provider.
+    pub fn control(&self) -> &Control {
+        &self.inner.control
+    }
+
+    /// Every request served (but admin calls), with what was answered.
+    pub fn journal(&self) -> &Journal {
+        self.inner.control.journal()
+    }
+
+    /// Adds a rule at the end of the list; returns its id.
+    pub fn add_rule(&self, rule: Rule) -> String {
+        self.inner.control.rules().add(rule)
+    }
+
+    /// Removes a rule; whether it existed.
+    pub fn remove_rule(&self, id: &str) -> bool {
+        self.inner.control.rules().remove(id)
+    }
+
+    /// The rules in order, with how often each matched and fired.
+    pub fn rules(&self) -> Vec<RuleStatus> {
+        self.inner.control.rules().list()
+    }
+
+    /// Back to the loaded configuration: clients, users, keys, rules and clock as configured;
+    /// every code, token and session forgotten; the journal emptied.
+    pub fn reset(&self) -> Result<(), Error> {
+        for issuer in &self.inner.issuers {
+            issuer.reset()?;
+        }
+        let control = &self.inner.control;
+        control.rules().clear();
+        for rule in &self.inner.rules {
+            control.rules().add(rule.clone());
+        }
+        control.journal().clear();
+        control.clock().reset();
+        Ok(())
+    }
+
+    /// Rotates an issuer's signing key: a new key signs from now on and is published; the old
+    /// one stays published for `grace`. Returns the new `kid`.
+    pub fn rotate_keys(&self, issuer: &str, grace: Duration) -> Result<String, String> {
+        Ok(self.issuer_named(issuer)?.rotate_keys(grace))
+    }
+
+    /// Publishes or withdraws a key from an issuer's JWKS.
+    pub fn set_key_published(
+        &self,
+        issuer: &str,
+        kid: &str,
+        published: bool,
+    ) -> Result<(), String> {
+        if self.issuer_named(issuer)?.set_published(kid, published) {
+            Ok(())
+        } else {
+            Err(format!("no key has kid {kid:?}"))
+        }
+    }
+
+    /// An issuer's keys: active, published, retiring.
+    pub fn keys(&self, issuer: &str) -> Result<Vec<KeyInfo>, String> {
+        Ok(self.issuer_named(issuer)?.key_infos())
+    }
+
+    /// Removes a user; whether they existed.
+    pub fn remove_user(&self, issuer: &str, username: &str) -> Result<bool, String> {
+        Ok(self.issuer_named(issuer)?.remove_user(username))
+    }
+
+    /// Removes a client; whether it existed.
+    pub fn remove_client(&self, issuer: &str, client_id: &str) -> Result<bool, String> {
+        Ok(self.issuer_named(issuer)?.remove_client(client_id))
+    }
+
+    fn issuer_named(&self, name: &str) -> Result<&Arc<Issuer>, String> {
+        self.issuer(name)
+            .ok_or_else(|| format!("no issuer is named {name:?}"))
+    }
+
+    fn issuers(&self) -> &[Arc<Issuer>] {
+        &self.inner.issuers
+    }
+
+    fn admin_token(&self) -> Option<&str> {
+        self.inner.admin_token.as_deref()
     }
 
     /// The issuer identifiers, in configuration order.
@@ -128,9 +234,10 @@ impl Provider {
 
     /// Adds a user to an issuer, or replaces the one with the same username.
     pub fn put_user(&self, issuer: &str, user: UserConfig) -> Result<(), String> {
-        let issuer = self
-            .issuer(issuer)
-            .ok_or_else(|| format!("no issuer is named {issuer:?}"))?;
+        let issuer = self.issuer_named(issuer)?;
+        if let Some((field, message)) = user.problems().into_iter().next() {
+            return Err(format!("{field}: {message}"));
+        }
         issuer.put_user(user);
         Ok(())
     }
@@ -138,9 +245,7 @@ impl Provider {
     /// Adds a client to an issuer, or replaces the one with the same id. The client is checked
     /// as the configuration file would check it.
     pub fn put_client(&self, issuer: &str, client: ClientConfig) -> Result<(), String> {
-        let issuer = self
-            .issuer(issuer)
-            .ok_or_else(|| format!("no issuer is named {issuer:?}"))?;
+        let issuer = self.issuer_named(issuer)?;
         if let Some((field, message)) = client
             .problems(issuer.settings.allow_insecure_redirect_uris)
             .into_iter()
@@ -157,20 +262,28 @@ impl Provider {
     }
 }
 
-/// Every route of every issuer. No I/O.
+/// Every route of every issuer, under the rules and recorded in the journal, beside the admin
+/// API under `/_fauxauth/` (neither subject to rules nor journaled). No I/O.
 pub fn router(provider: &Provider) -> Router {
-    let mut router = Router::new();
+    let mut protocol = Router::new();
     for issuer in &provider.inner.issuers {
         let routes = endpoints::router().with_state(issuer.clone());
-        router = if issuer.path.is_empty() {
-            router.merge(routes)
+        protocol = if issuer.path.is_empty() {
+            protocol.merge(routes)
         } else {
-            router
+            protocol
                 .nest(&issuer.path, routes)
                 .merge(endpoints::metadata_router(issuer.clone()))
         };
     }
-    router
+    // A fallback inside the layer, so requests to unknown paths are journaled too.
+    let protocol = protocol.fallback(|| async { axum::http::StatusCode::NOT_FOUND });
+    let protocol = fauxauth_core::control::layer(
+        protocol,
+        provider.control().clone(),
+        control::describe(provider),
+    );
+    control::admin(provider).fallback_service(protocol)
 }
 
 /// Serves `provider` on `listener` until `shutdown` completes.
@@ -179,9 +292,7 @@ pub async fn serve(
     provider: &Provider,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(provider))
-        .with_graceful_shutdown(shutdown)
-        .await
+    fauxauth_core::serve(listener, router(provider), shutdown).await
 }
 
 /// A provider serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
@@ -193,9 +304,16 @@ pub struct Running {
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-/// Starts `config` on `127.0.0.1:0` with a system clock.
+/// Starts `config` on `127.0.0.1:0`, with the clock its `clock` section describes.
 pub async fn spawn(config: Config) -> Result<Running, Error> {
-    spawn_with_clock(config, Clock::system()).await
+    let clock = config.clock.build().map_err(|message| {
+        Error::Config(vec![config::Problem {
+            place: config::Place::Root,
+            field: "clock.start",
+            message,
+        }])
+    })?;
+    spawn_with_clock(config, clock).await
 }
 
 /// Starts `config` on `127.0.0.1:0`, reading time from `clock`.

@@ -175,6 +175,20 @@ impl Store {
         Ok((id, record.clone()))
     }
 
+    /// Whose code this is (for describing a request; changes nothing).
+    pub fn code_username(&self, code: &str) -> Option<String> {
+        self.codes.get(code).map(|c| c.username.clone())
+    }
+
+    /// Whose refresh token this is (for describing a request; changes nothing).
+    pub fn refresh_username(&self, value: &str, now: SystemTime) -> Option<String> {
+        let token = self
+            .refresh_tokens
+            .get(value)
+            .filter(|t| now < t.expires_at)?;
+        self.grants.get(&token.grant)?.username.clone()
+    }
+
     pub fn open_grant(&mut self, grant: Grant) -> GrantId {
         self.next_grant += 1;
         self.grants.insert(self.next_grant, grant);

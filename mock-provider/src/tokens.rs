@@ -8,7 +8,9 @@ use serde_json::{Map, Value, json};
 
 use crate::config::UserConfig;
 use crate::issuer::Issuer;
-use crate::keys::half_hash;
+use fauxauth_core::rules::{SignWith, TokenChange, TokenTarget};
+
+use crate::keys::{SigningKey, half_hash};
 use crate::protocol::scope::Scopes;
 use crate::store::{AccessToken, GrantId, RefreshToken};
 
@@ -97,13 +99,15 @@ pub struct Mint {
     pub refresh_token: bool,
 }
 
-/// Mints and records tokens for `client_id` under an open grant.
+/// Mints and records tokens for `client_id` under an open grant, with the changes rules asked
+/// for (tokens that must fail validation).
 pub fn issue(
     issuer: &Issuer,
     client_id: &str,
     subject: &Subject<'_>,
     scope: Scopes,
     mint: Mint,
+    changes: &[TokenChange],
 ) -> Issued {
     let now = issuer.now();
     let iat = unix(now);
@@ -123,12 +127,23 @@ pub fn issue(
         auth_time: subject.auth_time,
     };
     let key = issuer.signing_key();
-    let access_token = key.sign(ACCESS_TOKEN_TYP, &claims);
+    let for_access: Vec<&TokenChange> = changes
+        .iter()
+        .filter(|c| c.target.includes(TokenTarget::AccessToken))
+        .collect();
+    let access_token = if for_access.is_empty() {
+        key.sign(ACCESS_TOKEN_TYP, &claims)
+    } else {
+        sign_changed(issuer, ACCESS_TOKEN_TYP, &claims, &for_access, iat)
+    };
+    let for_id: Vec<&TokenChange> = changes
+        .iter()
+        .filter(|c| c.target.includes(TokenTarget::IdToken))
+        .collect();
 
     let id_token = match subject.user {
-        Some(user) if mint.id_token => Some(key.sign(
-            "JWT",
-            &IdTokenClaims {
+        Some(user) if mint.id_token => {
+            let claims = IdTokenClaims {
                 iss: &issuer.url,
                 sub,
                 aud: client_id,
@@ -139,8 +154,13 @@ pub fn issue(
                 at_hash: Some(half_hash(&access_token)),
                 sid: subject.session,
                 claims: released_claims(user, &scope),
-            },
-        )),
+            };
+            Some(if for_id.is_empty() {
+                key.sign("JWT", &claims)
+            } else {
+                sign_changed(issuer, "JWT", &claims, &for_id, iat)
+            })
+        }
         _ => None,
     };
     let refresh = mint
@@ -180,6 +200,63 @@ pub fn issue(
         id_token,
         refresh_token: refresh.map(|(value, _)| value),
     }
+}
+
+/// Signs `claims` after applying `changes` to them and to the signature: a token made to fail.
+fn sign_changed<T: Serialize>(
+    issuer: &Issuer,
+    typ: &str,
+    claims: &T,
+    changes: &[&TokenChange],
+    now: u64,
+) -> String {
+    const HOUR: u64 = 3600;
+    let mut value = serde_json::to_value(claims).expect("claims serialize");
+    let object = value.as_object_mut().expect("claims are an object");
+    let mut sign_with = SignWith::Active;
+    let mut omit_kid = false;
+    for change in changes {
+        for (name, claim) in &change.set_claims {
+            object.insert(name.clone(), claim.clone());
+        }
+        for name in &change.remove_claims {
+            object.remove(name);
+        }
+        if change.expired {
+            object.insert("exp".into(), json!(now.saturating_sub(HOUR)));
+        }
+        if change.iat_in_future {
+            object.insert("iat".into(), json!(now + HOUR));
+        }
+        if change.nbf_in_future {
+            object.insert("nbf".into(), json!(now + HOUR));
+        }
+        if let Some(iss) = &change.iss {
+            object.insert("iss".into(), json!(iss));
+        }
+        if let Some(aud) = &change.aud {
+            object.insert("aud".into(), json!(aud));
+        }
+        if change.wrong_at_hash {
+            object.insert("at_hash".into(), json!(half_hash("not the access token")));
+        }
+        if change.wrong_nonce {
+            object.insert("nonce".into(), json!("not-the-nonce-that-was-sent"));
+        }
+        if change.sign_with != SignWith::Active {
+            sign_with = change.sign_with;
+        }
+        omit_kid |= change.omit_kid;
+    }
+    let key = match sign_with {
+        SignWith::None => return SigningKey::unsigned(typ, &value),
+        SignWith::Rogue => issuer.rogue_key(),
+        SignWith::Active => issuer.signing_key(),
+    };
+    let mut header = jsonwebtoken::Header::new(key.alg().jwt_algorithm());
+    header.typ = Some(typ.to_owned());
+    header.kid = (!omit_kid).then(|| key.kid().to_owned());
+    key.sign_with_header(&header, &value)
 }
 
 /// Why an access token is not accepted.

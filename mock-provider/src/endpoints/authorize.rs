@@ -8,13 +8,14 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use fauxauth_core::control::Injected;
 use subtle::ConstantTimeEq as _;
 
 use crate::config::{ClientConfig, GrantType, LoginMode, UserConfig};
@@ -92,22 +93,24 @@ pub struct Prompt {
 
 async fn authorize_get(
     State(issuer): State<Arc<Issuer>>,
+    injected: Option<Extension<Arc<Injected>>>,
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    authorize(&issuer, jar, &params, false)
+    authorize(&issuer, injected, jar, &params, false)
 }
 
 /// OIDC Core §3.1.2.1: the OP MUST support POST (form-encoded) as well as GET.
 async fn authorize_post(
     State(issuer): State<Arc<Issuer>>,
+    injected: Option<Extension<Arc<Injected>>>,
     jar: CookieJar,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match super::form_body(&headers, &body) {
-        Ok(params) => authorize(&issuer, jar, &params, true),
+        Ok(params) => authorize(&issuer, injected, jar, &params, true),
         Err(_) => Error::page(
             StatusCode::BAD_REQUEST,
             "Invalid request",
@@ -117,11 +120,26 @@ async fn authorize_post(
     }
 }
 
-fn authorize(issuer: &Issuer, jar: CookieJar, params: &Params, via_post: bool) -> Response {
-    match AuthorizationRequest::parse(issuer, params, via_post) {
-        Ok(request) => proceed(issuer, jar, request).unwrap_or_else(IntoResponse::into_response),
-        Err(e) => e.into_response(),
+fn authorize(
+    issuer: &Issuer,
+    injected: Option<Extension<Arc<Injected>>>,
+    jar: CookieJar,
+    params: &Params,
+    via_post: bool,
+) -> Response {
+    let request = match AuthorizationRequest::parse(issuer, params, via_post) {
+        Ok(request) => request,
+        Err(e) => return e.into_response(),
+    };
+    // A rule's error is delivered as the endpoint delivers its own: redirected to the client,
+    // once the client and redirect URI are known to be good.
+    if let Some(error) = injected.as_ref().and_then(|Extension(i)| i.error.as_ref()) {
+        let description = error.description.as_deref().unwrap_or("injected by a rule");
+        return request
+            .error_code(issuer, error.error.clone().into(), description)
+            .into_response();
     }
+    proceed(issuer, jar, request).unwrap_or_else(IntoResponse::into_response)
 }
 
 impl AuthorizationRequest {
@@ -206,7 +224,7 @@ impl AuthorizationRequest {
         let fail = |code, description: &str| {
             Error::Redirect(Box::new(ErrorRedirect {
                 redirect_uri: redirect_uri.clone(),
-                code,
+                error: AuthorizeErrorCode::as_str(code).into(),
                 description: description.to_owned(),
                 state: state.clone(),
                 iss: issuer.url.clone(),
@@ -292,9 +310,18 @@ impl AuthorizationRequest {
 
     /// An error response to this request's redirect URI.
     fn error(&self, issuer: &Issuer, code: AuthorizeErrorCode, description: &str) -> Error {
+        self.error_code(issuer, code.as_str().into(), description)
+    }
+
+    fn error_code(
+        &self,
+        issuer: &Issuer,
+        error: std::borrow::Cow<'static, str>,
+        description: &str,
+    ) -> Error {
         Error::Redirect(Box::new(ErrorRedirect {
             redirect_uri: self.redirect_uri.clone(),
-            code,
+            error,
             description: description.to_owned(),
             state: self.state.clone(),
             iss: issuer.url.clone(),

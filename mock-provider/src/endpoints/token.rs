@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use fauxauth_core::control::Injected;
+use fauxauth_core::rules::TokenChange;
 
 use super::client_auth::authenticate;
 use crate::config::{ClientConfig, GrantType};
@@ -46,11 +49,15 @@ pub fn router() -> Router<Arc<Issuer>> {
 
 async fn token(
     State(issuer): State<Arc<Issuer>>,
+    injected: Option<Extension<Arc<Injected>>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&issuer, query.as_deref(), &headers, &body) {
+    let changes = injected
+        .as_ref()
+        .map_or(&[][..], |Extension(i)| &i.token_changes);
+    match handle(&issuer, query.as_deref(), &headers, &body, changes) {
         Ok(body) => json_no_store(StatusCode::OK, &body),
         Err(e) => e.into_response(),
     }
@@ -61,6 +68,7 @@ fn handle(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
+    changes: &[TokenChange],
 ) -> Result<serde_json::Value, Error> {
     // RFC 6749 §2.3.1: client credentials MUST NOT be included in the request URI.
     if query.is_some_and(|q| Params::parse(q.as_bytes()).has("client_secret")) {
@@ -103,12 +111,14 @@ fn handle(
             code,
             redirect_uri,
             code_verifier,
-        } => authorization_code(issuer, client, code, redirect_uri, code_verifier),
+        } => authorization_code(issuer, client, code, redirect_uri, code_verifier, changes),
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
-        } => refresh(issuer, client, refresh_token, scope),
-        TokenRequest::ClientCredentials { scope } => client_credentials(issuer, client, scope),
+        } => refresh(issuer, client, refresh_token, scope, changes),
+        TokenRequest::ClientCredentials { scope } => {
+            client_credentials(issuer, client, scope, changes)
+        }
     }
 }
 
@@ -158,6 +168,7 @@ fn authorization_code(
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
+    changes: &[TokenChange],
 ) -> Result<serde_json::Value, Error> {
     let check = |c: &Code| -> Result<(), Error> {
         if c.client_id != client.client_id {
@@ -227,6 +238,7 @@ fn authorization_code(
             id_token: code.scope.contains("openid"),
             refresh_token: client.allows_grant(GrantType::RefreshToken),
         },
+        changes,
     );
     Ok(issued.response_body())
 }
@@ -238,6 +250,7 @@ fn refresh(
     client: &ClientConfig,
     refresh_token: &str,
     scope: Option<Scopes>,
+    changes: &[TokenChange],
 ) -> Result<serde_json::Value, Error> {
     let now = issuer.now();
     let rotate = issuer.settings.refresh_token_rotation;
@@ -289,6 +302,7 @@ fn refresh(
             id_token: scope.contains("openid"),
             refresh_token: rotate,
         },
+        changes,
     );
     Ok(issued.response_body())
 }
@@ -298,6 +312,7 @@ fn client_credentials(
     issuer: &Issuer,
     client: &ClientConfig,
     scope: Scopes,
+    changes: &[TokenChange],
 ) -> Result<serde_json::Value, Error> {
     let invalid_scope = |m: String| Error::token(TokenErrorCode::InvalidScope, m);
     if scope.contains("openid") {
@@ -332,6 +347,7 @@ fn client_credentials(
             id_token: false,
             refresh_token: false,
         },
+        changes,
     );
     Ok(issued.response_body())
 }

@@ -1,0 +1,230 @@
+//! The control model every fauxauth server carries: its clock, its rules and its journal, and the
+//! middleware that applies rules to requests and records them.
+//!
+//! A server describes each request with [`Facts`] (which endpoint, client, user); the middleware
+//! evaluates the rules, waits out any delay, answers in the server's place when a rule says so
+//! (or drops the connection), otherwise hands the request on with the token changes attached as
+//! an [`Injected`] extension, and finally journals the request and the answer.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::Clock;
+use crate::journal::{self, Entry, Journal};
+use crate::rules::{Answer, ErrorAction, ErrorStyle, Facts, RawResponse, RuleSet, TokenChange};
+
+/// Request bodies larger than this are refused: no OAuth request comes near it.
+const MAX_REQUEST_BODY: usize = 1024 * 1024;
+
+/// The clock, rules and journal of one server. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Control {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    server: &'static str,
+    clock: Clock,
+    rules: RuleSet,
+    journal: Journal,
+}
+
+impl Control {
+    /// `server` names the kind of server in journal entries (`provider`, `resource`).
+    pub fn new(server: &'static str, clock: Clock) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                server,
+                clock,
+                rules: RuleSet::default(),
+                journal: Journal::default(),
+            }),
+        }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.inner.rules
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
+    }
+}
+
+/// Describes a request for rules and the journal. Gets the request head and its (buffered) body.
+pub type Describe = Arc<dyn Fn(&axum::http::request::Parts, &[u8]) -> Facts + Send + Sync>;
+
+/// What rules decided that the server itself must carry out: token changes, and an error the
+/// server must deliver its own way (an authorization endpoint redirects it to the client).
+#[derive(Clone, Debug, Default)]
+pub struct Injected {
+    pub token_changes: Vec<TokenChange>,
+    pub error: Option<ErrorAction>,
+}
+
+/// Marks a response whose connection must be closed without sending it (see `crate::serve`).
+#[derive(Clone, Copy, Debug)]
+pub struct DropConnection;
+
+/// Wraps `router`: every request it serves is subject to the rules and journaled.
+pub fn layer(router: Router, control: Control, describe: Describe) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(
+        (control, describe),
+        apply,
+    ))
+}
+
+async fn apply(
+    State((control, describe)): State<(Control, Describe)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let facts = describe(&parts, &body);
+    let outcome = control.rules().evaluate(&facts);
+    if !outcome.delay.is_zero() {
+        tokio::time::sleep(outcome.delay).await;
+    }
+
+    let mut entry = Entry {
+        seq: 0,
+        server: control.inner.server.to_owned(),
+        endpoint: facts.endpoint.clone(),
+        method: facts.method.clone(),
+        path: facts.path.clone(),
+        issuer: facts.issuer.clone(),
+        client_id: facts.client_id.clone(),
+        grant_type: facts.grant_type.clone(),
+        user: facts.user.clone(),
+        query: journal::params(parts.uri.query().unwrap_or_default().as_bytes()),
+        form: if is_form(&parts.headers) {
+            journal::params(&body)
+        } else {
+            Default::default()
+        },
+        headers: journal::request_headers(&parts.headers),
+        status: 0,
+        response_headers: Default::default(),
+        response_body: serde_json::Value::Null,
+        time_ms: millis(control.clock().now()),
+        wall_time_ms: millis(control.clock().wall()),
+        rules_fired: outcome.fired,
+    };
+
+    let response = match outcome.answer {
+        Some(Answer::Drop) => {
+            control.journal().record(entry);
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            return response;
+        }
+        Some(Answer::Respond(raw)) => raw_response(&raw),
+        Some(Answer::Error(error)) if facts.error_style != ErrorStyle::Redirect => {
+            error_response(&error, facts.error_style)
+        }
+        error => {
+            let injected = Injected {
+                token_changes: outcome.token_changes,
+                error: match error {
+                    Some(Answer::Error(e)) => Some(e),
+                    _ => None,
+                },
+            };
+            let mut request = Request::from_parts(parts, Body::from(body));
+            request.extensions_mut().insert(Arc::new(injected));
+            next.run(request).await
+        }
+    };
+
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    entry.status = parts.status.as_u16();
+    entry.response_headers = journal::response_headers(&parts.headers);
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    entry.response_body = journal::body(content_type, &bytes);
+    control.journal().record(entry);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn millis(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// A rule's raw response, exactly as written.
+pub fn raw_response(raw: &RawResponse) -> Response {
+    let status = StatusCode::from_u16(raw.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Bytes::from(raw.body.clone())).into_response();
+    let headers = response.headers_mut();
+    headers.remove(header::CONTENT_TYPE);
+    if let Some(content_type) = raw
+        .content_type
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
+    {
+        headers.insert(header::CONTENT_TYPE, content_type);
+    }
+    for (name, value) in &raw.headers {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::try_from(name.as_str()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+/// An injected RFC error written as the endpoint family writes its own.
+pub fn error_response(error: &ErrorAction, style: ErrorStyle) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut body = json!({ "error": error.error });
+    if let Some(description) = &error.description {
+        body["error_description"] = json!(description);
+    }
+    let mut response = (status, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let challenge = match style {
+        ErrorStyle::Bearer => Some(format!("Bearer error=\"{}\"", error.error)),
+        _ if status == StatusCode::UNAUTHORIZED => Some("Basic".to_owned()),
+        _ => None,
+    };
+    if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        headers.insert(header::WWW_AUTHENTICATE, value);
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}

@@ -1,0 +1,389 @@
+//! The provider's side of the scripting model: how it describes requests to rules and the
+//! journal, and its admin routes (issuers' users, clients and keys; reset).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{FromRef, Path, State};
+use axum::http::{Method, StatusCode, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fauxauth_core::Control;
+use fauxauth_core::admin::{AdminError, Api, Body, schema};
+use fauxauth_core::control::Describe;
+use fauxauth_core::rules::{ErrorStyle, Facts};
+use serde::{Deserialize, Serialize};
+
+use crate::Provider;
+use crate::config::{ClientConfig, UserConfig};
+use crate::issuer::{Issuer, KeyInfo};
+use crate::paths;
+use crate::protocol::client_auth::{Presented, presented};
+use crate::protocol::params::Params;
+
+impl FromRef<Provider> for Control {
+    fn from_ref(provider: &Provider) -> Control {
+        provider.control().clone()
+    }
+}
+
+/// How the provider describes a request: which issuer and endpoint, and who is asking for what.
+pub fn describe(provider: &Provider) -> Describe {
+    let provider = provider.clone();
+    Arc::new(move |parts, body| facts(&provider, parts, body))
+}
+
+fn facts(provider: &Provider, parts: &axum::http::request::Parts, body: &[u8]) -> Facts {
+    let path = parts.uri.path();
+    let (issuer, rest) = match issuer_of(provider, path) {
+        Some((issuer, rest)) => (Some(issuer), rest),
+        None => (None, path),
+    };
+    let endpoint = match rest {
+        paths::DISCOVERY => "discovery",
+        paths::AUTHORIZATION_SERVER_METADATA => "metadata",
+        paths::JWKS => "jwks",
+        paths::AUTHORIZE => "authorize",
+        paths::LOGIN => "login",
+        paths::CONSENT => "consent",
+        paths::TOKEN => "token",
+        paths::USERINFO => "userinfo",
+        paths::REVOKE => "revoke",
+        paths::INTROSPECT => "introspect",
+        paths::LOGOUT => "logout",
+        _ if path.starts_with(paths::AUTHORIZATION_SERVER_METADATA) => "metadata",
+        _ => path,
+    };
+    let query = Params::parse(parts.uri.query().unwrap_or_default().as_bytes());
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form = if is_form {
+        Params::parse(body)
+    } else {
+        Params::default()
+    };
+    let get = |name: &str| {
+        form.get(name)
+            .ok()
+            .flatten()
+            .or_else(|| query.get(name).ok().flatten())
+    };
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let client_id = match presented(authorization, get("client_id"), None) {
+        Ok(
+            Presented::Basic { client_id, .. }
+            | Presented::IdOnly { client_id }
+            | Presented::Post { client_id, .. },
+        ) => Some(client_id),
+        _ => get("client_id").map(str::to_owned),
+    };
+    let user = issuer
+        .as_ref()
+        .and_then(|issuer| user_of(issuer, endpoint, &get, authorization));
+    Facts {
+        endpoint: endpoint.to_owned(),
+        method: parts.method.to_string(),
+        path: path.to_owned(),
+        issuer: issuer.map(|i| i.name.clone()),
+        client_id,
+        grant_type: get("grant_type").map(str::to_owned),
+        user,
+        scope: get("scope")
+            .map(|s| {
+                s.split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        error_style: match endpoint {
+            "authorize" => ErrorStyle::Redirect,
+            "userinfo" => ErrorStyle::Bearer,
+            _ => ErrorStyle::Json,
+        },
+    }
+}
+
+/// The issuer serving `path` (the longest matching prefix) and the path within it.
+fn issuer_of<'a>(provider: &Provider, path: &'a str) -> Option<(Arc<Issuer>, &'a str)> {
+    provider
+        .issuers()
+        .iter()
+        .filter(|i| match path.strip_prefix(i.path.as_str()) {
+            Some(rest) => rest.is_empty() || rest.starts_with('/'),
+            None => false,
+        })
+        .max_by_key(|i| i.path.len())
+        .or_else(|| {
+            // RFC 8414 metadata of an issuer with a path lives on the host's root.
+            let name = path.strip_prefix(paths::AUTHORIZATION_SERVER_METADATA)?;
+            provider
+                .issuers()
+                .iter()
+                .find(|i| !i.path.is_empty() && i.path == name)
+        })
+        .map(|i| {
+            (
+                i.clone(),
+                path.strip_prefix(i.path.as_str()).unwrap_or(path),
+            )
+        })
+}
+
+/// The user a request concerns, as far as can be told without changing anything: the one
+/// logging in, the owner of the code or refresh token, or the subject of the bearer token.
+fn user_of<'a>(
+    issuer: &Issuer,
+    endpoint: &str,
+    get: &impl Fn(&str) -> Option<&'a str>,
+    authorization: Option<&str>,
+) -> Option<String> {
+    match endpoint {
+        "authorize" => get("login_hint").map(str::to_owned),
+        "login" => get("username").map(str::to_owned),
+        "token" => {
+            let now = issuer.now();
+            let store = issuer.store();
+            get("code")
+                .and_then(|code| store.code_username(code))
+                .or_else(|| get("refresh_token").and_then(|t| store.refresh_username(t, now)))
+        }
+        "userinfo" => {
+            let token = authorization
+                .and_then(|a| a.split_once(' '))
+                .map(|(_, t)| t.trim())
+                .or_else(|| get("access_token"))?;
+            let payload = token.split('.').nth(1)?;
+            let claims: serde_json::Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+            issuer
+                .user_by_sub(claims["sub"].as_str()?)
+                .map(|u| u.username.clone())
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin routes of the provider.
+
+/// An issuer as the admin API lists it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct IssuerInfo {
+    pub name: String,
+    pub issuer: String,
+}
+
+/// Rotate an issuer's signing key; the old one stays published for `grace` (default 1h).
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
+    #[serde(default)]
+    pub grace: Option<String>,
+}
+
+/// The new signing key's id.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Kid {
+    pub kid: String,
+}
+
+/// The admin router of `provider`, guarded, with its OpenAPI document.
+pub fn admin(provider: &Provider) -> axum::Router {
+    admin_api().finish(
+        provider.clone(),
+        "fauxauth provider admin API",
+        provider.admin_token().map(str::to_owned),
+    )
+}
+
+/// Every documented admin operation: the OpenAPI document is made from the same list.
+pub fn admin_operations() -> Vec<fauxauth_core::admin::Operation> {
+    admin_api().operations().to_vec()
+}
+
+fn admin_api() -> Api<Provider> {
+    fauxauth_core::admin::common::<Provider>()
+        .route(Method::POST, "/reset", "Back to the loaded configuration: clients, users, keys, rules, clock; journal and every issued token forgotten", None, None, reset)
+        .route(Method::GET, "/issuers", "The issuers served", None, Some(schema::<Vec<IssuerInfo>>), issuers)
+        .route(Method::GET, "/issuers/{issuer}/users", "An issuer's users", None, Some(schema::<Vec<UserConfig>>), list_users)
+        .route(Method::POST, "/issuers/{issuer}/users", "Add a user, or change the one with that username", Some(schema::<UserConfig>), None, put_user)
+        .route(Method::DELETE, "/issuers/{issuer}/users/{username}", "Remove a user", None, None, remove_user)
+        .route(Method::GET, "/issuers/{issuer}/clients", "An issuer's clients", None, Some(schema::<Vec<ClientConfig>>), list_clients)
+        .route(Method::POST, "/issuers/{issuer}/clients", "Add a client, or change the one with that client_id", Some(schema::<ClientConfig>), None, put_client)
+        .route(Method::DELETE, "/issuers/{issuer}/clients/{client_id}", "Remove a client", None, None, remove_client)
+        .route(Method::GET, "/issuers/{issuer}/keys", "An issuer's keys: active, published, retiring", None, Some(schema::<Vec<KeyInfo>>), list_keys)
+        .route(Method::POST, "/issuers/{issuer}/keys/rotate", "Make a new key the signer; the old one stays published for the grace period", Some(schema::<Rotation>), Some(schema::<Kid>), rotate_keys)
+        .route(Method::POST, "/issuers/{issuer}/keys/{kid}/publish", "Put a key back in the JWKS", None, None, publish_key)
+        .route(Method::POST, "/issuers/{issuer}/keys/{kid}/unpublish", "Take a key out of the JWKS (tokens it signed stop verifying)", None, None, unpublish_key)
+}
+
+fn issuer(provider: &Provider, name: &str) -> Result<Arc<Issuer>, AdminError> {
+    provider
+        .issuers()
+        .iter()
+        .find(|i| i.name == name)
+        .cloned()
+        .ok_or_else(|| AdminError::not_found(format!("no issuer is named {name:?}")))
+}
+
+async fn reset(State(provider): State<Provider>) -> Result<StatusCode, AdminError> {
+    provider
+        .reset()
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn issuers(State(provider): State<Provider>) -> Json<Vec<IssuerInfo>> {
+    Json(
+        provider
+            .issuers()
+            .iter()
+            .map(|i| IssuerInfo {
+                name: i.name.clone(),
+                issuer: i.url.clone(),
+            })
+            .collect(),
+    )
+}
+
+async fn list_users(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<UserConfig>>, AdminError> {
+    Ok(Json(
+        issuer(&provider, &name)?
+            .users()
+            .iter()
+            .map(|u| (**u).clone())
+            .collect(),
+    ))
+}
+
+async fn put_user(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+    Body(user): Body<UserConfig>,
+) -> Result<StatusCode, AdminError> {
+    provider
+        .put_user(&issuer(&provider, &name)?.name, user)
+        .map_err(AdminError::bad_request)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_user(
+    State(provider): State<Provider>,
+    Path((name, username)): Path<(String, String)>,
+) -> Result<StatusCode, AdminError> {
+    if issuer(&provider, &name)?.remove_user(&username) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AdminError::not_found(format!(
+            "no user is named {username:?}"
+        )))
+    }
+}
+
+async fn list_clients(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<ClientConfig>>, AdminError> {
+    Ok(Json(
+        issuer(&provider, &name)?
+            .clients()
+            .iter()
+            .map(|c| (**c).clone())
+            .collect(),
+    ))
+}
+
+async fn put_client(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+    Body(client): Body<ClientConfig>,
+) -> Result<StatusCode, AdminError> {
+    provider
+        .put_client(&issuer(&provider, &name)?.name, client)
+        .map_err(AdminError::bad_request)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_client(
+    State(provider): State<Provider>,
+    Path((name, client_id)): Path<(String, String)>,
+) -> Result<StatusCode, AdminError> {
+    if issuer(&provider, &name)?.remove_client(&client_id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AdminError::not_found(format!(
+            "no client is registered as {client_id:?}"
+        )))
+    }
+}
+
+async fn list_keys(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<KeyInfo>>, AdminError> {
+    Ok(Json(issuer(&provider, &name)?.key_infos()))
+}
+
+async fn rotate_keys(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Kid>, AdminError> {
+    let rotation: Rotation = if body.iter().all(u8::is_ascii_whitespace) {
+        Rotation::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))?
+    };
+    let grace = match rotation.grace {
+        Some(text) => fauxauth_core::duration::parse(&text).map_err(AdminError::bad_request)?,
+        None => DEFAULT_GRACE,
+    };
+    let issuer = issuer(&provider, &name)?;
+    // Deriving a new RSA key takes a moment: off the async workers.
+    let kid = tokio::task::spawn_blocking(move || issuer.rotate_keys(grace))
+        .await
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    Ok(Json(Kid { kid }))
+}
+
+/// How long a rotated-out key stays published unless told otherwise.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
+
+async fn publish_key(
+    State(provider): State<Provider>,
+    Path((name, kid)): Path<(String, String)>,
+) -> Result<StatusCode, AdminError> {
+    set_published(&provider, &name, &kid, true)
+}
+
+async fn unpublish_key(
+    State(provider): State<Provider>,
+    Path((name, kid)): Path<(String, String)>,
+) -> Result<StatusCode, AdminError> {
+    set_published(&provider, &name, &kid, false)
+}
+
+fn set_published(
+    provider: &Provider,
+    name: &str,
+    kid: &str,
+    published: bool,
+) -> Result<StatusCode, AdminError> {
+    if issuer(provider, name)?.set_published(kid, published) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AdminError::not_found(format!("no key has kid {kid:?}")))
+    }
+}
