@@ -362,11 +362,11 @@ pub fn body(content_type: Option<&str>, bytes: &[u8]) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
-    if content_type.is_some_and(|c| c.contains("json")) {
-        if let Ok(mut value) = serde_json::from_slice::<Value>(bytes) {
-            mask_json(&mut value);
-            return value;
-        }
+    if content_type.is_some_and(|c| c.contains("json"))
+        && let Ok(mut value) = serde_json::from_slice::<Value>(bytes)
+    {
+        mask_json(&mut value);
+        return value;
     }
     let cut = &bytes[..bytes.len().min(MAX_BODY)];
     Value::String(String::from_utf8_lossy(cut).into_owned())

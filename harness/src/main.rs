@@ -1,6 +1,7 @@
 //! The `fauxauth` command. `main` only parses the command line, loads configuration, starts
 //! tracing, binds and serves; everything else lives in the libraries.
 
+mod process;
 mod provider;
 mod resource;
 

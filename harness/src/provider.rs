@@ -1,11 +1,12 @@
 //! `fauxauth provider`: the mock provider as a process.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use mock_provider::{Clock, Config, Provider};
+use mock_provider::{Config, Provider};
 use tokio::net::TcpListener;
+
+use crate::process::{announce, base_url_for, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,11 +46,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
-    let provider = Provider::new(&config, &base_url_for(addr), Clock::system())?;
+    let clock = config.clock.build().map_err(anyhow::Error::msg)?;
+    let provider = Provider::new(&config, &base_url_for(addr), clock)?;
 
     for url in provider.issuer_urls() {
-        println!("issuer: {url}");
+        announce(&format!("issuer: {url}"));
     }
+    announce(&format!(
+        "admin: {}/_fauxauth/openapi.json",
+        base_url_for(addr)
+    ));
     if demo {
         print_demo(&config);
     }
@@ -59,27 +65,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The URL clients use: a wildcard address is reached on loopback.
-fn base_url_for(addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://127.0.0.1:{}", a.port()),
-        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("http://[::1]:{}", a.port()),
-        a => format!("http://{a}"),
-    }
-}
-
 fn print_demo(config: &Config) {
     let Some(issuer) = config.issuers.first() else {
         return;
     };
-    println!("demo configuration (give --config FILE to use your own):");
+    announce("demo configuration (give --config FILE to use your own):");
     for client in &issuer.clients {
         let kind = match &client.client_secret {
             Some(secret) => format!("confidential, secret {secret}"),
             None => "public, PKCE required".to_owned(),
         };
-        println!("  client {} ({kind})", client.client_id);
-        println!("    redirect_uris: {}", client.redirect_uris.join(" "));
+        announce(&format!("  client {} ({kind})", client.client_id));
+        announce(&format!(
+            "    redirect_uris: {}",
+            client.redirect_uris.join(" ")
+        ));
     }
     for user in &issuer.users {
         let name = user
@@ -87,30 +87,6 @@ fn print_demo(config: &Config) {
             .get("name")
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        println!("  user {} ({name}), no password", user.username);
+        announce(&format!("  user {} ({name}), no password", user.username));
     }
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    eprintln!("fauxauth: shutting down");
 }

@@ -1,10 +1,10 @@
 //! `fauxauth resource`: the mock resource (a protected API) as a process.
 
-use std::net::SocketAddr;
-
 use anyhow::Context as _;
 use mock_resource::{Config, DEFAULT_AUDIENCE, Mode, ResourceState};
 use tokio::net::TcpListener;
+
+use crate::process::{announce, base_url_for, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -49,42 +49,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
-    println!("resource: {}", base_url_for(addr));
+    announce(&format!("resource: {}", base_url_for(addr)));
     mock_resource::serve(listener, state, shutdown_signal())
         .await
         .context("serving")?;
     Ok(())
-}
-
-/// The URL clients use: a wildcard address is reached on loopback.
-fn base_url_for(addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://127.0.0.1:{}", a.port()),
-        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("http://[::1]:{}", a.port()),
-        a => format!("http://{a}"),
-    }
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    eprintln!("fauxauth: shutting down");
 }

@@ -84,12 +84,14 @@ async fn provider_reads_inline_yaml_from_the_environment() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let lines: Vec<String> = BufReader::new(stdout)
-        .lines()
-        .take(2)
-        .map(Result::unwrap)
-        .collect();
+    let mut reader = BufReader::new(stdout).lines();
+    let lines: Vec<String> = reader.by_ref().take(3).map(Result::unwrap).collect();
     let _running = Running(child);
+    assert!(
+        lines[2].starts_with("admin: http://127.0.0.1:")
+            && lines[2].ends_with("/_fauxauth/openapi.json"),
+        "{lines:?}"
+    );
     assert!(
         lines[0].starts_with("issuer: http://127.0.0.1:") && lines[0].ends_with("/a"),
         "{lines:?}"

@@ -10,5 +10,6 @@ mod e2e;
 mod logout;
 mod refresh;
 mod revocation;
+mod scripting;
 mod token;
 mod userinfo;
