@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use fauxauth_core::Clock;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// The `aud` the resource expects when none is configured: the default `access_token_audience`
 /// of fauxauth's provider, so the two work together out of the box.
@@ -34,7 +34,7 @@ pub struct Config {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     /// Clock skew tolerated on `exp`, `nbf` and `iat`. Written `30s`, `1m`, or seconds.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub leeway: Duration,
     /// Require the JOSE header `typ: at+jwt` (RFC 9068 §4), so that an ID token or another JWT
     /// is never taken for an access token.
@@ -50,10 +50,16 @@ pub struct Config {
     /// After the keys are first loaded, a token naming an unknown `kid` makes the resource fetch
     /// the JWKS again, at most once per this interval (a failed fetch is retried no sooner
     /// either). Measured on the injected clock.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub jwks_min_refetch_interval: Duration,
     /// The realm named in challenges (RFC 6750 §3).
     pub realm: String,
+    /// Rules (faults such as 500, 503 with `Retry-After`, 429, delays, dropped connections) in
+    /// force from the start, as the admin API and scenarios add them.
+    pub rules: Vec<fauxauth_core::rules::Rule>,
+    /// With a token, the admin API (`/_fauxauth/`) admits any peer that presents it as a bearer
+    /// token and no one else; without one, it admits loopback peers only.
+    pub admin_token: Option<String>,
     /// The clock `exp`, `nbf`, `iat` and the refetch interval are judged by. Not part of files:
     /// the harness hands every component of a scenario the same clock.
     #[serde(skip)]
@@ -75,6 +81,8 @@ impl Default for Config {
             bearer_in_query: false,
             jwks_min_refetch_interval: Duration::from_secs(10),
             realm: DEFAULT_REALM.to_owned(),
+            rules: Vec::new(),
+            admin_token: None,
             clock: Clock::system(),
         }
     }
@@ -238,23 +246,6 @@ impl Alg {
 impl fmt::Display for Alg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Seconds(u64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Seconds(s) => Ok(Duration::from_secs(s)),
-        Raw::Text(t) => humantime::parse_duration(&t).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "{t:?} is not a duration ({e}); write e.g. 30s, 1m or 10"
-            ))
-        }),
     }
 }
 

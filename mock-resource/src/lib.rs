@@ -43,6 +43,7 @@
 
 mod auth;
 pub mod config;
+mod control;
 mod endpoints;
 mod error;
 mod issuer;
@@ -57,14 +58,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::{Router, middleware};
+use fauxauth_core::Control;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{Alg, Config, DEFAULT_AUDIENCE, DEFAULT_REALM, Mode};
+pub use control::admin_operations;
 pub use endpoints::items::Item;
 pub use error::{BearerErrorCode, Error};
 pub use fauxauth_core::Clock;
+pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal};
+pub use fauxauth_core::rules::Rule;
 pub use token::AccessToken;
 
 use endpoints::items::Items;
@@ -94,6 +99,7 @@ struct Inner {
     realm: Arc<str>,
     issuer: Issuer,
     items: Items,
+    control: Control,
 }
 
 impl ResourceState {
@@ -102,12 +108,17 @@ impl ResourceState {
     pub fn new(config: Config) -> Result<Self, StartError> {
         config.validate().map_err(StartError::Config)?;
         let issuer = Issuer::new(&config)?;
+        let control = Control::new("resource", config.clock.clone());
+        for rule in &config.rules {
+            control.rules().add(rule.clone());
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 realm: Arc::from(config.realm.as_str()),
                 config,
                 issuer,
                 items: Items::default(),
+                control,
             }),
         })
     }
@@ -115,6 +126,39 @@ impl ResourceState {
     /// The clock tokens are judged by.
     pub fn clock(&self) -> &Clock {
         &self.inner.config.clock
+    }
+
+    /// The rules, journal and clock of this resource.
+    pub fn control(&self) -> &Control {
+        &self.inner.control
+    }
+
+    /// Every request served (but admin calls), with what was answered.
+    pub fn journal(&self) -> &Journal {
+        self.inner.control.journal()
+    }
+
+    /// Adds a rule at the end of the list; returns its id.
+    pub fn add_rule(&self, rule: Rule) -> String {
+        self.inner.control.rules().add(rule)
+    }
+
+    /// Removes a rule; whether it existed.
+    pub fn remove_rule(&self, id: &str) -> bool {
+        self.inner.control.rules().remove(id)
+    }
+
+    /// Back to the loaded configuration: the configured rules, the clock's start, no items, an
+    /// empty journal.
+    pub fn reset(&self) {
+        let control = &self.inner.control;
+        control.rules().clear();
+        for rule in &self.inner.config.rules {
+            control.rules().add(rule.clone());
+        }
+        control.journal().clear();
+        control.clock().reset();
+        self.inner.items.clear();
     }
 
     /// The configuration it runs with.
@@ -153,15 +197,20 @@ pub fn router(state: ResourceState) -> Router {
 }
 
 /// The demo API and `extra` routes, all behind the bearer check: a request reaches a handler
-/// only with a valid token, which the handler takes as an [`AccessToken`]. No I/O.
+/// only with a valid token, which the handler takes as an [`AccessToken`]. Every request is
+/// subject to the rules and journaled; the admin API under `/_fauxauth/` is neither. No I/O.
 pub fn router_with(state: ResourceState, extra: Router<ResourceState>) -> Router {
-    endpoints::router()
+    let api = endpoints::router()
         .merge(extra)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
-        .with_state(state)
+        .with_state(state.clone())
+        // A fallback inside the layer, so requests to unknown paths are journaled too.
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND });
+    let api = fauxauth_core::control::layer(api, state.control().clone(), control::describe());
+    control::admin(&state).fallback_service(api)
 }
 
 /// Serves the demo API of `state` on `listener` until `shutdown` completes.
@@ -170,9 +219,7 @@ pub async fn serve(
     state: ResourceState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    fauxauth_core::serve(listener, router(state), shutdown).await
 }
 
 /// A resource serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
@@ -199,13 +246,9 @@ pub async fn spawn_with(
     let addr = listener.local_addr()?;
     let app = router_with(state.clone(), extra);
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(fauxauth_core::serve(listener, app, async {
+        let _ = rx.await;
+    }));
     Ok(Running {
         addr,
         state,

@@ -30,6 +30,11 @@ pub struct Item {
 pub struct Items(Mutex<Vec<Item>>);
 
 impl Items {
+    /// Forgets every item (a reset).
+    pub(crate) fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     fn all(&self) -> Vec<Item> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }

@@ -7,3 +7,4 @@ mod helpers;
 mod introspection;
 mod jwt;
 mod keys;
+mod scripting;
