@@ -113,7 +113,7 @@ async fn apply(
         grant_type: facts.grant_type.clone(),
         user: facts.user.clone(),
         query: journal::params(parts.uri.query().unwrap_or_default().as_bytes()),
-        form: if is_form(&parts.headers) {
+        form: if crate::wire::is_form(&parts.headers) {
             journal::params(&body)
         } else {
             Default::default()
@@ -165,13 +165,6 @@ async fn apply(
     entry.response_body = journal::body(content_type, &bytes);
     control.journal().record(entry);
     Response::from_parts(parts, Body::from(bytes))
-}
-
-fn is_form(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 fn millis(t: SystemTime) -> i64 {

@@ -8,6 +8,7 @@
 //!   rules and records requests.
 //! - [`admin`]: the HTTP admin API under `/_fauxauth/` and its OpenAPI document.
 //! - [`serve`]: the serve loop, which can drop a connection without answering.
+//! - [`wire`]: media types and unverified JWT claims, read the same way everywhere.
 //! - [`duration`]: `60s` / `10m` / `1h` durations in configuration and scripts.
 //!
 //! Invariant: nothing in fauxauth reads the wall clock except through [`Clock`].
@@ -19,7 +20,8 @@ pub mod duration;
 pub mod journal;
 pub mod rules;
 mod server;
+pub mod wire;
 
 pub use clock::Clock;
 pub use control::Control;
-pub use server::{Peer, serve};
+pub use server::{Peer, Spawned, serve};

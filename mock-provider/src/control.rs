@@ -7,8 +7,6 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{FromRef, Path, State};
 use axum::http::{Method, StatusCode, header};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fauxauth_core::Control;
 use fauxauth_core::admin::{AdminError, Api, Body, schema};
 use fauxauth_core::control::Describe;
@@ -56,12 +54,7 @@ fn facts(provider: &Provider, parts: &axum::http::request::Parts, body: &[u8]) -
         _ => path,
     };
     let query = Params::parse(parts.uri.query().unwrap_or_default().as_bytes());
-    let is_form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form {
+    let form = if fauxauth_core::wire::is_form(&parts.headers) {
         Params::parse(body)
     } else {
         Params::default()
@@ -160,9 +153,7 @@ fn user_of<'a>(
                 .and_then(|a| a.split_once(' '))
                 .map(|(_, t)| t.trim())
                 .or_else(|| get("access_token"))?;
-            let payload = token.split('.').nth(1)?;
-            let claims: serde_json::Value =
-                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+            let claims = fauxauth_core::wire::unverified_claims(token)?;
             issuer
                 .user_by_sub(claims["sub"].as_str()?)
                 .map(|u| u.username.clone())

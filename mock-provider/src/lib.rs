@@ -49,8 +49,6 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use config::{
     AuthMethod, ClientConfig, Config, GrantType, IssuerConfig, Lifetimes, LoginMode, PkcePolicy,
@@ -298,10 +296,8 @@ pub async fn serve(
 /// A provider serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
 #[derive(Debug)]
 pub struct Running {
-    addr: SocketAddr,
+    server: fauxauth_core::Spawned,
     provider: Provider,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 /// Starts `config` on `127.0.0.1:0`, with the clock its `clock` section describes.
@@ -319,28 +315,19 @@ pub async fn spawn(config: Config) -> Result<Running, Error> {
 /// Starts `config` on `127.0.0.1:0`, reading time from `clock`.
 pub async fn spawn_with_clock(config: Config, clock: Clock) -> Result<Running, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
-    let provider = Provider::new(&config, &format!("http://{addr}"), clock)?;
-    let (tx, rx) = oneshot::channel::<()>();
-    let served = provider.clone();
-    let task = tokio::spawn(async move {
-        serve(listener, &served, async {
-            let _ = rx.await;
-        })
-        .await
-    });
-    Ok(Running {
-        addr,
-        provider,
-        shutdown: Some(tx),
-        task: Some(task),
-    })
+    let provider = Provider::new(
+        &config,
+        &format!("http://{}", listener.local_addr()?),
+        clock,
+    )?;
+    let server = fauxauth_core::Spawned::start(listener, router(&provider))?;
+    Ok(Running { server, provider })
 }
 
 impl Running {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The first issuer's identifier.
@@ -354,20 +341,7 @@ impl Running {
     }
 
     /// Stops the server and waits (briefly) for open connections to finish.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }

@@ -5,13 +5,10 @@ use std::sync::Arc;
 
 use axum::extract::{FromRef, State};
 use axum::http::{Method, StatusCode, header};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fauxauth_core::Control;
 use fauxauth_core::admin::{Api, Operation};
 use fauxauth_core::control::Describe;
 use fauxauth_core::rules::{ErrorStyle, Facts};
-use serde_json::Value;
 
 use crate::ResourceState;
 
@@ -32,9 +29,7 @@ pub fn describe() -> Describe {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
-            .and_then(|(_, token)| token.trim().split('.').nth(1))
-            .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
-            .and_then(|json| serde_json::from_slice::<Value>(&json).ok())
+            .and_then(|(_, token)| fauxauth_core::wire::unverified_claims(token.trim()))
             .unwrap_or_default();
         let text = |name: &str| claims[name].as_str().map(str::to_owned);
         Facts {

@@ -55,13 +55,10 @@ mod verify;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::{Router, middleware};
 use fauxauth_core::Control;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use config::{Alg, Config, DEFAULT_AUDIENCE, DEFAULT_REALM, Mode};
 pub use control::admin_operations;
@@ -225,10 +222,8 @@ pub async fn serve(
 /// A resource serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
 #[derive(Debug)]
 pub struct Running {
-    addr: SocketAddr,
+    server: fauxauth_core::Spawned,
     state: ResourceState,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 /// Starts the demo API for `config` on `127.0.0.1:0`.
@@ -243,51 +238,28 @@ pub async fn spawn_with(
 ) -> Result<Running, StartError> {
     let state = ResourceState::new(config)?;
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
-    let app = router_with(state.clone(), extra);
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(fauxauth_core::serve(listener, app, async {
-        let _ = rx.await;
-    }));
-    Ok(Running {
-        addr,
-        state,
-        shutdown: Some(tx),
-        task: Some(task),
-    })
+    let server = fauxauth_core::Spawned::start(listener, router_with(state.clone(), extra))?;
+    Ok(Running { server, state })
 }
 
 impl Running {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The base URL, `http://127.0.0.1:{port}`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
-    /// The handle to script the running resource (its clock, its configuration).
+    /// The handle to script the running resource (its clock, rules, journal, configuration).
     pub fn state(&self) -> &ResourceState {
         &self.state
     }
 
     /// Stops the server and waits (briefly) for open connections to finish.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }

@@ -12,7 +12,7 @@ mod userinfo;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 
 use crate::error::Error;
 use crate::issuer::Issuer;
@@ -35,15 +35,7 @@ pub fn router() -> Router<Arc<Issuer>> {
 /// Parses a POST body that must be `application/x-www-form-urlencoded` (RFC 6749 §3.2,
 /// RFC 7009 §2.1, RFC 7662 §2.1), or says why it is not.
 fn form_body(headers: &HeaderMap, body: &[u8]) -> Result<Params, Error> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    if is_form {
+    if fauxauth_core::wire::is_form(headers) {
         Ok(Params::parse(body))
     } else {
         Err(Error::invalid_request(

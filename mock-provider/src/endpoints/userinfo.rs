@@ -108,11 +108,7 @@ pub fn bearer_token(
             }
         }
     };
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let from_body = if is_form {
+    let from_body = if fauxauth_core::wire::is_form(headers) {
         Params::parse(body)
             .get("access_token")
             .map_err(|_| "access_token is repeated")?

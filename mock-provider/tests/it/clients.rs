@@ -164,17 +164,7 @@ async fn a_registered_auth_method_is_enforced() {
 #[tokio::test]
 async fn a_public_client_identifies_itself_without_a_secret() {
     let p = TestProvider::new();
-    let url = format!(
-        "/authorize?{}",
-        encode(&[
-            ("response_type", "code"),
-            ("client_id", "spa"),
-            ("redirect_uri", CALLBACK),
-            ("scope", "openid"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256")
-        ])
-    );
+    let url = authorize_path("spa", &[]);
     let code = p.get(&url).await.redirect_params()["code"].clone();
     let form = [
         ("grant_type", "authorization_code"),

@@ -139,17 +139,7 @@ async fn several_issuers_are_served_under_their_names_with_their_own_keys() {
 #[tokio::test]
 async fn a_token_from_one_issuer_is_worthless_at_another() {
     let p = two_issuers();
-    let url = format!(
-        "/default/authorize?{}",
-        encode(&[
-            ("response_type", "code"),
-            ("client_id", "web"),
-            ("redirect_uri", CALLBACK),
-            ("scope", "openid"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256")
-        ])
-    );
+    let url = format!("/default{}", authorize_path("web", &[]));
     let code = p.get(&url).await.redirect_params()["code"].clone();
     let auth = basic("web", WEB_SECRET);
     let form = [

@@ -179,17 +179,7 @@ where
 }
 
 async fn code_over_http(http: &reqwest::Client, issuer: &str) -> String {
-    let url = format!(
-        "{issuer}/authorize?{}",
-        encode(&[
-            ("response_type", "code"),
-            ("client_id", "web"),
-            ("redirect_uri", CALLBACK),
-            ("scope", "openid"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256")
-        ])
-    );
+    let url = format!("{issuer}{}", authorize_path("web", &[]));
     let response = http.get(url).send().await.unwrap();
     let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
     location

@@ -284,6 +284,26 @@ impl TestProvider {
     }
 }
 
+/// `/authorize?…` for `client_id` with the registered [`CALLBACK`], `scope=openid` and an S256
+/// challenge; `changes` add or replace parameters, and a `None` removes one.
+pub fn authorize_path(client_id: &str, changes: &[(&str, Option<&str>)]) -> String {
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    for (name, value) in changes {
+        params.retain(|(n, _)| n != name);
+        if let Some(value) = value {
+            params.push((name, value));
+        }
+    }
+    format!("/authorize?{}", encode(&params))
+}
+
 pub fn encode(form: &[(&str, &str)]) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form {

@@ -8,17 +8,7 @@ const POST_LOGOUT: &str = "http://127.0.0.1:8080/";
 
 /// Logs alice in through `web`; returns her session cookie and ID token.
 async fn logged_in(p: &TestProvider) -> (String, String) {
-    let url = format!(
-        "/authorize?{}",
-        encode(&[
-            ("response_type", "code"),
-            ("client_id", "web"),
-            ("redirect_uri", CALLBACK),
-            ("scope", "openid"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256")
-        ])
-    );
+    let url = authorize_path("web", &[]);
     let response = p.get(&url).await;
     let cookie = response
         .header(header::SET_COOKIE)
@@ -51,16 +41,7 @@ async fn logout_ends_the_session_and_redirects_with_state() {
         "the cookie is cleared"
     );
     // The session is gone: prompt=none now needs a login.
-    let silent = format!(
-        "/authorize?{}",
-        encode(&[
-            ("response_type", "code"),
-            ("client_id", "web"),
-            ("redirect_uri", CALLBACK),
-            ("scope", "openid"),
-            ("prompt", "none")
-        ])
-    );
+    let silent = authorize_path("web", &[("prompt", Some("none"))]);
     p.get_with(&silent, &[(header::COOKIE, &cookie)])
         .await
         .assert_error_redirect(CALLBACK, "login_required");

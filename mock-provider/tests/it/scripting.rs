@@ -61,18 +61,7 @@ impl Live {
     }
 
     async fn code(&self) -> String {
-        let url = self.url(&format!(
-            "/authorize?{}",
-            encode(&[
-                ("response_type", "code"),
-                ("client_id", "web"),
-                ("redirect_uri", CALLBACK),
-                ("scope", "openid"),
-                ("nonce", "n1"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256")
-            ])
-        ));
+        let url = self.url(&authorize_path("web", &[("nonce", Some("n1"))]));
         let response = self.http.get(url).send().await.unwrap();
         assert_eq!(
             response.status(),
@@ -463,18 +452,9 @@ async fn an_injected_authorization_error_is_redirected_with_state_and_iss() {
     let live = Live::start().await;
     live.add_rule(json!({"when": {"endpoint": "authorize", "user": "bob"}, "then": [{"error": {"error": "temporarily_unavailable"}}]})).await;
     let url = |hint: &str| {
-        live.url(&format!(
-            "/authorize?{}",
-            encode(&[
-                ("response_type", "code"),
-                ("client_id", "web"),
-                ("redirect_uri", CALLBACK),
-                ("scope", "openid"),
-                ("state", "s9"),
-                ("login_hint", hint),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256")
-            ])
+        live.url(&authorize_path(
+            "web",
+            &[("state", Some("s9")), ("login_hint", Some(hint))],
         ))
     };
     let response = live.http.get(url("bob")).send().await.unwrap();

@@ -188,17 +188,7 @@ async fn a_code_is_bound_to_its_public_client() {
         .clients
         .push(mock_provider::ClientConfig::public("spa2", CALLBACK));
     let p = TestProvider::with(mock_provider::Config::single(issuer));
-    let url = format!(
-        "/authorize?{}",
-        encode(&[
-            ("response_type", "code"),
-            ("client_id", "spa"),
-            ("redirect_uri", CALLBACK),
-            ("scope", "openid"),
-            ("code_challenge", CHALLENGE),
-            ("code_challenge_method", "S256")
-        ])
-    );
+    let url = authorize_path("spa", &[]);
     let code = p.get(&url).await.redirect_params()["code"].clone();
     let mut form = redeem_form(&code);
     form.push(("client_id", "spa2"));
@@ -258,14 +248,9 @@ async fn pkce_verifier_must_be_present_and_match() {
 #[tokio::test]
 async fn a_verifier_without_a_challenge_is_refused() {
     let p = TestProvider::new();
-    let url = format!(
-        "/authorize?{}",
-        encode(&[
-            ("response_type", "code"),
-            ("client_id", "web"),
-            ("redirect_uri", CALLBACK),
-            ("scope", "openid")
-        ])
+    let url = authorize_path(
+        "web",
+        &[("code_challenge", None), ("code_challenge_method", None)],
     );
     let code = p.get(&url).await.redirect_params()["code"].clone();
     let description = p

@@ -63,16 +63,7 @@ pub enum Malformed {
 
 /// Whether the body is `application/x-www-form-urlencoded`, the only body that can carry a token
 /// (RFC 6750 §2.2).
-pub fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-}
+pub use fauxauth_core::wire::is_form;
 
 /// The bearer token of a request, if it carries one. `form` is the body when it is form-encoded.
 ///
