@@ -1,6 +1,6 @@
 //! Small pieces of HTTP and JOSE vocabulary every server reads the same way.
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
@@ -23,6 +23,38 @@ pub fn is_form(headers: &HeaderMap) -> bool {
 pub fn unverified_claims(token: &str) -> Option<Value> {
     let payload = token.split('.').nth(1)?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+/// Error codes of a protected resource (RFC 6750 §3.1), for every server that answers bearer
+/// requests (the provider's UserInfo endpoint, the resource).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BearerErrorCode {
+    /// RFC 6750 §3.1: a parameter is missing, unsupported or repeated, the token was sent more
+    /// than one way, or the request is otherwise malformed. HTTP 400.
+    InvalidRequest,
+    /// RFC 6750 §3.1: the token is expired, revoked, malformed, or invalid for other reasons.
+    /// HTTP 401.
+    InvalidToken,
+    /// RFC 6750 §3.1: the request needs more privileges than the token carries. HTTP 403.
+    InsufficientScope,
+}
+
+impl BearerErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
+        }
+    }
 }
 
 #[cfg(test)]

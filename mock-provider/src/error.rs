@@ -80,34 +80,7 @@ impl TokenErrorCode {
     }
 }
 
-/// Error codes of a protected resource (RFC 6750 §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BearerErrorCode {
-    /// RFC 6750 §3.1: malformed request, or the token sent more than one way. HTTP 400.
-    InvalidRequest,
-    /// RFC 6750 §3.1: expired, revoked, malformed or otherwise invalid. HTTP 401.
-    InvalidToken,
-    /// RFC 6750 §3.1: the token lacks the scope the resource needs. HTTP 403.
-    InsufficientScope,
-}
-
-impl BearerErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidToken => "invalid_token",
-            Self::InsufficientScope => "insufficient_scope",
-        }
-    }
-
-    fn status(self) -> StatusCode {
-        match self {
-            Self::InvalidRequest => StatusCode::BAD_REQUEST,
-            Self::InvalidToken => StatusCode::UNAUTHORIZED,
-            Self::InsufficientScope => StatusCode::FORBIDDEN,
-        }
-    }
-}
+pub use fauxauth_core::wire::BearerErrorCode;
 
 /// Everything that can go wrong while answering a request.
 #[derive(Debug)]

@@ -5,36 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// Error codes of a protected resource (RFC 6750 §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BearerErrorCode {
-    /// RFC 6750 §3.1: a parameter is missing, unsupported or repeated, the token was sent more
-    /// than one way, or the request is otherwise malformed. HTTP 400.
-    InvalidRequest,
-    /// RFC 6750 §3.1: the token is expired, revoked, malformed, or invalid for other reasons.
-    /// HTTP 401.
-    InvalidToken,
-    /// RFC 6750 §3.1: the request needs more privileges than the token carries. HTTP 403.
-    InsufficientScope,
-}
-
-impl BearerErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidToken => "invalid_token",
-            Self::InsufficientScope => "insufficient_scope",
-        }
-    }
-
-    pub fn status(self) -> StatusCode {
-        match self {
-            Self::InvalidRequest => StatusCode::BAD_REQUEST,
-            Self::InvalidToken => StatusCode::UNAUTHORIZED,
-            Self::InsufficientScope => StatusCode::FORBIDDEN,
-        }
-    }
-}
+pub use fauxauth_core::wire::BearerErrorCode;
 
 /// Everything a request to the resource can fail with. The only type here that knows status
 /// codes and headers; handlers (preset routes too) return it.
