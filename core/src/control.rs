@@ -136,7 +136,7 @@ async fn apply(
         }
         Some(Answer::Respond(raw)) => raw_response(&raw),
         Some(Answer::Error(error)) if facts.error_style != ErrorStyle::Redirect => {
-            error_response(&error, facts.error_style)
+            error_response(&error, facts.error_style, &facts.realm)
         }
         error => {
             let injected = Injected {
@@ -198,8 +198,8 @@ pub fn raw_response(raw: &RawResponse) -> Response {
     response
 }
 
-/// An injected RFC error written as the endpoint family writes its own.
-pub fn error_response(error: &ErrorAction, style: ErrorStyle) -> Response {
+/// An injected RFC error written as the endpoint family writes its own, challenges naming `realm`.
+pub fn error_response(error: &ErrorAction, style: ErrorStyle, realm: &str) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut body = json!({ "error": error.error });
     if let Some(description) = &error.description {
@@ -209,8 +209,11 @@ pub fn error_response(error: &ErrorAction, style: ErrorStyle) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let challenge = match style {
-        ErrorStyle::Bearer => Some(format!("Bearer error=\"{}\"", error.error)),
-        _ if status == StatusCode::UNAUTHORIZED => Some("Basic".to_owned()),
+        ErrorStyle::Bearer => Some(format!(
+            "Bearer realm=\"{realm}\", error=\"{}\"",
+            error.error
+        )),
+        _ if status == StatusCode::UNAUTHORIZED => Some(format!("Basic realm=\"{realm}\"")),
         _ => None,
     };
     if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {

@@ -34,6 +34,9 @@ pub struct Facts {
     /// How an injected RFC error is written for this endpoint.
     #[serde(skip)]
     pub error_style: ErrorStyle,
+    /// The realm an injected error's challenge names, as the server's own challenges do.
+    #[serde(skip)]
+    pub realm: String,
 }
 
 /// How an endpoint reports errors, so an injected one looks like a real one.

@@ -84,7 +84,7 @@ fn facts(provider: &Provider, parts: &axum::http::request::Parts, body: &[u8]) -
         endpoint: endpoint.to_owned(),
         method: parts.method.to_string(),
         path: path.to_owned(),
-        issuer: issuer.map(|i| i.name.clone()),
+        issuer: issuer.as_ref().map(|i| i.name.clone()),
         client_id,
         grant_type: get("grant_type").map(str::to_owned),
         user,
@@ -101,6 +101,8 @@ fn facts(provider: &Provider, parts: &axum::http::request::Parts, body: &[u8]) -
             "userinfo" => ErrorStyle::Bearer,
             _ => ErrorStyle::Json,
         },
+        // The provider's challenges name the issuer.
+        realm: issuer.as_ref().map(|i| i.url.clone()).unwrap_or_default(),
     }
 }
 

@@ -21,8 +21,8 @@ impl FromRef<ResourceState> for Control {
 /// How the resource describes a request: the endpoint is the path without its leading `/`
 /// (`api/items`); client, user and scope are read from the bearer token as presented (not yet
 /// verified: rules and the journal describe what was sent).
-pub fn describe() -> Describe {
-    Arc::new(|parts, _body| {
+pub fn describe(realm: String) -> Describe {
+    Arc::new(move |parts, _body| {
         let path = parts.uri.path();
         let claims = parts
             .headers
@@ -49,6 +49,7 @@ pub fn describe() -> Describe {
                 })
                 .unwrap_or_default(),
             error_style: ErrorStyle::Bearer,
+            realm: realm.clone(),
         }
     })
 }

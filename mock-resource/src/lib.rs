@@ -206,7 +206,11 @@ pub fn router_with(state: ResourceState, extra: Router<ResourceState>) -> Router
         .with_state(state.clone())
         // A fallback inside the layer, so requests to unknown paths are journaled too.
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND });
-    let api = fauxauth_core::control::layer(api, state.control().clone(), control::describe());
+    let api = fauxauth_core::control::layer(
+        api,
+        state.control().clone(),
+        control::describe(state.realm().to_owned()),
+    );
     control::admin(&state).fallback_service(api)
 }
 

@@ -136,6 +136,19 @@ async fn the_next_token_request_fails_with_invalid_grant_then_all_is_well() {
 }
 
 #[tokio::test]
+async fn an_injected_invalid_client_is_a_401_with_the_issuers_basic_challenge() {
+    let live = Live::start().await;
+    live.add_rule(json!({"when": {"endpoint": "token", "client_id": "web", "times": 1}, "then": [{"error": {"error": "invalid_client"}}]}))
+        .await;
+    let response = live.redeem(&live.code().await).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        format!("Basic realm=\"{}\"", live.running.issuer()).as_str()
+    );
+}
+
+#[tokio::test]
 async fn the_token_endpoint_answers_a_502_html_page_twice_then_recovers() {
     let live = Live::start().await;
     live.add_rule(json!({

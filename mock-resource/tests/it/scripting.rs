@@ -55,7 +55,11 @@ async fn an_injected_error_is_an_rfc_6750_challenge() {
     add_rule(&resource, json!({"when": {"endpoint": "api/me", "user": "alice", "times": 1}, "then": [{"error": {"error": "invalid_token", "description": "revoked elsewhere"}}]})).await;
     let response = get(&resource, "/api/me", &issuer.token("openid")).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert!(challenge(&response).contains("error=\"invalid_token\""));
+    assert_eq!(
+        challenge(&response),
+        "Bearer realm=\"fauxauth\", error=\"invalid_token\"",
+        "the injected challenge names the realm, as the resource's own do"
+    );
     assert_eq!(
         get(&resource, "/api/me", &issuer.token("openid"))
             .await
