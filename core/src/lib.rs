@@ -9,6 +9,7 @@
 //! - [`admin`]: the HTTP admin API under `/_fauxauth/` and its OpenAPI document.
 //! - [`serve`]: the serve loop, which can drop a connection without answering.
 //! - [`wire`]: media types and unverified JWT claims, read the same way everywhere.
+//! - [`yaml`]: YAML parse errors with file, line and a suggestion for a misspelt key.
 //! - [`duration`]: `60s` / `10m` / `1h` durations in configuration and scripts.
 //!
 //! Invariant: nothing in fauxauth reads the wall clock except through [`Clock`].
@@ -21,6 +22,7 @@ pub mod journal;
 pub mod rules;
 mod server;
 pub mod wire;
+pub mod yaml;
 
 pub use clock::Clock;
 pub use control::Control;

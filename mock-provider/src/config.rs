@@ -678,7 +678,7 @@ impl Config {
             Config::default()
         } else {
             serde_saphyr::from_str(text).map_err(|e| LoadError {
-                messages: vec![describe_parse_error(&e, origin)],
+                messages: vec![fauxauth_core::yaml::describe(&e, origin)],
             })?
         };
         let mut config = config;
@@ -700,33 +700,6 @@ impl Config {
         })?;
         Ok(config)
     }
-}
-
-fn describe_parse_error(e: &serde_saphyr::Error, origin: &str) -> String {
-    let text = e.without_snippet().to_string();
-    // The parser appends " at line L, column C"; the location leads instead, as compilers do.
-    let message = text
-        .rfind(" at line ")
-        .map_or(text.as_str(), |i| &text[..i]);
-    let hint = suggestion(message).unwrap_or_default();
-    match e.location() {
-        Some(loc) => format!("{origin}:{}:{}: {message}{hint}", loc.line(), loc.column()),
-        None => format!("{origin}: {message}{hint}"),
-    }
-}
-
-/// "did you mean ...?" for serde's "unknown field `x`, expected one of `a`, `b`" messages.
-pub fn suggestion(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, rest) = rest.split_once('`')?;
-    let expected = rest.split_once("expected ")?.1;
-    expected
-        .split(", ")
-        .map(|c| c.trim_start_matches("one of ").trim_matches('`'))
-        .map(|c| (strsim::jaro_winkler(unknown, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
 }
 
 /// The lines where issuers, clients and users begin, for validation messages.
