@@ -32,7 +32,6 @@ pub fn suggestion(message: &str) -> Option<String> {
         .map(|(_, c)| format!(" (did you mean `{c}`?)"))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,9 +39,15 @@ mod tests {
     #[test]
     fn close_names_are_suggested_and_far_ones_are_not() {
         let m = "unknown field `endpiont`, expected one of `endpoint`, `method`";
-        assert_eq!(suggestion(m).as_deref(), Some(" (did you mean `endpoint`?)"));
+        assert_eq!(
+            suggestion(m).as_deref(),
+            Some(" (did you mean `endpoint`?)")
+        );
         let m = "unknown variant `drop_conection`, expected one of `error`, `drop_connection`";
-        assert_eq!(suggestion(m).as_deref(), Some(" (did you mean `drop_connection`?)"));
+        assert_eq!(
+            suggestion(m).as_deref(),
+            Some(" (did you mean `drop_connection`?)")
+        );
         assert_eq!(suggestion("unknown field `zzz`, expected `endpoint`"), None);
         assert_eq!(suggestion("invalid type"), None);
     }

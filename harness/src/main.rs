@@ -4,6 +4,7 @@
 mod process;
 mod provider;
 mod resource;
+mod run;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,8 @@ enum Command {
     Provider(provider::Args),
     /// Run the mock resource (a protected API) until interrupted.
     Resource(resource::Args),
+    /// Run scenarios against the built-in ecosystem; exit 0 only when all pass.
+    Run(run::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,12 +49,20 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Provider(args) => provider::run(args).await,
-            Command::Resource(args) => resource::run(args).await,
+            Command::Provider(args) => provider::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Resource(args) => resource::run(args).await.map(|()| ExitCode::SUCCESS),
+            // Exit 0 only when every scenario passed.
+            Command::Run(args) => run::run(args).await.map(|all_passed| {
+                if all_passed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("fauxauth: {e:#}");
             ExitCode::from(2)

@@ -1,0 +1,225 @@
+//! `fauxauth run`: the scenario library against the built-in ecosystem.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use harness::scenario::{self, Loaded, Outcome};
+use tokio::sync::Semaphore;
+
+use crate::process::announce;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario files or folders (searched for `.yaml`).
+    #[arg(default_value = "scenarios")]
+    paths: Vec<PathBuf>,
+    /// Run only scenarios whose name, path or tags contain this.
+    #[arg(long)]
+    filter: Option<String>,
+    /// How many scenarios run at once.
+    #[arg(long, default_value_t = 8)]
+    jobs: usize,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write a JSON report here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<bool> {
+    let files = scenario::discover(&args.paths).map_err(anyhow::Error::msg)?;
+    let loaded = match scenario::load_all(&files) {
+        Ok(loaded) => loaded,
+        Err(problems) => bail!(
+            "{} problem(s) in the scenarios; nothing was run:\n{}",
+            problems.len(),
+            problems.join("\n")
+        ),
+    };
+    let selected: Vec<Loaded> = loaded
+        .into_iter()
+        .filter(|l| match &args.filter {
+            None => true,
+            Some(f) => {
+                l.scenario.name.contains(f.as_str())
+                    || l.path.display().to_string().contains(f.as_str())
+                    || l.scenario.tags.iter().any(|t| t == f)
+            }
+        })
+        .collect();
+    if selected.is_empty() {
+        bail!("no scenario matches");
+    }
+    let started = Instant::now();
+    let outcomes = run_all(selected, args.jobs.max(1)).await;
+    let elapsed = started.elapsed();
+
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed()).collect();
+    for outcome in &failed {
+        announce(&failure_report(outcome));
+    }
+    announce(&summary(&outcomes, elapsed));
+    if let Some(path) = &args.json {
+        std::fs::write(path, json_report(&outcomes, elapsed))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, junit_report(&outcomes, elapsed))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(failed.is_empty())
+}
+
+/// Runs every scenario, `jobs` at a time, announcing each as it ends; results in input order.
+pub async fn run_all(scenarios: Vec<Loaded>, jobs: usize) -> Vec<Outcome> {
+    let permits = Arc::new(Semaphore::new(jobs));
+    let total = scenarios.len();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = scenarios
+        .into_iter()
+        .map(|loaded| {
+            let permits = permits.clone();
+            let done = done.clone();
+            tokio::spawn(async move {
+                let _permit = permits
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open");
+                let outcome = scenario::run(&loaded).await;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let verdict = if outcome.passed() { "ok  " } else { "FAIL" };
+                announce(&format!(
+                    "[{n:>3}/{total}] {verdict} {} ({} ms)",
+                    outcome.path,
+                    outcome.elapsed.as_millis()
+                ));
+                outcome
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outcomes.push(task.await.expect("a scenario task does not panic"));
+    }
+    outcomes
+}
+
+fn failure_report(outcome: &Outcome) -> String {
+    let mut out = format!("\nFAILED {} — {}\n", outcome.path, outcome.name);
+    for f in &outcome.failures {
+        let _ = writeln!(
+            out,
+            "  step {}: {}\n    expected: {}\n    actual:   {}",
+            f.step, f.check, f.expected, f.actual
+        );
+    }
+    if let Some(first) = outcome.failures.first().filter(|f| !f.context.is_empty()) {
+        let _ = writeln!(out, "  transcript of step {}:", first.step);
+        for line in first.context.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out
+}
+
+/// The summary table: per folder, how many passed and failed, and the time taken.
+pub fn summary(outcomes: &[Outcome], elapsed: std::time::Duration) -> String {
+    let mut groups: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for o in outcomes {
+        let group = std::path::Path::new(&o.path)
+            .parent()
+            .and_then(|p| p.file_name())
+            .map_or_else(|| ".".to_owned(), |n| n.to_string_lossy().into_owned());
+        let entry = groups.entry(group).or_default();
+        if o.passed() {
+            entry.0 += 1
+        } else {
+            entry.1 += 1
+        }
+    }
+    let width = groups.keys().map(String::len).max().unwrap_or(5).max(5);
+    let mut out = format!("\n{:<width$}  passed  failed\n", "group");
+    for (group, (passed, failed)) in &groups {
+        let _ = writeln!(out, "{group:<width$}  {passed:>6}  {failed:>6}");
+    }
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    let failed = outcomes.len() - passed;
+    let _ = write!(
+        out,
+        "\n{passed} passed, {failed} failed\nscenarios: {} in {:.2} s",
+        outcomes.len(),
+        elapsed.as_secs_f64()
+    );
+    out
+}
+
+fn json_report(outcomes: &[Outcome], elapsed: std::time::Duration) -> String {
+    let scenarios: Vec<_> = outcomes
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "name": o.name, "path": o.path, "tags": o.tags, "passed": o.passed(),
+                "millis": o.elapsed.as_millis() as u64,
+                "failures": o.failures.iter().map(|f| serde_json::json!({
+                    "step": f.step, "check": f.check, "expected": f.expected, "actual": f.actual,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "passed": passed, "failed": outcomes.len() - passed,
+        "seconds": elapsed.as_secs_f64(), "scenarios": scenarios,
+    }))
+    .expect("a report serializes")
+}
+
+fn junit_report(outcomes: &[Outcome], elapsed: std::time::Duration) -> String {
+    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuite name=\"fauxauth\" tests=\"{}\" failures=\"{failed}\" time=\"{:.3}\">",
+        outcomes.len(),
+        elapsed.as_secs_f64()
+    );
+    for o in outcomes {
+        let _ = write!(
+            out,
+            "  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+            xml(&o.path),
+            xml(&o.name),
+            o.elapsed.as_secs_f64()
+        );
+        if o.passed() {
+            out.push_str("/>\n");
+        } else {
+            out.push_str(">\n");
+            for f in &o.failures {
+                let _ = writeln!(
+                    out,
+                    "    <failure message=\"step {}: {}\">expected: {}\nactual: {}</failure>",
+                    xml(&f.step),
+                    xml(&f.check),
+                    xml(&f.expected),
+                    xml(&f.actual)
+                );
+            }
+            out.push_str("  </testcase>\n");
+        }
+    }
+    out.push_str("</testsuite>\n");
+    out
+}
+
+/// Escapes text for XML attributes and content.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

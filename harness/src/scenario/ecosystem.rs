@@ -1,0 +1,149 @@
+//! The in-process world a scenario runs in: a provider and a resource on `127.0.0.1:0`, sharing
+//! one frozen virtual clock.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use fauxauth_core::Clock;
+use mock_provider::{ClientConfig, Config, GrantType, IssuerConfig, UserConfig};
+
+use super::model::Setup;
+
+/// Where scenario clocks start unless a scenario says otherwise.
+pub const DEFAULT_START: &str = "2030-01-01T00:00:00Z";
+
+/// The redirect URI every standard client registers. A loopback IP literal without a port, so the
+/// reference client may listen on any port (RFC 8252 §7.3).
+pub const CALLBACK: &str = "http://127.0.0.1/callback";
+
+/// Secrets of the standard confidential clients.
+pub const WEB_SECRET: &str = "web-secret-0123456789";
+pub const OTHER_SECRET: &str = "other-secret-0123456789";
+pub const MACHINE_SECRET: &str = "machine-secret-0123456789";
+pub const API_SECRET: &str = "api-secret-0123456789";
+
+/// The provider a scenario gets when its setup names none: one issuer at the root with
+/// - `web`: confidential, code flow, refresh, client credentials;
+/// - `other`: another confidential client, for "issued to another client" stories;
+/// - `spa`: public, PKCE required;
+/// - `machine`: client credentials only;
+/// - `api`: the resource's credentials for introspection;
+/// - users `alice` (no password) and `bob` (password `hunter2`);
+/// - scopes `items:read` and `items:write` besides OpenID Connect's.
+pub fn standard_provider() -> Config {
+    let scopes = [
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "items:read",
+        "items:write",
+    ];
+    let mut web = ClientConfig::confidential("web", WEB_SECRET, CALLBACK);
+    web.redirect_uris
+        .push("http://127.0.0.1/other-callback".into());
+    web.post_logout_redirect_uris = vec!["http://127.0.0.1/".into()];
+    web.scopes = Some(scopes.map(str::to_owned).to_vec());
+    let mut other = ClientConfig::confidential("other", OTHER_SECRET, CALLBACK);
+    other.scopes = web.scopes.clone();
+    let mut spa = ClientConfig::public("spa", CALLBACK);
+    spa.scopes = web.scopes.clone();
+    let mut machine = ClientConfig::confidential("machine", MACHINE_SECRET, CALLBACK);
+    machine.grant_types = vec![GrantType::ClientCredentials];
+    machine.redirect_uris.clear();
+    machine.scopes = Some(vec!["items:read".into(), "items:write".into()]);
+    let mut api = ClientConfig::confidential("api", API_SECRET, CALLBACK);
+    api.grant_types = vec![GrantType::ClientCredentials];
+    api.redirect_uris.clear();
+    let mut bob = UserConfig::new("bob")
+        .with_claim("name", "Bob Example")
+        .with_claim("email", "bob@example.com");
+    bob.password = Some("hunter2".into());
+    let mut issuer = IssuerConfig::new("default")
+        .with_client(web)
+        .with_client(other)
+        .with_client(spa)
+        .with_client(machine)
+        .with_client(api)
+        .with_user(
+            UserConfig::new("alice")
+                .with_claim("name", "Alice Example")
+                .with_claim("email", "alice@example.com")
+                .with_claim("email_verified", true),
+        )
+        .with_user(bob);
+    issuer.scopes = vec!["items:read".into(), "items:write".into()];
+    Config::single(issuer)
+}
+
+/// The running world of one scenario.
+#[derive(Debug)]
+pub struct Ecosystem {
+    pub clock: Clock,
+    pub config: Config,
+    pub provider: mock_provider::Running,
+    pub resource: mock_resource::Running,
+}
+
+impl Ecosystem {
+    pub async fn start(setup: &Setup) -> Result<Self, String> {
+        let start = setup.start.as_deref().unwrap_or(DEFAULT_START);
+        let at = humantime::parse_rfc3339_weak(start).map_err(|e| format!("setup.start: {e}"))?;
+        // Whole seconds, so JWT times and the clock agree exactly.
+        let at = UNIX_EPOCH
+            + Duration::from_secs(at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
+        let clock = Clock::frozen(at);
+        let config = setup.provider.clone().unwrap_or_else(standard_provider);
+        let provider = mock_provider::spawn_with_clock(config.clone(), clock.clone())
+            .await
+            .map_err(|e| format!("the provider did not start: {e}"))?;
+
+        let wanted = setup.resource.clone().unwrap_or_default();
+        let mut resource = mock_resource::Config::new(provider.issuer());
+        resource.clock = clock.clone();
+        if let Some(mode) = wanted.mode {
+            resource.mode = mode;
+        }
+        if let Some(audience) = wanted.audience {
+            resource.audience = audience;
+        }
+        if resource.mode == mock_resource::Mode::Introspection {
+            let id = wanted.client.unwrap_or_else(|| "api".to_owned());
+            let secret = client(&config, &id).and_then(|c| c.client_secret.clone());
+            resource.client_id = Some(id);
+            resource.client_secret = secret;
+        }
+        resource.rules = wanted.rules;
+        let resource = mock_resource::spawn(resource)
+            .await
+            .map_err(|e| format!("the resource did not start: {e}"))?;
+        Ok(Self {
+            clock,
+            config,
+            provider,
+            resource,
+        })
+    }
+
+    /// The provider's first issuer URL.
+    pub fn issuer(&self) -> String {
+        self.provider.issuer()
+    }
+
+    pub fn resource_url(&self) -> String {
+        self.resource.url()
+    }
+
+    /// A client of the first issuer.
+    pub fn client(&self, id: &str) -> Option<&ClientConfig> {
+        client(&self.config, id)
+    }
+}
+
+fn client<'a>(config: &'a Config, id: &str) -> Option<&'a ClientConfig> {
+    config
+        .issuers
+        .first()?
+        .clients
+        .iter()
+        .find(|c| c.client_id == id)
+}

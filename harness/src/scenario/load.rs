@@ -1,0 +1,251 @@
+//! Loading scenario files: every problem reported with file, line, step and field before anything
+//! runs.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::model::{Action, Scenario};
+
+/// A scenario and where it came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub scenario: Scenario,
+}
+
+/// Every `.yaml` / `.yml` file under `paths` (files are taken as they are), sorted.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut out).map_err(|e| format!("{}: {e}", path.display()))?;
+        } else if path.exists() {
+            out.push(path.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", path.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads every file; all the problems of all files, or every scenario.
+pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, Vec<String>> {
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for path in files {
+        match load(path) {
+            Ok(scenario) => loaded.push(Loaded {
+                path: path.clone(),
+                scenario,
+            }),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads, parses and checks one scenario file.
+pub fn load(path: &Path) -> Result<Scenario, Vec<String>> {
+    let origin = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| vec![format!("{origin}: cannot read: {e}")])?;
+    parse(&text, &origin)
+}
+
+/// Parses and checks scenario text; `origin` names it in messages.
+pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
+    let scenario: Scenario = serde_saphyr::from_str(text)
+        .map_err(|e| vec![fauxauth_core::yaml::describe(&e, origin)])?;
+    let lines: StepLines = serde_saphyr::from_str(text).unwrap_or_default();
+    let mut problems = Vec::new();
+    let at = |i: usize| match lines.steps.get(i) {
+        Some(step) => format!("{origin}:{}", step.referenced.line()),
+        None => origin.to_owned(),
+    };
+    if let Some(provider) = &scenario.setup.provider
+        && let Err(errors) = provider.validate()
+    {
+        for e in errors {
+            problems.push(format!("{origin}: setup.provider.{e}"));
+        }
+    }
+    if let Some(start) = &scenario.setup.start
+        && humantime::parse_rfc3339_weak(start).is_err()
+    {
+        problems.push(format!(
+            "{origin}: setup.start: {start:?} is not an RFC 3339 time"
+        ));
+    }
+    if scenario.steps.is_empty() {
+        problems.push(format!(
+            "{origin}: steps: a scenario needs at least one step"
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut captured: HashSet<&str> = super::runner::REMEMBERED.iter().copied().collect();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let label = match &step.name {
+            Some(name) => format!("step {} ({name})", i + 1),
+            None => format!("step {}", i + 1),
+        };
+        if let Some(name) = &step.name
+            && !names.insert(name.as_str())
+        {
+            problems.push(format!(
+                "{}: {label}: name: another step is already named {name:?}",
+                at(i)
+            ));
+        }
+        if let Action::Replay(target) = &step.action
+            && (!names.contains(target.as_str()) || step.name.as_deref() == Some(target))
+        {
+            problems.push(format!(
+                "{}: {label}: replay: no earlier step is named {target:?}",
+                at(i)
+            ));
+        }
+        for source in step.capture.values() {
+            if let Err(e) = super::runner::Source::parse(source) {
+                problems.push(format!("{}: {label}: capture: {e}", at(i)));
+            }
+        }
+        for variable in references(step) {
+            if !captured.contains(variable.as_str()) {
+                problems.push(format!(
+                    "{}: {label}: ${{{variable}}} is not captured by an earlier step",
+                    at(i)
+                ));
+            }
+        }
+        captured.extend(step.capture.keys().map(String::as_str));
+    }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The `${name}` references in a step's action.
+fn references(step: &super::model::Step) -> Vec<String> {
+    let text = serde_json::to_string(&step.action).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        out.push(after[..end].to_owned());
+        rest = &after[end..];
+    }
+    out
+}
+
+/// The lines where steps begin, for messages.
+#[derive(Debug, Default, Deserialize)]
+struct StepLines {
+    #[serde(default)]
+    steps: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "\
+name: A replayed code is refused
+tags: [code]
+refs: [RFC 6749 §4.1.2]
+steps:
+  - authorize: {}
+  - name: redeem
+    token: {}
+    expect: { status: 200 }
+  - replay: redeem
+    expect: { status: 400, error: invalid_grant }
+";
+
+    #[test]
+    fn a_good_scenario_parses() {
+        let scenario = parse(GOOD, "s.yaml").unwrap();
+        assert_eq!(scenario.steps.len(), 3);
+        assert_eq!(
+            scenario.steps[2].expect.error.as_deref(),
+            Some("invalid_grant")
+        );
+    }
+
+    #[test]
+    fn a_misspelt_action_names_the_line_and_suggests() {
+        let err = parse(&GOOD.replace("token: {}", "tokne: {}"), "s.yaml").unwrap_err();
+        assert!(
+            err[0].starts_with("s.yaml:7:5: unknown field `tokne`"),
+            "{err:?}"
+        );
+        assert!(err[0].ends_with("(did you mean `token`?)"), "{err:?}");
+    }
+
+    #[test]
+    fn a_misspelt_expectation_is_refused() {
+        let err = parse(
+            &GOOD.replace("{ status: 200 }", "{ stauts: 200 }"),
+            "s.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            err[0].contains("unknown field `stauts`") && err[0].contains("did you mean `status`"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_replay_of_an_unknown_step_names_the_step_and_its_line() {
+        let err = parse(&GOOD.replace("replay: redeem", "replay: redeme"), "s.yaml").unwrap_err();
+        assert_eq!(
+            err,
+            ["s.yaml:9: step 3: replay: no earlier step is named \"redeme\""]
+        );
+    }
+
+    #[test]
+    fn an_uncaptured_variable_is_refused() {
+        let text = GOOD.replace(
+            "  - authorize: {}\n",
+            "  - authorize: { params: { state: \"${st}\" } }\n",
+        );
+        let err = parse(&text, "s.yaml").unwrap_err();
+        assert_eq!(
+            err,
+            ["s.yaml:5: step 1: ${st} is not captured by an earlier step"]
+        );
+    }
+
+    #[test]
+    fn two_actions_in_one_step_are_refused() {
+        let err = parse(
+            &GOOD.replace("  - authorize: {}", "  - authorize: {}\n    token: {}"),
+            "s.yaml",
+        )
+        .unwrap_err();
+        assert!(err[0].contains("a step has one action"), "{err:?}");
+    }
+}

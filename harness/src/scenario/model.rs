@@ -1,0 +1,495 @@
+//! The scenario format: what a YAML scenario file says, as types.
+//!
+//! Serde reads a file into these with `deny_unknown_fields` everywhere, so a misspelt key is an
+//! error with its line (and a suggestion). A step is a map with exactly one action key (`login`,
+//! `token`, `advance_clock`, ...) beside the optional `name`, `note`, `capture` and `expect`; its
+//! custom deserializer enforces that and names the actions when the key is unknown.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use fauxauth_core::rules::Rule;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One scenario: a story about one protocol behaviour, and how to tell it went right.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The requirements it checks: RFC sections, OpenID conformance modules.
+    #[serde(default)]
+    pub refs: Vec<String>,
+    #[serde(default)]
+    pub setup: Setup,
+    pub steps: Vec<Step>,
+}
+
+/// The ecosystem a scenario runs in. Everything is optional: the defaults are a provider with the
+/// standard clients and users, a resource trusting it, and the reference client.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    /// The provider's configuration: the very type `fauxauth provider --config` reads.
+    #[serde(default)]
+    pub provider: Option<mock_provider::Config>,
+    /// The resource's configuration; its `issuer` is filled in with the provider's.
+    #[serde(default)]
+    pub resource: Option<ResourceSetup>,
+    /// Where the virtual clock starts (frozen); `2030-01-01T00:00:00Z` by default.
+    #[serde(default)]
+    pub start: Option<String>,
+}
+
+/// The resource's settings in a scenario: everything but the issuer, which is the provider's.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSetup {
+    #[serde(default)]
+    pub mode: Option<mock_resource::Mode>,
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// The provider client the resource introspects as (introspection mode).
+    #[serde(default)]
+    pub client: Option<String>,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// One step: an action, what to capture from its result, and what to expect of it.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// A name other steps can refer to (`replay`), and that reports use.
+    pub name: Option<String>,
+    pub action: Action,
+    /// Values to remember: `name: where` (see [`Source`]).
+    pub capture: BTreeMap<String, String>,
+    pub expect: Expect,
+}
+
+/// What a step does. Read by [`Step`]'s deserializer, one key per action.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Send a request to the provider's authorization endpoint, as a browser would.
+    Authorize(Authorize),
+    /// POST to the provider's token endpoint.
+    Token(FormCall),
+    /// POST to the provider's revocation endpoint.
+    Revoke(FormCall),
+    /// POST to the provider's introspection endpoint.
+    Introspect(FormCall),
+    /// Call the provider's UserInfo endpoint with a bearer token.
+    Userinfo(BearerCall),
+    /// Call the resource API with a bearer token.
+    Api(BearerCall),
+    /// Any HTTP request to one of the servers.
+    Request(RawRequest),
+    /// Send again exactly the request an earlier (named) step sent.
+    Replay(String),
+    /// Move the virtual clock forward.
+    AdvanceClock(#[serde(with = "fauxauth_core::duration")] Duration),
+    /// Rotate the provider's signing key (the old one stays published for `grace`).
+    RotateKeys(RotateKeys),
+    /// Add a rule to the provider.
+    AddRule(Rule),
+    /// Add a rule to the resource.
+    AddResourceRule(Rule),
+    /// Remove a provider rule by id.
+    RemoveRule(String),
+    /// Remove a resource rule by id.
+    RemoveResourceRule(String),
+}
+
+/// Which server a request goes to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Server {
+    #[default]
+    Provider,
+    Resource,
+}
+
+impl fmt::Display for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Provider => "provider",
+            Self::Resource => "resource",
+        })
+    }
+}
+
+/// An authorization request. Unless `raw`, the usual parameters are filled in for `client`:
+/// `response_type=code`, its first redirect URI, `scope=openid`, a `state`, a `nonce` and an S256
+/// PKCE challenge whose verifier later `token` steps use by default. `params` add or replace
+/// parameters; a parameter set to `null` is left out.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorize {
+    #[serde(default = "default_client")]
+    pub client: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, Option<String>>,
+    /// Send only `params`, nothing filled in.
+    #[serde(default)]
+    pub raw: bool,
+    /// As an HTML form POST instead of a GET.
+    #[serde(default)]
+    pub post: bool,
+}
+
+/// How a client authenticates a form call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `client_secret_basic` for a confidential client, `client_id` in the form for a public one.
+    #[default]
+    Auto,
+    Basic,
+    Post,
+    /// `client_id` in the form only.
+    Id,
+    /// No client identification at all.
+    None,
+}
+
+/// A form POST to a provider endpoint, as `client`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormCall {
+    #[serde(default = "default_client")]
+    pub client: String,
+    #[serde(default)]
+    pub auth: ClientAuth,
+    /// A secret other than the client's own (for wrong-secret stories).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// The form. For `token`, `grant_type` defaults to `authorization_code` with the last
+    /// authorization's `code`, `redirect_uri` and `code_verifier` unless given (null: left out).
+    #[serde(default)]
+    pub form: BTreeMap<String, Option<String>>,
+}
+
+/// A bearer-token call.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BearerCall {
+    /// The token; the last access token when absent.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The path (for `api`; `userinfo` knows its own).
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub body: Option<Value>,
+}
+
+/// Any request.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    #[serde(default)]
+    pub server: Server,
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// The path, relative to the server (the provider's issuer URL, or the resource's base).
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub form: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeys {
+    #[serde(default, with = "optional_duration")]
+    pub grace: Option<Duration>,
+}
+
+/// What a step's result must show. Every check given must hold.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The HTTP status.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The RFC error code, wherever the answer puts it: the JSON body, a redirect's `error`
+    /// parameter, or a `WWW-Authenticate` challenge.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The answer is an HTML page and not a redirect (RFC 6749 §4.1.2.1 error pages).
+    #[serde(default)]
+    pub page: Option<bool>,
+    /// The answer redirects to a URI starting with this.
+    #[serde(default)]
+    pub redirect_to: Option<String>,
+    /// Parameters of the redirect's query.
+    #[serde(default)]
+    pub params: BTreeMap<String, Matcher>,
+    /// Response headers (names in lower case).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Matcher>,
+    /// Members of the JSON body, by dotted path (`keys.0.kid`).
+    #[serde(default)]
+    pub json: BTreeMap<String, Matcher>,
+    /// Claims of JWTs in the answer: `path to the token: {claim: matcher}`; `header.alg` reads
+    /// the JOSE header.
+    #[serde(default)]
+    pub jwt: BTreeMap<String, BTreeMap<String, Matcher>>,
+    /// What the servers' journals must show after the step.
+    #[serde(default)]
+    pub journal: Vec<JournalExpect>,
+}
+
+/// A check of one value. A plain value means "equal to"; otherwise one of the forms.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Matcher {
+    Equals(Value),
+    Present(bool),
+    Contains(String),
+    OneOf(Vec<Value>),
+}
+
+/// "The client called /token once", "no request reached /userinfo": how many requests in a
+/// server's journal (since the scenario began) match.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalExpect {
+    #[serde(default)]
+    pub server: Server,
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub grant_type: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Requests where this rule fired.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// Exactly this many; at least one when neither `times` nor `never` is given.
+    #[serde(default)]
+    pub times: Option<usize>,
+    /// None at all.
+    #[serde(default)]
+    pub never: bool,
+}
+
+impl JournalExpect {
+    pub fn filter(&self) -> fauxauth_core::journal::Filter {
+        fauxauth_core::journal::Filter {
+            endpoint: self.endpoint.clone(),
+            method: self.method.clone(),
+            client_id: self.client_id.clone(),
+            grant_type: self.grant_type.clone(),
+            user: self.user.clone(),
+            status: self.status,
+            rule: self.rule.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+fn default_client() -> String {
+    "web".to_owned()
+}
+
+fn default_method() -> String {
+    "GET".to_owned()
+}
+
+mod optional_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(with = "fauxauth_core::duration")] Duration);
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|Wrapped(d)| d))
+    }
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => fauxauth_core::duration::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Matcher {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "snake_case")]
+        enum Form {
+            Present(bool),
+            Contains(String),
+            OneOf(Vec<Value>),
+            Equals(Value),
+        }
+        let value = Value::deserialize(d)?;
+        // A one-key map naming a form is that form; anything else is a value to equal.
+        if let Value::Object(map) = &value
+            && map.len() == 1
+            && map
+                .keys()
+                .all(|k| matches!(k.as_str(), "present" | "contains" | "one_of" | "equals"))
+        {
+            let form: Form = serde_json::from_value(value.clone()).map_err(de::Error::custom)?;
+            return Ok(match form {
+                Form::Present(p) => Matcher::Present(p),
+                Form::Contains(s) => Matcher::Contains(s),
+                Form::OneOf(v) => Matcher::OneOf(v),
+                Form::Equals(v) => Matcher::Equals(v),
+            });
+        }
+        Ok(Matcher::Equals(value))
+    }
+}
+
+/// The keys a step may have besides its action.
+const STEP_KEYS: [&str; 4] = ["name", "note", "capture", "expect"];
+
+/// The action keys, for the error message that lists them.
+const ACTIONS: [&str; 14] = [
+    "authorize",
+    "token",
+    "revoke",
+    "introspect",
+    "userinfo",
+    "api",
+    "request",
+    "replay",
+    "advance_clock",
+    "rotate_keys",
+    "add_rule",
+    "add_resource_rule",
+    "remove_rule",
+    "remove_resource_rule",
+];
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(StepVisitor)
+    }
+}
+
+struct StepVisitor;
+
+impl<'de> Visitor<'de> for StepVisitor {
+    type Value = Step;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a step: one of {} with optional name, capture and expect",
+            ACTIONS.join(", ")
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
+        let mut name = None;
+        let mut action: Option<Action> = None;
+        let mut capture = BTreeMap::new();
+        let mut expect = Expect::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "name" => name = Some(map.next_value()?),
+                "note" => {
+                    map.next_value::<String>()?;
+                }
+                "capture" => capture = map.next_value()?,
+                "expect" => expect = map.next_value()?,
+                other if ACTIONS.contains(&other) => {
+                    if let Some(first) = &action {
+                        return Err(de::Error::custom(format!(
+                            "a step has one action, and this one already has {}",
+                            action_name(first)
+                        )));
+                    }
+                    action = Some(match other {
+                        "authorize" => Action::Authorize(map.next_value()?),
+                        "token" => Action::Token(map.next_value()?),
+                        "revoke" => Action::Revoke(map.next_value()?),
+                        "introspect" => Action::Introspect(map.next_value()?),
+                        "userinfo" => Action::Userinfo(map.next_value()?),
+                        "api" => Action::Api(map.next_value()?),
+                        "request" => Action::Request(map.next_value()?),
+                        "replay" => Action::Replay(map.next_value()?),
+                        "advance_clock" => {
+                            let text: String = map.next_value()?;
+                            Action::AdvanceClock(
+                                fauxauth_core::duration::parse(&text).map_err(de::Error::custom)?,
+                            )
+                        }
+                        "rotate_keys" => Action::RotateKeys(map.next_value()?),
+                        "add_rule" => Action::AddRule(map.next_value()?),
+                        "add_resource_rule" => Action::AddResourceRule(map.next_value()?),
+                        "remove_rule" => Action::RemoveRule(map.next_value()?),
+                        _ => Action::RemoveResourceRule(map.next_value()?),
+                    });
+                }
+                other => {
+                    let mut known: Vec<&str> = ACTIONS.to_vec();
+                    known.extend(STEP_KEYS);
+                    return Err(de::Error::unknown_field(other, leak(known)));
+                }
+            }
+        }
+        let action = action.ok_or_else(|| {
+            de::Error::custom(format!(
+                "a step needs an action: one of {}",
+                ACTIONS.join(", ")
+            ))
+        })?;
+        Ok(Step {
+            name,
+            action,
+            capture,
+            expect,
+        })
+    }
+}
+
+fn leak(names: Vec<&'static str>) -> &'static [&'static str] {
+    // The list of names lives as long as the error message that quotes it; a handful of bytes.
+    Box::leak(names.into_boxed_slice())
+}
+
+/// The name of an action, as written in files.
+pub fn action_name(action: &Action) -> &'static str {
+    match action {
+        Action::Authorize(_) => "authorize",
+        Action::Token(_) => "token",
+        Action::Revoke(_) => "revoke",
+        Action::Introspect(_) => "introspect",
+        Action::Userinfo(_) => "userinfo",
+        Action::Api(_) => "api",
+        Action::Request(_) => "request",
+        Action::Replay(_) => "replay",
+        Action::AdvanceClock(_) => "advance_clock",
+        Action::RotateKeys(_) => "rotate_keys",
+        Action::AddRule(_) => "add_rule",
+        Action::AddResourceRule(_) => "add_resource_rule",
+        Action::RemoveRule(_) => "remove_rule",
+        Action::RemoveResourceRule(_) => "remove_resource_rule",
+    }
+}

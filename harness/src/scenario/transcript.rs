@@ -1,0 +1,339 @@
+//! Transcripts: every exchange of a scenario, in order, written so that two runs give the same
+//! bytes. Secrets and one-time values get stable labels in order of appearance (`code#1`,
+//! `access_token#2`); JWTs are shown decoded (header and claims, never the signature); the servers'
+//! addresses, which change every run, are written `{provider}` and `{resource}`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+use super::model::Server;
+use super::runner::decode_jwt;
+
+/// Parameters and members whose values are secrets or one-time values, by the label they get.
+const LABELLED: &[(&str, &str)] = &[
+    ("code", "code"),
+    ("state", "state"),
+    ("nonce", "nonce"),
+    ("code_challenge", "code_challenge"),
+    ("code_verifier", "code_verifier"),
+    ("access_token", "access_token"),
+    ("refresh_token", "refresh_token"),
+    ("id_token", "id_token"),
+    ("id_token_hint", "id_token"),
+    ("token", "token"),
+    ("jti", "jti"),
+    ("sid", "sid"),
+    ("at_hash", "at_hash"),
+    ("client_secret", "client_secret"),
+    ("password", "password"),
+];
+
+/// Request headers a transcript shows.
+const REQUEST_HEADERS: &[&str] = &["authorization", "content-type", "cookie"];
+/// Response headers a transcript shows.
+const RESPONSE_HEADERS: &[&str] = &[
+    "cache-control",
+    "content-type",
+    "location",
+    "retry-after",
+    "set-cookie",
+    "www-authenticate",
+];
+
+/// The labels of one scenario's values.
+#[derive(Debug)]
+pub struct Labels {
+    provider: String,
+    resource: String,
+    given: HashMap<String, String>,
+    counts: HashMap<&'static str, usize>,
+}
+
+impl Labels {
+    pub fn new(provider: &str, resource: &str) -> Self {
+        Self {
+            provider: provider.to_owned(),
+            resource: resource.to_owned(),
+            given: HashMap::new(),
+            counts: HashMap::new(),
+        }
+    }
+
+    /// The label of `value` as a `kind`: the same value always gets the same label.
+    fn label(&mut self, kind: &'static str, value: &str) -> String {
+        if let Some(label) = self.given.get(value) {
+            return label.clone();
+        }
+        let count = self.counts.entry(kind).or_default();
+        *count += 1;
+        let label = format!("{kind}#{count}");
+        self.given.insert(value.to_owned(), label.clone());
+        label
+    }
+
+    /// A value under `name`: labelled (and decoded when a JWT) if it is a secret, as is otherwise.
+    fn value(&mut self, name: &str, value: &str) -> Value {
+        let Some(&(_, kind)) = LABELLED.iter().find(|(n, _)| *n == name) else {
+            return Value::String(value.to_owned());
+        };
+        let label = self.label(kind, value);
+        match decode_jwt(value) {
+            Some((header, claims)) => {
+                let claims = self.object(&claims);
+                json!({ "label": label, "header": header, "claims": claims })
+            }
+            None => Value::String(label),
+        }
+    }
+
+    /// A JSON value with every labelled member labelled.
+    fn object(&mut self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            Value::String(s) => self.value(k, s),
+                            other => self.object(other),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.object(v)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn pairs<'a>(&mut self, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Value {
+        let mut out = Map::new();
+        for (name, value) in pairs {
+            let value = self.value(name, value);
+            out.insert(name.to_owned(), value);
+        }
+        Value::Object(out)
+    }
+
+    /// A request as the transcript shows it.
+    pub fn request(
+        &mut self,
+        server: Server,
+        method: &Method,
+        target: &str,
+        headers: &[(String, String)],
+        form: Option<&[(String, String)]>,
+        body: Option<&str>,
+    ) -> Value {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let mut out = Map::new();
+        out.insert("to".into(), json!(format!("{server} {method} {path}")));
+        if !query.is_empty() {
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            out.insert(
+                "query".into(),
+                self.pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+        }
+        let shown: Vec<&(String, String)> = headers
+            .iter()
+            .filter(|(k, _)| REQUEST_HEADERS.contains(&k.as_str()))
+            .collect();
+        if !shown.is_empty() {
+            let mut h = Map::new();
+            for (name, value) in shown {
+                h.insert(name.clone(), json!(self.header(name, value)));
+            }
+            out.insert("headers".into(), Value::Object(h));
+        }
+        if let Some(form) = form {
+            out.insert(
+                "form".into(),
+                self.pairs(form.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+        }
+        if let Some(body) = body {
+            let value = serde_json::from_str::<Value>(body)
+                .map_or_else(|_| json!(body), |v| self.object(&v));
+            out.insert("body".into(), value);
+        }
+        Value::Object(out)
+    }
+
+    /// An answer as the transcript shows it.
+    pub fn response(
+        &mut self,
+        status: u16,
+        headers: &BTreeMap<String, String>,
+        params: &BTreeMap<String, String>,
+        json: Option<&Value>,
+        body: &str,
+    ) -> Value {
+        let mut out = Map::new();
+        out.insert("status".into(), json!(status));
+        let mut h = Map::new();
+        for name in RESPONSE_HEADERS {
+            if let Some(value) = headers.get(*name) {
+                let shown = if *name == "location" {
+                    value.split('?').next().unwrap_or_default().to_owned()
+                } else {
+                    self.header(name, value)
+                };
+                h.insert((*name).to_owned(), json!(shown));
+            }
+        }
+        if !h.is_empty() {
+            out.insert("headers".into(), Value::Object(h));
+        }
+        if !params.is_empty() {
+            out.insert(
+                "redirect_params".into(),
+                self.pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+        }
+        match json {
+            Some(json) => {
+                out.insert("body".into(), self.object(json));
+            }
+            None if body.trim_start().starts_with('<') => {
+                out.insert("body".into(), json!(format!("HTML page: {}", title(body))));
+            }
+            None if !body.is_empty() => {
+                out.insert(
+                    "body".into(),
+                    json!(body.chars().take(400).collect::<String>()),
+                );
+            }
+            None => {}
+        }
+        Value::Object(out)
+    }
+
+    fn header(&mut self, name: &str, value: &str) -> String {
+        match name {
+            "authorization" => match value.split_once(' ') {
+                Some((scheme, credential)) if scheme.eq_ignore_ascii_case("bearer") => {
+                    let label = self.value("token", credential);
+                    format!(
+                        "{scheme} {}",
+                        label
+                            .get("label")
+                            .and_then(Value::as_str)
+                            .map_or_else(|| text(&label), str::to_owned)
+                    )
+                }
+                Some((scheme, credential)) => {
+                    format!("{scheme} {}", self.label("credentials", credential))
+                }
+                None => self.label("credentials", value),
+            },
+            "cookie" | "set-cookie" => value
+                .split(';')
+                .map(|part| match part.split_once('=') {
+                    Some((k, v))
+                        if !matches!(
+                            k.trim().to_ascii_lowercase().as_str(),
+                            "path" | "max-age" | "expires" | "samesite" | "domain"
+                        ) =>
+                    {
+                        format!("{k}={}", self.label("session", v))
+                    }
+                    _ => part.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join(";"),
+            _ => value.to_owned(),
+        }
+    }
+
+    /// The transcript as YAML, addresses replaced by `{provider}` and `{resource}` (in the values,
+    /// before rendering, so the YAML quotes them as it must).
+    pub fn render(&self, value: &Value) -> String {
+        serde_saphyr::to_string(&self.placeholders(value))
+            .unwrap_or_else(|e| format!("(cannot render: {e})"))
+    }
+
+    fn placeholders(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(
+                s.replace(&self.provider, "{provider}")
+                    .replace(&self.resource, "{resource}"),
+            ),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.placeholders(v)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.placeholders(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The `<title>` of an HTML page, or its first `<h1>`.
+fn title(html: &str) -> String {
+    for (open, close) in [("<title>", "</title>"), ("<h1>", "</h1>")] {
+        if let Some(start) = html.find(open)
+            && let Some(end) = html[start..].find(close)
+        {
+            return html[start + open.len()..start + end].trim().to_owned();
+        }
+    }
+    "(untitled)".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_value_keeps_its_label_and_kinds_count_apart() {
+        let mut labels = Labels::new("http://127.0.0.1:1", "http://127.0.0.1:2");
+        assert_eq!(labels.value("code", "abc"), json!("code#1"));
+        assert_eq!(labels.value("code", "def"), json!("code#2"));
+        assert_eq!(labels.value("code", "abc"), json!("code#1"));
+        assert_eq!(labels.value("state", "s"), json!("state#1"));
+        assert_eq!(labels.value("scope", "openid"), json!("openid"));
+    }
+
+    #[test]
+    fn jwts_are_decoded_and_their_one_time_claims_labelled() {
+        use base64::Engine as _;
+        let b64 =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let token = format!(
+            "{}.{}.sig",
+            b64(&json!({"alg": "RS256"})),
+            b64(&json!({"sub": "alice", "jti": "j1"}))
+        );
+        let mut labels = Labels::new("http://127.0.0.1:1", "http://127.0.0.1:2");
+        let shown = labels.value("access_token", &token);
+        assert_eq!(
+            shown,
+            json!({"label": "access_token#1", "header": {"alg": "RS256"}, "claims": {"sub": "alice", "jti": "jti#1"}})
+        );
+    }
+
+    #[test]
+    fn addresses_are_written_as_placeholders() {
+        let labels = Labels::new("http://127.0.0.1:4321", "http://127.0.0.1:9876");
+        let yaml = labels
+            .render(&json!({"iss": "http://127.0.0.1:4321", "api": "http://127.0.0.1:9876/api"}));
+        assert!(
+            yaml.contains("{provider}") && yaml.contains("{resource}/api"),
+            "{yaml}"
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! The scenario library as a test: every scenario passes against the reference ecosystem, and its
+//! transcript matches the committed snapshot (`cargo insta review` to accept a change).
+
+use std::path::Path;
+
+use harness::scenario::{self, Loaded};
+
+fn run(path: &Path, runtime: &tokio::runtime::Runtime) -> scenario::Outcome {
+    let scenario =
+        scenario::load(path).unwrap_or_else(|problems| panic!("{}", problems.join("\n")));
+    runtime.block_on(scenario::run(&Loaded {
+        path: path.to_owned(),
+        scenario,
+    }))
+}
+
+#[test]
+fn every_scenario_passes_and_its_transcript_matches_the_snapshot() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    insta::glob!("../../../scenarios", "**/*.yaml", |path| {
+        let outcome = run(path, &runtime);
+        let failures: Vec<String> = outcome
+            .failures
+            .iter()
+            .map(|f| {
+                format!(
+                    "step {}: {}: expected {}, got {}",
+                    f.step, f.check, f.expected, f.actual
+                )
+            })
+            .collect();
+        assert!(
+            outcome.passed(),
+            "{}:\n{}",
+            path.display(),
+            failures.join("\n")
+        );
+        insta::assert_snapshot!(outcome.transcript);
+    });
+}
+
+#[test]
+fn transcripts_are_the_same_bytes_on_every_run() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let library = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    for file in scenario::discover(&[library]).unwrap() {
+        let first = run(&file, &runtime).transcript;
+        let second = run(&file, &runtime).transcript;
+        assert_eq!(first, second, "{} differs between runs", file.display());
+    }
+}
