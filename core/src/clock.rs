@@ -1,5 +1,5 @@
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A virtual clock, cheap to clone; clones share one notion of "now".
@@ -24,6 +24,9 @@ struct Inner {
     millis: AtomicI64,
     /// What `millis` was made with (or last `set_start` to), for `reset`.
     start: AtomicI64,
+    /// The logical clock: a count of events, shared by every component on this clock, so their
+    /// journals interleave in one order.
+    events: AtomicU64,
 }
 
 impl Clock {
@@ -43,6 +46,7 @@ impl Clock {
                 frozen,
                 millis: AtomicI64::new(millis),
                 start: AtomicI64::new(millis),
+                events: AtomicU64::new(0),
             }),
         }
     }
@@ -84,6 +88,17 @@ impl Clock {
             target.saturating_sub(to_millis(SystemTime::now()))
         };
         self.inner.millis.store(value, Ordering::Release);
+    }
+
+    /// The next event number (from 1): every component sharing this clock draws from one
+    /// sequence, so what they record can be put in the order it happened.
+    pub fn tick(&self) -> u64 {
+        self.inner.events.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// The last event number given out (0 before any).
+    pub fn last_tick(&self) -> u64 {
+        self.inner.events.load(Ordering::Acquire)
     }
 
     /// Back to where the clock started: its first instant when frozen, the wall clock (or the
@@ -146,6 +161,14 @@ mod tests {
         let other = clock.clone();
         other.advance(Duration::from_secs(5));
         assert_eq!(clock.unix_seconds(), START.as_secs() + 5);
+    }
+
+    #[test]
+    fn clones_draw_event_numbers_from_one_sequence() {
+        let clock = Clock::system();
+        let other = clock.clone();
+        assert_eq!((clock.tick(), other.tick(), clock.tick()), (1, 2, 3));
+        assert_eq!(other.last_tick(), 3);
     }
 
     #[test]

@@ -103,7 +103,7 @@ async fn apply(
     }
 
     let mut entry = Entry {
-        seq: 0,
+        seq: control.clock().tick(),
         server: control.inner.server.to_owned(),
         endpoint: facts.endpoint.clone(),
         method: facts.method.clone(),

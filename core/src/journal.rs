@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -58,7 +57,9 @@ const MAX_BODY: usize = 16 * 1024;
 /// One request and its response.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Entry {
-    /// Position in the journal, from 1; never reused, even after `clear`.
+    /// The event number of the clock the server runs on: increasing, never reused (even after
+    /// `clear`), and shared with every component on that clock, so journals of one world
+    /// interleave in the order things happened.
     pub seq: u64,
     /// Which kind of server answered (`provider`, `resource`).
     pub server: String,
@@ -176,7 +177,6 @@ pub struct Mismatch {
 #[derive(Debug)]
 pub struct Journal {
     entries: Mutex<VecDeque<Entry>>,
-    seq: AtomicU64,
     capacity: usize,
 }
 
@@ -190,14 +190,12 @@ impl Journal {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
-            seq: AtomicU64::new(0),
             capacity: capacity.max(1),
         }
     }
 
-    /// Records an entry, giving it the next sequence number.
-    pub fn record(&self, mut entry: Entry) {
-        entry.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+    /// Records an entry, whose `seq` the caller drew from the clock (see [`crate::Clock::tick`]).
+    pub fn record(&self, entry: Entry) {
         let mut entries = self.lock();
         if entries.len() == self.capacity {
             entries.pop_front();
@@ -239,9 +237,9 @@ impl Journal {
         }
     }
 
-    /// The sequence number of the latest entry (0 when none yet), for `since` filters.
+    /// The sequence number of the latest entry still held (0 when none), for `since` filters.
     pub fn last_seq(&self) -> u64 {
-        self.seq.load(Ordering::Relaxed)
+        self.lock().back().map_or(0, |e| e.seq)
     }
 
     pub fn clear(&self) {
@@ -391,9 +389,9 @@ fn mask_json(value: &mut Value) {
 mod tests {
     use super::*;
 
-    fn entry(endpoint: &str, status: u16) -> Entry {
+    fn entry(seq: u64, endpoint: &str, status: u16) -> Entry {
         Entry {
-            seq: 0,
+            seq,
             server: "provider".into(),
             endpoint: endpoint.into(),
             method: "POST".into(),
@@ -444,9 +442,9 @@ mod tests {
     #[test]
     fn verification_counts_matching_entries() {
         let journal = Journal::default();
-        journal.record(entry("token", 200));
-        journal.record(entry("token", 400));
-        journal.record(entry("userinfo", 200));
+        journal.record(entry(1, "token", 200));
+        journal.record(entry(2, "token", 400));
+        journal.record(entry(3, "userinfo", 200));
         assert_eq!(
             journal.verify(&Filter::endpoint("token"), Expect::Times(2)),
             Ok(())
@@ -476,17 +474,17 @@ mod tests {
     #[test]
     fn the_journal_keeps_only_the_latest_entries() {
         let journal = Journal::with_capacity(3);
-        for _ in 0..5 {
-            journal.record(entry("token", 200));
+        for seq in [1, 2, 4, 3, 5] {
+            journal.record(entry(seq, "token", 200));
         }
         let seqs: Vec<u64> = journal
             .query(&Filter::default())
             .iter()
             .map(|e| e.seq)
             .collect();
-        assert_eq!(seqs, [3, 4, 5]);
+        assert_eq!(seqs, [3, 4, 5], "the newest three, in order");
+        assert_eq!(journal.last_seq(), 5);
         journal.clear();
-        journal.record(entry("token", 200));
-        assert_eq!(journal.query(&Filter::default())[0].seq, 6);
+        assert_eq!(journal.last_seq(), 0);
     }
 }
