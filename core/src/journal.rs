@@ -375,13 +375,25 @@ fn mask_json(value: &mut Value) {
         Value::Object(map) => {
             for (name, v) in map.iter_mut() {
                 match v {
-                    Value::String(s) if is_secret(name) => *s = mask(s),
+                    Value::String(s) if is_secret(name) => *v = masked_token(s),
                     _ => mask_json(v),
                 }
             }
         }
         Value::Array(items) => items.iter_mut().for_each(mask_json),
         _ => {}
+    }
+}
+
+/// A secret as the journal keeps it: its fingerprint, and for a JWT also its header and claims.
+/// Those are what the token says, readable by anyone who holds it; without the signature they
+/// cannot be turned back into a usable token.
+fn masked_token(secret: &str) -> Value {
+    match crate::wire::unverified_header_and_claims(secret) {
+        Some((header, claims)) => {
+            serde_json::json!({ "masked": mask(secret), "header": header, "claims": claims })
+        }
+        None => Value::String(mask(secret)),
     }
 }
 
@@ -425,6 +437,26 @@ mod tests {
             br#"{"access_token":"t","nested":{"refresh_token":"r"},"scope":"openid"}"#,
         );
         assert_eq!(body["access_token"], mask("t"));
+        let jwt = format!(
+            "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                br#"{"sub":"alice"}"#
+            )
+        );
+        let decoded = super::body(
+            Some("application/json"),
+            serde_json::json!({ "id_token": jwt })
+                .to_string()
+                .as_bytes(),
+        );
+        assert_eq!(decoded["id_token"]["masked"], mask(&jwt));
+        assert_eq!(decoded["id_token"]["claims"]["sub"], "alice");
+        assert_eq!(decoded["id_token"]["header"]["alg"], "RS256");
+        assert!(
+            !decoded.to_string().contains("c2ln"),
+            "no signature is kept"
+        );
         assert_eq!(body["nested"]["refresh_token"], mask("r"));
         assert_eq!(body["scope"], "openid");
         assert_eq!(

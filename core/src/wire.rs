@@ -21,8 +21,20 @@ pub fn is_form(headers: &HeaderMap) -> bool {
 /// The claims of a JWT as presented, *not verified*: for describing a request (which user, which
 /// client), never for deciding anything about it.
 pub fn unverified_claims(token: &str) -> Option<Value> {
-    let payload = token.split('.').nth(1)?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+    unverified_header_and_claims(token).map(|(_, claims)| claims)
+}
+
+/// The JOSE header and claims of a compact JWS, *not verified*; `None` for anything else.
+pub fn unverified_header_and_claims(token: &str) -> Option<(Value, Value)> {
+    let mut parts = token.split('.');
+    let mut decode = || -> Option<Value> {
+        let json: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next()?).ok()?).ok()?;
+        json.is_object().then_some(json)
+    };
+    let header = decode()?;
+    let claims = decode()?;
+    (parts.count() == 1).then_some((header, claims))
 }
 
 /// Error codes of a protected resource (RFC 6750 §3.1), for every server that answers bearer

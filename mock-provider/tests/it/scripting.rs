@@ -526,8 +526,16 @@ async fn the_journal_shows_exactly_what_the_app_sent_with_secrets_masked() {
             .unwrap()
             .starts_with("Basic [masked:")
     );
+    // A JWT is kept as its fingerprint with its header and claims; never its signature.
+    let access = &entry["response_body"]["access_token"];
     assert!(
-        entry["response_body"]["access_token"]
+        access["masked"].as_str().unwrap().starts_with("[masked:"),
+        "{access}"
+    );
+    assert_eq!(access["header"]["typ"], "at+jwt");
+    assert_eq!(access["claims"]["sub"], "alice");
+    assert!(
+        entry["response_body"]["refresh_token"]
             .as_str()
             .unwrap()
             .starts_with("[masked:")
