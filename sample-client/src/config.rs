@@ -1,0 +1,459 @@
+//! The client's configuration: one schema for YAML files, the command line and Rust code.
+//!
+//! Serde reads it with `deny_unknown_fields`, so a misspelt key (or an unknown weakness) is
+//! reported by the parser; then [`Config::validate`] checks what types cannot express, naming
+//! each field it finds wrong.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use fauxauth_core::Clock;
+use serde::{Deserialize, Serialize};
+
+/// The scopes asked for when none are configured: an OpenID Connect login with a profile and an
+/// email, a refresh token, and read access to the resource's items.
+pub const DEFAULT_SCOPES: [&str; 5] =
+    ["openid", "profile", "email", "offline_access", "items:read"];
+
+/// The path the client calls on the resource: fauxauth's resource describes the caller there.
+pub const RESOURCE_PATH: &str = "/api/me";
+
+/// Everything a client needs to start.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The issuer identifier (`http://127.0.0.1:9000`). Its metadata is discovered at
+    /// `{issuer}/.well-known/openid-configuration` and must name exactly this issuer.
+    pub issuer: String,
+    /// The client's identifier at the provider.
+    pub client_id: String,
+    /// The client's secret. Without one the client is public: it authenticates with nothing
+    /// but PKCE (RFC 7636), as RFC 9700 §2.1.1 requires.
+    pub client_secret: Option<String>,
+    /// Where the provider sends the browser back. Default: `{base URL}/callback`.
+    pub redirect_uri: Option<String>,
+    /// The base URL of the protected API; `/me` calls `{resource}/api/me`. Optional.
+    pub resource: Option<String>,
+    /// The scopes asked for; `openid` must be one of them.
+    pub scopes: Vec<String>,
+    /// Protections switched off, each by its documented name. Empty unless asked for.
+    pub weaknesses: Vec<Weakness>,
+    /// Clock skew tolerated on the ID token's `exp` and `iat`. Written `30s`, `1m`, or seconds.
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
+    pub leeway: Duration,
+    /// Where the provider sends the browser after logging out. Default: `{base URL}/`.
+    pub post_logout_redirect_uri: Option<String>,
+    /// How long one request to the provider or the resource may take, in real time (a transport
+    /// limit, not a protocol decision, so it does not follow the virtual clock).
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
+    pub timeout: Duration,
+    /// The clock tokens are judged by. Not part of files: the harness hands every component of a
+    /// scenario the same clock.
+    #[serde(skip)]
+    pub clock: Clock,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            redirect_uri: None,
+            resource: None,
+            scopes: DEFAULT_SCOPES.map(str::to_owned).to_vec(),
+            weaknesses: Vec::new(),
+            leeway: Duration::from_secs(60),
+            post_logout_redirect_uri: None,
+            timeout: Duration::from_secs(10),
+            clock: Clock::system(),
+        }
+    }
+}
+
+// By hand, so that the secret never reaches a log line.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("redirect_uri", &self.redirect_uri)
+            .field("resource", &self.resource)
+            .field("scopes", &self.scopes)
+            .field("weaknesses", &self.weaknesses)
+            .field("leeway", &self.leeway)
+            .field("post_logout_redirect_uri", &self.post_logout_redirect_uri)
+            .field("timeout", &self.timeout)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+impl Config {
+    /// A confidential client `client_id` with `client_secret` at `issuer`, every other setting
+    /// at its default.
+    pub fn confidential(
+        issuer: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        Self {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            client_secret: Some(client_secret.into()),
+            ..Self::default()
+        }
+    }
+
+    /// A public client `client_id` at `issuer` (PKCE is then its only proof).
+    pub fn public(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Every problem that types cannot rule out, each naming its field.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        if let Err(why) = http_url(&self.issuer) {
+            problems.push(format!("issuer: {why}"));
+        } else if self.issuer.contains(['?', '#']) {
+            problems.push("issuer: must have no query or fragment (RFC 8414 §2)".to_owned());
+        }
+        if self.client_id.is_empty() {
+            problems.push("client_id: required".to_owned());
+        } else if self.client_id.chars().any(char::is_control) {
+            problems.push("client_id: must not contain control characters".to_owned());
+        }
+        if self.client_secret.as_deref() == Some("") {
+            problems.push("client_secret: empty; leave it out for a public client".to_owned());
+        }
+        for (field, value) in [
+            ("redirect_uri", &self.redirect_uri),
+            ("resource", &self.resource),
+            ("post_logout_redirect_uri", &self.post_logout_redirect_uri),
+        ] {
+            if let Some(value) = value {
+                if let Err(why) = http_url(value) {
+                    problems.push(format!("{field}: {why}"));
+                } else if value.contains('#') {
+                    // RFC 6749 §3.1.2: a redirection endpoint URI has no fragment.
+                    problems.push(format!("{field}: must have no fragment"));
+                }
+            }
+        }
+        if !self.scopes.iter().any(|s| s == "openid") {
+            problems.push("scopes: must include openid (this is an OpenID Connect client)".into());
+        }
+        // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+        let scope_char = |c: char| {
+            c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c)
+        };
+        if let Some(bad) = self
+            .scopes
+            .iter()
+            .find(|s| s.is_empty() || !s.chars().all(scope_char))
+        {
+            problems.push(format!(
+                "scopes: {bad:?} is not a scope token (RFC 6749 §3.3)"
+            ));
+        }
+        if self.timeout.is_zero() {
+            problems.push("timeout: must be more than zero".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+fn http_url(value: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("{value:?} is not a URL ({e})"))?;
+    if matches!(url.scheme(), "http" | "https") {
+        Ok(url)
+    } else {
+        Err(format!("{value:?} is not an http or https URL"))
+    }
+}
+
+/// One protection of the client, switched off. Each disables exactly one check and nothing
+/// else, so a scenario that catches it proves it tests that check. Off by default; on only by
+/// name, in configuration or with `--weakness NAME`, and announced on stderr at start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Weakness {
+    /// The callback's `state` is not compared with the one sent (RFC 6749 §10.12: login CSRF).
+    SkipStateCheck,
+    /// The ID token's `nonce` is not compared with the one sent (OIDC Core §3.1.3.7 step 11).
+    SkipNonceCheck,
+    /// The callback's `iss` is not compared with the issuer (RFC 9207 §2.4: mix-up attacks).
+    SkipIssCheck,
+    /// The ID token's `iss` is not compared with the issuer (OIDC Core §3.1.3.7 step 2).
+    SkipIdTokenIssCheck,
+    /// The ID token's signature is not verified (OIDC Core §3.1.3.7 step 6). The algorithm
+    /// allow-list still applies, so `alg: none` is still refused.
+    SkipSignatureCheck,
+    /// An unsigned ID token (`alg: none`, RFC 7519 §6) is accepted; signed ones are still
+    /// verified (RFC 8725 §3.1).
+    AcceptAlgNone,
+    /// The ID token's `aud` is not required to name this client (OIDC Core §3.1.3.7 step 3).
+    SkipAudCheck,
+    /// The ID token's `exp` is not checked (OIDC Core §3.1.3.7 step 9).
+    SkipExpCheck,
+    /// The ID token's `at_hash` is not compared with the access token (OIDC Core §3.1.3.8).
+    SkipAtHashCheck,
+    /// No PKCE: no `code_challenge` at the authorization endpoint, no `code_verifier` at the
+    /// token endpoint (RFC 7636; RFC 9700 §2.1.1).
+    NoPkce,
+    /// UserInfo's `sub` is not compared with the ID token's (OIDC Core §5.3.2).
+    SkipUserinfoSubCheck,
+    /// A refresh keeps using the old refresh token instead of the rotated one
+    /// (RFC 9700 §4.14.2), so a provider with reuse detection revokes the grant.
+    ReuseRefreshToken,
+    /// The access token goes to the resource in the URL's query (`access_token`, RFC 6750 §2.3),
+    /// where logs and caches see it, instead of the `Authorization` header.
+    TokenInUrl,
+    /// An error response at the callback (`error=...`, RFC 6749 §4.1.2.1) is not recognised:
+    /// the client goes on as if the login had succeeded.
+    IgnoreErrorResponse,
+}
+
+impl Weakness {
+    pub const ALL: [Weakness; 14] = [
+        Self::SkipStateCheck,
+        Self::SkipNonceCheck,
+        Self::SkipIssCheck,
+        Self::SkipIdTokenIssCheck,
+        Self::SkipSignatureCheck,
+        Self::AcceptAlgNone,
+        Self::SkipAudCheck,
+        Self::SkipExpCheck,
+        Self::SkipAtHashCheck,
+        Self::NoPkce,
+        Self::SkipUserinfoSubCheck,
+        Self::ReuseRefreshToken,
+        Self::TokenInUrl,
+        Self::IgnoreErrorResponse,
+    ];
+
+    /// The documented name (`skip-state-check`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SkipStateCheck => "skip-state-check",
+            Self::SkipNonceCheck => "skip-nonce-check",
+            Self::SkipIssCheck => "skip-iss-check",
+            Self::SkipIdTokenIssCheck => "skip-id-token-iss-check",
+            Self::SkipSignatureCheck => "skip-signature-check",
+            Self::AcceptAlgNone => "accept-alg-none",
+            Self::SkipAudCheck => "skip-aud-check",
+            Self::SkipExpCheck => "skip-exp-check",
+            Self::SkipAtHashCheck => "skip-at-hash-check",
+            Self::NoPkce => "no-pkce",
+            Self::SkipUserinfoSubCheck => "skip-userinfo-sub-check",
+            Self::ReuseRefreshToken => "reuse-refresh-token",
+            Self::TokenInUrl => "token-in-url",
+            Self::IgnoreErrorResponse => "ignore-error-response",
+        }
+    }
+
+    /// What is lost, in a few words (for the warning printed at start).
+    pub fn what_is_lost(self) -> &'static str {
+        match self {
+            Self::SkipStateCheck => "state is not checked at the callback",
+            Self::SkipNonceCheck => "the ID token's nonce is not checked",
+            Self::SkipIssCheck => "the callback's iss (RFC 9207) is not checked",
+            Self::SkipIdTokenIssCheck => "the ID token's iss is not checked",
+            Self::SkipSignatureCheck => "ID token signatures are not verified",
+            Self::AcceptAlgNone => "unsigned ID tokens (alg: none) are accepted",
+            Self::SkipAudCheck => "the ID token's aud is not checked",
+            Self::SkipExpCheck => "the ID token's exp is not checked",
+            Self::SkipAtHashCheck => "the ID token's at_hash is not checked",
+            Self::NoPkce => "no PKCE is used",
+            Self::SkipUserinfoSubCheck => "userinfo's sub is not compared with the ID token's",
+            Self::ReuseRefreshToken => "rotated refresh tokens are ignored; the old one is reused",
+            Self::TokenInUrl => "the access token is sent in the URL",
+            Self::IgnoreErrorResponse => "error responses at the callback are ignored",
+        }
+    }
+}
+
+impl fmt::Display for Weakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Weakness {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|w| w.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|w| w.name()).collect();
+                format!(
+                    "{s:?} is not a weakness; the weaknesses are {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// The banner printed on stderr when a client starts with weaknesses, or `None` without any.
+pub fn warning(weaknesses: &[Weakness]) -> Option<String> {
+    if weaknesses.is_empty() {
+        return None;
+    }
+    let mut text = String::from(
+        "\n!!! WARNING: this client runs with protections switched OFF, on purpose !!!\n",
+    );
+    for weakness in weaknesses {
+        text.push_str(&format!("!!!   {weakness}: {}\n", weakness.what_is_lost()));
+    }
+    text.push_str("!!! It is a test target for scenarios. Never point it at real accounts. !!!\n");
+    Some(text)
+}
+
+/// The set of weaknesses in force, for cheap checks on every request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Weaknesses(u32);
+
+impl Weaknesses {
+    pub fn of(list: &[Weakness]) -> Self {
+        Self(list.iter().fold(0, |bits, w| bits | (1 << *w as u32)))
+    }
+
+    pub fn has(self, weakness: Weakness) -> bool {
+        self.0 & (1 << weakness as u32) != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Config, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_are_strict() {
+        let config = Config::confidential("http://127.0.0.1:9000", "web", "secret");
+        assert_eq!(config.validate(), Ok(()));
+        assert!(config.weaknesses.is_empty());
+        assert_eq!(config.leeway, Duration::from_secs(60));
+        assert_eq!(
+            config.scopes.join(" "),
+            "openid profile email offline_access items:read"
+        );
+        assert_eq!(warning(&config.weaknesses), None);
+    }
+
+    #[test]
+    fn weaknesses_are_read_by_their_documented_names() {
+        let config = parse(
+            r#"{"issuer": "http://127.0.0.1:1", "client_id": "web",
+                "weaknesses": ["skip-state-check", "token-in-url"], "leeway": "5s"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            config.weaknesses,
+            [Weakness::SkipStateCheck, Weakness::TokenInUrl]
+        );
+        assert_eq!(config.leeway, Duration::from_secs(5));
+        for weakness in Weakness::ALL {
+            let json = serde_json::to_string(&weakness).unwrap();
+            assert_eq!(json, format!("\"{}\"", weakness.name()));
+            assert_eq!(weakness.name().parse(), Ok(weakness));
+        }
+    }
+
+    #[test]
+    fn an_unknown_weakness_is_an_error_naming_the_valid_ones() {
+        let err = parse(r#"{"weaknesses": ["skip-everything"]}"#).unwrap_err();
+        assert!(err.contains("skip-everything"), "{err}");
+        assert!(err.contains("skip-nonce-check"), "{err}");
+        let err = "skip-everything".parse::<Weakness>().unwrap_err();
+        for weakness in Weakness::ALL {
+            assert!(err.contains(weakness.name()), "{err}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_the_parser() {
+        let err = parse(r#"{"issuer": "http://x", "client_secrte": "s"}"#).unwrap_err();
+        assert!(err.contains("client_secrte"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_every_problem() {
+        let config = Config {
+            issuer: "not a url".into(),
+            client_id: String::new(),
+            client_secret: Some(String::new()),
+            redirect_uri: Some("ftp://x/cb".into()),
+            resource: Some("http://127.0.0.1:9001#frag".into()),
+            scopes: vec!["profile".into(), "bad scope".into()],
+            timeout: Duration::ZERO,
+            ..Config::default()
+        };
+        let problems = config.validate().unwrap_err();
+        for field in [
+            "issuer:",
+            "client_id:",
+            "client_secret:",
+            "redirect_uri:",
+            "resource:",
+            "scopes: must include openid",
+            "scopes: \"bad scope\"",
+            "timeout:",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(field)),
+                "{field} in {problems:#?}"
+            );
+        }
+        assert_eq!(problems.len(), 8, "{problems:#?}");
+    }
+
+    #[test]
+    fn the_warning_names_every_weakness_in_force() {
+        let text = warning(&[Weakness::NoPkce, Weakness::AcceptAlgNone]).unwrap();
+        assert!(text.contains("WARNING"), "{text}");
+        assert!(text.contains("no-pkce: no PKCE is used"), "{text}");
+        assert!(text.contains("accept-alg-none"), "{text}");
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let config = Config::confidential("http://127.0.0.1:9000", "web", "hunter2-hunter2");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("[redacted]"), "{debug}");
+    }
+
+    #[test]
+    fn a_set_of_weaknesses_answers_for_each_one() {
+        let set = Weaknesses::of(&[Weakness::SkipAudCheck, Weakness::IgnoreErrorResponse]);
+        for weakness in Weakness::ALL {
+            assert_eq!(
+                set.has(weakness),
+                matches!(
+                    weakness,
+                    Weakness::SkipAudCheck | Weakness::IgnoreErrorResponse
+                )
+            );
+        }
+        assert!(!Weaknesses::default().has(Weakness::NoPkce));
+    }
+}

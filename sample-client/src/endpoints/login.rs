@@ -1,0 +1,51 @@
+//! `/login`: starts the authorization code flow (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) with
+//! PKCE S256 (RFC 7636 §4.2), `state` and `nonce`, all kept in the server-side session.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::CookieJar;
+use openidconnect::{Nonce, PkceCodeChallenge, PkceCodeVerifier};
+
+use crate::config::Weakness;
+use crate::error::Error;
+use crate::random::fresh_secret;
+use crate::session::{self, PendingLogin};
+use crate::{ClientState, paths};
+
+pub fn router() -> Router<ClientState> {
+    Router::new().route(paths::LOGIN, get(login))
+}
+
+async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Response, Error> {
+    let discovered = state.provider().discovered().await?;
+    let login_state = fresh_secret();
+    let nonce = fresh_secret();
+    let (verifier, challenge) = if state.has(Weakness::NoPkce) {
+        (None, None)
+    } else {
+        let verifier = PkceCodeVerifier::new(fresh_secret());
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+        (Some(verifier), Some(challenge))
+    };
+    let url = state.provider().authorization_url(
+        &discovered,
+        &state.config().scopes,
+        login_state.clone(),
+        nonce.clone(),
+        challenge,
+    );
+    let id = state.sessions().begin(
+        super::session_id(&state, &jar),
+        PendingLogin {
+            state: login_state,
+            nonce: Nonce::new(nonce),
+            verifier,
+            started: state.clock().now(),
+        },
+        state.clock().now(),
+    );
+    let jar = jar.add(session::cookie(id, state.secure_cookie()));
+    Ok((jar, Redirect::to(url.as_str())).into_response())
+}

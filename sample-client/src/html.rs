@@ -1,0 +1,218 @@
+//! The client's pages: home, profile, logout and errors. Self-contained HTML and CSS (no external
+//! assets, no scripts), rendered by askama, which escapes every value. Each page marks its state
+//! for machines: `data-state="logged-in"` / `"logged-out"` on `<main>`, or `data-error="<code>"`.
+
+use askama::Template;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::Check;
+
+/// The response header saying whether the page was served to a logged-in visitor.
+pub const STATE_HEADER: HeaderName = HeaderName::from_static("x-fauxauth-client-state");
+
+/// A logged-in user, as the home page shows them.
+#[derive(Debug)]
+pub struct UserView<'a> {
+    pub name: &'a str,
+    pub sub: &'a str,
+    pub email: Option<&'a str>,
+    pub issuer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    user: Option<UserView<'a>>,
+    resource: bool,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage<'a> {
+    resource: &'a str,
+    name: &'a str,
+    rows: Vec<(String, String)>,
+    raw: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    code: &'a str,
+    phrase: &'a str,
+    detail: &'a str,
+}
+
+/// The provider's end-session endpoint and what to post to it (RP-Initiated Logout 1.0 §2).
+#[derive(Debug)]
+pub struct EndSession<'a> {
+    pub action: &'a str,
+    pub id_token_hint: &'a str,
+    pub client_id: &'a str,
+    pub post_logout_redirect_uri: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct LogoutPage<'a> {
+    end_session: Option<EndSession<'a>>,
+    logged_in: bool,
+}
+
+pub fn home(user: Option<UserView<'_>>, resource: bool) -> Response {
+    let state = if user.is_some() {
+        "logged-in"
+    } else {
+        "logged-out"
+    };
+    let mut response = page(StatusCode::OK, HomePage { user, resource }.render());
+    response
+        .headers_mut()
+        .insert(STATE_HEADER, HeaderValue::from_static(state));
+    response
+}
+
+/// The resource's answer about the caller: `rows` are picked claims, `raw` the whole answer.
+pub fn me(resource: &str, name: &str, rows: Vec<(String, String)>, raw: &str) -> Response {
+    let mut response = page(
+        StatusCode::OK,
+        MePage {
+            resource,
+            name,
+            rows,
+            raw,
+        }
+        .render(),
+    );
+    response
+        .headers_mut()
+        .insert(STATE_HEADER, HeaderValue::from_static("logged-in"));
+    response
+}
+
+pub fn error_page(status: StatusCode, check: Check, detail: &str) -> Response {
+    page(
+        status,
+        ErrorPage {
+            code: check.code(),
+            phrase: check.phrase(),
+            detail,
+        }
+        .render(),
+    )
+}
+
+/// Asks to confirm a logout (logging out is a POST, so no link can do it behind one's back).
+pub fn confirm_logout(logged_in: bool) -> Response {
+    page(
+        StatusCode::OK,
+        LogoutPage {
+            end_session: None,
+            logged_in,
+        }
+        .render(),
+    )
+}
+
+/// Logged out here; offers to end the provider's session with a form POST, which keeps the ID
+/// token out of every URL.
+pub fn logged_out(end_session: EndSession<'_>) -> Response {
+    let mut response = page(
+        StatusCode::OK,
+        LogoutPage {
+            end_session: Some(end_session),
+            logged_in: false,
+        }
+        .render(),
+    );
+    response
+        .headers_mut()
+        .insert(STATE_HEADER, HeaderValue::from_static("logged-out"));
+    response
+}
+
+fn page(status: StatusCode, rendered: askama::Result<String>) -> Response {
+    let mut response = match rendered {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    };
+    let headers = response.headers_mut();
+    // No scripts at all, inline style only, forms only to ourselves or the provider (the logout
+    // form), no framing (RFC 9700 §4.16 applies to clients' pages as much).
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // `Cache-Control` and `Referrer-Policy` are set on every answer by the router.
+    response
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn body(response: Response) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn home_says_who_is_logged_in_and_marks_it() {
+        let response = home(
+            Some(UserView {
+                name: "Alice <Admin>",
+                sub: "alice",
+                email: Some("alice@example.com"),
+                issuer: "http://127.0.0.1:9000",
+            }),
+            true,
+        );
+        assert_eq!(response.headers()[STATE_HEADER], "logged-in");
+        assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+        let body = body(response);
+        assert!(body.contains(r#"data-state="logged-in""#), "{body}");
+        assert!(body.contains("Logged in as"), "{body}");
+        assert!(body.contains("Alice &#60;Admin&#62;") || body.contains("Alice &lt;Admin&gt;"));
+        assert!(body.contains(r#"action="/me""#), "{body}");
+    }
+
+    #[test]
+    fn home_says_when_nobody_is_logged_in() {
+        let response = home(None, false);
+        assert_eq!(response.headers()[STATE_HEADER], "logged-out");
+        let body = body(response);
+        assert!(body.contains(r#"data-state="logged-out""#), "{body}");
+        assert!(body.contains("Not logged in"), "{body}");
+        assert!(!body.contains("<script"), "{body}");
+    }
+
+    #[test]
+    fn the_logout_form_posts_the_hint_to_the_provider() {
+        let body = body(logged_out(EndSession {
+            action: "http://127.0.0.1:9000/logout",
+            id_token_hint: "a.b.c",
+            client_id: "web",
+            post_logout_redirect_uri: "http://127.0.0.1:8080/",
+        }));
+        assert!(
+            body.contains(r#"<form method="post" action="http://127.0.0.1:9000/logout">"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"name="id_token_hint" value="a.b.c""#),
+            "{body}"
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! ID token verification against the provider's keys, fetching them once more when the token
+//! names a key the set lacks (the provider may have rotated, OIDC Core §10.1.1).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use openidconnect::core::{CoreIdToken, CoreIdTokenClaims};
+
+use crate::ClientState;
+use crate::error::{Check, Error};
+use crate::protocol::id_token::{self, Expect, Refusal};
+use crate::provider::Discovered;
+
+pub async fn id_token(
+    state: &ClientState,
+    discovered: &Discovered,
+    token: &CoreIdToken,
+    expect: &Expect<'_>,
+) -> Result<CoreIdTokenClaims, Error> {
+    let (generation, keys) = discovered.keys();
+    match id_token::verify(token, &keys, expect) {
+        Ok(claims) => return Ok(claims),
+        Err(Refusal::Failed(error)) => return Err(error),
+        Err(Refusal::UnknownKey) => {}
+    }
+    let keys = state
+        .provider()
+        .refetch_keys(discovered, generation)
+        .await?;
+    match id_token::verify(token, &keys, expect) {
+        Ok(claims) => Ok(claims),
+        Err(Refusal::Failed(error)) => Err(error),
+        Err(Refusal::UnknownKey) => Err(Error::new(
+            Check::IdTokenSignatureInvalid,
+            match kid(&token.to_string()) {
+                Some(kid) => {
+                    format!("no published key has kid {kid:?} (the JWKS was fetched again)")
+                }
+                None => "no published key fits the ID token's header (the JWKS was fetched again)"
+                    .to_owned(),
+            },
+        )),
+    }
+}
+
+/// The `kid` of a JWS's header, for messages only.
+fn kid(jws: &str) -> Option<String> {
+    let header = URL_SAFE_NO_PAD.decode(jws.split('.').next()?).ok()?;
+    let header: serde_json::Value = serde_json::from_slice(&header).ok()?;
+    header.get("kid")?.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kid_is_read_from_the_header() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","kid":"k-1"}"#);
+        assert_eq!(kid(&format!("{header}.e30.sig")).as_deref(), Some("k-1"));
+        assert_eq!(kid("garbage"), None);
+    }
+}
