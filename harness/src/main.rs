@@ -1,6 +1,7 @@
 //! The `fauxauth` command. `main` only parses the command line, loads configuration, starts
 //! tracing, binds and serves; everything else lives in the libraries.
 
+mod client;
 mod process;
 mod provider;
 mod resource;
@@ -24,6 +25,8 @@ enum Command {
     Provider(provider::Args),
     /// Run the mock resource (a protected API) until interrupted.
     Resource(resource::Args),
+    /// Run the reference client (a relying party) until interrupted.
+    Client(client::Args),
     /// Run scenarios against the built-in ecosystem; exit 0 only when all pass.
     Run(run::Args),
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Provider(args) => provider::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Resource(args) => resource::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Client(args) => client::run(args).await.map(|()| ExitCode::SUCCESS),
             // Exit 0 only when every scenario passed.
             Command::Run(args) => run::run(args).await.map(|all_passed| {
                 if all_passed {

@@ -1,0 +1,68 @@
+//! `fauxauth client`: the reference relying party as a process.
+
+use anyhow::Context as _;
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
+use sample_client::{ClientState, Config, Weakness};
+use tokio::net::TcpListener;
+
+use crate::process::{announce, base_url_for, shutdown_signal};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The OpenID provider's issuer identifier (its metadata is discovered from it).
+    #[arg(long, env = "FAUXAUTH_CLIENT_ISSUER")]
+    issuer: String,
+    /// The client id registered at the provider.
+    #[arg(long = "client-id", env = "FAUXAUTH_CLIENT_ID")]
+    client_id: String,
+    /// The client secret; without one the client is public (PKCE only).
+    #[arg(
+        long = "client-secret",
+        env = "FAUXAUTH_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    client_secret: Option<String>,
+    /// The protected API that /me calls (`{resource}/api/me`).
+    #[arg(long, env = "FAUXAUTH_CLIENT_RESOURCE")]
+    resource: Option<String>,
+    /// Port to listen on (0 picks a free one). The redirect URI is `http://<host>:<port>/callback`.
+    #[arg(long, env = "FAUXAUTH_CLIENT_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "FAUXAUTH_CLIENT_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Switch one protection off, on purpose (repeat for several). A test target only.
+    #[arg(long = "weakness", value_name = "NAME", value_parser = weakness_parser())]
+    weaknesses: Vec<Weakness>,
+}
+
+/// Parses a weakness by its documented name; clap lists the names in `--help` and in errors.
+pub fn weakness_parser() -> impl clap::builder::TypedValueParser<Value = Weakness> {
+    PossibleValuesParser::new(Weakness::ALL.map(Weakness::name))
+        .map(|name| name.parse().expect("a possible value is a weakness"))
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let config = Config {
+        issuer: args.issuer,
+        client_id: args.client_id,
+        client_secret: args.client_secret,
+        resource: args.resource,
+        weaknesses: args.weaknesses,
+        ..Config::default()
+    };
+    // Checked before binding, so a mistake never leaves a port taken.
+    config
+        .validate()
+        .map_err(|problems| anyhow::anyhow!("invalid configuration:\n{}", problems.join("\n")))?;
+    let listener = TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let base = base_url_for(listener.local_addr()?);
+    let state = ClientState::new(config, &base)?;
+    announce(&format!("client: {base}"));
+    sample_client::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving")?;
+    Ok(())
+}

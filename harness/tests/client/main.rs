@@ -1,0 +1,712 @@
+//! The reference client against the real provider and resource, over sockets on 127.0.0.1, with
+//! a browser played by reqwest: the happy path through to the profile, and for each weakness a
+//! provider-side fault (or a tampered callback) that the client catches, and that gets through
+//! when the weakness is on. Also the `fauxauth client` command.
+
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, UNIX_EPOCH};
+
+use fauxauth_core::Clock;
+use mock_provider::{ClientConfig, Filter, IssuerConfig, UserConfig};
+use sample_client::Weakness;
+use serde_json::{Value, json};
+
+const CLIENT_ID: &str = "app";
+const CLIENT_SECRET: &str = "app-secret-0123456789";
+
+/// A browser: cookies carried across ports as browsers do on one host, no redirect followed.
+struct Browser {
+    http: reqwest::Client,
+    cookies: Mutex<HashMap<String, String>>,
+}
+
+/// What the browser got.
+#[derive(Debug)]
+struct Page {
+    status: u16,
+    location: Option<String>,
+    error: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn get(&self, url: &str) -> Page {
+        self.send(self.http.get(url)).await
+    }
+
+    async fn post(&self, url: &str, form: &[(String, String)]) -> Page {
+        self.send(self.http.post(url).form(form)).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let cookie = {
+            let cookies = self.cookies.lock().unwrap();
+            cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let request = if cookie.is_empty() {
+            request
+        } else {
+            request.header("cookie", cookie)
+        };
+        let response = request.send().await.unwrap();
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
+            let mut cookies = self.cookies.lock().unwrap();
+            if value.is_empty() || set.contains("Max-Age=0") {
+                cookies.remove(name);
+            } else {
+                cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        Page {
+            status: response.status().as_u16(),
+            location: header("location"),
+            error: header("x-fauxauth-client-error"),
+            body: response.text().await.unwrap(),
+        }
+    }
+}
+
+/// Provider, resource and client on one frozen clock, the client registered at the provider.
+struct Ecosystem {
+    provider: mock_provider::Running,
+    resource: mock_resource::Running,
+    client: sample_client::Running,
+    clock: Clock,
+    browser: Browser,
+}
+
+impl Ecosystem {
+    async fn start(weaknesses: &[Weakness]) -> Self {
+        Self::start_with(weaknesses, |_| {}).await
+    }
+
+    async fn start_with(
+        weaknesses: &[Weakness],
+        resource_config: impl FnOnce(&mut mock_resource::Config),
+    ) -> Self {
+        let clock = Clock::frozen(UNIX_EPOCH + Duration::from_secs(1_900_000_000));
+        let mut issuer = IssuerConfig::new("default")
+            .with_client(ClientConfig::confidential(
+                CLIENT_ID,
+                CLIENT_SECRET,
+                "http://127.0.0.1:8080/callback",
+            ))
+            .with_user(
+                UserConfig::new("alice")
+                    .with_claim("name", "Alice Example")
+                    .with_claim("email", "alice@example.com"),
+            );
+        issuer.scopes = vec!["items:read".into()];
+        let provider =
+            mock_provider::spawn_with_clock(mock_provider::Config::single(issuer), clock.clone())
+                .await
+                .unwrap();
+        let mut config = mock_resource::Config::new(provider.issuer());
+        config.clock = clock.clone();
+        resource_config(&mut config);
+        let resource = mock_resource::spawn(config).await.unwrap();
+        let client = sample_client::spawn(sample_client::Config {
+            resource: Some(resource.url()),
+            weaknesses: weaknesses.to_vec(),
+            clock: clock.clone(),
+            ..sample_client::Config::confidential(provider.issuer(), CLIENT_ID, CLIENT_SECRET)
+        })
+        .await
+        .unwrap();
+        // Now that the client's address is known, register exactly its URIs.
+        let mut registered =
+            ClientConfig::confidential(CLIENT_ID, CLIENT_SECRET, client.state().redirect_uri());
+        registered.post_logout_redirect_uris =
+            vec![client.state().post_logout_redirect_uri().into()];
+        provider
+            .provider()
+            .put_client("default", registered)
+            .unwrap();
+        Self {
+            provider,
+            resource,
+            client,
+            clock,
+            browser: Browser::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.client.url())
+    }
+
+    /// Adds a provider rule.
+    fn rule(&self, rule: Value) {
+        self.provider
+            .provider()
+            .add_rule(serde_json::from_value(rule).unwrap());
+    }
+
+    /// One token rule, for the login's token request.
+    fn token_change(&self, change: Value) {
+        self.rule(json!({
+            "when": {"endpoint": "token", "times": 1},
+            "then": [{"token": change}],
+        }));
+    }
+
+    /// `/login` in `browser`, through the provider (headless, so it answers at once), up to the
+    /// callback URL it sends the browser to.
+    async fn callback_url(&self, browser: &Browser) -> String {
+        let login = browser.get(&self.url("/login")).await;
+        assert_eq!(login.status, 303, "{login:#?}");
+        let authorize = browser.get(&login.location.unwrap()).await;
+        assert_eq!(authorize.status, 302, "{authorize:#?}");
+        let callback = authorize.location.unwrap();
+        assert!(callback.starts_with(&self.url("/callback?")), "{callback}");
+        callback
+    }
+
+    /// The whole login, the callback URL changed by `tamper` before the browser follows it.
+    async fn login_tampered(&self, tamper: impl FnOnce(String) -> String) -> String {
+        let callback = tamper(self.callback_url(&self.browser).await);
+        outcome(&self.browser.get(&callback).await, self).await
+    }
+
+    async fn login(&self) -> String {
+        self.login_tampered(|url| url).await
+    }
+
+    async fn logged_in(&self) -> bool {
+        let home = self.browser.get(&self.url("/")).await;
+        home.body.contains(r#"data-state="logged-in""#)
+    }
+
+    async fn me(&self) -> Page {
+        self.browser.get(&self.url("/me")).await
+    }
+
+    fn journal(&self, filter: Filter) -> Vec<mock_provider::Entry> {
+        self.provider.provider().journal().query(&filter)
+    }
+}
+
+/// What a login ended with: "logged in", or "refused: <check>".
+async fn outcome(page: &Page, ecosystem: &Ecosystem) -> String {
+    if let Some(code) = &page.error {
+        assert!(page.body.contains(&format!(r#"data-error="{code}""#)));
+        assert!(
+            !ecosystem.logged_in().await,
+            "an error page comes without a session"
+        );
+        return format!("refused: {code}");
+    }
+    assert_eq!(page.status, 303, "{page:#?}");
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert!(ecosystem.logged_in().await);
+    "logged in".into()
+}
+
+/// Replaces (or adds) one query parameter of `url`.
+fn with_param(url: &str, name: &str, value: &str) -> String {
+    let mut url = url::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != name)
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs)
+        .append_pair(name, value);
+    url.to_string()
+}
+
+fn param(url: &str, name: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+/// The login's outcome for a correct client and for one with `weakness`, the same fault set up
+/// by `fault` before each login.
+async fn both_ways<F>(weakness: Weakness, fault: F) -> (String, String)
+where
+    F: AsyncFn(&Ecosystem) -> String,
+{
+    let strict = Ecosystem::start(&[]).await;
+    let weak = Ecosystem::start(&[weakness]).await;
+    (fault(&strict).await, fault(&weak).await)
+}
+
+#[tokio::test]
+async fn a_person_logs_in_and_sees_their_profile_served_by_the_resource() {
+    let ecosystem = Ecosystem::start(&[]).await;
+    let home = ecosystem.browser.get(&ecosystem.url("/")).await;
+    assert!(home.body.contains("Not logged in"), "{}", home.body);
+    assert_eq!(ecosystem.login().await, "logged in");
+    let home = ecosystem.browser.get(&ecosystem.url("/")).await;
+    assert!(home.body.contains("Logged in as"), "{}", home.body);
+    assert!(home.body.contains("Alice Example"), "{}", home.body);
+
+    let me = ecosystem.me().await;
+    assert_eq!(me.status, 200, "{me:#?}");
+    assert!(me.body.contains(r#"data-page="me""#), "{}", me.body);
+    assert!(
+        me.body.contains(r#"data-claim="email">alice@example.com"#),
+        "the resource's UserInfo: {}",
+        me.body
+    );
+    assert!(
+        me.body.contains(r#"data-claim="client_id">app"#),
+        "{}",
+        me.body
+    );
+    let calls = ecosystem
+        .resource
+        .state()
+        .journal()
+        .query(&mock_resource::Filter::endpoint("api/me"));
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].status, 200);
+    assert!(calls[0].headers["authorization"].starts_with("Bearer [masked:"));
+    assert!(calls[0].query.is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_at_the_provider() {
+    let ecosystem = Ecosystem::start(&[]).await;
+    assert_eq!(ecosystem.login().await, "logged in");
+    ecosystem.clock.advance(Duration::from_secs(3601));
+    assert_eq!(ecosystem.me().await.status, 200);
+    let refreshes = ecosystem.journal(Filter {
+        grant_type: Some("refresh_token".into()),
+        ..Filter::endpoint("token")
+    });
+    assert_eq!(refreshes.len(), 1);
+    assert_eq!(refreshes[0].status, 200);
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session_here_and_at_the_provider() {
+    let ecosystem = Ecosystem::start(&[]).await;
+    assert_eq!(ecosystem.login().await, "logged in");
+    let page = ecosystem.browser.post(&ecosystem.url("/logout"), &[]).await;
+    assert_eq!(page.status, 200, "{page:#?}");
+    assert!(!ecosystem.logged_in().await);
+    // The browser submits the page's form to the provider.
+    let action = unescape(&between(
+        &page.body,
+        r#"<form method="post" action=""#,
+        r#"""#,
+    ));
+    assert_eq!(action, format!("{}/logout", ecosystem.provider.issuer()));
+    let fields: Vec<(String, String)> = ["id_token_hint", "client_id", "post_logout_redirect_uri"]
+        .iter()
+        .map(|name| {
+            let value = between(&page.body, &format!(r#"name="{name}" value=""#), r#"""#);
+            ((*name).to_owned(), unescape(&value))
+        })
+        .collect();
+    let answer = ecosystem.browser.post(&action, &fields).await;
+    assert_eq!(
+        answer.status, 303,
+        "the provider honours the hint: {answer:#?}"
+    );
+    assert_eq!(answer.location, Some(ecosystem.url("/")));
+    let logout = ecosystem.journal(Filter::endpoint("logout"));
+    assert_eq!(logout.len(), 1);
+    assert_eq!(logout[0].method, "POST");
+    assert!(logout[0].query.is_empty(), "no token in the URL");
+}
+
+/// Undoes HTML escaping of an attribute value, as a browser does when it submits a form.
+fn unescape(value: &str) -> String {
+    [
+        ("&#x2f;", "/"),
+        ("&#47;", "/"),
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#60;", "<"),
+        ("&lt;", "<"),
+        ("&#62;", ">"),
+        ("&gt;", ">"),
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(value.to_owned(), |text, (from, to)| text.replace(from, to))
+}
+
+fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {text}"))
+        + start.len();
+    let to = from + text[from..].find(end).unwrap();
+    text[from..to].to_owned()
+}
+
+#[tokio::test]
+async fn skip_state_check_lets_a_tampered_state_through() {
+    let (strict, weak) = both_ways(Weakness::SkipStateCheck, async |e| {
+        e.login_tampered(|url| with_param(&url, "state", "forged-by-an-attacker"))
+            .await
+    })
+    .await;
+    assert_eq!(strict, "refused: state_mismatch");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_iss_check_lets_a_response_naming_another_issuer_through() {
+    let (strict, weak) = both_ways(Weakness::SkipIssCheck, async |e| {
+        e.login_tampered(|url| with_param(&url, "iss", "https://attacker.example"))
+            .await
+    })
+    .await;
+    assert_eq!(strict, "refused: iss_mismatch");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn ignore_error_response_lets_an_error_beside_a_code_through() {
+    let (strict, weak) = both_ways(Weakness::IgnoreErrorResponse, async |e| {
+        e.login_tampered(|url| with_param(&url, "error", "access_denied"))
+            .await
+    })
+    .await;
+    assert_eq!(strict, "refused: authorization_error");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_signature_check_lets_a_token_signed_by_an_unpublished_key_through() {
+    let (strict, weak) = both_ways(Weakness::SkipSignatureCheck, async |e| {
+        e.token_change(json!({"sign_with": "rogue"}));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: id_token_signature_invalid");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn accept_alg_none_lets_an_unsigned_token_through() {
+    let (strict, weak) = both_ways(Weakness::AcceptAlgNone, async |e| {
+        e.token_change(json!({"sign_with": "none"}));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: id_token_alg_not_allowed");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_nonce_check_lets_a_wrong_nonce_through() {
+    let (strict, weak) = both_ways(Weakness::SkipNonceCheck, async |e| {
+        e.token_change(json!({"wrong_nonce": true}));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: nonce_mismatch");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_aud_check_lets_a_token_for_someone_else_through() {
+    let (strict, weak) = both_ways(Weakness::SkipAudCheck, async |e| {
+        e.token_change(json!({"aud": "x"}));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: id_token_aud_mismatch");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_exp_check_lets_an_expired_token_through() {
+    let (strict, weak) = both_ways(Weakness::SkipExpCheck, async |e| {
+        e.token_change(json!({"expired": true}));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: id_token_expired");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_at_hash_check_lets_a_wrong_at_hash_through() {
+    let (strict, weak) = both_ways(Weakness::SkipAtHashCheck, async |e| {
+        e.token_change(json!({"wrong_at_hash": true}));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: at_hash_mismatch");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_id_token_iss_check_lets_a_token_from_another_issuer_through() {
+    let (strict, weak) = both_ways(Weakness::SkipIdTokenIssCheck, async |e| {
+        e.token_change(json!({"iss": "https://attacker.example"}));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: id_token_iss_mismatch");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn skip_userinfo_sub_check_lets_userinfo_about_someone_else_through() {
+    let (strict, weak) = both_ways(Weakness::SkipUserinfoSubCheck, async |e| {
+        e.rule(json!({
+            "when": {"endpoint": "userinfo", "times": 1},
+            "then": [{"respond": {
+                "status": 200, "content_type": "application/json",
+                "body": r#"{"sub":"mallory","name":"Mallory"}"#,
+            }}],
+        }));
+        e.login().await
+    })
+    .await;
+    assert_eq!(strict, "refused: userinfo_sub_mismatch");
+    assert_eq!(weak, "logged in");
+}
+
+#[tokio::test]
+async fn no_pkce_lets_an_injected_code_be_redeemed() {
+    let (strict, weak) = both_ways(Weakness::NoPkce, async |e| {
+        // The attacker starts a login of their own at the same client and keeps the code...
+        let attacker = Browser::new();
+        let stolen = param(&e.callback_url(&attacker).await, "code");
+        // ...and plants it in the victim's callback.
+        e.login_tampered(|url| with_param(&url, "code", &stolen))
+            .await
+    })
+    .await;
+    // PKCE stops the injected code at the token endpoint; without it, the code is redeemed and
+    // only the nonce (bound to the attacker's login) still stands in the way.
+    assert_eq!(strict, "refused: token_error");
+    assert_eq!(weak, "refused: nonce_mismatch");
+}
+
+#[tokio::test]
+async fn reuse_refresh_token_presents_a_spent_token_and_loses_the_grant() {
+    let (strict, weak) = both_ways(Weakness::ReuseRefreshToken, async |e| {
+        assert_eq!(e.login().await, "logged in");
+        let mut last = String::new();
+        for _ in 0..2 {
+            e.clock.advance(Duration::from_secs(3601));
+            let me = e.me().await;
+            last = match me.error {
+                Some(code) => format!("refused: {code}"),
+                None => format!("HTTP {}", me.status),
+            };
+        }
+        last
+    })
+    .await;
+    // The provider rotates refresh tokens and takes a spent one for a replay (RFC 9700 §4.14.2).
+    assert_eq!(strict, "HTTP 200");
+    assert_eq!(weak, "refused: refresh_failed");
+}
+
+#[tokio::test]
+async fn token_in_url_sends_the_access_token_in_the_query() {
+    let run = async |weaknesses: &[Weakness]| {
+        let e = Ecosystem::start_with(weaknesses, |c| c.bearer_in_query = true).await;
+        assert_eq!(e.login().await, "logged in");
+        assert_eq!(e.me().await.status, 200);
+        let call = e
+            .resource
+            .state()
+            .journal()
+            .query(&mock_resource::Filter::endpoint("api/me"))
+            .remove(0);
+        (
+            call.query.contains_key("access_token"),
+            call.headers.contains_key("authorization"),
+        )
+    };
+    assert_eq!(run(&[]).await, (false, true), "in the header");
+    assert_eq!(
+        run(&[Weakness::TokenInUrl]).await,
+        (true, false),
+        "in the URL"
+    );
+}
+
+// The commands.
+
+const BIN: &str = env!("CARGO_BIN_EXE_fauxauth");
+
+/// Kills the child when the test ends, however it ends.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `fauxauth args` and reads `lines` lines of what it prints.
+fn start(args: &[&str], lines: usize) -> (Process, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("FAUXAUTH_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let printed = BufReader::new(stdout)
+        .lines()
+        .take(lines)
+        .map(Result::unwrap)
+        .collect();
+    (Process(child), printed)
+}
+
+fn value<'a>(lines: &'a [String], label: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+        .unwrap_or_else(|| panic!("{label} in {lines:?}"))
+}
+
+#[tokio::test]
+async fn fauxauth_client_prints_its_url_and_serves() {
+    let provider = mock_provider::spawn(mock_provider::Config::default())
+        .await
+        .unwrap();
+    let issuer = provider.issuer();
+    let (_client, lines) = start(
+        &[
+            "client",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "demo-web",
+            "--client-secret",
+            "demo-web-secret-change-me",
+            "--port",
+            "0",
+        ],
+        1,
+    );
+    let url = value(&lines, "client");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let browser = Browser::new();
+    let home = browser.get(&format!("{url}/")).await;
+    assert!(home.body.contains("Not logged in"), "{}", home.body);
+    let login = browser.get(&format!("{url}/login")).await;
+    let authorize = login.location.unwrap();
+    assert!(
+        authorize.starts_with(&format!("{issuer}/authorize?")),
+        "{authorize}"
+    );
+    assert_eq!(param(&authorize, "client_id"), "demo-web");
+    assert_eq!(param(&authorize, "redirect_uri"), format!("{url}/callback"));
+}
+
+#[test]
+fn fauxauth_client_refuses_an_unknown_weakness_naming_the_valid_ones() {
+    let output = Command::new(BIN)
+        .args([
+            "client",
+            "--issuer",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "x",
+            "--port",
+            "0",
+            "--weakness",
+            "skip-everything",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("skip-everything"), "{stderr}");
+    assert!(stderr.contains("skip-nonce-check"), "{stderr}");
+}
+
+#[test]
+fn fauxauth_client_warns_loudly_about_its_weaknesses() {
+    let mut child = Command::new(BIN)
+        .args([
+            "client",
+            "--issuer",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "x",
+            "--port",
+            "0",
+            "--weakness",
+            "skip-nonce-check",
+            "--weakness",
+            "token-in-url",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let _process = Process(child);
+    let warning: Vec<String> = BufReader::new(stderr)
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|l| !l.contains("Never point it at real accounts"))
+        .collect();
+    let warning = warning.join("\n");
+    assert!(warning.contains("WARNING"), "{warning}");
+    assert!(warning.contains("skip-nonce-check"), "{warning}");
+    assert!(warning.contains("token-in-url"), "{warning}");
+}
+
+#[test]
+fn fauxauth_client_refuses_a_bad_issuer_before_listening() {
+    let output = Command::new(BIN)
+        .args([
+            "client",
+            "--issuer",
+            "not a url",
+            "--client-id",
+            "x",
+            "--port",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("issuer:"), "{stderr}");
+}
