@@ -6,6 +6,7 @@ mod process;
 mod provider;
 mod resource;
 mod run;
+mod up;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     Resource(resource::Args),
     /// Run the reference client (a relying party) until interrupted.
     Client(client::Args),
+    /// Run the provider, the resource and the client together, wired to each other.
+    Up(up::Args),
     /// Run scenarios against the built-in ecosystem; exit 0 only when all pass.
     Run(run::Args),
 }
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
             Command::Provider(args) => provider::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Resource(args) => resource::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Client(args) => client::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Up(args) => up::run(args).await.map(|()| ExitCode::SUCCESS),
             // Exit 0 only when every scenario passed.
             Command::Run(args) => run::run(args).await.map(|all_passed| {
                 if all_passed {

@@ -1,7 +1,7 @@
 //! The reference client against the real provider and resource, over sockets on 127.0.0.1, with
 //! a browser played by reqwest: the happy path through to the profile, and for each weakness a
 //! provider-side fault (or a tampered callback) that the client catches, and that gets through
-//! when the weakness is on. Also the `fauxauth client` command.
+//! when the weakness is on. Also the `fauxauth client` and `fauxauth up` commands.
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader};
@@ -709,4 +709,76 @@ fn fauxauth_client_refuses_a_bad_issuer_before_listening() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("issuer:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn fauxauth_up_wires_provider_resource_and_client_and_prints_the_url_to_open() {
+    let (_up, lines) = start(
+        &[
+            "up",
+            "--provider-port",
+            "0",
+            "--resource-port",
+            "0",
+            "--client-port",
+            "0",
+        ],
+        7,
+    );
+    let issuer = value(&lines, "issuer").to_owned();
+    let resource = value(&lines, "resource").to_owned();
+    let open = value(&lines, "open").to_owned();
+    assert_eq!(open, format!("{}/", value(&lines, "client")));
+
+    // A person opens the URL, logs in on the provider's login page, and sees their profile.
+    let browser = Browser::new();
+    let login = browser.get(&format!("{open}login")).await;
+    let page = browser.get(&login.location.unwrap()).await;
+    assert_eq!(page.status, 200, "the provider's login page: {page:#?}");
+    let action = unescape(&between(
+        &page.body,
+        r#"<form method="post" action=""#,
+        r#"""#,
+    ));
+    let tx = unescape(&between(&page.body, r#"name="tx" value=""#, r#"""#));
+    let username = unescape(&between(&page.body, r#"name="username" value=""#, r#"""#));
+    let action = if action.starts_with("http") {
+        action
+    } else {
+        format!("{}{action}", origin(&issuer))
+    };
+    let chosen = browser
+        .post(
+            &action,
+            &[("tx".into(), tx), ("username".into(), username.clone())],
+        )
+        .await;
+    let callback = chosen
+        .location
+        .clone()
+        .unwrap_or_else(|| panic!("{chosen:#?}"));
+    assert!(
+        callback.starts_with(&format!("{open}callback?")),
+        "{callback}"
+    );
+    let done = browser.get(&callback).await;
+    assert_eq!(done.location.as_deref(), Some("/"), "{done:#?}");
+    let me = browser.get(&format!("{open}me")).await;
+    assert_eq!(me.status, 200, "{me:#?}");
+    assert!(
+        me.body.contains(&resource),
+        "served by the resource: {}",
+        me.body
+    );
+    assert!(
+        me.body
+            .contains(&format!(r#"data-claim="preferred_username">{username}"#)),
+        "{}",
+        me.body
+    );
+}
+
+fn origin(url: &str) -> String {
+    let url = url::Url::parse(url).unwrap();
+    url.origin().ascii_serialization()
 }

@@ -1,0 +1,296 @@
+//! `fauxauth up`: the provider, the resource and the reference client together, wired to each
+//! other and reading one clock, so a person can open the client, log in through the provider's
+//! login page and see their profile served by the resource.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use mock_provider::{ClientConfig, Config, GrantType, IssuerConfig, LoginMode, Provider};
+use mock_resource::ResourceState;
+use sample_client::{ClientState, DEFAULT_SCOPES, Weakness};
+use tokio::net::TcpListener;
+
+use crate::process::{announce, base_url_for, shutdown_signal};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The provider's YAML configuration, as for `fauxauth provider`. Without one: the demo, with
+    /// a login page.
+    #[arg(long, env = "FAUXAUTH_CONFIG")]
+    config: Option<PathBuf>,
+    /// The client the reference client logs in as. Default: the first client of the first issuer
+    /// allowed the code flow (in the demo, demo-web).
+    #[arg(long = "client-id")]
+    client_id: Option<String>,
+    /// Its secret. Default: the one the configuration gives it.
+    #[arg(long = "client-secret", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// Switch one of the client's protections off, on purpose (repeat for several).
+    #[arg(long = "weakness", value_name = "NAME", value_parser = crate::client::weakness_parser())]
+    weaknesses: Vec<Weakness>,
+    /// Address every server listens on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The provider's port.
+    #[arg(long = "provider-port", default_value_t = 9000)]
+    provider_port: u16,
+    /// The resource's port.
+    #[arg(long = "resource-port", default_value_t = 9001)]
+    resource_port: u16,
+    /// The client's port; the demo clients' redirect URIs expect 8080.
+    #[arg(long = "client-port", default_value_t = 8080)]
+    client_port: u16,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let (config, demo) = match &args.config {
+        Some(path) => (Config::load(path)?, false),
+        None => (demo(), true),
+    };
+    let issuer_settings = config
+        .issuers
+        .first()
+        .context("the configuration has no issuer")?
+        .clone();
+    let registered = pick_client(&issuer_settings, args.client_id.as_deref())?;
+
+    let bind = |port: u16| {
+        let host = args.host.clone();
+        async move {
+            TcpListener::bind((host.as_str(), port))
+                .await
+                .with_context(|| format!("cannot listen on {host}:{port}"))
+        }
+    };
+    let provider_listener = bind(args.provider_port).await?;
+    let resource_listener = bind(args.resource_port).await?;
+    let client_listener = bind(args.client_port).await?;
+
+    // One clock for all three: moving it (the provider's admin API) moves every component.
+    let clock = config.clock.build().map_err(anyhow::Error::msg)?;
+    let provider = Provider::new(
+        &config,
+        &base_url_for(provider_listener.local_addr()?),
+        clock.clone(),
+    )?;
+    let issuer = provider
+        .issuer_url(&issuer_settings.name)
+        .context("the first issuer has no URL")?;
+
+    let resource_url = base_url_for(resource_listener.local_addr()?);
+    let resource = ResourceState::new(mock_resource::Config {
+        clock: clock.clone(),
+        ..mock_resource::Config::new(&issuer)
+    })?;
+
+    let client_url = base_url_for(client_listener.local_addr()?);
+    let client = ClientState::new(
+        sample_client::Config {
+            issuer: issuer.clone(),
+            client_id: registered.client_id.clone(),
+            client_secret: args
+                .client_secret
+                .clone()
+                .or_else(|| registered.client_secret.clone()),
+            resource: Some(resource_url.clone()),
+            scopes: scopes(&issuer_settings, registered),
+            weaknesses: args.weaknesses.clone(),
+            clock,
+            ..sample_client::Config::default()
+        },
+        &client_url,
+    )?;
+    if let Some(warning) = redirect_warning(registered, client.redirect_uri()) {
+        eprintln!("fauxauth: warning: {warning}");
+    }
+
+    announce(&format!("issuer: {issuer}"));
+    announce(&format!("resource: {resource_url}"));
+    announce(&format!("client: {client_url}"));
+    if demo {
+        for user in &issuer_settings.users {
+            let name = user
+                .claims
+                .get("name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            announce(&format!("  user {} ({name}), no password", user.username));
+        }
+    }
+    announce(&format!("open: {client_url}/"));
+
+    // One Ctrl-C or SIGTERM stops all three.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+        }
+    };
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    tokio::try_join!(
+        async {
+            mock_provider::serve(provider_listener, &provider, until_stopped())
+                .await
+                .context("serving the provider")
+        },
+        async {
+            mock_resource::serve(resource_listener, resource, until_stopped())
+                .await
+                .context("serving the resource")
+        },
+        async {
+            sample_client::serve(client_listener, client, until_stopped())
+                .await
+                .context("serving the client")
+        },
+    )?;
+    Ok(())
+}
+
+/// The demo, with the provider's login page, so a person picks a user.
+fn demo() -> Config {
+    let mut config = Config::default();
+    for issuer in &mut config.issuers {
+        issuer.login = LoginMode::Page;
+    }
+    config
+}
+
+/// The client named, or the first allowed the code flow.
+fn pick_client<'a>(issuer: &'a IssuerConfig, id: Option<&str>) -> anyhow::Result<&'a ClientConfig> {
+    let code_flow = |c: &&ClientConfig| c.grant_types.contains(&GrantType::AuthorizationCode);
+    match id {
+        Some(id) => issuer
+            .clients
+            .iter()
+            .find(|c| c.client_id == id)
+            .with_context(|| format!("issuer {:?} has no client {id:?}", issuer.name)),
+        None => issuer.clients.iter().find(code_flow).with_context(|| {
+            format!(
+                "issuer {:?} has no client allowed the authorization_code grant; add one or pass --client-id",
+                issuer.name
+            )
+        }),
+    }
+}
+
+/// The client's default scopes, less those the provider would refuse: one the issuer does not
+/// know (not an OpenID Connect scope, not in its `scopes`, not any client's), or one this client
+/// may not ask for.
+fn scopes(issuer: &IssuerConfig, client: &ClientConfig) -> Vec<String> {
+    const OIDC: [&str; 6] = [
+        "openid",
+        "profile",
+        "email",
+        "address",
+        "phone",
+        "offline_access",
+    ];
+    let known = |scope: &str| {
+        OIDC.contains(&scope)
+            || issuer.scopes.iter().any(|s| s == scope)
+            || issuer
+                .clients
+                .iter()
+                .any(|c| c.scopes.iter().flatten().any(|s| s == scope))
+    };
+    let allowed = |scope: &str| {
+        scope == "openid"
+            || client
+                .scopes
+                .as_ref()
+                .is_none_or(|allowed| allowed.iter().any(|a| a == scope))
+    };
+    DEFAULT_SCOPES
+        .iter()
+        .filter(|s| known(s) && allowed(s))
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// Why logins would be refused, when the client's registered redirect URIs cannot match the one
+/// the reference client sends (exactly, or on a loopback IP literal with another port, which the
+/// provider allows as RFC 8252 §7.3 says).
+fn redirect_warning(client: &ClientConfig, redirect_uri: &str) -> Option<String> {
+    let sent = url::Url::parse(redirect_uri).ok()?;
+    let matches = |registered: &String| {
+        if registered == redirect_uri {
+            return true;
+        }
+        let Ok(registered) = url::Url::parse(registered) else {
+            return false;
+        };
+        let loopback_ip = matches!(registered.host_str(), Some("127.0.0.1") | Some("[::1]"));
+        loopback_ip
+            && registered.scheme() == sent.scheme()
+            && registered.host_str() == sent.host_str()
+            && registered.path() == sent.path()
+            && registered.query() == sent.query()
+    };
+    if client.redirect_uris.iter().any(matches) {
+        None
+    } else {
+        Some(format!(
+            "client {:?} has no redirect URI {redirect_uri} registered, so the provider will \
+             refuse its logins; register it, or pass --client-port to match one",
+            client.client_id
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_uses_demo_web_and_a_login_page() {
+        let config = demo();
+        let issuer = &config.issuers[0];
+        assert_eq!(issuer.login, LoginMode::Page);
+        let client = pick_client(issuer, None).unwrap();
+        assert_eq!(client.client_id, mock_provider::WEB_CLIENT_ID);
+        assert_eq!(
+            client.client_secret.as_deref(),
+            Some(mock_provider::WEB_CLIENT_SECRET)
+        );
+        // The demo issuer defines no items:* scopes, so the client does not ask for them.
+        assert_eq!(
+            scopes(issuer, client),
+            ["openid", "profile", "email", "offline_access"]
+        );
+        assert_eq!(
+            redirect_warning(client, "http://127.0.0.1:8080/callback"),
+            None
+        );
+        assert_eq!(
+            redirect_warning(client, "http://127.0.0.1:8123/callback"),
+            None,
+            "a loopback IP literal may change its port"
+        );
+        assert!(redirect_warning(client, "http://127.0.0.1:8080/cb").is_some());
+    }
+
+    #[test]
+    fn scopes_the_provider_would_refuse_are_left_out() {
+        let mut client = ClientConfig::confidential("c", "a-secret-of-16-chars", "http://x/cb");
+        let mut issuer = IssuerConfig::new("i");
+        assert_eq!(
+            scopes(&issuer, &client),
+            ["openid", "profile", "email", "offline_access"]
+        );
+        issuer.scopes = vec!["items:read".into()];
+        assert_eq!(scopes(&issuer, &client), DEFAULT_SCOPES);
+        client.scopes = Some(vec!["openid".into(), "email".into()]);
+        assert_eq!(scopes(&issuer, &client), ["openid", "email"]);
+    }
+
+    #[test]
+    fn a_named_client_must_exist() {
+        let err = pick_client(&demo().issuers[0], Some("nobody")).unwrap_err();
+        assert!(err.to_string().contains("nobody"), "{err}");
+    }
+}
