@@ -374,6 +374,52 @@ fn between(text: &str, start: &str, end: &str) -> String {
 }
 
 #[tokio::test]
+async fn a_misbehaving_provider_ends_on_an_error_page_without_a_session() {
+    for (then, check) in [
+        (json!(["drop_connection"]), "token_endpoint_failed"),
+        (
+            json!([{"respond": {"status": 502, "content_type": "text/html", "body": "<h1>Bad gateway</h1>"}}]),
+            "token_endpoint_failed",
+        ),
+        (
+            json!([{"respond": {"status": 200, "content_type": "application/json",
+                "body": r#"{"error":"bad_verification_code"}"#}}]),
+            "token_error",
+        ),
+        (
+            json!([{"respond": {"status": 200, "content_type": "text/plain", "body": "ok"}}]),
+            "token_response_invalid",
+        ),
+        (
+            json!([{"error": {"error": "invalid_grant"}}]),
+            "token_error",
+        ),
+    ] {
+        let ecosystem = Ecosystem::start(&[]).await;
+        ecosystem.rule(json!({"when": {"endpoint": "token", "times": 1}, "then": then}));
+        assert_eq!(
+            ecosystem.login().await,
+            format!("refused: {check}"),
+            "{then}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_key_rotation_between_logins_is_followed() {
+    let ecosystem = Ecosystem::start(&[]).await;
+    assert_eq!(ecosystem.login().await, "logged in");
+    ecosystem.browser.post(&ecosystem.url("/logout"), &[]).await;
+    ecosystem
+        .provider
+        .provider()
+        .rotate_keys("default", Duration::from_secs(300))
+        .unwrap();
+    assert_eq!(ecosystem.login().await, "logged in");
+    assert_eq!(ecosystem.journal(Filter::endpoint("jwks")).len(), 2);
+}
+
+#[tokio::test]
 async fn skip_state_check_lets_a_tampered_state_through() {
     let (strict, weak) = both_ways(Weakness::SkipStateCheck, async |e| {
         e.login_tampered(|url| with_param(&url, "state", "forged-by-an-attacker"))
