@@ -257,11 +257,9 @@ mod tests {
             client.client_secret.as_deref(),
             Some(mock_provider::WEB_CLIENT_SECRET)
         );
-        // The demo issuer defines no items:* scopes, so the client does not ask for them.
-        assert_eq!(
-            scopes(issuer, client),
-            ["openid", "profile", "email", "offline_access"]
-        );
+        // The demo issuer supports the resource's items:* scopes, so the client asks for all
+        // its defaults and its tokens open /api/items.
+        assert_eq!(scopes(issuer, client), sample_client::DEFAULT_SCOPES);
         assert_eq!(
             redirect_warning(client, "http://127.0.0.1:8080/callback"),
             None

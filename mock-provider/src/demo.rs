@@ -36,6 +36,8 @@ pub fn issuer(seed: &str) -> IssuerConfig {
     let mut issuer = IssuerConfig::new("default")
         .with_client(web)
         .with_client(spa);
+    // The scopes of the resource's demo API (`/api/items`), so demo tokens can carry them.
+    issuer.scopes = vec!["items:read".to_owned(), "items:write".to_owned()];
     issuer.users = users(seed, 3);
     issuer
 }

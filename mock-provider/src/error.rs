@@ -172,9 +172,10 @@ impl IntoResponse for Error {
                 detail,
             } => (status, html::error_page(title, &detail)).into_response(),
             Self::Redirect(r) => {
+                let description = description_text(&r.description);
                 let mut params = vec![
                     ("error", r.error.as_ref()),
-                    ("error_description", r.description.as_str()),
+                    ("error_description", description.as_str()),
                 ];
                 if let Some(state) = &r.state {
                     params.push(("state", state));
@@ -191,7 +192,7 @@ impl IntoResponse for Error {
                     TokenErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
                     _ => StatusCode::BAD_REQUEST,
                 };
-                let body = json!({ "error": code.as_str(), "error_description": description });
+                let body = json!({ "error": code.as_str(), "error_description": description_text(&description) });
                 let mut response = json_no_store(status, &body);
                 if code == TokenErrorCode::InvalidClient {
                     // RFC 9110 §15.5.2: a 401 carries a challenge. RFC 6749 §5.2 requires the
@@ -200,7 +201,7 @@ impl IntoResponse for Error {
                     set_header(
                         &mut response,
                         header::WWW_AUTHENTICATE,
-                        &format!("Basic realm=\"{}\"", quoted(&realm)),
+                        &format!("Basic realm=\"{}\"", description_text(&realm)),
                     );
                 }
                 response
@@ -211,13 +212,13 @@ impl IntoResponse for Error {
                 realm,
                 scope,
             } => {
-                let mut challenge = format!("Bearer realm=\"{}\"", quoted(&realm));
+                let mut challenge = format!("Bearer realm=\"{}\"", description_text(&realm));
                 let status = match code {
                     Some(code) => {
                         challenge.push_str(&format!(
                             ", error=\"{}\", error_description=\"{}\"",
                             code.as_str(),
-                            quoted(&description)
+                            description_text(&description)
                         ));
                         if let Some(scope) = scope {
                             challenge.push_str(&format!(", scope=\"{scope}\""));
@@ -228,9 +229,9 @@ impl IntoResponse for Error {
                 };
                 let body = match code {
                     Some(code) => {
-                        json!({ "error": code.as_str(), "error_description": description })
+                        json!({ "error": code.as_str(), "error_description": description_text(&description) })
                     }
-                    None => json!({ "error_description": description }),
+                    None => json!({ "error_description": description_text(&description) }),
                 };
                 let mut response = json_no_store(status, &body);
                 set_header(&mut response, header::WWW_AUTHENTICATE, &challenge);
@@ -282,17 +283,21 @@ fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {
     }
 }
 
-/// Makes `text` safe inside a quoted-string of a challenge. RFC 6750 §3 limits
-/// `error_description` to %x20-21 / %x23-5B / %x5D-7E: no quote, no backslash, ASCII only.
-fn quoted(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' => '\'',
-            '\\' => '/',
-            c if (' '..='~').contains(&c) => c,
-            _ => '?',
-        })
-        .collect()
+/// Makes `text` a valid `error_description`: RFC 6749 §4.1.2.1 and §5.2 (and RFC 6750 §3 for
+/// challenges) allow %x20-21 / %x23-5B / %x5D-7E only: ASCII, no double quote, no backslash.
+/// The section sign of the RFC references becomes the word, anything else non-ASCII a `?`.
+pub fn description_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '§' => out.push_str("section "),
+            '"' => out.push('\''),
+            '\\' => out.push('/'),
+            c if (' '..='~').contains(&c) => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -301,7 +306,11 @@ mod tests {
 
     #[test]
     fn descriptions_are_made_safe_for_challenges() {
-        assert_eq!(quoted("say \"hi\" \\ café"), "say 'hi' / caf?");
+        assert_eq!(description_text("say \"hi\" \\ café"), "say 'hi' / caf?");
+        assert_eq!(
+            description_text("revoked (RFC 6749 §4.1.2)"),
+            "revoked (RFC 6749 section 4.1.2)"
+        );
     }
 
     #[test]

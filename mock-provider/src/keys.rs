@@ -367,12 +367,16 @@ fn derive_p256_pkcs8(material: [u8; 32]) -> Result<Vec<u8>, KeyError> {
     }
 }
 
-/// base64url(left half of SHA-256(value)): `at_hash` and `c_hash` for the SHA-256 based
-/// algorithms used here (OIDC Core §3.1.3.6; Ed25519 hashes with SHA-512 in principle, but every
-/// deployed library computes EdDSA's `at_hash` with SHA-256 until OIDF settles it).
-pub fn half_hash(value: &str) -> String {
-    let digest = Sha256::digest(value.as_bytes());
-    B64.encode(&digest[..16])
+/// `at_hash` / `c_hash` (OIDC Core §3.1.3.6): base64url of the left half of the hash that the
+/// ID token's algorithm uses: SHA-256 for RS256 and ES256, SHA-512 for EdDSA with Ed25519 (the
+/// OpenID Foundation's resolution for EdDSA, which `openidconnect` and others follow).
+pub fn half_hash(alg: SigningAlg, value: &str) -> String {
+    match alg {
+        SigningAlg::RS256 | SigningAlg::ES256 => {
+            B64.encode(&Sha256::digest(value.as_bytes())[..16])
+        }
+        SigningAlg::EdDSA => B64.encode(&sha2::Sha512::digest(value.as_bytes())[..32]),
+    }
 }
 
 #[cfg(test)]
@@ -451,7 +455,10 @@ mod tests {
         // OIDC Core §A.3 example: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
         // has at_hash "77QmUPtjPfzWtF2AnpK9RQ".
         assert_eq!(
-            half_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            half_hash(
+                SigningAlg::RS256,
+                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+            ),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
     }

@@ -105,11 +105,14 @@ pub enum RedeemError<E> {
 
 /// Why a refresh token could not be used.
 #[derive(Debug, PartialEq, Eq)]
-pub enum RefreshError {
+pub enum RefreshError<E> {
     Invalid,
     OtherClient,
     /// A spent (rotated) token was presented again: its whole grant is now revoked.
     Reused,
+    /// The caller's own check refused the request; the token is left unspent (RFC 6749 §6 and
+    /// RFC 9700 §4.14.2 retire a refresh token only when a new one is issued).
+    Refused(E),
 }
 
 /// Which kind of token a revocation found.
@@ -219,15 +222,17 @@ impl Store {
         }
     }
 
-    /// Uses a refresh token for `client_id`. With `rotate`, the token is spent by this use, and a
-    /// later use of it revokes the whole grant (RFC 9700 §4.14.2).
-    pub fn use_refresh_token(
+    /// Uses a refresh token for `client_id`, once `check` accepts the request against its grant.
+    /// With `rotate`, the token is spent by this use, and a later use of it revokes the whole
+    /// grant (RFC 9700 §4.14.2).
+    pub fn use_refresh_token<E>(
         &mut self,
         value: &str,
         client_id: &str,
         rotate: bool,
         now: SystemTime,
-    ) -> Result<(GrantId, Grant), RefreshError> {
+        check: impl FnOnce(&Grant) -> Result<(), E>,
+    ) -> Result<(GrantId, Grant), RefreshError<E>> {
         let Some(token) = self.refresh_tokens.get_mut(value) else {
             return Err(RefreshError::Invalid);
         };
@@ -246,6 +251,7 @@ impl Store {
         let Some(grant) = self.grants.get(&grant_id).filter(|g| !g.revoked) else {
             return Err(RefreshError::Invalid);
         };
+        check(grant).map_err(RefreshError::Refused)?;
         if rotate {
             token.spent = true;
         }
@@ -394,6 +400,10 @@ mod tests {
         Ok(())
     }
 
+    fn ok_grant(_: &Grant) -> Result<(), ()> {
+        Ok(())
+    }
+
     #[test]
     fn a_code_redeems_once_and_a_replay_revokes_its_grant() {
         let mut store = Store::default();
@@ -461,19 +471,21 @@ mod tests {
             spent: false,
         };
         store.insert_refresh_token("r1".into(), refresh(t(1000)), t(0));
-        store.use_refresh_token("r1", "web", true, t(1)).unwrap();
+        store
+            .use_refresh_token("r1", "web", true, t(1), ok_grant)
+            .unwrap();
         store.insert_refresh_token("r2".into(), refresh(t(1000)), t(1));
         assert!(store.active_refresh_token("r2", t(2)).is_some());
         assert_eq!(
             store
-                .use_refresh_token("r1", "web", true, t(3))
+                .use_refresh_token("r1", "web", true, t(3), ok_grant)
                 .unwrap_err(),
             RefreshError::Reused
         );
         assert!(store.active_refresh_token("r2", t(4)).is_none());
         assert_eq!(
             store
-                .use_refresh_token("r2", "web", true, t(5))
+                .use_refresh_token("r2", "web", true, t(5), ok_grant)
                 .unwrap_err(),
             RefreshError::Invalid
         );
@@ -503,12 +515,16 @@ mod tests {
         );
         assert_eq!(
             store
-                .use_refresh_token("r", "other", true, t(1))
+                .use_refresh_token("r", "other", true, t(1), ok_grant)
                 .unwrap_err(),
             RefreshError::OtherClient
         );
         assert_eq!(store.revoke("r", None, "other"), Revoked::OtherClient);
-        assert!(store.use_refresh_token("r", "web", true, t(1)).is_ok());
+        assert!(
+            store
+                .use_refresh_token("r", "web", true, t(1), ok_grant)
+                .is_ok()
+        );
     }
 
     #[test]

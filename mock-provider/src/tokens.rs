@@ -31,6 +31,9 @@ pub struct AccessTokenClaims {
     pub scope: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<u64>,
+    /// Never minted; read so that a token made with one (by a rule) is judged by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
 }
 
 /// OIDC Core §2 ID token claims, with the user's released claims beside them.
@@ -125,6 +128,7 @@ pub fn issue(
         client_id: client_id.to_owned(),
         scope: scope.to_string(),
         auth_time: subject.auth_time,
+        nbf: None,
     };
     let key = issuer.signing_key();
     let for_access: Vec<&TokenChange> = changes
@@ -151,7 +155,7 @@ pub fn issue(
                 iat,
                 auth_time: subject.auth_time.unwrap_or(iat),
                 nonce: subject.nonce,
-                at_hash: Some(half_hash(&access_token)),
+                at_hash: Some(half_hash(key.alg(), &access_token)),
                 sid: subject.session,
                 claims: released_claims(user, &scope),
             };
@@ -238,7 +242,13 @@ fn sign_changed<T: Serialize>(
             object.insert("aud".into(), json!(aud));
         }
         if change.wrong_at_hash {
-            object.insert("at_hash".into(), json!(half_hash("not the access token")));
+            object.insert(
+                "at_hash".into(),
+                json!(half_hash(
+                    issuer.settings.signing_alg,
+                    "not the access token"
+                )),
+            );
         }
         if change.wrong_nonce {
             object.insert("nonce".into(), json!("not-the-nonce-that-was-sent"));
@@ -265,6 +275,8 @@ pub enum Inactive {
     /// Not a JWT this issuer signed with a published key, or not an access token.
     Unrecognised,
     Expired,
+    /// Its `nbf` (or `iat`) is still ahead.
+    NotYetValid,
     /// Revoked directly, or through its grant (replayed code, reused refresh token).
     Revoked,
 }
@@ -274,6 +286,7 @@ impl Inactive {
         match self {
             Self::Unrecognised => "the access token is not one this provider issued",
             Self::Expired => "the access token has expired",
+            Self::NotYetValid => "the access token is not valid yet",
             Self::Revoked => "the access token has been revoked",
         }
     }
@@ -292,6 +305,10 @@ pub fn verify_access_token(issuer: &Issuer, token: &str) -> Result<AccessTokenCl
     let now = issuer.now();
     if unix(now) >= claims.exp {
         return Err(Inactive::Expired);
+    }
+    // RFC 7662 §2.2: active only "within its given time window of validity" (RFC 7519 §4.1.5).
+    if claims.nbf.is_some_and(|nbf| nbf > unix(now)) || claims.iat > unix(now) {
+        return Err(Inactive::NotYetValid);
     }
     match issuer.store().active_access_token(&claims.jti, now) {
         Some(_) => Ok(claims),

@@ -284,9 +284,13 @@ pub fn cookie(id: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-/// What removes the session cookie.
+/// What removes the session cookie: `Max-Age=0` and no `Expires`, because `CookieJar::remove`
+/// would stamp `Expires` with the wall clock, which nothing here reads except through `Clock`.
 pub fn removal() -> Cookie<'static> {
-    Cookie::build(COOKIE).path("/").build()
+    Cookie::parse(format!(
+        "{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+    ))
+    .expect("a well-formed cookie")
 }
 
 #[cfg(test)]

@@ -414,10 +414,12 @@ fn proceed(
             .map(|s| (id.to_owned(), s))
     });
 
+    // OIDC Core §3.1.2.1: re-authenticate once more than max_age seconds have passed; and
+    // max_age=0 is prompt=login (errata set 2), even within the second of the last login.
     let stale = |s: &Session| {
         request
             .max_age
-            .is_some_and(|max| now_secs.saturating_sub(s.auth_time) > max)
+            .is_some_and(|max| max == 0 || now_secs.saturating_sub(s.auth_time) > max)
     };
     let other_user = |s: &Session| {
         request

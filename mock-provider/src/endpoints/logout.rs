@@ -144,7 +144,13 @@ fn logout(
             } else {
                 issuer.path.clone()
             };
-            jar.remove(Cookie::build(super::authorize::SESSION_COOKIE).path(path))
+            // `CookieJar::remove` would stamp `Expires` with the wall clock; `Max-Age=0` removes
+            // the cookie as surely and reads no clock.
+            let removal = format!(
+                "{}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax",
+                super::authorize::SESSION_COOKIE
+            );
+            jar.add(Cookie::parse(removal).expect("a well-formed cookie"))
         }
         None => jar,
     };

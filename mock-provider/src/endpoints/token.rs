@@ -254,9 +254,17 @@ fn refresh(
 ) -> Result<serde_json::Value, Error> {
     let now = issuer.now();
     let rotate = issuer.settings.refresh_token_rotation;
+    // Scope is judged before the token is spent: a refused refresh leaves the client its token.
+    let check = |grant: &crate::store::Grant| match &scope {
+        Some(requested) if !requested.is_subset_of(&grant.scope) => Err(Error::token(
+            TokenErrorCode::InvalidScope,
+            "the requested scope exceeds the original grant (RFC 6749 §6)",
+        )),
+        _ => Ok(()),
+    };
     let (grant_id, grant) = issuer
         .store()
-        .use_refresh_token(refresh_token, &client.client_id, rotate, now)
+        .use_refresh_token(refresh_token, &client.client_id, rotate, now, check)
         .map_err(|e| match e {
             RefreshError::Invalid => {
                 Error::invalid_grant("the refresh token is invalid, expired or revoked")
@@ -267,17 +275,9 @@ fn refresh(
             RefreshError::Reused => Error::invalid_grant(
                 "the refresh token was already used; its grant is revoked (RFC 9700 §4.14.2)",
             ),
+            RefreshError::Refused(e) => e,
         })?;
-    let scope = match scope {
-        Some(requested) if !requested.is_subset_of(&grant.scope) => {
-            return Err(Error::token(
-                TokenErrorCode::InvalidScope,
-                "the requested scope exceeds the original grant (RFC 6749 §6)",
-            ));
-        }
-        Some(requested) => requested,
-        None => grant.scope.clone(),
-    };
+    let scope = scope.unwrap_or_else(|| grant.scope.clone());
     let user = match &grant.username {
         Some(name) => Some(
             issuer

@@ -679,3 +679,34 @@ async fn consent_page_allows_or_denies() {
         .await;
     assert!(silent.redirect_params().contains_key("code"));
 }
+
+#[tokio::test]
+async fn max_age_zero_forces_a_new_login_even_within_the_same_second() {
+    // OIDC Core §3.1.2.1 (errata set 2): max_age=0 is equivalent to prompt=login.
+    let p = TestProvider::new();
+    let first = p.get(&authorize_url(&base())).await;
+    let cookie = first
+        .header(header::SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let again = p
+        .get_with(
+            &authorize_url(&with(&[("max_age", Some("0"))])),
+            &[(header::COOKIE, &cookie)],
+        )
+        .await;
+    assert!(
+        again
+            .header(header::SET_COOKIE)
+            .contains("fauxauth_session="),
+        "a new session"
+    );
+    p.get_with(
+        &authorize_url(&with(&[("max_age", Some("0")), ("prompt", Some("none"))])),
+        &[(header::COOKIE, &cookie)],
+    )
+    .await
+    .assert_error_redirect(CALLBACK, "login_required");
+}

@@ -96,13 +96,12 @@ async fn scope_may_narrow_and_returns_to_the_original_grant_when_omitted() {
 async fn scope_may_never_widen() {
     let p = TestProvider::new();
     let first = p.tokens("openid").await;
-    refresh(
-        &p,
-        first["refresh_token"].as_str().unwrap(),
-        Some("openid items:write"),
-    )
-    .await
-    .assert_token_error(400, "invalid_scope");
+    let token = first["refresh_token"].as_str().unwrap();
+    refresh(&p, token, Some("openid items:write"))
+        .await
+        .assert_token_error(400, "invalid_scope");
+    // A refused refresh issues nothing, so the token is not spent: the client may still use it.
+    assert_eq!(refresh(&p, token, None).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

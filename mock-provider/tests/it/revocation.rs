@@ -193,3 +193,26 @@ async fn revocation_requires_client_authentication() {
         .assert_token_error(400, "invalid_request");
     assert_eq!(introspect(&p, refresh).await["active"], true);
 }
+
+#[tokio::test]
+async fn a_token_not_valid_yet_is_inactive() {
+    // RFC 7662 §2.2: active only within its time window of validity (RFC 7519 §4.1.5).
+    let p = TestProvider::new();
+    let rule: mock_provider::Rule = serde_json::from_value(json!({
+        "when": {"endpoint": "token", "times": 1},
+        "then": [{"token": {"target": "access_token", "nbf_in_future": true}}]
+    }))
+    .unwrap();
+    p.provider.add_rule(rule);
+    let tokens = p.tokens("openid").await;
+    assert_eq!(
+        introspect(&p, tokens["access_token"].as_str().unwrap()).await,
+        json!({"active": false})
+    );
+    p.clock().advance(std::time::Duration::from_secs(3600));
+    let later = p.tokens("openid").await;
+    assert_eq!(
+        introspect(&p, later["access_token"].as_str().unwrap()).await["active"],
+        true
+    );
+}

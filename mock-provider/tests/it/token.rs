@@ -419,6 +419,21 @@ async fn tokens_are_signed_with_es256_and_eddsa_when_configured() {
             let (header, _) = jwt_parts(tokens[token].as_str().unwrap());
             assert_eq!(header["alg"], alg.as_str());
         }
+        // OIDC Core §3.1.3.6: the left half of the hash the algorithm uses (SHA-512 for Ed25519).
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let access = tokens["access_token"].as_str().unwrap().as_bytes();
+        let expected = match alg {
+            mock_provider::SigningAlg::EdDSA => base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(&sha2::Sha512::digest(access)[..32]),
+            _ => base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(&sha2::Sha256::digest(access)[..16]),
+        };
+        assert_eq!(
+            jwt_parts(tokens["id_token"].as_str().unwrap()).1["at_hash"],
+            expected,
+            "{alg}"
+        );
         let jwks = p.get("/jwks").await.json();
         assert_eq!(jwks["keys"][0]["alg"], alg.as_str());
         let discovery = p.get("/.well-known/openid-configuration").await.json();
@@ -427,4 +442,36 @@ async fn tokens_are_signed_with_es256_and_eddsa_when_configured() {
             json!([alg.as_str()])
         );
     }
+}
+
+/// RFC 6749 §4.1.2.1, §5.2: `error_description` is %x20-21 / %x23-5B / %x5D-7E only.
+fn assert_description_charset(description: &str) {
+    assert!(
+        description
+            .bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+        "outside the RFC 6749 set: {description:?}"
+    );
+}
+
+#[tokio::test]
+async fn error_descriptions_stay_within_the_rfc_6749_character_set() {
+    let p = TestProvider::new();
+    let code = p.code("openid").await;
+    p.redeem(&code).await;
+    let replay = p
+        .token(&redeem_form(&code))
+        .await
+        .assert_token_error(400, "invalid_grant");
+    assert!(replay.contains("RFC 6749 section 4.1.2"), "{replay}");
+    assert_description_charset(&replay);
+    let unsupported = p
+        .token(&[("grant_type", "foo")])
+        .await
+        .assert_token_error(400, "unsupported_grant_type");
+    assert_description_charset(&unsupported);
+    let redirect = p
+        .get(&authorize_path("web", &[("response_type", Some("token"))]))
+        .await;
+    assert_description_charset(&redirect.redirect_params()["error_description"]);
 }

@@ -26,7 +26,7 @@ async fn confirm(State(state): State<ClientState>, jar: CookieJar) -> Response {
 
 async fn logout(State(state): State<ClientState>, jar: CookieJar) -> Response {
     let login = super::session_id(&state, &jar).and_then(|id| state.sessions().remove(&id));
-    let jar = jar.remove(session::removal());
+    let jar = jar.add(session::removal());
     let Some(login) = login else {
         return (jar, Redirect::to(paths::HOME)).into_response();
     };
