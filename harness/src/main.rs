@@ -32,6 +32,8 @@ enum Command {
     Up(up::Args),
     /// Run scenarios against the built-in ecosystem; exit 0 only when all pass.
     Run(run::Args),
+    /// List the reference client's weaknesses; with --check, prove each is caught by a scenario.
+    Weaknesses(run::WeaknessArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +61,14 @@ fn main() -> ExitCode {
             Command::Resource(args) => resource::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Client(args) => client::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Up(args) => up::run(args).await.map(|()| ExitCode::SUCCESS),
+            // Exit 0 only when every weakness is caught.
+            Command::Weaknesses(args) => run::weaknesses(args).await.map(|passed| {
+                if passed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
             // Exit 0 only when every scenario passed.
             Command::Run(args) => run::run(args).await.map(|all_passed| {
                 if all_passed {

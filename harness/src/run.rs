@@ -2,12 +2,11 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use harness::scenario::{self, Loaded, Outcome};
-use tokio::sync::Semaphore;
+use sample_client::Weakness;
 
 use crate::process::announce;
 
@@ -28,6 +27,27 @@ pub struct Args {
     /// Write a JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write each scenario's transcript into this folder (`<group>/<file>.yaml`).
+    #[arg(long, value_name = "DIR")]
+    transcripts: Option<PathBuf>,
+    /// Run against a reference client with this protection switched off (repeatable): the
+    /// scenarios that then fail are the ones that catch it.
+    #[arg(long = "weakness", value_name = "NAME")]
+    weaknesses: Vec<Weakness>,
+}
+
+/// `fauxauth weaknesses`: which scenarios catch each of the client's weaknesses.
+#[derive(Debug, clap::Args)]
+pub struct WeaknessArgs {
+    /// Scenario files or folders.
+    #[arg(default_value = "scenarios")]
+    paths: Vec<PathBuf>,
+    /// Run the self-check: fail when some weakness is caught by no scenario.
+    #[arg(long)]
+    check: bool,
+    /// How many scenarios run at once.
+    #[arg(long, default_value_t = 8)]
+    jobs: usize,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<bool> {
@@ -55,7 +75,20 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         bail!("no scenario matches");
     }
     let started = Instant::now();
-    let outcomes = run_all(selected, args.jobs.max(1)).await;
+    let outcomes = scenario::run_all(
+        &selected,
+        args.jobs,
+        &args.weaknesses,
+        |n, total, outcome| {
+            let verdict = if outcome.passed() { "ok  " } else { "FAIL" };
+            announce(&format!(
+                "[{n:>3}/{total}] {verdict} {} ({} ms)",
+                outcome.path,
+                outcome.elapsed.as_millis()
+            ));
+        },
+    )
+    .await;
     let elapsed = started.elapsed();
 
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed()).collect();
@@ -63,6 +96,17 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         announce(&failure_report(outcome));
     }
     announce(&summary(&outcomes, elapsed));
+    if let Some(dir) = &args.transcripts {
+        for outcome in &outcomes {
+            let path = dir.join(relative(&outcome.path));
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            std::fs::write(&path, &outcome.transcript)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
     if let Some(path) = &args.json {
         std::fs::write(path, json_report(&outcomes, elapsed))
             .with_context(|| format!("writing {}", path.display()))?;
@@ -74,38 +118,45 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     Ok(failed.is_empty())
 }
 
-/// Runs every scenario, `jobs` at a time, announcing each as it ends; results in input order.
-pub async fn run_all(scenarios: Vec<Loaded>, jobs: usize) -> Vec<Outcome> {
-    let permits = Arc::new(Semaphore::new(jobs));
-    let total = scenarios.len();
-    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let tasks: Vec<_> = scenarios
-        .into_iter()
-        .map(|loaded| {
-            let permits = permits.clone();
-            let done = done.clone();
-            tokio::spawn(async move {
-                let _permit = permits
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore stays open");
-                let outcome = scenario::run(&loaded).await;
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                let verdict = if outcome.passed() { "ok  " } else { "FAIL" };
-                announce(&format!(
-                    "[{n:>3}/{total}] {verdict} {} ({} ms)",
-                    outcome.path,
-                    outcome.elapsed.as_millis()
-                ));
-                outcome
-            })
-        })
-        .collect();
-    let mut outcomes = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        outcomes.push(task.await.expect("a scenario task does not panic"));
+/// `scenarios/code/replay.yaml` → `code/replay.yaml`: the last two parts of a scenario's path.
+fn relative(path: &str) -> PathBuf {
+    let parts: Vec<&str> = path.rsplit('/').take(2).collect();
+    parts.into_iter().rev().collect()
+}
+
+/// Lists the weaknesses with the scenarios that catch each; with `check`, fails when one is
+/// caught by none.
+pub async fn weaknesses(args: WeaknessArgs) -> anyhow::Result<bool> {
+    if !args.check {
+        for w in Weakness::ALL {
+            announce(&format!("{:<26} {}", w.name(), w.what_is_lost()));
+        }
+        announce("\nfauxauth weaknesses --check runs the self-check.");
+        return Ok(true);
     }
-    outcomes
+    let files = scenario::discover(&args.paths).map_err(anyhow::Error::msg)?;
+    let loaded = scenario::load_all(&files).map_err(|problems| {
+        anyhow::anyhow!(
+            "{} problem(s) in the scenarios:\n{}",
+            problems.len(),
+            problems.join("\n")
+        )
+    })?;
+    let started = Instant::now();
+    let report = scenario::self_check(&loaded, args.jobs, &Weakness::ALL).await;
+    for path in &report.failing_baseline {
+        announce(&format!("FAIL with every protection on: {path}"));
+    }
+    announce(&report.table());
+    let uncaught = report.uncaught();
+    announce(&format!(
+        "{} weaknesses, {} caught, {} not caught ({:.2} s)",
+        report.caught.len(),
+        report.caught.len() - uncaught.len(),
+        uncaught.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(report.passed())
 }
 
 fn failure_report(outcome: &Outcome) -> String {

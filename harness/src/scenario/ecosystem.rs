@@ -82,10 +82,32 @@ pub struct Ecosystem {
     pub config: Config,
     pub provider: mock_provider::Running,
     pub resource: mock_resource::Running,
+    /// The client under test, when the scenario has one.
+    pub client: Option<ClientSlot>,
+}
+
+/// The client slot: what the harness needs to know of the app under test. Today the reference
+/// client runs in it; an app under test (by URL, command or container) only has to give the same.
+#[derive(Debug)]
+pub struct ClientSlot {
+    /// Where the app is (`http://127.0.0.1:port`).
+    pub url: String,
+    /// Where a login starts.
+    pub login_path: &'static str,
+    /// Where a logout starts (a page whose form the browser submits, or a redirect).
+    pub logout_path: &'static str,
+    /// Keeps the reference client running for as long as the slot lives.
+    _running: sample_client::Running,
 }
 
 impl Ecosystem {
-    pub async fn start(setup: &Setup) -> Result<Self, String> {
+    /// Starts the provider and resource, and the client when `with_client`, with the setup's
+    /// weaknesses and `weaknesses` switched off in it.
+    pub async fn start(
+        setup: &Setup,
+        with_client: bool,
+        weaknesses: &[sample_client::Weakness],
+    ) -> Result<Self, String> {
         let start = setup.start.as_deref().unwrap_or(DEFAULT_START);
         let at = humantime::parse_rfc3339_weak(start).map_err(|e| format!("setup.start: {e}"))?;
         // Whole seconds, so JWT times and the clock agree exactly.
@@ -116,11 +138,17 @@ impl Ecosystem {
         let resource = mock_resource::spawn(resource)
             .await
             .map_err(|e| format!("the resource did not start: {e}"))?;
+        let client = if with_client || setup.client.is_some() {
+            Some(start_client(setup, &config, &provider, &resource, &clock, weaknesses).await?)
+        } else {
+            None
+        };
         Ok(Self {
             clock,
             config,
             provider,
             resource,
+            client,
         })
     }
 
@@ -137,6 +165,60 @@ impl Ecosystem {
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         client(&self.config, id)
     }
+}
+
+async fn start_client(
+    setup: &Setup,
+    config: &Config,
+    provider: &mock_provider::Running,
+    resource: &mock_resource::Running,
+    clock: &Clock,
+    weaknesses: &[sample_client::Weakness],
+) -> Result<ClientSlot, String> {
+    let wanted = setup.client.clone().unwrap_or_default();
+    let registered = client(config, &wanted.client)
+        .ok_or_else(|| {
+            format!(
+                "setup.client: the provider has no client {:?}",
+                wanted.client
+            )
+        })?
+        .clone();
+    let mut app = match &registered.client_secret {
+        Some(secret) => {
+            sample_client::Config::confidential(provider.issuer(), &registered.client_id, secret)
+        }
+        None => sample_client::Config::public(provider.issuer(), &registered.client_id),
+    };
+    app.resource = Some(resource.url());
+    app.clock = clock.clone();
+    if let Some(scopes) = wanted.scopes {
+        app.scopes = scopes;
+    }
+    app.weaknesses = wanted.weaknesses;
+    for w in weaknesses {
+        if !app.weaknesses.contains(w) {
+            app.weaknesses.push(*w);
+        }
+    }
+    let running = sample_client::spawn(app)
+        .await
+        .map_err(|e| format!("the client did not start: {e}"))?;
+    // Its redirect URI matches the registered loopback one whatever the port (RFC 8252 §7.3);
+    // its post-logout URI must be registered exactly, so it is, now that its port is known.
+    let mut updated = registered;
+    let post_logout = running.state().post_logout_redirect_uri().to_owned();
+    if !updated.post_logout_redirect_uris.contains(&post_logout) {
+        updated.post_logout_redirect_uris.push(post_logout);
+    }
+    let issuer = config.issuers[0].name.clone();
+    provider.provider().put_client(&issuer, updated)?;
+    Ok(ClientSlot {
+        url: running.url(),
+        login_path: "/login",
+        logout_path: "/logout",
+        _running: running,
+    })
 }
 
 fn client<'a>(config: &'a Config, id: &str) -> Option<&'a ClientConfig> {

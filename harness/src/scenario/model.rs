@@ -45,6 +45,25 @@ pub struct Setup {
     /// Where the virtual clock starts (frozen); `2030-01-01T00:00:00Z` by default.
     #[serde(default)]
     pub start: Option<String>,
+    /// The client under test: today the reference client, started when a scenario has browser
+    /// steps (`login`, `visit`, `logout`) or says how to set it up here.
+    #[serde(default)]
+    pub client: Option<ClientSetup>,
+}
+
+/// How the reference client is set up.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSetup {
+    /// The provider client it is (its secret comes from the provider's configuration).
+    #[serde(default = "default_client")]
+    pub client: String,
+    /// Protections switched off (see `fauxauth client --help`); a run's `--weakness` adds more.
+    #[serde(default)]
+    pub weaknesses: Vec<sample_client::Weakness>,
+    /// The scopes it asks for.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// The resource's settings in a scenario: everything but the issuer, which is the provider's.
@@ -77,6 +96,13 @@ pub struct Step {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// Log in through the client, as a person at a browser: the client's `/login`, the provider
+    /// (its login page submitted when it shows one), and back to the client's callback.
+    Login(Login),
+    /// Open a page of the client (`/`, `/me`, ...), following redirects.
+    Visit(String),
+    /// Log out through the client, following it to the provider's end-session endpoint and back.
+    Logout(Empty),
     /// Send a request to the provider's authorization endpoint, as a browser would.
     Authorize(Authorize),
     /// POST to the provider's token endpoint.
@@ -106,6 +132,49 @@ pub enum Action {
     /// Remove a resource rule by id.
     RemoveResourceRule(String),
 }
+
+impl Default for ClientSetup {
+    fn default() -> Self {
+        Self {
+            client: default_client(),
+            weaknesses: Vec::new(),
+            scopes: None,
+        }
+    }
+}
+
+/// A browser login through the client.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// Who logs in (`alice` by default). With a headless provider the browser adds `login_hint`
+    /// to the authorization request; with a login page it picks the user there.
+    #[serde(default = "default_user")]
+    pub user: String,
+    /// The password typed on the login page, for users that have one.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Tamper with the redirect back to the client before delivering it.
+    #[serde(default)]
+    pub callback: Option<CallbackChange>,
+}
+
+/// What the browser does to the provider's redirect to the client's callback.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackChange {
+    /// Parameters added or replaced; `null` removes one.
+    #[serde(default)]
+    pub params: BTreeMap<String, Option<String>>,
+    /// Deliver it twice (the second answer is the step's).
+    #[serde(default)]
+    pub twice: bool,
+}
+
+/// An action with nothing to say.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
 
 /// Which server a request goes to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -226,6 +295,9 @@ pub struct Expect {
     /// The HTTP status.
     #[serde(default)]
     pub status: Option<u16>,
+    /// What the client showed the person (browser steps).
+    #[serde(default)]
+    pub client: Option<ClientExpect>,
     /// The RFC error code, wherever the answer puts it: the JSON body, a redirect's `error`
     /// parameter, or a `WWW-Authenticate` challenge.
     #[serde(default)]
@@ -252,6 +324,21 @@ pub struct Expect {
     /// What the servers' journals must show after the step.
     #[serde(default)]
     pub journal: Vec<JournalExpect>,
+}
+
+/// What the client's page says: logged in (as whom), or which check stopped it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientExpect {
+    #[serde(default)]
+    pub logged_in: Option<bool>,
+    /// Shown on the page (a name or username).
+    #[serde(default)]
+    pub shows: Option<String>,
+    /// The check that refused, as the client names it (`state_mismatch`,
+    /// `id_token_signature_invalid`, ...); `none` for a page without an error.
+    #[serde(default)]
+    pub error: Option<Matcher>,
 }
 
 /// A check of one value. A plain value means "equal to"; otherwise one of the forms.
@@ -312,6 +399,10 @@ fn default_client() -> String {
     "web".to_owned()
 }
 
+fn default_user() -> String {
+    "alice".to_owned()
+}
+
 fn default_method() -> String {
     "GET".to_owned()
 }
@@ -369,7 +460,10 @@ impl<'de> Deserialize<'de> for Matcher {
 const STEP_KEYS: [&str; 4] = ["name", "note", "capture", "expect"];
 
 /// The action keys, for the error message that lists them.
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 17] = [
+    "login",
+    "visit",
+    "logout",
     "authorize",
     "token",
     "revoke",
@@ -426,6 +520,9 @@ impl<'de> Visitor<'de> for StepVisitor {
                         )));
                     }
                     action = Some(match other {
+                        "login" => Action::Login(map.next_value()?),
+                        "visit" => Action::Visit(map.next_value()?),
+                        "logout" => Action::Logout(map.next_value()?),
                         "authorize" => Action::Authorize(map.next_value()?),
                         "token" => Action::Token(map.next_value()?),
                         "revoke" => Action::Revoke(map.next_value()?),
@@ -477,6 +574,9 @@ fn leak(names: Vec<&'static str>) -> &'static [&'static str] {
 /// The name of an action, as written in files.
 pub fn action_name(action: &Action) -> &'static str {
     match action {
+        Action::Login(_) => "login",
+        Action::Visit(_) => "visit",
+        Action::Logout(_) => "logout",
         Action::Authorize(_) => "authorize",
         Action::Token(_) => "token",
         Action::Revoke(_) => "revoke",
@@ -491,5 +591,18 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::AddResourceRule(_) => "add_resource_rule",
         Action::RemoveRule(_) => "remove_rule",
         Action::RemoveResourceRule(_) => "remove_resource_rule",
+    }
+}
+
+impl Scenario {
+    /// Whether the scenario needs the client: browser steps, or a client setup.
+    pub fn uses_client(&self) -> bool {
+        self.setup.client.is_some()
+            || self.steps.iter().any(|s| {
+                matches!(
+                    s.action,
+                    Action::Login(_) | Action::Visit(_) | Action::Logout(_)
+                )
+            })
     }
 }

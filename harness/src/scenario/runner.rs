@@ -10,11 +10,12 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use super::browser::{self, Browser, Hop};
 use super::ecosystem::Ecosystem;
 use super::load::Loaded;
 use super::model::{
-    Action, Authorize, BearerCall, ClientAuth, Expect, FormCall, Matcher, RawRequest, Server, Step,
-    action_name,
+    Action, Authorize, BearerCall, ClientAuth, ClientExpect, Expect, FormCall, Login, Matcher,
+    RawRequest, Server, Step, action_name,
 };
 use super::transcript::Labels;
 
@@ -113,16 +114,30 @@ pub const REMEMBERED: [&str; 10] = [
 ];
 
 /// What a scenario remembers between steps.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Memory {
     vars: HashMap<String, String>,
     sent: HashMap<String, Sent>,
-    cookies: BTreeMap<String, String>,
+    browser: Browser,
     authorizations: u32,
+}
+
+/// What a step did.
+#[derive(Debug, Default)]
+struct Performed {
+    sent: Option<Sent>,
+    received: Option<Received>,
+    /// The browser's hops, for browser steps.
+    hops: Vec<Hop>,
 }
 
 /// Runs one scenario to the end (or its first step that cannot run).
 pub async fn run(loaded: &Loaded) -> Outcome {
+    run_with(loaded, &[]).await
+}
+
+/// Runs one scenario with these protections of the client switched off.
+pub async fn run_with(loaded: &Loaded, weaknesses: &[sample_client::Weakness]) -> Outcome {
     let started = Instant::now();
     let scenario = &loaded.scenario;
     let mut outcome = Outcome {
@@ -133,7 +148,7 @@ pub async fn run(loaded: &Loaded) -> Outcome {
         transcript: String::new(),
         elapsed: Duration::ZERO,
     };
-    let world = match Ecosystem::start(&scenario.setup).await {
+    let world = match Ecosystem::start(&scenario.setup, scenario.uses_client(), weaknesses).await {
         Ok(world) => world,
         Err(e) => {
             outcome.failures.push(Failure {
@@ -149,11 +164,22 @@ pub async fn run(loaded: &Loaded) -> Outcome {
     };
     let http = reqwest::Client::builder()
         .no_proxy()
+        .user_agent(browser::USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");
-    let mut memory = Memory::default();
-    let mut labels = Labels::new(&world.issuer(), &world.resource_url());
+    let mut memory = Memory {
+        vars: HashMap::new(),
+        sent: HashMap::new(),
+        browser: Browser::new(world.clock.clone()),
+        authorizations: 0,
+    };
+    let client_url = world
+        .client
+        .as_ref()
+        .map(|c| c.url.clone())
+        .unwrap_or_default();
+    let mut labels = Labels::new(&world.issuer(), &world.resource_url(), &client_url);
     let mut transcript = Vec::new();
 
     for (i, step) in scenario.steps.iter().enumerate() {
@@ -161,52 +187,56 @@ pub async fn run(loaded: &Loaded) -> Outcome {
             Some(name) => format!("{} ({name})", i + 1),
             None => (i + 1).to_string(),
         };
+        let since = world.clock.last_tick();
         let result = perform(&world, &http, &mut memory, step).await;
         let mut entry = Map::new();
         entry.insert("step".into(), json!(label));
         entry.insert("action".into(), json!(action_name(&step.action)));
-        let (sent, received) = match result {
-            Ok(exchange) => exchange,
+        let Performed {
+            sent,
+            received,
+            hops,
+        } = match result {
+            Ok(performed) => performed,
             Err(e) => {
                 entry.insert("error".into(), json!(e));
-                transcript.push(Value::Object(entry.clone()));
+                let entry = Value::Object(entry);
                 outcome.failures.push(Failure {
                     step: label,
                     check: "run".into(),
                     expected: "the step runs".into(),
                     actual: e,
-                    context: labels.render(&Value::Object(entry)),
+                    context: labels.render(&entry),
                 });
+                transcript.push(entry);
                 break;
             }
         };
         if let Some(sent) = &sent {
-            entry.insert(
-                "request".into(),
-                labels.request(
-                    sent.server,
-                    &sent.method,
-                    &sent.target,
-                    &sent.headers,
-                    sent.form.as_deref(),
-                    sent.body.as_deref(),
-                ),
+            let request = labels.request(
+                sent.server,
+                &sent.method,
+                &sent.target,
+                &sent.headers,
+                sent.form.as_deref(),
+                sent.body.as_deref(),
             );
+            entry.insert("request".into(), request);
             if let Some(name) = &step.name {
                 memory.sent.insert(name.clone(), sent.clone());
             }
         }
         if let Some(received) = &received {
-            entry.insert(
-                "response".into(),
-                labels.response(
+            if hops.is_empty() {
+                let response = labels.response(
                     received.status,
                     &received.headers,
                     &received.params,
                     received.json.as_ref(),
                     &received.body,
-                ),
-            );
+                );
+                entry.insert("response".into(), response);
+            }
             remember(&mut memory, received);
             for (name, source) in &step.capture {
                 match capture(received, source) {
@@ -222,6 +252,10 @@ pub async fn run(loaded: &Loaded) -> Outcome {
                     }),
                 }
             }
+        }
+        let exchanges = exchanges(&world, &mut labels, &hops, since);
+        if !exchanges.is_empty() {
+            entry.insert("exchanges".into(), Value::Array(exchanges));
         }
         let failures = judge(&world, &step.expect, received.as_ref());
         let entry = Value::Object(entry);
@@ -241,14 +275,46 @@ pub async fn run(loaded: &Loaded) -> Outcome {
     outcome
 }
 
-/// Carries out one step: the request sent (if any) and the answer (if any).
+/// Every exchange of a step, in the order it happened: the browser's hops, and what the
+/// provider and resource saw from anyone but the harness itself (the client's calls, the
+/// resource fetching keys).
+fn exchanges(world: &Ecosystem, labels: &mut Labels, hops: &[Hop], since: u64) -> Vec<Value> {
+    let mut items: Vec<(u64, Value)> = hops.iter().map(|hop| (hop.seq, labels.hop(hop))).collect();
+    let filter = fauxauth_core::journal::Filter {
+        since: Some(since),
+        ..Default::default()
+    };
+    for (server, journal) in [
+        ("provider", world.provider.provider().journal()),
+        ("resource", world.resource.state().journal()),
+    ] {
+        for e in journal.query(&filter) {
+            if e.headers.get("user-agent").map(String::as_str) == Some(browser::USER_AGENT) {
+                continue;
+            }
+            items.push((e.seq, labels.journal_entry(server, &e)));
+        }
+    }
+    items.sort_by_key(|(seq, _)| *seq);
+    items.into_iter().map(|(_, v)| v).collect()
+}
+
+/// Carries out one step.
 async fn perform(
     world: &Ecosystem,
     http: &reqwest::Client,
     memory: &mut Memory,
     step: &Step,
-) -> Result<(Option<Sent>, Option<Received>), String> {
+) -> Result<Performed, String> {
     let sent = match &step.action {
+        Action::Login(login) => return browse_login(world, memory, login).await,
+        Action::Visit(path) => {
+            let slot = world.client.as_ref().ok_or("no client is running")?;
+            let url = url::Url::parse(&format!("{}{}", slot.url, interpolate(path, memory)?))
+                .map_err(|e| e.to_string())?;
+            return navigate(memory, Method::GET, url, None).await;
+        }
+        Action::Logout(_) => return browse_logout(world, memory).await,
         Action::Authorize(a) => authorize(world, memory, a)?,
         Action::Token(call) => form_call(world, memory, call, "/token", true)?,
         Action::Revoke(call) => form_call(world, memory, call, "/revoke", false)?,
@@ -266,7 +332,7 @@ async fn perform(
             .ok_or_else(|| format!("step {name:?} sent no request to replay"))?,
         Action::AdvanceClock(by) => {
             world.clock.advance(*by);
-            return Ok((None, None));
+            return Ok(Performed::default());
         }
         Action::RotateKeys(r) => {
             let provider = world.provider.provider().clone();
@@ -275,27 +341,218 @@ async fn perform(
             tokio::task::spawn_blocking(move || provider.rotate_keys(&issuer, grace))
                 .await
                 .map_err(|e| e.to_string())??;
-            return Ok((None, None));
+            return Ok(Performed::default());
         }
         Action::AddRule(rule) => {
             world.provider.provider().add_rule(rule.clone());
-            return Ok((None, None));
+            return Ok(Performed::default());
         }
         Action::AddResourceRule(rule) => {
             world.resource.state().add_rule(rule.clone());
-            return Ok((None, None));
+            return Ok(Performed::default());
         }
         Action::RemoveRule(id) => {
             world.provider.provider().remove_rule(id);
-            return Ok((None, None));
+            return Ok(Performed::default());
         }
         Action::RemoveResourceRule(id) => {
             world.resource.state().remove_rule(id);
-            return Ok((None, None));
+            return Ok(Performed::default());
         }
     };
     let received = send(world, http, memory, &sent).await?;
-    Ok((Some(sent), Some(received)))
+    Ok(Performed {
+        sent: Some(sent),
+        received: Some(received),
+        hops: Vec::new(),
+    })
+}
+
+/// A person logs in through the client.
+async fn browse_login(
+    world: &Ecosystem,
+    memory: &mut Memory,
+    login: &Login,
+) -> Result<Performed, String> {
+    let slot = world.client.as_ref().ok_or("no client is running")?;
+    let issuer = world.issuer();
+    let headless = world.config.issuers[0].login == mock_provider::LoginMode::Headless;
+    let start =
+        url::Url::parse(&format!("{}{}", slot.url, slot.login_path)).map_err(|e| e.to_string())?;
+    let mut hops = vec![memory.browser.request(Method::GET, start, None).await?];
+    let is_callback = |u: &url::Url| !u.as_str().starts_with(&issuer);
+    loop {
+        // Through the provider until it sends the browser back to the client.
+        let mut next = None;
+        memory
+            .browser
+            .follow(&mut hops, |u| {
+                if is_callback(u) && hops_went_to_provider(u, &issuer) {
+                    next = Some(u.clone());
+                    true
+                } else {
+                    false
+                }
+            })
+            .await?;
+        let last = hops.last().expect("at least one hop");
+        if let Some(callback) = next {
+            return deliver_callback(memory, hops, callback, login).await;
+        }
+        // A page at the provider: the login page, or the consent page.
+        if !last.url.as_str().starts_with(&issuer) || last.status != 200 {
+            // Not at the provider: the client answered without going there.
+            let received = received_of(last);
+            return Ok(Performed {
+                sent: None,
+                received: Some(received),
+                hops,
+            });
+        }
+        let forms = browser::forms(&last.body, &last.url);
+        let form = forms
+            .last()
+            .cloned()
+            .ok_or_else(|| format!("the provider's page at {} has no form", last.url.path()))?;
+        let mut fields = form.fields.clone();
+        if form.action.path().ends_with("/consent") {
+            fields.push(("decision".into(), "allow".into()));
+        } else {
+            fields.push(("username".into(), login.user.clone()));
+            if let Some(password) = &login.password {
+                fields.push(("password".into(), password.clone()));
+            }
+            fields.push(("action".into(), "login".into()));
+        }
+        let hop = memory
+            .browser
+            .request(form.method, form.action, Some(fields))
+            .await?;
+        hops.push(hop);
+        let _ = headless;
+    }
+}
+
+/// Whether `url` is where the provider sends the browser back (not the provider itself).
+fn hops_went_to_provider(url: &url::Url, issuer: &str) -> bool {
+    !url.as_str().starts_with(issuer)
+}
+
+/// Delivers the redirect back to the client, changed as the step says, and follows the client.
+async fn deliver_callback(
+    memory: &mut Memory,
+    mut hops: Vec<Hop>,
+    callback: url::Url,
+    login: &Login,
+) -> Result<Performed, String> {
+    let mut url = callback;
+    let change = login.callback.clone().unwrap_or_default();
+    if !change.params.is_empty() {
+        let mut params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        for (name, value) in &change.params {
+            params.retain(|(k, _)| k != name);
+            if let Some(value) = value {
+                params.push((name.clone(), interpolate(value, memory)?));
+            }
+        }
+        url.set_query(Some(&encode(&params)));
+    }
+    for (name, value) in url.query_pairs() {
+        if matches!(name.as_ref(), "code" | "state" | "iss" | "error") {
+            memory.vars.insert(name.into_owned(), value.into_owned());
+        }
+    }
+    let times = if change.twice { 2 } else { 1 };
+    for _ in 0..times {
+        let hop = memory
+            .browser
+            .request(Method::GET, url.clone(), None)
+            .await?;
+        hops.push(hop);
+        let client = url.origin();
+        memory
+            .browser
+            .follow(&mut hops, |next| next.origin() != client)
+            .await?;
+    }
+    let received = received_of(hops.last().expect("at least one hop"));
+    Ok(Performed {
+        sent: None,
+        received: Some(received),
+        hops,
+    })
+}
+
+/// A person logs out through the client: its logout page's form, then wherever it leads.
+async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Performed, String> {
+    let slot = world.client.as_ref().ok_or("no client is running")?;
+    let start =
+        url::Url::parse(&format!("{}{}", slot.url, slot.logout_path)).map_err(|e| e.to_string())?;
+    let mut hops = vec![memory.browser.request(Method::GET, start, None).await?];
+    // Submit the client's confirmation form, then its form to the provider's end-session
+    // endpoint; the walk ends once the browser has been to the provider and followed it back.
+    let client = url::Url::parse(&slot.url)
+        .map_err(|e| e.to_string())?
+        .origin();
+    for _ in 0..2 {
+        memory.browser.follow(&mut hops, |_| false).await?;
+        let last = hops.last().expect("at least one hop");
+        let Some(form) = browser::forms(&last.body, &last.url).into_iter().next() else {
+            break;
+        };
+        let leaves = form.action.origin() != client;
+        let hop = memory
+            .browser
+            .request(form.method, form.action, Some(form.fields))
+            .await?;
+        hops.push(hop);
+        if leaves {
+            break;
+        }
+    }
+    memory.browser.follow(&mut hops, |_| false).await?;
+    let received = received_of(hops.last().expect("at least one hop"));
+    Ok(Performed {
+        sent: None,
+        received: Some(received),
+        hops,
+    })
+}
+
+/// Opens `url` and follows redirects.
+async fn navigate(
+    memory: &mut Memory,
+    method: Method,
+    url: url::Url,
+    form: Option<Vec<(String, String)>>,
+) -> Result<Performed, String> {
+    let mut hops = vec![memory.browser.request(method, url, form).await?];
+    memory.browser.follow(&mut hops, |_| false).await?;
+    let received = received_of(hops.last().expect("at least one hop"));
+    Ok(Performed {
+        sent: None,
+        received: Some(received),
+        hops,
+    })
+}
+
+fn received_of(hop: &Hop) -> Received {
+    let json = hop
+        .headers
+        .get("content-type")
+        .filter(|c| c.contains("json"))
+        .and_then(|_| serde_json::from_str(&hop.body).ok());
+    let params = hop
+        .location()
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default();
+    Received {
+        status: hop.status,
+        headers: hop.headers.clone(),
+        body: hop.body.clone(),
+        json,
+        params,
+    }
 }
 
 /// An authorization request, filled in for the client unless `raw`.
@@ -524,13 +781,7 @@ async fn send(
     for (name, value) in &sent.headers {
         request = request.header(name, value);
     }
-    if sent.server == Server::Provider && !memory.cookies.is_empty() {
-        let cookie = memory
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+    if let (Server::Provider, Some(cookie)) = (sent.server, memory.browser.cookie_header()) {
         request = request.header("cookie", cookie);
     }
     if let Some(form) = &sent.form {
@@ -549,7 +800,7 @@ async fn send(
     for (name, value) in response.headers() {
         let value = value.to_str().unwrap_or_default().to_owned();
         if name == "set-cookie" {
-            keep_cookie(&mut memory.cookies, &value);
+            memory.browser.keep_cookie(&value);
         }
         headers.entry(name.as_str().to_owned()).or_insert(value);
     }
@@ -573,20 +824,6 @@ async fn send(
         json,
         params,
     })
-}
-
-/// Keeps a cookie as a browser would, dropping it when it is expired.
-fn keep_cookie(jar: &mut BTreeMap<String, String>, header: &str) {
-    let mut parts = header.split(';');
-    let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
-        return;
-    };
-    let expired = parts.any(|p| p.trim().eq_ignore_ascii_case("max-age=0"));
-    if expired || value.is_empty() {
-        jar.remove(name.trim());
-    } else {
-        jar.insert(name.trim().to_owned(), value.trim().to_owned());
-    }
 }
 
 /// What every answer teaches for later steps: a code and state from a redirect, tokens from a
@@ -679,7 +916,8 @@ fn judge(
         || !expect.params.is_empty()
         || !expect.headers.is_empty()
         || !expect.json.is_empty()
-        || !expect.jwt.is_empty();
+        || !expect.jwt.is_empty()
+        || expect.client.is_some();
     match received {
         None if needs_answer => check(
             "answer".into(),
@@ -689,6 +927,9 @@ fn judge(
         ),
         None => {}
         Some(r) => {
+            if let Some(c) = &expect.client {
+                judge_client(c, r, world, &mut check);
+            }
             if let Some(status) = expect.status {
                 check(
                     "status".into(),
@@ -794,6 +1035,47 @@ fn judge(
         );
     }
     failures
+}
+
+/// What the client showed: its state header (`logged-in`, `logged-out`), its error header (the
+/// check that refused), and the page's text.
+fn judge_client(
+    expect: &ClientExpect,
+    r: &Received,
+    world: &Ecosystem,
+    check: &mut impl FnMut(String, String, String, bool),
+) {
+    let state = r
+        .headers
+        .get(sample_client::STATE_HEADER.as_str())
+        .cloned()
+        .unwrap_or_else(|| "no state".into());
+    let error = r.headers.get(sample_client::ERROR_HEADER.as_str()).cloned();
+    if let Some(logged_in) = expect.logged_in {
+        let shown = match &error {
+            Some(e) => format!("{state} (error page: {e})"),
+            None => state.clone(),
+        };
+        check(
+            "client.logged_in".into(),
+            logged_in.to_string(),
+            shown,
+            (state == "logged-in") == logged_in,
+        );
+    }
+    if let Some(want) = &expect.error {
+        let actual = Value::String(error.clone().unwrap_or_else(|| "none".into()));
+        let (ok, shown) = matches(want, Some(&actual), world);
+        check("client.error".into(), describe(want), shown, ok);
+    }
+    if let Some(text) = &expect.shows {
+        check(
+            "client.shows".into(),
+            format!("a page showing {text:?}"),
+            format!("{} ({state})", r.status),
+            r.body.contains(text.as_str()),
+        );
+    }
 }
 
 /// The RFC error code of an answer: JSON `error`, a redirect's `error`, or a challenge's.

@@ -47,15 +47,17 @@ const RESPONSE_HEADERS: &[&str] = &[
 pub struct Labels {
     provider: String,
     resource: String,
+    client: String,
     given: HashMap<String, String>,
     counts: HashMap<&'static str, usize>,
 }
 
 impl Labels {
-    pub fn new(provider: &str, resource: &str) -> Self {
+    pub fn new(provider: &str, resource: &str, client: &str) -> Self {
         Self {
             provider: provider.to_owned(),
             resource: resource.to_owned(),
+            client: client.to_owned(),
             given: HashMap::new(),
             counts: HashMap::new(),
         }
@@ -70,6 +72,9 @@ impl Labels {
         *count += 1;
         let label = format!("{kind}#{count}");
         self.given.insert(value.to_owned(), label.clone());
+        // The servers' journals hold a fingerprint instead of the value: the same label for it.
+        self.given
+            .insert(fauxauth_core::journal::mask(value), label.clone());
         label
     }
 
@@ -249,6 +254,139 @@ impl Labels {
         }
     }
 
+    /// A browser hop: the request, and the answer in brief.
+    pub fn hop(&mut self, hop: &super::browser::Hop) -> Value {
+        let mut out = Map::new();
+        out.insert(
+            "browser".into(),
+            json!(format!(
+                "{} {}",
+                hop.method,
+                self.addresses(&hop.url[..url::Position::AfterPath])
+            )),
+        );
+        let query: Vec<(String, String)> = hop.url.query_pairs().into_owned().collect();
+        if !query.is_empty() {
+            out.insert(
+                "query".into(),
+                self.pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+        }
+        if let Some(form) = &hop.form {
+            out.insert(
+                "form".into(),
+                self.pairs(form.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+        }
+        let params: BTreeMap<String, String> = hop
+            .location()
+            .map(|u| u.query_pairs().into_owned().collect())
+            .unwrap_or_default();
+        let response = self.response(hop.status, &hop.headers, &params, None, &hop.body);
+        out.insert("response".into(), response);
+        Value::Object(out)
+    }
+
+    /// What a server's journal says another party asked it, with the journal's fingerprints put
+    /// back as labels.
+    pub fn journal_entry(&mut self, server: &str, e: &fauxauth_core::journal::Entry) -> Value {
+        let mut out = Map::new();
+        out.insert(
+            format!("{server}_saw"),
+            json!(format!("{} {}", e.method, e.path)),
+        );
+        if !e.query.is_empty() {
+            out.insert(
+                "query".into(),
+                self.unmask(&Value::Object(e.query.clone()), None),
+            );
+        }
+        if !e.form.is_empty() {
+            out.insert(
+                "form".into(),
+                self.unmask(&Value::Object(e.form.clone()), None),
+            );
+        }
+        if let Some(auth) = e.headers.get("authorization") {
+            let shown = match auth.split_once(' ') {
+                Some((scheme, masked)) => format!(
+                    "{scheme} {}",
+                    self.unmasked(
+                        masked,
+                        if scheme.eq_ignore_ascii_case("bearer") {
+                            "token"
+                        } else {
+                            "credentials"
+                        }
+                    )
+                ),
+                None => auth.clone(),
+            };
+            out.insert("authorization".into(), json!(shown));
+        }
+        let mut response = Map::new();
+        response.insert("status".into(), json!(e.status));
+        if !e.rules_fired.is_empty() {
+            response.insert("rules_fired".into(), json!(e.rules_fired));
+        }
+        if !e.response_body.is_null() {
+            let body = match &e.response_body {
+                Value::String(s) if s.trim_start().starts_with('<') => {
+                    json!(format!("HTML page: {}", title(s)))
+                }
+                // Metadata and keys others fetch are the same in every story: named, not repeated.
+                body if e.endpoint == "discovery" || e.endpoint == "metadata" => json!({
+                    "issuer": body.get("issuer"),
+                    "members": body.as_object().map_or(0, |m| m.len()),
+                }),
+                body if e.endpoint == "jwks" => json!({
+                    "kids": body.get("keys").and_then(Value::as_array).map(|keys| keys.iter().map(|k| k.get("kid").cloned().unwrap_or_default()).collect::<Vec<_>>()),
+                }),
+                other => self.unmask(other, None),
+            };
+            response.insert("body".into(), body);
+        }
+        out.insert("response".into(), Value::Object(response));
+        Value::Object(out)
+    }
+
+    /// A journal value with its fingerprints (`[masked:...]`, or `{masked, header, claims}` for a
+    /// JWT) shown as labels; `name` is the member it was found under.
+    fn unmask(&mut self, value: &Value, name: Option<&str>) -> Value {
+        let kind = name
+            .and_then(|n| LABELLED.iter().find(|(k, _)| *k == n))
+            .map_or("secret", |(_, kind)| *kind);
+        match value {
+            Value::String(s) if s.starts_with("[masked:") => json!(self.unmasked(s, kind)),
+            Value::Object(map) if map.contains_key("masked") && map.contains_key("claims") => {
+                let label = self.unmasked(map["masked"].as_str().unwrap_or_default(), kind);
+                let claims = self.object(&map["claims"]);
+                json!({ "label": label, "header": map["header"], "claims": claims })
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.unmask(v, Some(k))))
+                    .collect(),
+            ),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.unmask(v, name)).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// The label of a fingerprint: the one its value already has, or a new one of `kind`.
+    fn unmasked(&mut self, masked: &str, kind: &'static str) -> String {
+        if let Some(label) = self.given.get(masked) {
+            return label.clone();
+        }
+        let count = self.counts.entry(kind).or_default();
+        *count += 1;
+        let label = format!("{kind}#{count}");
+        self.given.insert(masked.to_owned(), label.clone());
+        label
+    }
+
     /// The transcript as YAML, addresses replaced by `{provider}` and `{resource}` (in the values,
     /// before rendering, so the YAML quotes them as it must).
     pub fn render(&self, value: &Value) -> String {
@@ -256,12 +394,20 @@ impl Labels {
             .unwrap_or_else(|e| format!("(cannot render: {e})"))
     }
 
+    fn addresses(&self, s: &str) -> String {
+        let s = s
+            .replace(&self.provider, "{provider}")
+            .replace(&self.resource, "{resource}");
+        if self.client.is_empty() {
+            s
+        } else {
+            s.replace(&self.client, "{client}")
+        }
+    }
+
     fn placeholders(&self, value: &Value) -> Value {
         match value {
-            Value::String(s) => Value::String(
-                s.replace(&self.provider, "{provider}")
-                    .replace(&self.resource, "{resource}"),
-            ),
+            Value::String(s) => Value::String(self.addresses(s)),
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.placeholders(v)).collect())
             }
@@ -300,7 +446,7 @@ mod tests {
 
     #[test]
     fn the_same_value_keeps_its_label_and_kinds_count_apart() {
-        let mut labels = Labels::new("http://127.0.0.1:1", "http://127.0.0.1:2");
+        let mut labels = Labels::new("http://127.0.0.1:1", "http://127.0.0.1:2", "");
         assert_eq!(labels.value("code", "abc"), json!("code#1"));
         assert_eq!(labels.value("code", "def"), json!("code#2"));
         assert_eq!(labels.value("code", "abc"), json!("code#1"));
@@ -318,7 +464,7 @@ mod tests {
             b64(&json!({"alg": "RS256"})),
             b64(&json!({"sub": "alice", "jti": "j1"}))
         );
-        let mut labels = Labels::new("http://127.0.0.1:1", "http://127.0.0.1:2");
+        let mut labels = Labels::new("http://127.0.0.1:1", "http://127.0.0.1:2", "");
         let shown = labels.value("access_token", &token);
         assert_eq!(
             shown,
@@ -328,7 +474,7 @@ mod tests {
 
     #[test]
     fn addresses_are_written_as_placeholders() {
-        let labels = Labels::new("http://127.0.0.1:4321", "http://127.0.0.1:9876");
+        let labels = Labels::new("http://127.0.0.1:4321", "http://127.0.0.1:9876", "");
         let yaml = labels
             .render(&json!({"iss": "http://127.0.0.1:4321", "api": "http://127.0.0.1:9876/api"}));
         assert!(

@@ -49,3 +49,23 @@ fn transcripts_are_the_same_bytes_on_every_run() {
         assert_eq!(first, second, "{} differs between runs", file.display());
     }
 }
+
+#[test]
+fn every_weakness_of_the_reference_client_is_caught_by_some_scenario() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let library = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let files = scenario::discover(&[library]).unwrap();
+    let loaded =
+        scenario::load_all(&files).unwrap_or_else(|problems| panic!("{}", problems.join("\n")));
+    let report = runtime.block_on(scenario::self_check(
+        &loaded,
+        8,
+        &sample_client::Weakness::ALL,
+    ));
+    assert!(
+        report.failing_baseline.is_empty(),
+        "{:?}",
+        report.failing_baseline
+    );
+    assert_eq!(report.uncaught(), [], "\n{}", report.table());
+}

@@ -1,0 +1,234 @@
+//! The browser a scenario plays: one cookie jar for `127.0.0.1` (browsers do not separate cookies
+//! by port), redirects followed one hop at a time, pages submitted as a person would, and the
+//! redirect back to the client's callback open to interception.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use scraper::{Html, Selector};
+use url::Url;
+
+/// What the browser sends as its `User-Agent`, so its own requests can be told apart from the
+/// client's in the servers' journals.
+pub const USER_AGENT: &str = "fauxauth-browser";
+
+/// How many hops a navigation may take before it is called a loop.
+const MAX_HOPS: usize = 12;
+
+/// One request the browser made and what came back.
+#[derive(Clone, Debug)]
+pub struct Hop {
+    /// The clock's event number when the request left, to order it among the servers' entries.
+    pub seq: u64,
+    pub method: Method,
+    pub url: Url,
+    pub form: Option<Vec<(String, String)>>,
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+impl Hop {
+    pub fn location(&self) -> Option<Url> {
+        let location = self.headers.get("location")?;
+        self.url.join(location).ok()
+    }
+}
+
+/// A person at a browser.
+#[derive(Debug)]
+pub struct Browser {
+    http: reqwest::Client,
+    clock: fauxauth_core::Clock,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(clock: fauxauth_core::Clock) -> Self {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        Self {
+            http,
+            clock,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// One request, cookies sent and kept.
+    pub async fn request(
+        &mut self,
+        method: Method,
+        url: Url,
+        form: Option<Vec<(String, String)>>,
+    ) -> Result<Hop, String> {
+        let seq = self.clock.tick();
+        let mut request = self.http.request(method.clone(), url.clone());
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            request = request.header("cookie", cookie);
+        }
+        if let Some(form) = &form {
+            let mut body = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form {
+                body.append_pair(k, v);
+            }
+            request = request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.finish());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("{method} {url}: no answer ({e})"))?;
+        let status = response.status().as_u16();
+        let mut headers = BTreeMap::new();
+        for (name, value) in response.headers() {
+            let value = value.to_str().unwrap_or_default().to_owned();
+            if name == "set-cookie" {
+                self.keep_cookie(&value);
+            }
+            headers.entry(name.as_str().to_owned()).or_insert(value);
+        }
+        let body = response.text().await.unwrap_or_default();
+        Ok(Hop {
+            seq,
+            method,
+            url,
+            form,
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Keeps a cookie as a browser would, dropping it when expired.
+    pub fn keep_cookie(&mut self, header: &str) {
+        let mut parts = header.split(';');
+        let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+            return;
+        };
+        let expired = parts.any(|p| p.trim().eq_ignore_ascii_case("max-age=0"));
+        if expired || value.trim().is_empty() {
+            self.cookies.remove(name.trim());
+        } else {
+            self.cookies
+                .insert(name.trim().to_owned(), value.trim().to_owned());
+        }
+    }
+
+    /// The cookies, for requests the browser's owner makes by hand.
+    pub fn cookie_header(&self) -> Option<String> {
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// Follows redirects from `hops`' last answer until a page, each hop recorded. `stop` sees each
+    /// next URL first; when it says so, the navigation ends there without going.
+    pub async fn follow(
+        &mut self,
+        hops: &mut Vec<Hop>,
+        mut stop: impl FnMut(&Url) -> bool,
+    ) -> Result<(), String> {
+        while let Some(next) = hops.last().and_then(|h| {
+            (300..400)
+                .contains(&h.status)
+                .then(|| h.location())
+                .flatten()
+        }) {
+            if hops.len() >= MAX_HOPS {
+                return Err(format!("more than {MAX_HOPS} redirects: a loop?"));
+            }
+            if stop(&next) {
+                return Ok(());
+            }
+            let hop = self.request(Method::GET, next, None).await?;
+            hops.push(hop);
+        }
+        Ok(())
+    }
+}
+
+/// A form on a page: where it goes, and its fields (hidden inputs and named buttons' values as
+/// given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub method: Method,
+    pub action: Url,
+    pub fields: Vec<(String, String)>,
+}
+
+/// The forms of a page, with hidden inputs filled in; `base` resolves relative actions.
+pub fn forms(html: &str, base: &Url) -> Vec<Form> {
+    let document = Html::parse_document(html);
+    let form_selector = Selector::parse("form").expect("a valid selector");
+    let hidden = Selector::parse("input[type=hidden]").expect("a valid selector");
+    document
+        .select(&form_selector)
+        .filter_map(|form| {
+            let action = base.join(form.value().attr("action").unwrap_or("")).ok()?;
+            let method = match form
+                .value()
+                .attr("method")
+                .map(str::to_ascii_uppercase)
+                .as_deref()
+            {
+                Some("POST") => Method::POST,
+                _ => Method::GET,
+            };
+            let fields = form
+                .select(&hidden)
+                .filter_map(|input| {
+                    Some((
+                        input.value().attr("name")?.to_owned(),
+                        input.value().attr("value").unwrap_or("").to_owned(),
+                    ))
+                })
+                .collect();
+            Some(Form {
+                method,
+                action,
+                fields,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_fields_are_read_and_entities_decoded() {
+        let html = r#"<form method="post" action="/login"><input type="hidden" name="tx" value="a&amp;b">
+            <input type="text" name="username"></form><form action="https://op.example/logout"></form>"#;
+        let base = Url::parse("http://127.0.0.1:9/authorize").unwrap();
+        let found = forms(html, &base);
+        assert_eq!(found[0].method, Method::POST);
+        assert_eq!(found[0].action.as_str(), "http://127.0.0.1:9/login");
+        assert_eq!(found[0].fields, [("tx".to_owned(), "a&b".to_owned())]);
+        assert_eq!(found[1].method, Method::GET);
+    }
+
+    #[test]
+    fn an_expired_cookie_is_dropped() {
+        let mut browser = Browser::new(fauxauth_core::Clock::system());
+        browser.keep_cookie("sid=abc; Path=/; HttpOnly");
+        assert_eq!(browser.cookie_header().as_deref(), Some("sid=abc"));
+        browser.keep_cookie("sid=; Max-Age=0; Path=/");
+        assert_eq!(browser.cookie_header(), None);
+    }
+}
