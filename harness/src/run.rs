@@ -4,8 +4,11 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use std::io::IsTerminal as _;
+
 use anyhow::{Context as _, bail};
 use harness::scenario::{self, Loaded, Outcome};
+use indicatif::{ProgressBar, ProgressStyle};
 use sample_client::Weakness;
 
 use crate::process::announce;
@@ -75,20 +78,44 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         bail!("no scenario matches");
     }
     let started = Instant::now();
+    // A progress bar on a terminal; a plain line per scenario otherwise (CI logs).
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let bar = ProgressBar::new(selected.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        bar
+    });
+    let shown = bar.clone();
     let outcomes = scenario::run_all(
         &selected,
         args.jobs,
         &args.weaknesses,
-        |n, total, outcome| {
+        move |n, total, outcome| {
             let verdict = if outcome.passed() { "ok  " } else { "FAIL" };
-            announce(&format!(
+            let line = format!(
                 "[{n:>3}/{total}] {verdict} {} ({} ms)",
                 outcome.path,
                 outcome.elapsed.as_millis()
-            ));
+            );
+            match &shown {
+                Some(bar) => {
+                    if !outcome.passed() {
+                        bar.println(line);
+                    }
+                    bar.set_message(outcome.path.clone());
+                    bar.inc(1);
+                }
+                None => announce(&line),
+            }
         },
     )
     .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let elapsed = started.elapsed();
 
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed()).collect();
