@@ -154,3 +154,103 @@ fn a_bad_config_file_names_file_line_and_field_and_exits_before_serving() {
     assert!(stderr.contains("did you mean `signing_alg`?"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A scratch folder for one test, removed when it ends.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("fauxauth-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("group")).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const PASSING: &str = "name: A code is redeemed once\nsteps:\n  - authorize: {}\n  - token: {}\n    expect: { status: 200 }\n";
+const FAILING: &str = "name: Expects the wrong status\nsteps:\n  - authorize: {}\n  - token: {}\n    expect: { status: 418 }\n";
+
+#[test]
+fn run_exits_zero_when_all_pass_and_writes_reports() {
+    let scratch = Scratch::new("run-pass");
+    std::fs::write(scratch.0.join("group/ok.yaml"), PASSING).unwrap();
+    let (json, junit) = (scratch.0.join("out.json"), scratch.0.join("out.xml"));
+    let output = Command::new(BIN)
+        .args(["run", "--json"])
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .arg(scratch.0.join("group"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
+}
+
+#[test]
+fn run_exits_one_and_shows_expected_actual_and_transcript_when_a_scenario_fails() {
+    let scratch = Scratch::new("run-fail");
+    std::fs::write(scratch.0.join("group/ok.yaml"), PASSING).unwrap();
+    std::fs::write(scratch.0.join("group/bad.yaml"), FAILING).unwrap();
+    let junit = scratch.0.join("out.xml");
+    let output = Command::new(BIN)
+        .args(["run", "--junit"])
+        .arg(&junit)
+        .arg(scratch.0.join("group"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("step 2: status\n    expected: 418\n    actual:   200"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("to: provider POST /token"),
+        "the step's transcript: {stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("failures=\"1\"") && xml.contains("<failure message=\"step 2: status\">"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_misspelt_scenario_key_stops_the_run_before_anything_runs() {
+    let scratch = Scratch::new("run-bad-file");
+    let file = scratch.0.join("group/typo.yaml");
+    std::fs::write(&file, PASSING.replace("token: {}", "tokne: {}")).unwrap();
+    let output = Command::new(BIN)
+        .arg("run")
+        .arg(scratch.0.join("group"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stdout.is_empty(),
+        "nothing ran: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:4:5: unknown field `tokne`", file.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `token`?"), "{stderr}");
+}
