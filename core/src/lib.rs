@@ -26,4 +26,4 @@ pub mod yaml;
 
 pub use clock::Clock;
 pub use control::Control;
-pub use server::{Peer, Spawned, serve};
+pub use server::{Peer, Running, Spawned, serve};

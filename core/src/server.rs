@@ -130,3 +130,37 @@ impl Drop for Spawned {
         }
     }
 }
+
+/// A server on its own task, with the state that scripts it (for tests and embedding). Stops
+/// when dropped.
+#[derive(Debug)]
+pub struct Running<S> {
+    server: Spawned,
+    state: S,
+}
+
+impl<S> Running<S> {
+    pub fn new(server: Spawned, state: S) -> Self {
+        Self { server, state }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// Its base URL, `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+
+    /// The handle to script it.
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// Stops it, and waits (briefly) for requests in flight to finish.
+    pub async fn stop(self) {
+        self.server.stop().await;
+    }
+}

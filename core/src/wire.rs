@@ -1,6 +1,7 @@
 //! Small pieces of HTTP and JOSE vocabulary every server reads the same way.
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
@@ -35,6 +36,28 @@ pub fn unverified_header_and_claims(token: &str) -> Option<(Value, Value)> {
     let header = decode()?;
     let claims = decode()?;
     (parts.count() == 1).then_some((header, claims))
+}
+
+/// An HTML page for a person, as every fauxauth page is served: no scripts, inline style only,
+/// no framing (RFC 9700 §4.16: clickjacking; CSP level 2 `frame-ancestors`, with
+/// `X-Frame-Options` for older browsers). A page that failed to render is logged and answered 500.
+pub fn page(status: StatusCode, rendered: Result<String, impl std::fmt::Display>) -> Response {
+    let mut response = match rendered {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// Error codes of a protected resource (RFC 6750 §3.1), for every server that answers bearer

@@ -42,3 +42,20 @@ pub fn announce(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
+
+/// One line per user a person can log in as: username, display name, whether a password is asked.
+pub fn announce_users(users: &[mock_provider::UserConfig]) {
+    for user in users {
+        let name = user
+            .claims
+            .get("name")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let password = if user.password.is_some() {
+            "password required"
+        } else {
+            "no password"
+        };
+        announce(&format!("  user {} ({name}), {password}", user.username));
+    }
+}

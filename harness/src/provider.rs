@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use mock_provider::{Config, Provider};
 use tokio::net::TcpListener;
 
-use crate::process::{announce, base_url_for, shutdown_signal};
+use crate::process::{announce, announce_users, base_url_for, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -81,12 +81,5 @@ fn print_demo(config: &Config) {
             client.redirect_uris.join(" ")
         ));
     }
-    for user in &issuer.users {
-        let name = user
-            .claims
-            .get("name")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        announce(&format!("  user {} ({name}), no password", user.username));
-    }
+    announce_users(&issuer.users);
 }

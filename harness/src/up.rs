@@ -10,7 +10,7 @@ use mock_resource::ResourceState;
 use sample_client::{ClientState, DEFAULT_SCOPES, Weakness};
 use tokio::net::TcpListener;
 
-use crate::process::{announce, base_url_for, shutdown_signal};
+use crate::process::{announce, announce_users, base_url_for, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -108,14 +108,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     announce(&format!("resource: {resource_url}"));
     announce(&format!("client: {client_url}"));
     if demo {
-        for user in &issuer_settings.users {
-            let name = user
-                .claims
-                .get("name")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            announce(&format!("  user {} ({name}), no password", user.username));
-        }
+        announce_users(&issuer_settings.users);
     }
     announce(&format!("open: {client_url}/"));
 
@@ -182,32 +175,9 @@ fn pick_client<'a>(issuer: &'a IssuerConfig, id: Option<&str>) -> anyhow::Result
 /// know (not an OpenID Connect scope, not in its `scopes`, not any client's), or one this client
 /// may not ask for.
 fn scopes(issuer: &IssuerConfig, client: &ClientConfig) -> Vec<String> {
-    const OIDC: [&str; 6] = [
-        "openid",
-        "profile",
-        "email",
-        "address",
-        "phone",
-        "offline_access",
-    ];
-    let known = |scope: &str| {
-        OIDC.contains(&scope)
-            || issuer.scopes.iter().any(|s| s == scope)
-            || issuer
-                .clients
-                .iter()
-                .any(|c| c.scopes.iter().flatten().any(|s| s == scope))
-    };
-    let allowed = |scope: &str| {
-        scope == "openid"
-            || client
-                .scopes
-                .as_ref()
-                .is_none_or(|allowed| allowed.iter().any(|a| a == scope))
-    };
     DEFAULT_SCOPES
         .iter()
-        .filter(|s| known(s) && allowed(s))
+        .filter(|s| issuer.knows_scope(s) && client.may_request(s))
         .map(|s| (*s).to_owned())
         .collect()
 }

@@ -196,7 +196,26 @@ pub struct ClientConfig {
     pub token_endpoint_auth_method: Option<AuthMethod>,
 }
 
+/// Whether an issuer knows `scope` (RFC 6749 §3.3): an OpenID Connect scope, one of the issuer's
+/// own `scopes`, or one some client is allowed.
+pub fn scope_is_known<'a>(
+    scope: &str,
+    issuer_scopes: &[String],
+    mut clients: impl Iterator<Item = &'a ClientConfig>,
+) -> bool {
+    crate::protocol::scope::OIDC_SCOPES.contains(&scope)
+        || issuer_scopes.iter().any(|s| s == scope)
+        || clients.any(|c| c.scopes.iter().flatten().any(|s| s == scope))
+}
+
 impl ClientConfig {
+    /// Whether this client may ask for `scope`: any scope the issuer knows when it has no list.
+    pub fn may_request(&self, scope: &str) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|allowed| allowed.iter().any(|a| a == scope))
+    }
+
     /// A confidential client for the code flow, refresh and client credentials.
     pub fn confidential(id: &str, secret: &str, redirect_uri: &str) -> Self {
         Self {
@@ -459,6 +478,11 @@ impl IssuerConfig {
             clients: Vec::new(),
             users: Vec::new(),
         }
+    }
+
+    /// Whether this issuer, as configured, knows `scope` (see [`scope_is_known`]).
+    pub fn knows_scope(&self, scope: &str) -> bool {
+        scope_is_known(scope, &self.scopes, self.clients.iter())
     }
 
     pub fn with_client(mut self, client: ClientConfig) -> Self {

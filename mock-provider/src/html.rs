@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -114,23 +114,8 @@ pub fn error_page(title: &str, detail: &str) -> Response {
 }
 
 fn page_response(status: StatusCode, rendered: askama::Result<String>) -> Response {
-    let mut response = match rendered {
-        Ok(body) => (status, Html(body)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "rendering a page failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    };
+    let mut response = fauxauth_core::wire::page(status, rendered);
     let headers = response.headers_mut();
-    // RFC 9700 §4.16: the authorization server MUST prevent clickjacking; CSP level 2
-    // `frame-ancestors` with X-Frame-Options for older browsers. No scripts, inline style only.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,

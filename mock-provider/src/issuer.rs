@@ -228,12 +228,12 @@ impl Issuer {
     /// Whether `scope` is one this issuer knows: an OpenID Connect scope, one configured on the
     /// issuer, or one some client is allowed.
     pub fn supports_scope(&self, scope: &str) -> bool {
-        OIDC_SCOPES.contains(&scope)
-            || self.settings.scopes.iter().any(|s| s == scope)
-            || read(&self.registry)
-                .clients
-                .values()
-                .any(|c| c.scopes.iter().flatten().any(|s| s == scope))
+        let registry = read(&self.registry);
+        crate::config::scope_is_known(
+            scope,
+            &self.settings.scopes,
+            registry.clients.values().map(|c| &**c),
+        )
     }
 
     /// Why `client` may not have `scope` (RFC 6749 §3.3), if it may not: a token the issuer does
@@ -242,8 +242,7 @@ impl Issuer {
         if let Some(unknown) = scope.outside(|s| self.supports_scope(s)).next() {
             return Some(format!("scope {unknown:?} is not known to this provider"));
         }
-        let allowed = client.scopes.as_ref()?;
-        let denied = scope.outside(|s| allowed.iter().any(|a| a == s)).next()?;
+        let denied = scope.outside(|s| client.may_request(s)).next()?;
         Some(format!("this client may not request scope {denied:?}"))
     }
 

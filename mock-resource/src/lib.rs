@@ -53,7 +53,6 @@ mod token;
 mod verify;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::{Router, middleware};
@@ -223,12 +222,8 @@ pub async fn serve(
     fauxauth_core::serve(listener, router(state), shutdown).await
 }
 
-/// A resource serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
-#[derive(Debug)]
-pub struct Running {
-    server: fauxauth_core::Spawned,
-    state: ResourceState,
-}
+/// A server on `127.0.0.1` at a free port, with its state, for tests. Stops when dropped.
+pub type Running = fauxauth_core::Running<ResourceState>;
 
 /// Starts the demo API for `config` on `127.0.0.1:0`.
 pub async fn spawn(config: Config) -> Result<Running, StartError> {
@@ -243,27 +238,5 @@ pub async fn spawn_with(
     let state = ResourceState::new(config)?;
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let server = fauxauth_core::Spawned::start(listener, router_with(state.clone(), extra))?;
-    Ok(Running { server, state })
-}
-
-impl Running {
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// The base URL, `http://127.0.0.1:{port}`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr())
-    }
-
-    /// The handle to script the running resource (its clock, rules, journal, configuration).
-    pub fn state(&self) -> &ResourceState {
-        &self.state
-    }
-
-    /// Stops the server and waits (briefly) for open connections to finish.
-    pub async fn stop(self) {
-        self.server.stop().await;
-    }
+    Ok(Running::new(server, state))
 }

@@ -3,8 +3,8 @@
 //! for machines: `data-state="logged-in"` / `"logged-out"` on `<main>`, or `data-error="<code>"`.
 
 use askama::Template;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
 
 use crate::error::Check;
 
@@ -133,30 +133,15 @@ pub fn logged_out(end_session: EndSession<'_>) -> Response {
 }
 
 fn page(status: StatusCode, rendered: askama::Result<String>) -> Response {
-    let mut response = match rendered {
-        Ok(body) => (status, Html(body)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "rendering a page failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    };
-    let headers = response.headers_mut();
-    // No scripts at all, inline style only, forms only to ourselves or the provider (the logout
-    // form), no framing (RFC 9700 §4.16 applies to clients' pages as much).
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // No scripts, inline style only, no framing (RFC 9700 §4.16 applies to clients' pages as much).
     // `Cache-Control` and `Referrer-Policy` are set on every answer by the router.
-    response
+    fauxauth_core::wire::page(status, rendered)
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use axum::http::header;
 
     pub fn body(response: Response) -> String {
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -63,7 +63,6 @@ mod session;
 mod verify;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -257,12 +256,8 @@ pub async fn serve(
     fauxauth_core::serve(listener, router(state), shutdown).await
 }
 
-/// A client serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
-#[derive(Debug)]
-pub struct Running {
-    server: fauxauth_core::Spawned,
-    state: ClientState,
-}
+/// A server on `127.0.0.1` at a free port, with its state, for tests. Stops when dropped.
+pub type Running = fauxauth_core::Running<ClientState>;
 
 /// Starts `config` on `127.0.0.1:0`; the redirect URI, unless configured, is
 /// `http://127.0.0.1:{port}/callback`.
@@ -270,29 +265,7 @@ pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let state = ClientState::new(config, &format!("http://{}", listener.local_addr()?))?;
     let server = fauxauth_core::Spawned::start(listener, router(state.clone()))?;
-    Ok(Running { server, state })
-}
-
-impl Running {
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// The base URL, `http://127.0.0.1:{port}`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr())
-    }
-
-    /// The running client's state (its clock, configuration, redirect URI).
-    pub fn state(&self) -> &ClientState {
-        &self.state
-    }
-
-    /// Stops the server and waits (briefly) for open connections to finish.
-    pub async fn stop(self) {
-        self.server.stop().await;
-    }
+    Ok(Running::new(server, state))
 }
 
 #[cfg(test)]
