@@ -136,14 +136,15 @@ impl Browser {
         })
     }
 
-    /// Follows redirects from `hops`' last answer until a page, each hop recorded. `stop` sees each
-    /// next URL first; when it says so, the navigation ends there without going.
+    /// Follows redirects from `hops`' last answer until a page, each hop recorded. `next` sees
+    /// each redirect's target first and says where to go instead (a changed URL) or `None` to stop
+    /// there without going.
     pub async fn follow(
         &mut self,
         hops: &mut Vec<Hop>,
-        mut stop: impl FnMut(&Url) -> bool,
+        mut next: impl FnMut(&Url) -> Option<Url>,
     ) -> Result<(), String> {
-        while let Some(next) = hops.last().and_then(|h| {
+        while let Some(target) = hops.last().and_then(|h| {
             (300..400)
                 .contains(&h.status)
                 .then(|| h.location())
@@ -152,10 +153,10 @@ impl Browser {
             if hops.len() >= MAX_HOPS {
                 return Err(format!("more than {MAX_HOPS} redirects: a loop?"));
             }
-            if stop(&next) {
+            let Some(target) = next(&target) else {
                 return Ok(());
-            }
-            let hop = self.request(Method::GET, next, None).await?;
+            };
+            let hop = self.request(Method::GET, target, None).await?;
             hops.push(hop);
         }
         Ok(())

@@ -368,7 +368,8 @@ async fn perform(
     })
 }
 
-/// A person logs in through the client.
+/// A person logs in through the client: to the provider and back, the provider's login and
+/// consent pages submitted when it shows them.
 async fn browse_login(
     world: &Ecosystem,
     memory: &mut Memory,
@@ -376,32 +377,36 @@ async fn browse_login(
 ) -> Result<Performed, String> {
     let slot = world.client.as_ref().ok_or("no client is running")?;
     let issuer = world.issuer();
-    let headless = world.config.issuers[0].login == mock_provider::LoginMode::Headless;
+    let at_provider = |u: &url::Url| u.as_str().starts_with(issuer.as_str());
+    // A person at a headless provider cannot pick who they are, so the browser names them.
+    let hint = (world.config.issuers[0].login == mock_provider::LoginMode::Headless)
+        .then_some(login.user.as_str());
     let start =
         url::Url::parse(&format!("{}{}", slot.url, slot.login_path)).map_err(|e| e.to_string())?;
     let mut hops = vec![memory.browser.request(Method::GET, start, None).await?];
-    let is_callback = |u: &url::Url| !u.as_str().starts_with(&issuer);
     loop {
         // Through the provider until it sends the browser back to the client.
-        let mut next = None;
+        let mut callback = None;
         memory
             .browser
-            .follow(&mut hops, |u| {
-                if is_callback(u) && hops_went_to_provider(u, &issuer) {
-                    next = Some(u.clone());
-                    true
-                } else {
-                    false
+            .follow(&mut hops, |target| {
+                if !at_provider(target) {
+                    callback = Some(target.clone());
+                    return None;
                 }
+                let mut target = target.clone();
+                if let Some(user) = hint.filter(|_| target.path().ends_with("/authorize")) {
+                    target.query_pairs_mut().append_pair("login_hint", user);
+                }
+                Some(target)
             })
             .await?;
-        let last = hops.last().expect("at least one hop");
-        if let Some(callback) = next {
+        if let Some(callback) = callback {
             return deliver_callback(memory, hops, callback, login).await;
         }
-        // A page at the provider: the login page, or the consent page.
-        if !last.url.as_str().starts_with(&issuer) || last.status != 200 {
-            // Not at the provider: the client answered without going there.
+        let last = hops.last().expect("at least one hop");
+        if !at_provider(&last.url) || last.status != 200 {
+            // The client (or the provider) answered with a page of its own: the step's answer.
             let received = received_of(last);
             return Ok(Performed {
                 sent: None,
@@ -409,10 +414,9 @@ async fn browse_login(
                 hops,
             });
         }
-        let forms = browser::forms(&last.body, &last.url);
-        let form = forms
-            .last()
-            .cloned()
+        // A page at the provider: its login page, or its consent page.
+        let form = browser::forms(&last.body, &last.url)
+            .pop()
             .ok_or_else(|| format!("the provider's page at {} has no form", last.url.path()))?;
         let mut fields = form.fields.clone();
         if form.action.path().ends_with("/consent") {
@@ -429,13 +433,7 @@ async fn browse_login(
             .request(form.method, form.action, Some(fields))
             .await?;
         hops.push(hop);
-        let _ = headless;
     }
-}
-
-/// Whether `url` is where the provider sends the browser back (not the provider itself).
-fn hops_went_to_provider(url: &url::Url, issuer: &str) -> bool {
-    !url.as_str().starts_with(issuer)
 }
 
 /// Delivers the redirect back to the client, changed as the step says, and follows the client.
@@ -472,7 +470,9 @@ async fn deliver_callback(
         let client = url.origin();
         memory
             .browser
-            .follow(&mut hops, |next| next.origin() != client)
+            .follow(&mut hops, |next| {
+                (next.origin() == client).then(|| next.clone())
+            })
             .await?;
     }
     let received = received_of(hops.last().expect("at least one hop"));
@@ -495,7 +495,10 @@ async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Perform
         .map_err(|e| e.to_string())?
         .origin();
     for _ in 0..2 {
-        memory.browser.follow(&mut hops, |_| false).await?;
+        memory
+            .browser
+            .follow(&mut hops, |next| Some(next.clone()))
+            .await?;
         let last = hops.last().expect("at least one hop");
         let Some(form) = browser::forms(&last.body, &last.url).into_iter().next() else {
             break;
@@ -510,7 +513,10 @@ async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Perform
             break;
         }
     }
-    memory.browser.follow(&mut hops, |_| false).await?;
+    memory
+        .browser
+        .follow(&mut hops, |next| Some(next.clone()))
+        .await?;
     let received = received_of(hops.last().expect("at least one hop"));
     Ok(Performed {
         sent: None,
@@ -527,7 +533,10 @@ async fn navigate(
     form: Option<Vec<(String, String)>>,
 ) -> Result<Performed, String> {
     let mut hops = vec![memory.browser.request(method, url, form).await?];
-    memory.browser.follow(&mut hops, |_| false).await?;
+    memory
+        .browser
+        .follow(&mut hops, |next| Some(next.clone()))
+        .await?;
     let received = received_of(hops.last().expect("at least one hop"));
     Ok(Performed {
         sent: None,
