@@ -1,0 +1,97 @@
+// The issuer under test and the clients conformance/provider.yaml registers.
+import * as client from 'openid-client'
+
+export const ISSUER = process.env.FAUXAUTH_ISSUER
+if (!ISSUER) {
+  throw new Error('FAUXAUTH_ISSUER is not set: run conformance/run')
+}
+
+// Every issuer of conformance/provider.yaml: its path under the root issuer, by signing algorithm.
+export const ISSUER_PATHS = { RS256: '', ES256: '/es256', EdDSA: '/eddsa' }
+
+export const REDIRECT_URI = 'http://127.0.0.1:8765/callback'
+export const POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1:8765/'
+export const SCOPE = 'openid profile email offline_access items:read'
+export const SUB = '248289761001'
+
+export const WEB = {
+  id: 'conformance-web',
+  secret: 'conformance-web-secret-0123',
+  auth: 'client_secret_basic',
+}
+// A space and a colon in the id; "+", "/", "%", "&", "=" and a space in the secret.
+export const ODD = {
+  id: 'odd client:1',
+  secret: 'p+ss/w%rd 20&x=y/%2F==',
+  auth: 'client_secret_basic',
+}
+export const ODD_POST = { ...ODD, auth: 'client_secret_post' }
+export const SPA = { id: 'conformance-spa', secret: undefined, auth: 'none' }
+
+export const CLIENTS = [WEB, ODD, ODD_POST, SPA]
+export const CONFIDENTIAL = CLIENTS.filter((c) => c.secret !== undefined)
+
+export function label(c) {
+  return `${JSON.stringify(c.id)} (${c.auth})`
+}
+
+function clientAuth(c) {
+  switch (c.auth) {
+    case 'client_secret_basic':
+      return client.ClientSecretBasic(c.secret)
+    case 'client_secret_post':
+      return client.ClientSecretPost(c.secret)
+    case 'none':
+      return client.None()
+  }
+  throw new Error(`unknown auth method ${c.auth}`)
+}
+
+/**
+ * Discovery for `c`: plain http is allowed because the provider is on loopback; ID token
+ * signatures are checked against the JWKS (openid-client skips that by default for tokens it
+ * got straight from the token endpoint over TLS).
+ */
+export function configure(c, issuer = ISSUER) {
+  return client.discovery(new URL(issuer), c.id, c.secret, clientAuth(c), {
+    execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+    timeout: 10,
+  })
+}
+
+/** Play the browser: the headless provider logs the default user in and redirects at once. */
+export async function browse(url) {
+  const response = await fetch(url, { redirect: 'manual' })
+  if (response.status !== 302 && response.status !== 303) {
+    throw new Error(`authorization answered ${response.status}: ${await response.text()}`)
+  }
+  return new URL(response.headers.get('location'))
+}
+
+/** Start a code flow with PKCE (S256), state and nonce. */
+export async function authorize(config, scope = SCOPE, extra = {}) {
+  const codeVerifier = client.randomPKCECodeVerifier()
+  const state = client.randomState()
+  const nonce = client.randomNonce()
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  })
+  return { codeVerifier, state, nonce, callback: await browse(url) }
+}
+
+/** A whole login: authorize, then the code grant with every check openid-client makes. */
+export async function login(config, scope = SCOPE) {
+  const flow = await authorize(config, scope)
+  const tokens = await client.authorizationCodeGrant(config, flow.callback, {
+    pkceCodeVerifier: flow.codeVerifier,
+    expectedState: flow.state,
+    expectedNonce: flow.nonce,
+  })
+  return { ...flow, tokens }
+}

@@ -1,0 +1,281 @@
+// openid-client v6 against `fauxauth provider`: every check goes through the library, which
+// validates the callback (state, RFC 9207 iss), the token responses, and the ID token
+// (signature, iss, aud, azp, nonce, exp, iat, auth_time).
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import * as client from 'openid-client'
+
+import {
+  CLIENTS,
+  CONFIDENTIAL,
+  ISSUER,
+  ISSUER_PATHS,
+  POST_LOGOUT_REDIRECT_URI,
+  REDIRECT_URI,
+  SCOPE,
+  SUB,
+  WEB,
+  authorize,
+  configure,
+  label,
+  login,
+} from '../clients.js'
+
+describe('discovery', () => {
+  it('accepts the issuer and its metadata', async () => {
+    const config = await configure(WEB)
+    const metadata = config.serverMetadata()
+    assert.equal(metadata.issuer, ISSUER)
+    assert.ok(metadata.supportsPKCE())
+    assert.equal(metadata.authorization_response_iss_parameter_supported, true)
+    for (const endpoint of ['token', 'userinfo', 'revocation', 'introspection']) {
+      assert.ok(metadata[`${endpoint}_endpoint`].startsWith(ISSUER), endpoint)
+    }
+  })
+
+  it('accepts the RFC 8414 metadata too', async () => {
+    const config = await client.discovery(new URL(ISSUER), WEB.id, WEB.secret, undefined, {
+      algorithm: 'oauth2',
+      execute: [client.allowInsecureRequests],
+    })
+    assert.equal(config.serverMetadata().issuer, ISSUER)
+  })
+})
+
+for (const c of CLIENTS) {
+  describe(`code flow, ${label(c)}`, () => {
+    it('authorization response carries code, state and iss', async () => {
+      const config = await configure(c)
+      const flow = await authorize(config)
+      assert.equal(`${flow.callback.origin}${flow.callback.pathname}`, REDIRECT_URI)
+      assert.equal(flow.callback.searchParams.get('state'), flow.state)
+      assert.equal(flow.callback.searchParams.get('iss'), ISSUER)
+      assert.ok(flow.callback.searchParams.get('code'))
+    })
+
+    it('exchanges the code with PKCE and validates the ID token', async () => {
+      const config = await configure(c)
+      const { tokens, nonce } = await login(config)
+      assert.equal(tokens.token_type, 'bearer') // openid-client lowercases it
+      assert.ok(tokens.access_token && tokens.refresh_token && tokens.id_token)
+      assert.ok(tokens.expiresIn() > 0)
+      assert.deepEqual(new Set(tokens.scope.split(' ')), new Set(SCOPE.split(' ')))
+      const claims = tokens.claims()
+      assert.equal(claims.iss, ISSUER)
+      assert.equal(claims.aud, c.id)
+      assert.equal(claims.sub, SUB)
+      assert.equal(claims.nonce, nonce)
+      assert.equal(claims.email, 'alice@example.com')
+    })
+
+    it('fetches userinfo for the ID token subject', async () => {
+      const config = await configure(c)
+      const { tokens } = await login(config)
+      const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims().sub)
+      assert.equal(info.sub, SUB)
+      assert.equal(info.name, 'Alice Example')
+      assert.equal(info.email, 'alice@example.com')
+    })
+
+    it('refreshes: rotated tokens, same subject, an ID token without nonce', async () => {
+      const config = await configure(c)
+      const { tokens } = await login(config)
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+      assert.notEqual(refreshed.access_token, tokens.access_token)
+      assert.notEqual(refreshed.refresh_token, tokens.refresh_token)
+      const claims = refreshed.claims()
+      assert.equal(claims.sub, tokens.claims().sub)
+      assert.equal(claims.auth_time, tokens.claims().auth_time)
+      assert.equal(claims.nonce, undefined)
+      await client.fetchUserInfo(config, refreshed.access_token, claims.sub)
+      // The spent refresh token is refused.
+      await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token), {
+        name: 'ResponseBodyError',
+        error: 'invalid_grant',
+      })
+    })
+
+    it('revokes the access token; userinfo then refuses it', async () => {
+      const config = await configure(c)
+      const { tokens } = await login(config)
+      await client.tokenRevocation(config, tokens.access_token, {
+        token_type_hint: 'access_token',
+      })
+      await assert.rejects(client.fetchUserInfo(config, tokens.access_token, SUB), (err) => {
+        assert.equal(err.name, 'WWWAuthenticateChallengeError')
+        assert.equal(err.status, 401)
+        assert.equal(err.cause[0].parameters.error, 'invalid_token')
+        return true
+      })
+    })
+
+    it('revokes the refresh token, ending the grant', async () => {
+      const config = await configure(c)
+      const { tokens } = await login(config)
+      await client.tokenRevocation(config, tokens.refresh_token, {
+        token_type_hint: 'refresh_token',
+      })
+      await assert.rejects(client.refreshTokenGrant(config, tokens.refresh_token), {
+        error: 'invalid_grant',
+      })
+    })
+  })
+}
+
+for (const c of CONFIDENTIAL) {
+  describe(`introspection and client credentials, ${label(c)}`, () => {
+    it('introspects access and refresh tokens, then a revoked one', async () => {
+      const config = await configure(c)
+      const { tokens } = await login(config)
+      const access = await client.tokenIntrospection(config, tokens.access_token, {
+        token_type_hint: 'access_token',
+      })
+      assert.equal(access.active, true)
+      assert.equal(access.client_id, c.id)
+      assert.equal(access.sub, SUB)
+      assert.equal(access.iss, ISSUER)
+      assert.ok(access.scope.split(' ').includes('items:read'))
+      const refresh = await client.tokenIntrospection(config, tokens.refresh_token, {
+        token_type_hint: 'refresh_token',
+      })
+      assert.equal(refresh.active, true)
+      await client.tokenRevocation(config, tokens.access_token)
+      const revoked = await client.tokenIntrospection(config, tokens.access_token)
+      assert.deepEqual({ ...revoked }, { active: false })
+    })
+
+    it('gets a token by client credentials', async () => {
+      const config = await configure(c)
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'items:read' })
+      assert.equal(tokens.token_type, 'bearer')
+      assert.equal(tokens.scope, 'items:read')
+      assert.equal(tokens.refresh_token, undefined)
+      assert.equal(tokens.id_token, undefined)
+      const info = await client.tokenIntrospection(config, tokens.access_token)
+      assert.equal(info.active, true)
+      assert.equal(info.client_id, c.id)
+    })
+  })
+}
+
+describe('refusals', () => {
+  it('revoking an unknown token is no error (RFC 7009 §2.2)', async () => {
+    const config = await configure(WEB)
+    await client.tokenRevocation(config, 'no-such-token')
+  })
+
+  it('a code is single-use', async () => {
+    const config = await configure(WEB)
+    const flow = await authorize(config)
+    const checks = {
+      pkceCodeVerifier: flow.codeVerifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+    }
+    await client.authorizationCodeGrant(config, flow.callback, checks)
+    await assert.rejects(client.authorizationCodeGrant(config, flow.callback, checks), {
+      name: 'ResponseBodyError',
+      error: 'invalid_grant',
+    })
+  })
+
+  it('a wrong PKCE verifier is invalid_grant', async () => {
+    const config = await configure(WEB)
+    const flow = await authorize(config)
+    await assert.rejects(
+      client.authorizationCodeGrant(config, flow.callback, {
+        pkceCodeVerifier: client.randomPKCECodeVerifier(),
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      }),
+      { name: 'ResponseBodyError', error: 'invalid_grant' },
+    )
+  })
+
+  it('a wrong secret is invalid_client with a Basic challenge', async () => {
+    const config = await configure({ ...WEB, secret: `${WEB.secret}x` })
+    // RFC 6749 §5.2: 401 with a challenge for the scheme the client used; openid-client
+    // reports the challenge first and leaves the JSON body on the response.
+    const err = await client
+      .clientCredentialsGrant(config, { scope: 'items:read' })
+      .then(() => assert.fail('a wrong secret was accepted'), (e) => e)
+    assert.equal(err.name, 'WWWAuthenticateChallengeError')
+    assert.equal(err.status, 401)
+    assert.equal(err.cause[0].scheme, 'basic')
+    assert.equal((await err.response.json()).error, 'invalid_client')
+  })
+})
+
+describe('more of the authorization code flow', () => {
+  it('an error at the authorization endpoint comes back with state and iss', async () => {
+    const config = await configure(WEB)
+    const flow = await authorize(config, 'openid no-such-scope')
+    assert.equal(flow.callback.searchParams.get('iss'), ISSUER)
+    // openid-client checks iss and state before it reports the error.
+    await assert.rejects(
+      client.authorizationCodeGrant(config, flow.callback, {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+      }),
+      { name: 'AuthorizationResponseError', error: 'invalid_scope' },
+    )
+  })
+
+  it('max_age: the ID token carries auth_time and openid-client checks it', async () => {
+    const config = await configure(WEB)
+    const flow = await authorize(config, SCOPE, { max_age: '300' })
+    const tokens = await client.authorizationCodeGrant(config, flow.callback, {
+      pkceCodeVerifier: flow.codeVerifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+      maxAge: 300,
+    })
+    assert.equal(typeof tokens.claims().auth_time, 'number')
+  })
+
+  it('RP-initiated logout redirects to the registered URI with state', async () => {
+    const config = await configure(WEB)
+    const { tokens } = await login(config)
+    const state = client.randomState()
+    const url = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token,
+      post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI,
+      state,
+    })
+    const response = await fetch(url, { redirect: 'manual' })
+    assert.ok([302, 303].includes(response.status), `logout answered ${response.status}`)
+    const location = new URL(response.headers.get('location'))
+    assert.equal(`${location.origin}${location.pathname}`, POST_LOGOUT_REDIRECT_URI)
+    assert.equal(location.searchParams.get('state'), state)
+  })
+})
+
+for (const [alg, path] of Object.entries(ISSUER_PATHS)) {
+  describe(`issuer signing with ${alg} at ${path || '/'}`, () => {
+    const issuer = ISSUER + path
+
+    it('discovery (both documents), code flow, ID token, refresh, userinfo', async () => {
+      const config = await configure(WEB, issuer)
+      const metadata = config.serverMetadata()
+      assert.equal(metadata.issuer, issuer)
+      assert.deepEqual(metadata.id_token_signing_alg_values_supported, [alg])
+      const oauth = await client.discovery(new URL(issuer), WEB.id, WEB.secret, undefined, {
+        algorithm: 'oauth2',
+        execute: [client.allowInsecureRequests],
+      })
+      assert.equal(oauth.serverMetadata().issuer, issuer)
+
+      const { tokens, callback } = await login(config)
+      assert.equal(callback.searchParams.get('iss'), issuer)
+      const header = JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url'))
+      assert.equal(header.alg, alg)
+      assert.equal(tokens.claims().iss, issuer)
+      assert.equal(tokens.claims().sub, SUB)
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+      assert.equal(refreshed.claims().sub, SUB)
+      const info = await client.fetchUserInfo(config, refreshed.access_token, SUB)
+      assert.equal(info.email, 'alice@example.com')
+    })
+  })
+}

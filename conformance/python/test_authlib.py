@@ -1,0 +1,486 @@
+"""authlib (with requests and joserfc) against `fauxauth provider`.
+
+Each check goes through authlib's own client API wherever authlib has one; what it leaves to the
+application (the RFC 9207 `iss` of the callback, the ID token's `aud`) is checked here by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuthError
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from authlib.oidc.core import CodeIDToken
+from authlib.oidc.discovery import OpenIDProviderMetadata
+from joserfc import jwt
+from joserfc.errors import BadSignatureError, InvalidClaimError
+from joserfc.jwk import KeySet
+
+from conftest import (
+    CLIENTS,
+    CONFIDENTIAL,
+    ISSUER_PATHS,
+    ODD,
+    REDIRECT_URI,
+    WEB,
+    Client,
+    authorize,
+    browse,
+    client_ids,
+    get_json,
+    login,
+    session_for,
+)
+
+# --- ID token validation, as authlib's OpenIDMixin.parse_id_token does it, plus `aud` ---------
+
+
+def decode_id_token(id_token: str, metadata: dict, jwks: dict):
+    """Verify the signature against the published JWKS, with the advertised algorithms only."""
+    return jwt.decode(
+        id_token,
+        KeySet.import_key_set(jwks),
+        algorithms=metadata["id_token_signing_alg_values_supported"],
+    )
+
+
+def validate_id_token(
+    id_token: str,
+    *,
+    issuer: str,
+    client_id: str,
+    nonce: str | None,
+    access_token: str | None,
+    metadata: dict,
+    jwks: dict,
+) -> CodeIDToken:
+    token = decode_id_token(id_token, metadata, jwks)
+    claims = CodeIDToken(
+        token.claims,
+        token.header,
+        # authlib's parse_id_token pins only `iss` here (`aud` it checks only through `azp`);
+        # `aud` must be exactly this client.
+        {
+            "iss": {"essential": True, "value": issuer},
+            "aud": {"essential": True, "value": client_id},
+        },
+        {"nonce": nonce, "client_id": client_id, "access_token": access_token},
+    )
+    # exp, iat, iss, aud, nonce, azp, at_hash, auth_time.
+    claims.validate()
+    return claims
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+def test_discovery_document_passes_authlib_validation(issuer, metadata):
+    assert metadata["issuer"] == issuer
+    OpenIDProviderMetadata(metadata).validate()
+    assert "S256" in metadata["code_challenge_methods_supported"]
+    assert metadata["authorization_response_iss_parameter_supported"] is True
+
+
+def test_rfc8414_metadata_passes_authlib_validation(issuer):
+    document = get_json(f"{issuer}/.well-known/oauth-authorization-server")
+    assert document["issuer"] == issuer
+    AuthorizationServerMetadata(document).validate()
+
+
+def test_jwks_imports_into_a_key_set(jwks):
+    keys = KeySet.import_key_set(jwks)
+    assert keys.keys, "the JWKS publishes no key"
+    for key in jwks["keys"]:
+        assert "d" not in key and "p" not in key, "a private member is published"
+        assert key.get("kid"), "every key has a kid"
+
+
+# --- the authorization code flow --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_callback_carries_code_state_and_iss(client, issuer, metadata):
+    _, _, _, state, callback = authorize(client, metadata)
+    parts = urlsplit(callback)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == REDIRECT_URI
+    params = parse_qs(parts.query)
+    assert sorted(params) == ["code", "iss", "state"]
+    assert all(len(values) == 1 for values in params.values())
+    decoded = {k: v[0] for k, v in params.items()}
+    assert decoded["state"] == state
+    # RFC 9207: authlib's client does not check `iss`; an application should, exactly.
+    assert decoded["iss"] == issuer
+    assert decoded["code"]
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_code_exchange_with_pkce(client, metadata):
+    result = login(client, metadata)
+    token = result.token
+    assert token["token_type"].lower() == "bearer"
+    assert token["access_token"] and token["id_token"] and token["refresh_token"]
+    assert isinstance(token["expires_in"], int) and token["expires_in"] > 0
+    assert set(token["scope"].split()) == set(result.session.scope.split())
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_id_token_validates(client, issuer, metadata, jwks):
+    result = login(client, metadata)
+    claims = validate_id_token(
+        result.token["id_token"],
+        issuer=issuer,
+        client_id=client.client_id,
+        nonce=result.nonce,
+        access_token=result.token["access_token"],
+        metadata=metadata,
+        jwks=jwks,
+    )
+    assert claims["sub"] == "248289761001"
+    assert claims["nonce"] == result.nonce
+    assert claims["at_hash"]
+    assert claims["iat"] <= claims["exp"]
+    assert claims["email"] == "alice@example.com"
+
+
+def test_id_token_checks_have_teeth(issuer, metadata, jwks):
+    """The validation above refuses what it should: another nonce, another audience, a bad
+    signature. (So a passing run means the provider's token passed real checks.)"""
+    result = login(WEB, metadata)
+    id_token = result.token["id_token"]
+    common = dict(issuer=issuer, access_token=None, metadata=metadata, jwks=jwks)
+    with pytest.raises(InvalidClaimError):
+        validate_id_token(id_token, client_id=WEB.client_id, nonce="another", **common)
+    with pytest.raises(InvalidClaimError):
+        validate_id_token(id_token, client_id="someone-else", nonce=result.nonce, **common)
+    with pytest.raises(InvalidClaimError):
+        validate_id_token(
+            id_token,
+            client_id=WEB.client_id,
+            nonce=result.nonce,
+            **{**common, "issuer": issuer + "/other"},
+        )
+    header, payload, signature = id_token.split(".")
+    flipped = base64.urlsafe_b64encode(
+        bytes([base64.urlsafe_b64decode(signature + "==")[0] ^ 1])
+        + base64.urlsafe_b64decode(signature + "==")[1:]
+    ).rstrip(b"=")
+    with pytest.raises(BadSignatureError):
+        decode_id_token(f"{header}.{payload}.{flipped.decode()}", metadata, jwks)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_id_token_validates_with_legacy_authlib_jose(issuer, metadata, jwks):
+    """authlib.jose (deprecated since authlib 1.7, still what most applications call)."""
+    from authlib.jose import JsonWebKey
+    from authlib.jose import jwt as legacy_jwt
+
+    result = login(WEB, metadata)
+    claims = legacy_jwt.decode(
+        result.token["id_token"],
+        JsonWebKey.import_key_set(jwks),
+        claims_options={
+            "iss": {"essential": True, "value": issuer},
+            "aud": {"essential": True, "value": WEB.client_id},
+            "nonce": {"essential": True, "value": result.nonce},
+            "exp": {"essential": True},
+            "iat": {"essential": True},
+        },
+    )
+    claims.validate()
+    assert claims["sub"] == "248289761001"
+
+
+def test_code_is_single_use(metadata):
+    session, verifier, _, state, callback = authorize(WEB, metadata)
+    session.fetch_token(authorization_response=callback, state=state, code_verifier=verifier)
+    with pytest.raises(OAuthError) as refused:
+        session.fetch_token(authorization_response=callback, state=state, code_verifier=verifier)
+    assert refused.value.error == "invalid_grant"
+
+
+def test_wrong_pkce_verifier_is_refused(metadata):
+    session, _, _, state, callback = authorize(WEB, metadata)
+    with pytest.raises(OAuthError) as refused:
+        session.fetch_token(
+            authorization_response=callback, state=state, code_verifier="x" * 64
+        )
+    assert refused.value.error == "invalid_grant"
+
+
+# --- userinfo -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_userinfo(client, metadata):
+    result = login(client, metadata)
+    response = result.session.get(metadata["userinfo_endpoint"])
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    info = response.json()
+    assert info["sub"] == "248289761001"
+    assert info["email"] == "alice@example.com"
+    assert info["name"] == "Alice Example"
+
+
+# --- refresh ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_refresh_rotates_and_keeps_the_subject(client, issuer, metadata, jwks):
+    result = login(client, metadata)
+    first = result.token
+    refreshed = dict(result.session.refresh_token(refresh_token=first["refresh_token"]))
+    assert refreshed["access_token"] != first["access_token"]
+    assert refreshed["refresh_token"] != first["refresh_token"]
+    claims = validate_id_token(
+        refreshed["id_token"],
+        issuer=issuer,
+        client_id=client.client_id,
+        nonce=None,
+        access_token=refreshed["access_token"],
+        metadata=metadata,
+        jwks=jwks,
+    )
+    original = decode_id_token(first["id_token"], metadata, jwks).claims
+    assert claims["sub"] == original["sub"]
+    assert claims["auth_time"] == original["auth_time"]
+    assert "nonce" not in claims
+    # The new access token works at userinfo.
+    assert result.session.get(metadata["userinfo_endpoint"]).status_code == 200
+
+
+def test_refresh_may_narrow_the_scope(metadata):
+    result = login(WEB, metadata)
+    narrowed = result.session.refresh_token(
+        refresh_token=result.token["refresh_token"], scope="openid email"
+    )
+    assert set(narrowed["scope"].split()) == {"openid", "email"}
+    info = result.session.get(metadata["userinfo_endpoint"]).json()
+    assert "email" in info and "name" not in info
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_spent_refresh_token_is_refused(client, metadata):
+    result = login(client, metadata)
+    spent = result.token["refresh_token"]
+    result.session.refresh_token(refresh_token=spent)
+    with pytest.raises(OAuthError) as refused:
+        result.session.refresh_token(refresh_token=spent)
+    assert refused.value.error == "invalid_grant"
+
+
+# --- introspection and revocation ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CONFIDENTIAL, ids=client_ids)
+def test_introspection(client, issuer, metadata):
+    result = login(client, metadata)
+    response = result.session.introspect_token(
+        metadata["introspection_endpoint"],
+        token=result.token["access_token"],
+        token_type_hint="access_token",
+    )
+    assert response.status_code == 200, response.text
+    info = response.json()
+    assert info["active"] is True
+    assert info["client_id"] == client.client_id
+    assert info["sub"] == "248289761001"
+    assert info["iss"] == issuer
+    assert "items:read" in info["scope"].split()
+
+    response = result.session.introspect_token(
+        metadata["introspection_endpoint"],
+        token=result.token["refresh_token"],
+        token_type_hint="refresh_token",
+    )
+    assert response.json()["active"] is True
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_revoking_the_access_token(client, metadata):
+    result = login(client, metadata)
+    access = result.token["access_token"]
+    response = result.session.revoke_token(
+        metadata["revocation_endpoint"], token=access, token_type_hint="access_token"
+    )
+    assert response.status_code == 200, response.text
+    userinfo = result.session.get(metadata["userinfo_endpoint"])
+    assert userinfo.status_code == 401
+    assert 'error="invalid_token"' in userinfo.headers["WWW-Authenticate"]
+    if client.confidential:
+        introspected = result.session.introspect_token(
+            metadata["introspection_endpoint"], token=access
+        )
+        assert introspected.json() == {"active": False}
+
+
+def test_revoking_an_unknown_token_succeeds(metadata):
+    """RFC 7009 §2.2: an invalid token is no error."""
+    session = session_for(WEB, metadata)
+    response = session.revoke_token(metadata["revocation_endpoint"], token="no-such-token")
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=client_ids)
+def test_revoking_the_refresh_token_ends_the_grant(client, metadata):
+    result = login(client, metadata)
+    response = result.session.revoke_token(
+        metadata["revocation_endpoint"],
+        token=result.token["refresh_token"],
+        token_type_hint="refresh_token",
+    )
+    assert response.status_code == 200, response.text
+    with pytest.raises(OAuthError) as refused:
+        result.session.refresh_token(refresh_token=result.token["refresh_token"])
+    assert refused.value.error == "invalid_grant"
+    # RFC 7009 §2.1: the grant's access tokens go with it here.
+    assert result.session.get(metadata["userinfo_endpoint"]).status_code == 401
+
+
+# --- client credentials -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CONFIDENTIAL, ids=client_ids)
+def test_client_credentials(client, issuer, metadata):
+    session = session_for(client, metadata, scope="items:read")
+    token = session.fetch_token(grant_type="client_credentials")
+    assert token["token_type"].lower() == "bearer"
+    assert token["scope"] == "items:read"
+    assert "refresh_token" not in token and "id_token" not in token
+    info = session.introspect_token(
+        metadata["introspection_endpoint"], token=token["access_token"]
+    ).json()
+    assert info["active"] is True
+    assert info["client_id"] == client.client_id
+    assert info["iss"] == issuer
+
+
+def test_wrong_secret_is_invalid_client(metadata):
+    wrong = Client(WEB.client_id, WEB.client_secret + "x", "client_secret_basic")
+    with pytest.raises(OAuthError) as refused:
+        session_for(wrong, metadata, scope="items:read").fetch_token(
+            grant_type="client_credentials"
+        )
+    assert refused.value.error == "invalid_client"
+
+
+# --- an error at the authorization endpoint ---------------------------------------------------
+
+
+def test_authorization_error_is_redirected_with_state_and_iss(issuer, metadata):
+    session = session_for(WEB, metadata, scope="openid no-such-scope")
+    url, state = session.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=generate_token(64)
+    )
+    params = {k: v[0] for k, v in parse_qs(urlsplit(browse(url)).query).items()}
+    assert params["error"] == "invalid_scope"
+    assert params["state"] == state
+    assert params["iss"] == issuer
+    assert "code" not in params
+
+
+# --- every signing algorithm, and issuers with a path -------------------------------------------
+
+
+class WithoutRS256Rule(OpenIDProviderMetadata):
+    """authlib's metadata checks less OpenID Connect Discovery 1.0 §3's "RS256 MUST be included"
+    in id_token_signing_alg_values_supported (still required to be a list of strings)."""
+
+    def validate_id_token_signing_alg_values_supported(self):
+        values = self.get("id_token_signing_alg_values_supported")
+        assert isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
+@pytest.mark.parametrize(
+    "alg",
+    [
+        "RS256",
+        *(
+            pytest.param(
+                alg,
+                marks=pytest.mark.xfail(
+                    strict=True,
+                    raises=ValueError,
+                    reason="an issuer with signing_alg ES256 or EdDSA signs ID tokens with that "
+                    "algorithm only, so it does not list RS256, which OpenID Connect Discovery "
+                    "1.0 §3 requires and authlib enforces",
+                ),
+            )
+            for alg in ISSUER_PATHS
+            if alg != "RS256"
+        ),
+    ],
+)
+def test_discovery_lists_rs256(alg, issuer):
+    url = issuer + ISSUER_PATHS[alg]
+    OpenIDProviderMetadata(get_json(f"{url}/.well-known/openid-configuration")).validate()
+
+
+# joserfc warns that RFC 9864 deprecates the polymorphic "EdDSA" for "Ed25519"; OpenID Connect
+# and every client library here still use "EdDSA", and so does fauxauth.
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated via RFC 9864")
+@pytest.mark.parametrize("alg", ISSUER_PATHS)
+def test_each_signing_algorithm_and_issuer_path(alg, issuer):
+    """Discovery (both documents, RFC 8414's at its §3.1 place), the JWKS, the code flow, the ID
+    token and its refresh, userinfo: on the issuer signing with `alg`."""
+    path = ISSUER_PATHS[alg]
+    url = issuer + path
+    meta = get_json(f"{url}/.well-known/openid-configuration")
+    assert meta["issuer"] == url
+    # Every check but one; that one is test_discovery_lists_rs256 below.
+    WithoutRS256Rule(meta).validate()
+    assert meta["id_token_signing_alg_values_supported"] == [alg]
+    oauth_meta = get_json(f"{issuer}/.well-known/oauth-authorization-server{path}")
+    assert oauth_meta["issuer"] == url
+    AuthorizationServerMetadata(oauth_meta).validate()
+    keys = get_json(meta["jwks_uri"])
+    assert [k["alg"] for k in keys["keys"]] == [alg]
+
+    result = login(WEB, meta)
+    assert result.callback_params()["iss"] == [url]
+    token = result.token
+    claims = validate_id_token(
+        token["id_token"],
+        issuer=url,
+        client_id=WEB.client_id,
+        nonce=result.nonce,
+        access_token=token["access_token"],
+        metadata=meta,
+        jwks=keys,
+    )
+    assert decode_id_token(token["id_token"], meta, keys).header["alg"] == alg
+    assert claims["sub"] == "248289761001"
+    refreshed = result.session.refresh_token(
+        meta["token_endpoint"], refresh_token=token["refresh_token"]
+    )
+    validate_id_token(
+        refreshed["id_token"],
+        issuer=url,
+        client_id=WEB.client_id,
+        nonce=None,
+        access_token=refreshed["access_token"],
+        metadata=meta,
+        jwks=keys,
+    )
+    info = result.session.get(meta["userinfo_endpoint"]).json()
+    assert info["sub"] == claims["sub"]
+
+
+# --- where authlib departs from the RFC ---------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OAuthError,
+    reason="authlib's client_secret_basic does not form-encode the client id and secret "
+    "before base64 (RFC 6749 §2.3.1), so an id with ':' or a secret with '+' or '%' "
+    "arrives changed; the ODD client uses client_secret_post with authlib",
+)
+def test_authlib_basic_auth_with_reserved_characters(metadata):
+    basic = Client(ODD.client_id, ODD.client_secret, "client_secret_basic")
+    session_for(basic, metadata, scope="items:read").fetch_token(
+        grant_type="client_credentials"
+    )
