@@ -1,0 +1,565 @@
+//! `fauxauth-bench`: measures an OAuth 2.0 / OpenID provider on `127.0.0.1`, bounded in time and
+//! count: cold start, resident memory, discovery and JWKS requests per second,
+//! `client_credentials` tokens per second, and full authorization code flows per second with
+//! their p50/p99. It spawns the provider itself (`spawn`: fauxauth, or any command that prints
+//! `issuer: URL`) or loads one already running (`url`); `compare` reads two reports and prints
+//! the ratios against the targets. `bench/compare` runs the whole comparison.
+//!
+//! # Map
+//! - `target`: the loopback guard: nothing but `http://127.0.0.1` is ever sent a request.
+//! - `process`: spawning a server, its cold start, its resident memory.
+//! - `load`: the load generator (fixed concurrency, a request budget and a time budget) and the
+//!   operations: GET, `client_credentials`, the code flow with PKCE.
+//! - `stats`: nearest-rank percentiles.
+//! - `report`: the tables, the JSON reports, the comparison with its targets.
+
+mod load;
+mod process;
+mod report;
+mod stats;
+mod target;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+
+use crate::load::{Ctx, Limits, Throughput};
+use crate::process::{Server, rss_kib};
+use crate::report::{Comparison, Report};
+use crate::target::{Endpoints, discovery_url, loopback};
+
+/// Measures an OAuth 2.0 / OpenID provider on 127.0.0.1 (and nowhere else).
+#[derive(Debug, Parser)]
+#[command(name = "fauxauth-bench", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start a provider (fauxauth by default, or the command after `--`, which must print
+    /// `issuer: URL`), measure cold start and memory, then load it.
+    Spawn(SpawnArgs),
+    /// Load a provider already running at --issuer.
+    Url(UrlArgs),
+    /// Compare reports written with --json, against the targets.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LoadArgs {
+    /// Operations in flight at once. The default suits 2 cores shared by server and generator:
+    /// enough to keep both server threads busy while the generator waits on replies, few enough
+    /// that latency is the server's work and not a queue.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Each measurement starts at most this many operations...
+    #[arg(long, default_value_t = 20_000)]
+    requests: u64,
+    /// ...and none after this many seconds.
+    #[arg(long, default_value_t = 5.0, value_parser = seconds)]
+    seconds: f64,
+    /// Client for the token requests (HTTP Basic). The defaults are the demo's, and the client
+    /// `spawn` configures.
+    #[arg(long, default_value = "demo-web")]
+    client_id: String,
+    #[arg(long, default_value = "demo-web-secret-change-me")]
+    client_secret: String,
+    #[arg(long, default_value = "http://127.0.0.1:8080/callback")]
+    redirect_uri: String,
+    #[arg(long, default_value = "openid profile email")]
+    scope: String,
+    /// Name in the report.
+    #[arg(long)]
+    label: Option<String>,
+    /// Signing algorithm, for the report (`spawn` configures fauxauth with it).
+    #[arg(long)]
+    alg: Option<Alg>,
+    /// Also write the report as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Only the code flows (and memory): skip discovery, JWKS and client_credentials.
+    #[arg(long)]
+    flows_only: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[value(rename_all = "verbatim")]
+enum Alg {
+    RS256,
+    ES256,
+    EdDSA,
+}
+
+#[derive(Debug, clap::Args)]
+struct SpawnArgs {
+    #[command(flatten)]
+    load: LoadArgs,
+    /// The fauxauth binary (default: the one beside this program).
+    #[arg(long)]
+    fauxauth: Option<PathBuf>,
+    /// Cold starts to take the median of.
+    #[arg(long, default_value_t = 7)]
+    cold_starts: usize,
+    /// After the load: rounds of code flows, each followed by moving the provider's clock past
+    /// every lifetime (admin API), with the resident memory after each. fauxauth only.
+    #[arg(long, default_value_t = 0)]
+    soak_rounds: usize,
+    /// Time `fauxauth run DIR` (the scenario library).
+    #[arg(long)]
+    scenarios: Option<PathBuf>,
+    /// Another provider to start instead of fauxauth; it must print `issuer: URL` on stdout.
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct UrlArgs {
+    #[command(flatten)]
+    load: LoadArgs,
+    /// The provider's issuer URL, on 127.0.0.1.
+    #[arg(long)]
+    issuer: String,
+    /// Its process id, to read its resident memory.
+    #[arg(long)]
+    pid: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// fauxauth's report (RS256).
+    #[arg(long)]
+    fauxauth: PathBuf,
+    /// The peer's report (RS256).
+    #[arg(long)]
+    peer: PathBuf,
+    /// fauxauth's reports with faster signatures (ES256, EdDSA).
+    #[arg(long)]
+    fast: Vec<PathBuf>,
+    /// RSA-2048 signatures per second on one core (`openssl speed rsa2048`).
+    #[arg(long)]
+    rsa_sign_per_second: Option<f64>,
+    /// Cores the machine has (default: what this process can use).
+    #[arg(long)]
+    cores: Option<usize>,
+}
+
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 600.0 => Ok(v),
+        _ => Err("a number of seconds, more than 0 and at most 600".into()),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fauxauth-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Spawn(args) => spawn(args),
+        Command::Url(args) => url(args),
+        Command::Compare(args) => compare(args),
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// The generator's runtime: as many threads as cores; the server's threads compete for the same.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores())
+        .enable_all()
+        .build()?)
+}
+
+fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
+    let alg = args.load.alg.unwrap_or(Alg::RS256);
+    let fauxauth = match &args.fauxauth {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?.with_file_name("fauxauth"),
+    };
+    let is_fauxauth = args.command.is_empty();
+    let command = if is_fauxauth {
+        vec![
+            fauxauth.display().to_string(),
+            "provider".into(),
+            "--port".into(),
+            "0".into(),
+            "--config-yaml".into(),
+            provider_config(&args.load, alg),
+        ]
+    } else {
+        args.command.clone()
+    };
+    let label = args.load.label.clone().unwrap_or_else(|| {
+        if is_fauxauth {
+            "fauxauth".into()
+        } else {
+            command[0].clone()
+        }
+    });
+    eprintln!("{label}: {} cold starts", args.cold_starts);
+    let mut cold = Vec::new();
+    for _ in 0..args.cold_starts {
+        let server = Server::start(&command)?;
+        cold.push(stats::ms(server.cold_start));
+        drop(server);
+    }
+    let server = Server::start(&command)?;
+    std::thread::sleep(Duration::from_millis(300));
+    let mut report = new_report(&args.load, label, server.issuer.as_str(), alg);
+    report.cold_start_ms = cold;
+    report.rss_idle_kib = rss_kib(server.pid());
+
+    let runtime = runtime()?;
+    runtime.block_on(load_all(&args.load, &server.issuer, &mut report))?;
+    std::thread::sleep(Duration::from_secs(1));
+    report.rss_after_load_kib = rss_kib(server.pid());
+    if args.soak_rounds > 0 {
+        runtime.block_on(soak(
+            &args.load,
+            &server.issuer,
+            server.pid(),
+            args.soak_rounds,
+            &mut report,
+        ))?;
+    }
+    drop(server);
+    if let Some(dir) = &args.scenarios {
+        eprintln!("{}: fauxauth run {}", report.label, dir.display());
+        let start = Instant::now();
+        let status = std::process::Command::new(&fauxauth)
+            .arg("run")
+            .arg(dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run {}", fauxauth.display()))?;
+        report.scenarios_seconds = Some(start.elapsed().as_secs_f64());
+        report.scenarios_passed = Some(status.success());
+    }
+    finish(&args.load, &report)
+}
+
+fn url(args: UrlArgs) -> anyhow::Result<()> {
+    let issuer = loopback(&args.issuer)?;
+    let label = args
+        .load
+        .label
+        .clone()
+        .unwrap_or_else(|| issuer.to_string());
+    let alg = args.load.alg.unwrap_or(Alg::RS256);
+    let mut report = new_report(&args.load, label, issuer.as_str(), alg);
+    report.alg = args.load.alg.map(|a| format!("{a:?}"));
+    report.rss_idle_kib = args.pid.and_then(rss_kib);
+    runtime()?.block_on(load_all(&args.load, &issuer, &mut report))?;
+    if let Some(pid) = args.pid {
+        std::thread::sleep(Duration::from_secs(1));
+        report.rss_after_load_kib = rss_kib(pid);
+    }
+    finish(&args.load, &report)
+}
+
+fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    let read = |path: &PathBuf| -> anyhow::Result<Report> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: not a report", path.display()))
+    };
+    let fauxauth = read(&args.fauxauth)?;
+    let peer = read(&args.peer)?;
+    let fast = args
+        .fast
+        .iter()
+        .map(read)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let comparison = Comparison {
+        fauxauth: &fauxauth,
+        peer: &peer,
+        fast: &fast,
+        rsa_sign_per_second: args.rsa_sign_per_second,
+        cores: args.cores.unwrap_or_else(cores),
+    };
+    print!("{}", comparison.table());
+    Ok(())
+}
+
+fn new_report(load: &LoadArgs, label: String, issuer: &str, alg: Alg) -> Report {
+    Report {
+        label,
+        issuer: issuer.to_owned(),
+        alg: Some(format!("{alg:?}")),
+        concurrency: load.concurrency.into(),
+        max_requests: load.requests,
+        max_seconds: load.seconds,
+        cores: cores(),
+        ..Report::default()
+    }
+}
+
+fn finish(load: &LoadArgs, report: &Report) -> anyhow::Result<()> {
+    println!("{}", report.table());
+    if let Some(path) = &load.json {
+        std::fs::write(path, serde_json::to_string_pretty(report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The configuration `spawn` gives fauxauth: the load's client, one user, the algorithm.
+fn provider_config(load: &LoadArgs, alg: Alg) -> String {
+    let client = serde_json::json!({
+        "client_id": load.client_id,
+        "client_secret": load.client_secret,
+        "redirect_uris": [load.redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+    });
+    let config = serde_json::json!({
+        "issuers": [{
+            "name": "default",
+            "signing_alg": format!("{alg:?}"),
+            "clients": [client],
+            "users": [{
+                "username": "alice",
+                "claims": {
+                    "name": "Alice Example",
+                    "email": "alice@example.com",
+                    "email_verified": true,
+                },
+            }],
+        }],
+    });
+    // JSON is YAML.
+    config.to_string()
+}
+
+fn limits(load: &LoadArgs) -> Limits {
+    Limits {
+        concurrency: load.concurrency.into(),
+        requests: load.requests,
+        duration: Duration::from_secs_f64(load.seconds),
+    }
+}
+
+async fn context(load: &LoadArgs, issuer: &url::Url) -> anyhow::Result<Arc<Ctx>> {
+    let http = load::http_client(load.concurrency.into())?;
+    let discovery = discovery_url(issuer);
+    let response = http.get(discovery.clone()).send().await?;
+    if !response.status().is_success() {
+        bail!("{discovery} answered {}", response.status());
+    }
+    let document = response.bytes().await?;
+    let endpoints = Endpoints::from_metadata(discovery, &document)?;
+    Ok(Arc::new(Ctx {
+        http,
+        endpoints,
+        client_id: load.client_id.clone(),
+        client_secret: load.client_secret.clone(),
+        redirect_uri: load.redirect_uri.clone(),
+        scope: load.scope.clone(),
+    }))
+}
+
+/// Warm-up, then the measurement; both under `limits`.
+async fn measured<F, Fut>(what: &str, limits: Limits, op: F) -> Throughput
+where
+    F: Fn() -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    eprintln!("  {what}");
+    load::measure(limits.warmup(), op.clone()).await;
+    load::measure(limits, op).await
+}
+
+async fn load_all(load: &LoadArgs, issuer: &url::Url, report: &mut Report) -> anyhow::Result<()> {
+    let ctx = context(load, issuer).await?;
+    let limits = limits(load);
+    if !load.flows_only {
+        let c = ctx.clone();
+        report.discovery = Some(
+            measured("discovery", limits, move || {
+                let c = c.clone();
+                async move { load::get(&c, &c.endpoints.discovery).await }
+            })
+            .await,
+        );
+        let c = ctx.clone();
+        report.jwks = Some(
+            measured("JWKS", limits, move || {
+                let c = c.clone();
+                async move { load::get(&c, &c.endpoints.jwks).await }
+            })
+            .await,
+        );
+        let c = ctx.clone();
+        report.client_credentials = Some(
+            measured("client_credentials", limits, move || {
+                let c = c.clone();
+                async move { load::client_credentials(&c).await }
+            })
+            .await,
+        );
+    }
+    report.code_flow = Some(code_flows(&ctx, limits).await);
+    Ok(())
+}
+
+async fn code_flows(ctx: &Arc<Ctx>, limits: Limits) -> Throughput {
+    let c = ctx.clone();
+    measured("code flows", limits, move || {
+        let c = c.clone();
+        async move { load::code_flow(&c).await }
+    })
+    .await
+}
+
+/// Rounds of code flows, each followed by moving the clock two days on (past every code, token
+/// and session lifetime the spawned configuration has), so what expired can be swept; the
+/// resident memory after each round shows whether anything accumulates.
+async fn soak(
+    load: &LoadArgs,
+    issuer: &url::Url,
+    pid: u32,
+    rounds: usize,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let ctx = context(load, issuer).await?;
+    let mut clock = issuer.clone();
+    clock.set_path("/_fauxauth/clock");
+    for round in 1..=rounds {
+        eprintln!("  soak round {round} of {rounds}");
+        let t = code_flows(&ctx, limits(load)).await;
+        if t.errors > 0 {
+            bail!(
+                "soak round {round}: {} errors, first: {}",
+                t.errors,
+                t.first_error.unwrap_or_default()
+            );
+        }
+        let response = ctx
+            .http
+            .post(clock.clone())
+            .json(&serde_json::json!({ "advance": "2d" }))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("{clock} answered {}: cannot soak", response.status());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        report.rss_soak_kib.extend(rss_kib(pid));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_have_sensible_defaults() {
+        let cli =
+            Cli::try_parse_from(["fauxauth-bench", "url", "--issuer", "http://127.0.0.1:9000"])
+                .unwrap();
+        let Command::Url(args) = cli.command else {
+            panic!("not url");
+        };
+        assert_eq!(args.load.concurrency, 8);
+        assert_eq!(args.load.requests, 20_000);
+        assert_eq!(args.load.seconds, 5.0);
+        assert_eq!(args.load.client_id, "demo-web");
+    }
+
+    #[test]
+    fn spawn_takes_another_command_after_the_separator() {
+        let cli = Cli::try_parse_from([
+            "fauxauth-bench",
+            "spawn",
+            "--alg",
+            "EdDSA",
+            "--cold-starts",
+            "3",
+            "--",
+            "node",
+            "server.mjs",
+            "--port",
+            "0",
+        ])
+        .unwrap();
+        let Command::Spawn(args) = cli.command else {
+            panic!("not spawn");
+        };
+        assert_eq!(args.command, ["node", "server.mjs", "--port", "0"]);
+        assert_eq!(args.cold_starts, 3);
+        assert!(matches!(args.load.alg, Some(Alg::EdDSA)));
+    }
+
+    #[test]
+    fn limits_must_be_bounded() {
+        for bad in [
+            &["fauxauth-bench", "url", "--issuer", "x", "--seconds", "0"][..],
+            &["fauxauth-bench", "url", "--issuer", "x", "--seconds", "601"],
+            &[
+                "fauxauth-bench",
+                "url",
+                "--issuer",
+                "x",
+                "--concurrency",
+                "0",
+            ],
+            &[
+                "fauxauth-bench",
+                "url",
+                "--issuer",
+                "x",
+                "--concurrency",
+                "1000",
+            ],
+            &["fauxauth-bench", "url"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn url_mode_refuses_other_hosts_before_sending_anything() {
+        let cli = Cli::try_parse_from([
+            "fauxauth-bench",
+            "url",
+            "--issuer",
+            "http://192.168.1.10:9000",
+        ])
+        .unwrap();
+        let error = run(cli).unwrap_err().to_string();
+        assert!(error.contains("only 127.0.0.1"), "{error}");
+    }
+
+    #[test]
+    fn spawned_fauxauth_is_configured_with_the_load_client() {
+        let cli = Cli::try_parse_from(["fauxauth-bench", "spawn", "--client-id", "bench"]).unwrap();
+        let Command::Spawn(args) = cli.command else {
+            panic!("not spawn");
+        };
+        let config: serde_json::Value =
+            serde_json::from_str(&provider_config(&args.load, Alg::ES256)).unwrap();
+        assert_eq!(config["issuers"][0]["signing_alg"], "ES256");
+        assert_eq!(config["issuers"][0]["clients"][0]["client_id"], "bench");
+        assert_eq!(
+            config["issuers"][0]["clients"][0]["redirect_uris"][0],
+            "http://127.0.0.1:8080/callback"
+        );
+    }
+}

@@ -1,0 +1,472 @@
+//! What a run found (printed as a table, saved as JSON), and the comparison of fauxauth with a
+//! peer against the targets.
+
+use serde::{Deserialize, Serialize};
+
+use crate::load::Throughput;
+
+/// Everything one run measured. Absent values were not measured (a provider given by URL has
+/// no cold start; a peer has no scenario library).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Report {
+    pub label: String,
+    pub issuer: String,
+    /// The signing algorithm, where known.
+    #[serde(default)]
+    pub alg: Option<String>,
+    pub concurrency: usize,
+    /// Per measurement: at most this many operations...
+    pub max_requests: u64,
+    /// ...or this many seconds.
+    pub max_seconds: f64,
+    pub cores: usize,
+    #[serde(default)]
+    pub cold_start_ms: Vec<f64>,
+    #[serde(default)]
+    pub rss_idle_kib: Option<u64>,
+    #[serde(default)]
+    pub rss_after_load_kib: Option<u64>,
+    /// After each soak round (code flows, then the clock moved past every lifetime).
+    #[serde(default)]
+    pub rss_soak_kib: Vec<u64>,
+    #[serde(default)]
+    pub discovery: Option<Throughput>,
+    #[serde(default)]
+    pub jwks: Option<Throughput>,
+    #[serde(default)]
+    pub client_credentials: Option<Throughput>,
+    #[serde(default)]
+    pub code_flow: Option<Throughput>,
+    #[serde(default)]
+    pub scenarios_seconds: Option<f64>,
+    #[serde(default)]
+    pub scenarios_passed: Option<bool>,
+}
+
+impl Report {
+    pub fn cold_start_median_ms(&self) -> Option<f64> {
+        let mut samples = self.cold_start_ms.clone();
+        samples.sort_by(f64::total_cmp);
+        // The lower middle, as `stats::median` picks.
+        (!samples.is_empty()).then(|| samples[(samples.len() - 1) / 2])
+    }
+
+    /// The report as a table, for people.
+    pub fn table(&self) -> String {
+        let mut rows: Vec<[String; 2]> = Vec::new();
+        if let Some(median) = self.cold_start_median_ms() {
+            let min = self
+                .cold_start_ms
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            let max = self.cold_start_ms.iter().copied().fold(0.0, f64::max);
+            rows.push([
+                format!("cold start, median of {}", self.cold_start_ms.len()),
+                format!("{median:.1} ms (min {min:.1}, max {max:.1})"),
+            ]);
+        }
+        if let Some(kib) = self.rss_idle_kib {
+            rows.push(["RSS idle after start".into(), mib(kib)]);
+        }
+        for (name, t) in [
+            ("discovery", &self.discovery),
+            ("JWKS", &self.jwks),
+            ("client_credentials tokens", &self.client_credentials),
+            ("code flows (authorize + token, PKCE)", &self.code_flow),
+        ] {
+            if let Some(t) = t {
+                rows.push([name.into(), throughput(t)]);
+            }
+        }
+        if let Some(kib) = self.rss_after_load_kib {
+            rows.push(["RSS idle after the load".into(), mib(kib)]);
+        }
+        if !self.rss_soak_kib.is_empty() {
+            let rounds: Vec<String> = self.rss_soak_kib.iter().map(|k| mib(*k)).collect();
+            rows.push(["RSS after each soak round".into(), rounds.join(", ")]);
+        }
+        if let Some(s) = self.scenarios_seconds {
+            let verdict = match self.scenarios_passed {
+                Some(false) => " (some FAILED)",
+                _ => "",
+            };
+            rows.push([
+                "scenario library (fauxauth run)".into(),
+                format!("{s:.2} s{verdict}"),
+            ]);
+        }
+        let mut out = format!(
+            "{} ({}) at {}\n",
+            self.label,
+            self.alg.as_deref().unwrap_or("alg unknown"),
+            self.issuer
+        );
+        out.push_str(&format!(
+            "load: {} concurrent; each measurement at most {} operations or {} s, after a short \
+             warm-up; load generator and server share this machine's {} cores\n",
+            self.concurrency, self.max_requests, self.max_seconds, self.cores
+        ));
+        out.push_str(&table(&["measurement", "result"], &rows));
+        out
+    }
+}
+
+fn throughput(t: &Throughput) -> String {
+    let mut s = format!(
+        "{:>9.0} /s   p50 {:.2} ms   p99 {:.2} ms   ({} in {:.1} s)",
+        t.per_second, t.p50_ms, t.p99_ms, t.ok, t.seconds
+    );
+    if t.errors > 0 {
+        s.push_str(&format!(
+            "   {} ERRORS, first: {}",
+            t.errors,
+            t.first_error.as_deref().unwrap_or("?")
+        ));
+    }
+    s
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// Left-aligned columns, a rule under the header.
+pub fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.zip(widths).enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(cell);
+            if i + 1 < N {
+                s.push_str(&" ".repeat(w - cell.chars().count()));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(&mut header.iter().copied());
+    out.push_str(&line(
+        &mut widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    ));
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// The targets of the issue, checked against fauxauth's and the peer's reports.
+#[derive(Debug)]
+pub struct Comparison<'a> {
+    pub fauxauth: &'a Report,
+    pub peer: &'a Report,
+    /// fauxauth with faster signatures (ES256, EdDSA).
+    pub fast: &'a [Report],
+    /// RSA-2048 signatures per second on one core (`openssl speed rsa2048`).
+    pub rsa_sign_per_second: Option<f64>,
+    pub cores: usize,
+}
+
+/// One line of the comparison.
+#[derive(Debug, PartialEq)]
+pub struct Verdict {
+    pub what: String,
+    pub fauxauth: String,
+    pub peer: String,
+    pub ratio: String,
+    pub target: String,
+    pub met: Option<bool>,
+}
+
+impl Comparison<'_> {
+    /// Flows per second RSA-2048 signing alone allows on all cores: two signatures per flow.
+    pub fn rsa_flow_limit(&self) -> Option<f64> {
+        self.rsa_sign_per_second
+            .map(|rate| rate * self.cores as f64 / 2.0)
+    }
+
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        let (f, p) = (self.fauxauth, self.peer);
+        let mut out = Vec::new();
+        let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
+        let fc = f.cold_start_median_ms();
+        let pc = p.cold_start_median_ms();
+        out.push(Verdict {
+            what: "cold start (median)".into(),
+            fauxauth: ms(fc),
+            peer: ms(pc),
+            ratio: ratio(pc, fc, "faster"),
+            target: "≤ 10 ms".into(),
+            met: fc.map(|v| v <= 10.0),
+        });
+        let kib = |v: Option<u64>| v.map_or("-".into(), mib);
+        out.push(Verdict {
+            what: "RSS idle after start".into(),
+            fauxauth: kib(f.rss_idle_kib),
+            peer: kib(p.rss_idle_kib),
+            ratio: ratio(
+                p.rss_idle_kib.map(|v| v as f64),
+                f.rss_idle_kib.map(|v| v as f64),
+                "smaller",
+            ),
+            target: "≤ 10 MiB".into(),
+            met: f.rss_idle_kib.map(|v| v <= 10 * 1024),
+        });
+        out.push(Verdict {
+            what: "RSS idle after the load".into(),
+            fauxauth: kib(f.rss_after_load_kib),
+            peer: kib(p.rss_after_load_kib),
+            ratio: ratio(
+                p.rss_after_load_kib.map(|v| v as f64),
+                f.rss_after_load_kib.map(|v| v as f64),
+                "smaller",
+            ),
+            target: String::new(),
+            met: None,
+        });
+        let rate = |t: &Option<Throughput>| t.as_ref().map(|t| t.per_second);
+        let per_s = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0} /s"));
+        for (what, fv, pv, target) in [
+            ("discovery", rate(&f.discovery), rate(&p.discovery), None),
+            ("JWKS", rate(&f.jwks), rate(&p.jwks), None),
+            (
+                "client_credentials (RS256)",
+                rate(&f.client_credentials),
+                rate(&p.client_credentials),
+                Some(2.5),
+            ),
+            (
+                "code flows (RS256)",
+                rate(&f.code_flow),
+                rate(&p.code_flow),
+                Some(3.0),
+            ),
+        ] {
+            out.push(Verdict {
+                what: what.into(),
+                fauxauth: per_s(fv),
+                peer: per_s(pv),
+                ratio: ratio(fv, pv, ""),
+                target: target.map_or(String::new(), |t| format!("≥ {t}×")),
+                met: target.and_then(|t| Some(fv? >= t * pv?)),
+            });
+        }
+        let latency = |t: &Option<Throughput>| {
+            t.as_ref().map_or("-".into(), |t| {
+                format!("{:.1} / {:.1} ms", t.p50_ms, t.p99_ms)
+            })
+        };
+        out.push(Verdict {
+            what: "code flow p50 / p99".into(),
+            fauxauth: latency(&f.code_flow),
+            peer: latency(&p.code_flow),
+            ratio: String::new(),
+            target: String::new(),
+            met: None,
+        });
+        if let Some(limit) = self.rsa_flow_limit() {
+            let fv = rate(&f.code_flow);
+            out.push(Verdict {
+                what: format!(
+                    "code flows vs RSA-2048 limit ({limit:.0} /s = {} cores × {:.0} sign/s ÷ 2)",
+                    self.cores,
+                    self.rsa_sign_per_second.unwrap_or_default()
+                ),
+                fauxauth: fv.map_or("-".into(), |v| format!("{:.0} %", 100.0 * v / limit)),
+                peer: rate(&p.code_flow)
+                    .map_or("-".into(), |v| format!("{:.0} %", 100.0 * v / limit)),
+                ratio: String::new(),
+                target: "≥ 85 %".into(),
+                met: fv.map(|v| v >= 0.85 * limit),
+            });
+        }
+        for fast in self.fast {
+            let fv = rate(&fast.code_flow);
+            let pv = rate(&p.code_flow);
+            out.push(Verdict {
+                what: format!(
+                    "code flows ({}) vs peer's RS256",
+                    fast.alg.as_deref().unwrap_or("?")
+                ),
+                fauxauth: per_s(fv),
+                peer: per_s(pv),
+                ratio: ratio(fv, pv, ""),
+                target: "≥ 10×".into(),
+                met: fv.zip(pv).map(|(f, p)| f >= 10.0 * p),
+            });
+        }
+        if let (Some(first), Some(last)) = (f.rss_soak_kib.first(), f.rss_soak_kib.last()) {
+            let growth = *last as f64 / *first as f64 - 1.0;
+            out.push(Verdict {
+                what: format!("memory over {} soak rounds", f.rss_soak_kib.len()),
+                fauxauth: format!("{} → {}", mib(*first), mib(*last)),
+                peer: String::new(),
+                ratio: format!("{:+.1} %", 100.0 * growth),
+                target: "flat (≤ +5 %)".into(),
+                met: Some(growth <= 0.05),
+            });
+        }
+        if let Some(s) = f.scenarios_seconds {
+            out.push(Verdict {
+                what: "scenario library (fauxauth run)".into(),
+                fauxauth: format!("{s:.2} s"),
+                peer: String::new(),
+                ratio: String::new(),
+                target: String::new(),
+                met: (f.scenarios_passed == Some(false)).then_some(false),
+            });
+        }
+        out
+    }
+
+    pub fn table(&self) -> String {
+        let rows: Vec<[String; 6]> = self
+            .verdicts()
+            .into_iter()
+            .map(|v| {
+                [
+                    v.what,
+                    v.fauxauth,
+                    v.peer,
+                    v.ratio,
+                    v.target,
+                    match v.met {
+                        Some(true) => "met".into(),
+                        Some(false) => "MISSED".into(),
+                        None => String::new(),
+                    },
+                ]
+            })
+            .collect();
+        table(
+            &[
+                "",
+                self.fauxauth.label.as_str(),
+                self.peer.label.as_str(),
+                "ratio",
+                "target",
+                "",
+            ],
+            &rows,
+        )
+    }
+}
+
+/// `a / b` as `N.N×`, with a word saying which way is better when the smaller value wins.
+fn ratio(a: Option<f64>, b: Option<f64>, word: &str) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => {
+            let r = a / b;
+            if word.is_empty() {
+                format!("{r:.1}×")
+            } else {
+                format!("{r:.1}× {word}")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flows(per_second: f64) -> Option<Throughput> {
+        Some(Throughput {
+            per_second,
+            ..Throughput::default()
+        })
+    }
+
+    #[test]
+    fn cold_start_median_is_the_lower_middle() {
+        let report = Report {
+            cold_start_ms: vec![9.0, 3.0, 5.0, 4.0],
+            ..Report::default()
+        };
+        assert_eq!(report.cold_start_median_ms(), Some(4.0));
+        assert_eq!(Report::default().cold_start_median_ms(), None);
+    }
+
+    #[test]
+    fn targets_are_judged_by_ratio_and_by_the_signing_limit() {
+        let fauxauth = Report {
+            label: "fauxauth".into(),
+            cold_start_ms: vec![4.0],
+            rss_idle_kib: Some(8 * 1024),
+            client_credentials: flows(2000.0),
+            code_flow: flows(900.0),
+            rss_soak_kib: vec![20_000, 20_500],
+            ..Report::default()
+        };
+        let peer = Report {
+            label: "peer".into(),
+            client_credentials: flows(1000.0),
+            code_flow: flows(250.0),
+            ..Report::default()
+        };
+        let es256 = Report {
+            alg: Some("ES256".into()),
+            code_flow: flows(2400.0),
+            ..Report::default()
+        };
+        let fast = [es256];
+        let comparison = Comparison {
+            fauxauth: &fauxauth,
+            peer: &peer,
+            fast: &fast,
+            rsa_sign_per_second: Some(1000.0),
+            cores: 2,
+        };
+        assert_eq!(comparison.rsa_flow_limit(), Some(1000.0));
+        let verdicts = comparison.verdicts();
+        let met = |prefix: &str| {
+            verdicts
+                .iter()
+                .find(|v| v.what.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no verdict for {prefix}"))
+                .met
+        };
+        assert_eq!(met("cold start"), Some(true));
+        assert_eq!(met("RSS idle after start"), Some(true));
+        assert_eq!(met("client_credentials"), Some(false)); // 2.0× < 2.5×
+        assert_eq!(met("code flows (RS256)"), Some(true)); // 3.6×
+        assert_eq!(met("code flows vs RSA-2048"), Some(true)); // 90 %
+        assert_eq!(met("code flows (ES256)"), Some(false)); // 9.6×
+        assert_eq!(met("memory over"), Some(true)); // +2.5 %
+        assert_eq!(met("discovery"), None);
+    }
+
+    #[test]
+    fn ratio_needs_both_sides() {
+        assert_eq!(ratio(Some(3.0), Some(1.5), ""), "2.0×");
+        assert_eq!(ratio(Some(3.0), Some(1.5), "faster"), "2.0× faster");
+        assert_eq!(ratio(None, Some(1.0), ""), "");
+        assert_eq!(ratio(Some(1.0), Some(0.0), ""), "");
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let out = table(
+            &["a", "bb"],
+            &[["long cell".into(), "x".into()], ["s".into(), "yy".into()]],
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "a          bb");
+        assert_eq!(lines[1], "---------  --");
+        assert_eq!(lines[2], "long cell  x");
+        assert_eq!(lines[3], "s          yy");
+    }
+}
