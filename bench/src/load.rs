@@ -7,14 +7,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64_STD;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hyper::body::Bytes;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
+use hyper::{Method, StatusCode};
 use rand::RngCore as _;
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
+use crate::http::{Client, Endpoint};
 use crate::stats::{ms, percentile};
 use crate::target::Endpoints;
 
@@ -52,13 +55,20 @@ pub struct Throughput {
     pub p99_ms: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
+    /// CPU the server used per successful operation, in microseconds (when its pid is known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_us: Option<f64>,
+    /// CPU this load generator used per successful operation, in microseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_cpu_us: Option<f64>,
 }
 
 /// Runs `op` under `limits` and measures it. Latency is per operation (a whole flow for flows).
+/// Each worker owns a [`Client`] (its connections), lent to `op` and handed back with the result.
 pub async fn measure<F, Fut>(limits: Limits, op: F) -> Throughput
 where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), String>> + Send + 'static,
+    F: Fn(Client) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = (Client, Result<(), String>)> + Send + 'static,
 {
     let op = Arc::new(op);
     let started = Arc::new(AtomicU64::new(0));
@@ -71,11 +81,14 @@ where
                 let mut latencies = Vec::new();
                 let mut errors = 0u64;
                 let mut first_error = None;
+                let mut client = Client::default();
                 while started.fetch_add(1, Ordering::Relaxed) < limits.requests
                     && start.elapsed() < limits.duration
                 {
                     let t = Instant::now();
-                    match op().await {
+                    let (back, result) = op(client).await;
+                    client = back;
+                    match result {
                         Ok(()) => latencies.push(t.elapsed()),
                         Err(e) => {
                             errors += 1;
@@ -119,116 +132,131 @@ where
         p50_ms: percentile(&mut latencies, 50.0).map_or(0.0, ms),
         p99_ms: percentile(&mut latencies, 99.0).map_or(0.0, ms),
         first_error,
+        server_cpu_us: None,
+        generator_cpu_us: None,
     }
 }
 
-/// A client and the provider's endpoints: what every operation needs.
+/// The provider's endpoints and the client's credentials: what every operation needs.
 #[derive(Debug)]
 pub struct Ctx {
-    pub http: reqwest::Client,
-    pub endpoints: Endpoints,
+    pub discovery: Endpoint,
+    pub jwks: Endpoint,
+    pub authorize: Endpoint,
+    pub token: Endpoint,
     pub client_id: String,
-    pub client_secret: String,
     pub redirect_uri: String,
     pub scope: String,
+    /// `Basic ...` for the token endpoint, made once (RFC 6749 §2.3.1: id and secret
+    /// form-encoded, then joined).
+    authorization: HeaderValue,
+    form: HeaderValue,
 }
 
-/// One HTTP client for a whole run: keep-alive, no redirects followed (the authorization
-/// response is read, not followed), no proxy (loopback only).
-pub fn http_client(concurrency: usize) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()
+impl Ctx {
+    pub fn new(
+        endpoints: &Endpoints,
+        client_id: &str,
+        client_secret: &str,
+        redirect_uri: &str,
+        scope: &str,
+    ) -> Self {
+        let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let basic = B64_STD.encode(format!("{}:{}", encode(client_id), encode(client_secret)));
+        Self {
+            discovery: Endpoint::new(&endpoints.discovery),
+            jwks: Endpoint::new(&endpoints.jwks),
+            authorize: Endpoint::new(&endpoints.authorize),
+            token: Endpoint::new(&endpoints.token),
+            client_id: client_id.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+            scope: scope.to_owned(),
+            authorization: HeaderValue::from_str(&format!("Basic {basic}"))
+                .expect("base64 is a valid header value"),
+            form: HeaderValue::from_static("application/x-www-form-urlencoded"),
+        }
+    }
 }
 
-/// GET `url`, expecting 200.
-pub async fn get(ctx: &Ctx, url: &Url) -> Result<(), String> {
-    let response = ctx
-        .http
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response.status();
-    response.bytes().await.map_err(|e| e.to_string())?;
-    expect_status(status, StatusCode::OK)
+/// GET `endpoint`, expecting 200.
+pub async fn get(client: &mut Client, endpoint: &Endpoint) -> Result<(), String> {
+    let request = endpoint.request(Method::GET, None, &[], Bytes::new());
+    let answer = client.send(endpoint.addr, request).await?;
+    expect_status(answer.status, StatusCode::OK)
 }
 
 /// One `client_credentials` token (RFC 6749 §4.4), the client authenticated with HTTP Basic.
-pub async fn client_credentials(ctx: &Ctx) -> Result<(), String> {
+pub async fn client_credentials(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
     let body = form(&[("grant_type", "client_credentials")]);
-    let tokens = token_request(ctx, body).await?;
+    let tokens = token_request(ctx, client, body).await?;
     require(&tokens, &["access_token"])
 }
 
 /// One authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636): the authorization request
 /// answered at once by a headless provider, the code read from the redirect, then redeemed.
-pub async fn code_flow(ctx: &Ctx) -> Result<(), String> {
+pub async fn code_flow(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
     let pkce = Pkce::generate();
     let state = random_value(16);
     let nonce = random_value(16);
-    let mut authorize = ctx.endpoints.authorize.clone();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &ctx.client_id)
-        .append_pair("redirect_uri", &ctx.redirect_uri)
-        .append_pair("scope", &ctx.scope)
-        .append_pair("state", &state)
-        .append_pair("nonce", &nonce)
-        .append_pair("code_challenge", &pkce.challenge)
-        .append_pair("code_challenge_method", "S256");
-    let response = ctx
-        .http
-        .get(authorize)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response.status();
-    let location = response
-        .headers()
+    let query = form(&[
+        ("response_type", "code"),
+        ("client_id", &ctx.client_id),
+        ("redirect_uri", &ctx.redirect_uri),
+        ("scope", &ctx.scope),
+        ("state", &state),
+        ("nonce", &nonce),
+        ("code_challenge", &pkce.challenge),
+        ("code_challenge_method", "S256"),
+    ]);
+    let path = match ctx.authorize.path_and_query.contains('?') {
+        true => format!("{}&{query}", ctx.authorize.path_and_query),
+        false => format!("{}?{query}", ctx.authorize.path_and_query),
+    };
+    let request = ctx
+        .authorize
+        .request(Method::GET, Some(&path), &[], Bytes::new());
+    let answer = client.send(ctx.authorize.addr, request).await?;
+    if !answer.status.is_redirection() {
+        return Err(format!(
+            "authorize answered {}, not a redirect",
+            answer.status
+        ));
+    }
+    let location = answer
+        .headers
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    response.bytes().await.map_err(|e| e.to_string())?;
-    if !status.is_redirection() {
-        return Err(format!("authorize answered {status}, not a redirect"));
-    }
-    let location = location.ok_or("authorize redirected without a Location")?;
-    let code = code_from(&location)?;
+        .ok_or("authorize redirected without a Location")?;
+    let code = code_from(location)?;
     let body = form(&[
         ("grant_type", "authorization_code"),
         ("code", &code),
         ("redirect_uri", &ctx.redirect_uri),
         ("code_verifier", &pkce.verifier),
     ]);
-    let tokens = token_request(ctx, body).await?;
+    let tokens = token_request(ctx, client, body).await?;
     require(&tokens, &["access_token", "id_token"])
 }
 
-async fn token_request(ctx: &Ctx, body: String) -> Result<Vec<u8>, String> {
-    let response = ctx
-        .http
-        .post(ctx.endpoints.token.clone())
-        .basic_auth(&ctx.client_id, Some(&ctx.client_secret))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response.status();
-    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-    if status != StatusCode::OK {
+async fn token_request(ctx: &Ctx, client: &mut Client, body: String) -> Result<Bytes, String> {
+    let request = ctx.token.request(
+        Method::POST,
+        None,
+        &[
+            (AUTHORIZATION, &ctx.authorization),
+            (CONTENT_TYPE, &ctx.form),
+        ],
+        Bytes::from(body),
+    );
+    let answer = client.send(ctx.token.addr, request).await?;
+    if answer.status != StatusCode::OK {
         return Err(format!(
-            "token endpoint answered {status}: {}",
-            String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            "token endpoint answered {}: {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body[..answer.body.len().min(200)])
         ));
     }
-    Ok(bytes.to_vec())
+    Ok(answer.body)
 }
 
 fn expect_status(status: StatusCode, want: StatusCode) -> Result<(), String> {
@@ -349,7 +377,7 @@ mod tests {
             requests: 10,
             duration: Duration::from_secs(30),
         };
-        let result = measure(limits, || async { Ok(()) }).await;
+        let result = measure(limits, |client| async { (client, Ok(())) }).await;
         assert_eq!(result.ok, 10);
         assert_eq!(result.errors, 0);
     }
@@ -361,9 +389,9 @@ mod tests {
             requests: u64::MAX,
             duration: Duration::from_millis(50),
         };
-        let result = measure(limits, || async {
+        let result = measure(limits, |client| async {
             tokio::time::sleep(Duration::from_millis(5)).await;
-            Err("refused".to_owned())
+            (client, Err("refused".to_owned()))
         })
         .await;
         assert_eq!(result.ok, 0);

@@ -8,11 +8,13 @@
 //! # Map
 //! - `target`: the loopback guard: nothing but `http://127.0.0.1` is ever sent a request.
 //! - `process`: spawning a server, its cold start, its resident memory.
+//! - `http`: the generator's lean HTTP/1.1 client (one connection per worker).
 //! - `load`: the load generator (fixed concurrency, a request budget and a time budget) and the
 //!   operations: GET, `client_credentials`, the code flow with PKCE.
 //! - `stats`: nearest-rank percentiles.
 //! - `report`: the tables, the JSON reports, the comparison with its targets.
 
+mod http;
 mod load;
 mod process;
 mod report;
@@ -31,6 +33,11 @@ use crate::load::{Ctx, Limits, Throughput};
 use crate::process::{Server, rss_kib};
 use crate::report::{Comparison, Report};
 use crate::target::{Endpoints, discovery_url, loopback};
+
+/// The demo configuration's confidential client (`fauxauth provider` without a configuration).
+const DEMO_CLIENT_ID: &str = "demo-web";
+const DEMO_CLIENT_SECRET: &str = "demo-web-secret-change-me";
+const DEMO_REDIRECT_URI: &str = "http://127.0.0.1:8080/callback";
 
 /// Measures an OAuth 2.0 / OpenID provider on 127.0.0.1 (and nowhere else).
 #[derive(Debug, Parser)]
@@ -59,18 +66,18 @@ struct LoadArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
     /// Each measurement starts at most this many operations...
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 50_000)]
     requests: u64,
     /// ...and none after this many seconds.
     #[arg(long, default_value_t = 5.0, value_parser = seconds)]
     seconds: f64,
     /// Client for the token requests (HTTP Basic). The defaults are the demo's, and the client
     /// `spawn` configures.
-    #[arg(long, default_value = "demo-web")]
+    #[arg(long, default_value = DEMO_CLIENT_ID)]
     client_id: String,
-    #[arg(long, default_value = "demo-web-secret-change-me")]
+    #[arg(long, default_value = DEMO_CLIENT_SECRET)]
     client_secret: String,
-    #[arg(long, default_value = "http://127.0.0.1:8080/callback")]
+    #[arg(long, default_value = DEMO_REDIRECT_URI)]
     redirect_uri: String,
     #[arg(long, default_value = "openid profile email")]
     scope: String,
@@ -194,14 +201,19 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
     };
     let is_fauxauth = args.command.is_empty();
     let command = if is_fauxauth {
-        vec![
+        let mut command = vec![
             fauxauth.display().to_string(),
             "provider".into(),
             "--port".into(),
             "0".into(),
-            "--config-yaml".into(),
-            provider_config(&args.load, alg),
-        ]
+        ];
+        // The demo (RS256, the default credentials) is `fauxauth provider --port 0` as a
+        // person runs it; anything else is configured.
+        if !is_demo(&args.load, alg) {
+            command.push("--config-yaml".into());
+            command.push(provider_config(&args.load, alg));
+        }
+        command
     } else {
         args.command.clone()
     };
@@ -226,7 +238,12 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
     report.rss_idle_kib = rss_kib(server.pid());
 
     let runtime = runtime()?;
-    runtime.block_on(load_all(&args.load, &server.issuer, &mut report))?;
+    runtime.block_on(load_all(
+        &args.load,
+        &server.issuer,
+        Some(server.pid()),
+        &mut report,
+    ))?;
     std::thread::sleep(Duration::from_secs(1));
     report.rss_after_load_kib = rss_kib(server.pid());
     if args.soak_rounds > 0 {
@@ -266,7 +283,7 @@ fn url(args: UrlArgs) -> anyhow::Result<()> {
     let mut report = new_report(&args.load, label, issuer.as_str(), alg);
     report.alg = args.load.alg.map(|a| format!("{a:?}"));
     report.rss_idle_kib = args.pid.and_then(rss_kib);
-    runtime()?.block_on(load_all(&args.load, &issuer, &mut report))?;
+    runtime()?.block_on(load_all(&args.load, &issuer, args.pid, &mut report))?;
     if let Some(pid) = args.pid {
         std::thread::sleep(Duration::from_secs(1));
         report.rss_after_load_kib = rss_kib(pid);
@@ -320,7 +337,16 @@ fn finish(load: &LoadArgs, report: &Report) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The configuration `spawn` gives fauxauth: the load's client, one user, the algorithm.
+/// Whether the demo configuration serves this load: RS256 and the demo's own client.
+fn is_demo(load: &LoadArgs, alg: Alg) -> bool {
+    matches!(alg, Alg::RS256)
+        && load.client_id == DEMO_CLIENT_ID
+        && load.client_secret == DEMO_CLIENT_SECRET
+        && load.redirect_uri == DEMO_REDIRECT_URI
+}
+
+/// The configuration `spawn` gives fauxauth otherwise: the load's client, one user, the
+/// algorithm.
 fn provider_config(load: &LoadArgs, alg: Alg) -> String {
     let client = serde_json::json!({
         "client_id": load.client_id,
@@ -355,8 +381,17 @@ fn limits(load: &LoadArgs) -> Limits {
     }
 }
 
+/// A general-purpose client for the few requests outside measurements (discovery, the clock).
+fn setup_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+}
+
 async fn context(load: &LoadArgs, issuer: &url::Url) -> anyhow::Result<Arc<Ctx>> {
-    let http = load::http_client(load.concurrency.into())?;
+    let http = setup_client()?;
     let discovery = discovery_url(issuer);
     let response = http.get(discovery.clone()).send().await?;
     if !response.status().is_success() {
@@ -364,65 +399,97 @@ async fn context(load: &LoadArgs, issuer: &url::Url) -> anyhow::Result<Arc<Ctx>>
     }
     let document = response.bytes().await?;
     let endpoints = Endpoints::from_metadata(discovery, &document)?;
-    Ok(Arc::new(Ctx {
-        http,
-        endpoints,
-        client_id: load.client_id.clone(),
-        client_secret: load.client_secret.clone(),
-        redirect_uri: load.redirect_uri.clone(),
-        scope: load.scope.clone(),
-    }))
+    Ok(Arc::new(Ctx::new(
+        &endpoints,
+        &load.client_id,
+        &load.client_secret,
+        &load.redirect_uri,
+        &load.scope,
+    )))
 }
 
-/// Warm-up, then the measurement; both under `limits`.
-async fn measured<F, Fut>(what: &str, limits: Limits, op: F) -> Throughput
+/// Warm-up, then the measurement; both under `limits`. The CPU time the server (when `pid` is
+/// known) and this generator used during the measurement is divided among its operations.
+async fn measured<F, Fut>(what: &str, limits: Limits, pid: Option<u32>, op: F) -> Throughput
 where
-    F: Fn() -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+    F: Fn(http::Client) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = (http::Client, Result<(), String>)> + Send + 'static,
 {
     eprintln!("  {what}");
     load::measure(limits.warmup(), op.clone()).await;
-    load::measure(limits, op).await
+    let cpu = || {
+        (
+            pid.and_then(process::cpu_seconds),
+            process::cpu_seconds(std::process::id()),
+        )
+    };
+    let before = cpu();
+    let mut result = load::measure(limits, op).await;
+    let after = cpu();
+    let per_op = |a: Option<f64>, b: Option<f64>| {
+        let ops = result.ok.max(1) as f64;
+        Some((b? - a?) * 1e6 / ops)
+    };
+    result.server_cpu_us = per_op(before.0, after.0);
+    result.generator_cpu_us = per_op(before.1, after.1);
+    result
 }
 
-async fn load_all(load: &LoadArgs, issuer: &url::Url, report: &mut Report) -> anyhow::Result<()> {
+async fn load_all(
+    load: &LoadArgs,
+    issuer: &url::Url,
+    pid: Option<u32>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let ctx = context(load, issuer).await?;
     let limits = limits(load);
     if !load.flows_only {
         let c = ctx.clone();
         report.discovery = Some(
-            measured("discovery", limits, move || {
+            measured("discovery", limits, pid, move |mut client| {
                 let c = c.clone();
-                async move { load::get(&c, &c.endpoints.discovery).await }
+                async move {
+                    let result = load::get(&mut client, &c.discovery).await;
+                    (client, result)
+                }
             })
             .await,
         );
         let c = ctx.clone();
         report.jwks = Some(
-            measured("JWKS", limits, move || {
+            measured("JWKS", limits, pid, move |mut client| {
                 let c = c.clone();
-                async move { load::get(&c, &c.endpoints.jwks).await }
+                async move {
+                    let result = load::get(&mut client, &c.jwks).await;
+                    (client, result)
+                }
             })
             .await,
         );
         let c = ctx.clone();
         report.client_credentials = Some(
-            measured("client_credentials", limits, move || {
+            measured("client_credentials", limits, pid, move |mut client| {
                 let c = c.clone();
-                async move { load::client_credentials(&c).await }
+                async move {
+                    let result = load::client_credentials(&c, &mut client).await;
+                    (client, result)
+                }
             })
             .await,
         );
     }
-    report.code_flow = Some(code_flows(&ctx, limits).await);
+    report.code_flow = Some(code_flows(&ctx, limits, pid).await);
     Ok(())
 }
 
-async fn code_flows(ctx: &Arc<Ctx>, limits: Limits) -> Throughput {
+async fn code_flows(ctx: &Arc<Ctx>, limits: Limits, pid: Option<u32>) -> Throughput {
     let c = ctx.clone();
-    measured("code flows", limits, move || {
+    measured("code flows", limits, pid, move |mut client| {
         let c = c.clone();
-        async move { load::code_flow(&c).await }
+        async move {
+            let result = load::code_flow(&c, &mut client).await;
+            (client, result)
+        }
     })
     .await
 }
@@ -438,11 +505,12 @@ async fn soak(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let ctx = context(load, issuer).await?;
+    let http = setup_client()?;
     let mut clock = issuer.clone();
     clock.set_path("/_fauxauth/clock");
     for round in 1..=rounds {
         eprintln!("  soak round {round} of {rounds}");
-        let t = code_flows(&ctx, limits(load)).await;
+        let t = code_flows(&ctx, limits(load), Some(pid)).await;
         if t.errors > 0 {
             bail!(
                 "soak round {round}: {} errors, first: {}",
@@ -450,8 +518,7 @@ async fn soak(
                 t.first_error.unwrap_or_default()
             );
         }
-        let response = ctx
-            .http
+        let response = http
             .post(clock.clone())
             .json(&serde_json::json!({ "advance": "2d" }))
             .send()
@@ -478,7 +545,7 @@ mod tests {
             panic!("not url");
         };
         assert_eq!(args.load.concurrency, 8);
-        assert_eq!(args.load.requests, 20_000);
+        assert_eq!(args.load.requests, 50_000);
         assert_eq!(args.load.seconds, 5.0);
         assert_eq!(args.load.client_id, "demo-web");
     }
@@ -561,5 +628,15 @@ mod tests {
             config["issuers"][0]["clients"][0]["redirect_uris"][0],
             "http://127.0.0.1:8080/callback"
         );
+        assert!(
+            !is_demo(&args.load, Alg::RS256),
+            "another client needs a configuration"
+        );
+        let cli = Cli::try_parse_from(["fauxauth-bench", "spawn"]).unwrap();
+        let Command::Spawn(args) = cli.command else {
+            panic!("not spawn");
+        };
+        assert!(is_demo(&args.load, Alg::RS256));
+        assert!(!is_demo(&args.load, Alg::ES256));
     }
 }

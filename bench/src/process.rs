@@ -117,6 +117,23 @@ pub fn parse_status(head: &[u8]) -> Option<u16> {
     code.parse().ok()
 }
 
+/// CPU time `pid` has used (user and system), in seconds; `None` where unreadable. Read from
+/// `/proc/<pid>/stat` in clock ticks, which Linux reports at 100 per second (`USER_HZ`).
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    cpu_ticks(&stat).map(|ticks| ticks as f64 / 100.0)
+}
+
+/// `utime + stime` of a `/proc/<pid>/stat` line (fields 14 and 15; the command name, field 2,
+/// may hold spaces and parentheses, so fields are counted after its last `)`).
+pub fn cpu_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
 /// Resident memory of `pid` in KiB (`VmRSS` in `/proc/<pid>/status`), `None` where unreadable.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -149,6 +166,14 @@ mod tests {
         let status = "Name:\tfauxauth\nVmPeak:\t  20000 kB\nVmRSS:\t    6144 kB\nThreads:\t3\n";
         assert_eq!(vm_rss(status), Some(6144));
         assert_eq!(vm_rss("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn cpu_time_is_read_after_the_command_name() {
+        let stat = "4242 (fauxauth (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3";
+        assert_eq!(cpu_ticks(stat), Some(325));
+        assert_eq!(cpu_ticks("garbage"), None);
+        assert!(cpu_seconds(std::process::id()).is_some());
     }
 
     #[test]
