@@ -3,11 +3,16 @@
 //!
 //! Locks: the registry and keys are read-mostly (`RwLock`), the store is one `Mutex`. Each is
 //! taken inside a method and released before it returns, so none is ever held across `.await`.
+//!
+//! The discovery document and the JWKS are served from caches of their serialized bytes: the
+//! metadata is rebuilt only when the registry's version moved (clients changed, or a reset), the
+//! JWKS only when the set of published keys differs from the one it was made of.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime};
 
+use axum::body::Bytes;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use fauxauth_core::Clock;
@@ -36,6 +41,10 @@ pub struct Issuer {
     keys: RwLock<KeyRing>,
     store: Mutex<Store>,
     rng: Mutex<ChaCha20Rng>,
+    /// The serialized discovery document and the registry version it was built from.
+    metadata: Mutex<Option<(u64, Bytes)>>,
+    /// The serialized JWKS and the `kid`s it publishes, in order.
+    jwks: Mutex<Option<(Vec<String>, Bytes)>>,
 }
 
 #[derive(Debug, Default)]
@@ -43,6 +52,8 @@ struct Registry {
     clients: HashMap<String, Arc<ClientConfig>>,
     /// In configuration order: the login page lists them so.
     users: Vec<Arc<UserConfig>>,
+    /// Moves on every change to the clients (what the discovery document is made of).
+    version: u64,
 }
 
 /// An issuer's keys: the active signer, every key it has had (published or not, retiring or
@@ -123,6 +134,8 @@ impl Issuer {
             keys: RwLock::new(keys),
             store: Mutex::new(Store::default()),
             rng: Mutex::new(ChaCha20Rng::from_seed(rng_seed(seed, &settings.name))),
+            metadata: Mutex::new(None),
+            jwks: Mutex::new(None),
             settings,
         })
     }
@@ -131,7 +144,12 @@ impl Issuer {
     /// forgotten.
     pub fn reset(&self) -> Result<(), BuildError> {
         let keys = initial_keys(&self.settings, &self.seed, self.position)?;
-        *write(&self.registry) = Registry::from(&self.settings);
+        {
+            let mut registry = write(&self.registry);
+            let version = registry.version + 1;
+            *registry = Registry::from(&self.settings);
+            registry.version = version;
+        }
         *write(&self.keys) = keys;
         *self.store() = Store::default();
         *self.rng.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -187,9 +205,11 @@ impl Issuer {
 
     /// Adds a client, or replaces the one with the same id.
     pub fn put_client(&self, client: ClientConfig) {
-        write(&self.registry)
+        let mut registry = write(&self.registry);
+        registry
             .clients
             .insert(client.client_id.clone(), Arc::new(client));
+        registry.version += 1;
     }
 
     /// Adds a user, or replaces the one with the same username.
@@ -208,7 +228,9 @@ impl Issuer {
 
     /// Removes a client; whether it existed.
     pub fn remove_client(&self, client_id: &str) -> bool {
-        write(&self.registry).clients.remove(client_id).is_some()
+        let mut registry = write(&self.registry);
+        registry.version += 1;
+        registry.clients.remove(client_id).is_some()
     }
 
     /// Removes a user; whether they existed.
@@ -271,6 +293,41 @@ impl Issuer {
             .clients
             .values()
             .any(|c| c.allow_plain_pkce)
+    }
+
+    /// The discovery document as served: `build`'s bytes, reused until the clients change.
+    pub fn metadata_document(&self, build: impl FnOnce(&Self) -> Bytes) -> Bytes {
+        // The version is read before building: should the clients change meanwhile, the
+        // document is stored under the older version and rebuilt on the next request.
+        let version = read(&self.registry).version;
+        if let Some((v, bytes)) = &*lock(&self.metadata)
+            && *v == version
+        {
+            return bytes.clone();
+        }
+        let bytes = build(self);
+        *lock(&self.metadata) = Some((version, bytes.clone()));
+        bytes
+    }
+
+    /// The JWKS as served: `build`'s bytes for the keys published now, reused while the same
+    /// keys are published.
+    pub fn jwks_document(&self, build: impl FnOnce(&[Arc<SigningKey>]) -> Bytes) -> Bytes {
+        let keys = self.published_keys();
+        let same = |kids: &[String]| {
+            kids.iter()
+                .map(String::as_str)
+                .eq(keys.iter().map(|k| k.kid()))
+        };
+        if let Some((kids, bytes)) = &*lock(&self.jwks)
+            && same(kids)
+        {
+            return bytes.clone();
+        }
+        let bytes = build(&keys);
+        let kids = keys.iter().map(|k| k.kid().to_owned()).collect();
+        *lock(&self.jwks) = Some((kids, bytes.clone()));
+        bytes
     }
 
     pub fn signing_key(&self) -> Arc<SigningKey> {
@@ -409,6 +466,7 @@ impl From<&IssuerConfig> for Registry {
                 .map(|c| (c.client_id.clone(), Arc::new(c.clone())))
                 .collect(),
             users: settings.users.iter().cloned().map(Arc::new).collect(),
+            version: 0,
         }
     }
 }
@@ -469,6 +527,10 @@ fn load_keys(
                 })
         })
         .collect()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {

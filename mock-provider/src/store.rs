@@ -21,7 +21,8 @@ pub type GrantId = u64;
 /// recognised as a replay and revokes what the code gave (RFC 6749 §4.1.2).
 const REPLAY_MEMORY: Duration = Duration::from_secs(600);
 
-/// Expired entries are swept after this many insertions, so memory stays flat under load.
+/// Expired entries are swept after at least this many insertions (more when much is held, see
+/// `Store::sweep_due`), so memory stays flat under load.
 const SWEEP_EVERY: u32 = 512;
 
 /// An authorization code and everything it is bound to (RFC 6749 §4.1.2, §4.1.3).
@@ -338,10 +339,24 @@ impl Store {
 
     fn inserted(&mut self, now: SystemTime) {
         self.inserts += 1;
-        if self.inserts >= SWEEP_EVERY {
+        if self.sweep_due() {
             self.inserts = 0;
             self.sweep(now);
         }
+    }
+
+    /// A sweep walks everything held, so sweeps are spaced by at least an eighth as many
+    /// insertions as there are entries: its cost per insertion stays constant however much is
+    /// live (a fixed spacing made each insertion cost more the more tokens were outstanding),
+    /// while what has expired stays within an eighth of what is held (or `SWEEP_EVERY`).
+    fn sweep_due(&self) -> bool {
+        let held = self.codes.len()
+            + self.grants.len()
+            + self.refresh_tokens.len()
+            + self.access_tokens.len()
+            + self.sessions.len()
+            + self.transactions.len();
+        self.inserts as usize >= (held / 8).max(SWEEP_EVERY as usize)
     }
 
     /// Forgets everything that can no longer matter.
@@ -553,5 +568,38 @@ mod tests {
         assert_eq!(store.sizes(), (1, 1, 0, 1, 0));
         store.sweep(t(100));
         assert_eq!(store.sizes(), (0, 0, 0, 0, 0));
+    }
+
+    #[test]
+    fn sweeps_are_spaced_by_what_is_held_and_still_come() {
+        let session = |expires_at| Session {
+            username: "u".into(),
+            auth_time: 0,
+            expires_at,
+            consented: Default::default(),
+        };
+        let mut store = Store::default();
+        for i in 0..8000 {
+            store.insert_session(format!("live{i}"), session(t(1000)), t(0));
+        }
+        assert_eq!(store.sessions.len(), 8000);
+        // With 8000 entries held, 600 insertions do not call for a walk through all of them; an
+        // eighth of them (1000) does.
+        store.inserts = 600;
+        assert!(!store.sweep_due());
+        store.inserts = 1000;
+        assert!(store.sweep_due());
+        store.inserts = 0;
+        for i in 0..8000 {
+            store.insert_session(format!("gone{i}"), session(t(1)), t(2));
+        }
+        // Sweeps came, and what expired stayed within an eighth of what was held.
+        assert!(
+            store.sessions.len() <= 8000 + 8000 / 7 + 1,
+            "{}",
+            store.sessions.len()
+        );
+        store.sweep(t(2));
+        assert_eq!(store.sessions.len(), 8000);
     }
 }

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::config::GrantType;
@@ -33,25 +34,37 @@ pub fn metadata_router(issuer: Arc<Issuer>) -> Router {
         .with_state(issuer)
 }
 
+/// The document is built once and served from its bytes until the clients change (see
+/// `Issuer::metadata_document`).
 async fn openid_configuration(State(issuer): State<Arc<Issuer>>) -> Response {
-    with_cache(Json(metadata(&issuer)).into_response())
+    json_document(issuer.metadata_document(|issuer| to_bytes(&metadata(issuer))))
 }
 
+/// Served from its bytes while the same keys are published (see `Issuer::jwks_document`).
 async fn jwks(State(issuer): State<Arc<Issuer>>) -> Response {
-    let keys: Vec<_> = issuer
-        .published_keys()
-        .iter()
-        .map(|k| k.jwk().clone())
-        .collect();
-    with_cache(Json(json!({ "keys": keys })).into_response())
+    json_document(issuer.jwks_document(|keys| {
+        let keys: Vec<_> = keys.iter().map(|k| k.jwk()).collect();
+        to_bytes(&json!({ "keys": keys }))
+    }))
+}
+
+fn to_bytes(value: &impl serde::Serialize) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).expect("metadata and JWKs serialize to JSON"))
 }
 
 /// Keys and metadata can change while running (rotation, new clients), so caches must ask again.
-fn with_cache(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+fn json_document(body: Bytes) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub fn metadata(issuer: &Issuer) -> Value {

@@ -214,3 +214,75 @@ async fn clients_and_users_can_be_added_while_running() {
             .is_err()
     );
 }
+
+async fn discovery(p: &TestProvider, member: &str) -> serde_json::Value {
+    p.get("/.well-known/openid-configuration").await.json()[member].clone()
+}
+
+async fn published_kids(p: &TestProvider) -> Vec<String> {
+    p.get("/jwks").await.json()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn discovery_and_jwks_follow_changes_after_they_were_served() {
+    // Both documents are served from cached bytes; every change must still show at once.
+    let p = TestProvider::new();
+    let scopes_before = discovery(&p, "scopes_supported").await;
+    assert!(
+        !scopes_before
+            .as_array()
+            .unwrap()
+            .contains(&json!("reports:read"))
+    );
+    assert_eq!(
+        discovery(&p, "code_challenge_methods_supported").await,
+        json!(["S256"])
+    );
+
+    let mut client =
+        mock_provider::ClientConfig::confidential("late", "late-secret-0123456", CALLBACK);
+    client.scopes = Some(vec!["openid".into(), "reports:read".into()]);
+    client.allow_plain_pkce = true;
+    p.provider.put_client("default", client).unwrap();
+    assert!(
+        discovery(&p, "scopes_supported")
+            .await
+            .as_array()
+            .unwrap()
+            .contains(&json!("reports:read"))
+    );
+    assert_eq!(
+        discovery(&p, "code_challenge_methods_supported").await,
+        json!(["S256", "plain"])
+    );
+
+    assert!(p.provider.remove_client("default", "late").unwrap());
+    assert_eq!(discovery(&p, "scopes_supported").await, scopes_before);
+    assert_eq!(
+        discovery(&p, "code_challenge_methods_supported").await,
+        json!(["S256"])
+    );
+
+    let first = published_kids(&p).await;
+    assert_eq!(first.len(), 1);
+    let second = p
+        .provider
+        .rotate_keys("default", std::time::Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(published_kids(&p).await, [first[0].clone(), second.clone()]);
+    p.clock().advance(std::time::Duration::from_secs(61));
+    assert_eq!(published_kids(&p).await, std::slice::from_ref(&second));
+    p.provider
+        .set_key_published("default", &second, false)
+        .unwrap();
+    assert!(published_kids(&p).await.is_empty());
+
+    p.provider.reset().unwrap();
+    assert_eq!(published_kids(&p).await, first);
+    assert_eq!(discovery(&p, "scopes_supported").await, scopes_before);
+}
