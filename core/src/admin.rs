@@ -4,7 +4,7 @@
 //! it, from which the OpenAPI document is generated.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Json;
@@ -165,12 +165,17 @@ impl<S: Clone + Send + Sync + 'static> Api<S> {
     /// The router, with its OpenAPI document served at `/_fauxauth/openapi.json`, guarded so that
     /// only loopback peers (or holders of `token`) get in.
     pub fn finish(self, state: S, title: &str, token: Option<String>) -> Router {
-        let document = Arc::new(openapi(title, &self.operations));
+        // Generated on first request, not at start: a server that is never asked for it (every
+        // scenario's) does not pay for generating the schemas.
+        let operations = Arc::new((title.to_owned(), self.operations, OnceLock::new()));
         let router = self
             .router
             .route(
                 &format!("{PREFIX}/openapi.json"),
-                axum::routing::get(move || async move { Json((*document).clone()) }),
+                axum::routing::get(move || async move {
+                    let (title, operations, document) = &*operations;
+                    Json(document.get_or_init(|| openapi(title, operations)).clone())
+                }),
             )
             .with_state(state);
         router.layer(axum::middleware::from_fn_with_state(Arc::new(token), guard))

@@ -102,16 +102,29 @@ async fn apply(
         tokio::time::sleep(outcome.delay).await;
     }
 
+    // What the entry takes from the facts is moved, not copied: rules are done with them.
+    let Facts {
+        endpoint,
+        method,
+        path,
+        issuer,
+        client_id,
+        grant_type,
+        user,
+        error_style,
+        realm,
+        ..
+    } = facts;
     let mut entry = Entry {
         seq: control.clock().tick(),
         server: control.inner.server.to_owned(),
-        endpoint: facts.endpoint.clone(),
-        method: facts.method.clone(),
-        path: facts.path.clone(),
-        issuer: facts.issuer.clone(),
-        client_id: facts.client_id.clone(),
-        grant_type: facts.grant_type.clone(),
-        user: facts.user.clone(),
+        endpoint,
+        method,
+        path,
+        issuer,
+        client_id,
+        grant_type,
+        user,
         query: journal::params(parts.uri.query().unwrap_or_default().as_bytes()),
         form: if crate::wire::is_form(&parts.headers) {
             journal::params(&body)
@@ -135,8 +148,8 @@ async fn apply(
             return response;
         }
         Some(Answer::Respond(raw)) => raw_response(&raw),
-        Some(Answer::Error(error)) if facts.error_style != ErrorStyle::Redirect => {
-            error_response(&error, facts.error_style, &facts.realm)
+        Some(Answer::Error(error)) if error_style != ErrorStyle::Redirect => {
+            error_response(&error, error_style, &realm)
         }
         error => {
             let injected = Injected {
