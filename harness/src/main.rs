@@ -2,6 +2,7 @@
 //! tracing, binds and serves; everything else lives in the libraries.
 
 mod client;
+mod health;
 mod process;
 mod provider;
 mod resource;
@@ -34,6 +35,8 @@ enum Command {
     Run(run::Args),
     /// List the reference client's weaknesses; with --check, prove each is caught by a scenario.
     Weaknesses(run::WeaknessArgs),
+    /// Exit 0 when the provider on this machine answers (a container's health check).
+    Health(health::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,13 @@ fn main() -> ExitCode {
             Command::Resource(args) => resource::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Client(args) => client::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Up(args) => up::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Health(args) => health::run(args).await.map(|healthy| {
+                if healthy {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
             // Exit 0 only when every weakness is caught.
             Command::Weaknesses(args) => run::weaknesses(args).await.map(|passed| {
                 if passed {

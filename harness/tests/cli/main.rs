@@ -254,3 +254,33 @@ fn a_misspelt_scenario_key_stops_the_run_before_anything_runs() {
     );
     assert!(stderr.contains("did you mean `token`?"), "{stderr}");
 }
+
+#[test]
+fn health_exits_zero_while_the_provider_serves_and_one_once_it_is_gone() {
+    let (running, lines) = start_demo();
+    let port = lines[0]
+        .rsplit(':')
+        .next()
+        .expect("the issuer line ends with the port")
+        .to_owned();
+    let health = |port: &str| {
+        Command::new(BIN)
+            .args(["health", "--port", port])
+            .output()
+            .expect("the binary runs")
+    };
+
+    let up = health(&port);
+    assert!(up.status.success(), "{up:?}");
+
+    drop(running);
+    let down = health(&port);
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "http://127.0.0.1:{port}/.well-known/openid-configuration"
+        )),
+        "{stderr}"
+    );
+}

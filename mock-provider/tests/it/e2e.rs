@@ -264,3 +264,119 @@ async fn one_refresh_token_used_by_32_concurrent_requests_succeeds_exactly_once(
     assert_eq!(tally(&results), (1, 31), "{results:?}");
     running.stop().await;
 }
+
+/// The plain `oauth2` crate: a confidential client whose id and secret need form-encoding in HTTP
+/// Basic (RFC 6749 §2.3.1), which the crate does, then a public client, then client credentials.
+#[tokio::test]
+async fn oauth2_crate_completes_the_oauth_flows() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AuthUrl, ClientId, ClientSecret, IntrospectionUrl, PkceCodeChallenge, RedirectUrl,
+        RefreshToken, TokenIntrospectionResponse as _, TokenResponse as _, TokenUrl,
+    };
+
+    const ODD_ID: &str = "odd client:1";
+    const ODD_SECRET: &str = "p+ss/w%rd 20&x=y/%2F==";
+    let mut odd = mock_provider::ClientConfig::confidential(ODD_ID, ODD_SECRET, CALLBACK);
+    odd.scopes = Some(vec!["items:read".into(), "offline_access".into()]);
+    let running = mock_provider::spawn(Config::single(issuer_config().with_client(odd)))
+        .await
+        .unwrap();
+    let issuer = running.issuer();
+    let http = http();
+
+    // The code flow with PKCE and state, as a browser would carry it.
+    let client = BasicClient::new(ClientId::new(ODD_ID.into()))
+        .set_client_secret(ClientSecret::new(ODD_SECRET.into()))
+        .set_auth_uri(AuthUrl::new(format!("{issuer}/authorize")).unwrap())
+        .set_token_uri(TokenUrl::new(format!("{issuer}/token")).unwrap())
+        .set_introspection_url(IntrospectionUrl::new(format!("{issuer}/introspect")).unwrap())
+        .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).unwrap());
+    // The browser: the headless provider redirects at once; the callback must carry the state.
+    let browse = async |url: url::Url, state: oauth2::CsrfToken| {
+        let response = http.get(url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+        let params: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+        assert_eq!(&params["state"], state.secret());
+        params["code"].clone()
+    };
+
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state) = client
+        .authorize_url(oauth2::CsrfToken::new_random)
+        .add_scope(oauth2::Scope::new("items:read".into()))
+        .add_scope(oauth2::Scope::new("offline_access".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let code = browse(url, state).await;
+    let tokens = client
+        .exchange_code(oauth2::AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("Basic authentication with a form-encoded id and secret");
+    assert_eq!(tokens.token_type().as_ref(), "bearer");
+    let refresh = tokens.refresh_token().expect("a refresh token").clone();
+
+    let refreshed = client
+        .exchange_refresh_token(&refresh)
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_ne!(
+        refreshed.refresh_token().unwrap().secret(),
+        refresh.secret(),
+        "rotated"
+    );
+    let spent = client
+        .exchange_refresh_token(&RefreshToken::new(refresh.secret().clone()))
+        .request_async(&http)
+        .await;
+    assert!(
+        matches!(&spent, Err(oauth2::RequestTokenError::ServerResponse(e))
+            if e.error() == &oauth2::basic::BasicErrorResponseType::InvalidGrant),
+        "{spent:?}"
+    );
+    let introspected = client
+        .introspect(refreshed.access_token())
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(
+        !introspected.active(),
+        "reusing a spent refresh token revokes what its grant issued"
+    );
+
+    // A public client: no secret, the id in the body, PKCE required.
+    let public = BasicClient::new(ClientId::new("spa".into()))
+        .set_auth_uri(AuthUrl::new(format!("{issuer}/authorize")).unwrap())
+        .set_token_uri(TokenUrl::new(format!("{issuer}/token")).unwrap())
+        .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state) = public
+        .authorize_url(oauth2::CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .url();
+    let code = browse(url, state).await;
+    let tokens = public
+        .exchange_code(oauth2::AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(!tokens.access_token().secret().is_empty());
+
+    // Client credentials.
+    let machine = BasicClient::new(ClientId::new("machine".into()))
+        .set_client_secret(ClientSecret::new("machine-secret-0123".into()))
+        .set_token_uri(TokenUrl::new(format!("{issuer}/token")).unwrap());
+    let cc = machine
+        .exchange_client_credentials()
+        .add_scope(oauth2::Scope::new("items:read".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(cc.scopes().unwrap()[0].as_str(), "items:read");
+    running.stop().await;
+}

@@ -1,0 +1,84 @@
+//! The fauxauth image started through testcontainers, and a code flow completed against it.
+//! Needs a Docker engine and the image built by `image/build.sh`; CI runs it with `--ignored`.
+
+use std::collections::HashMap;
+
+use fauxauth_testcontainers::Fauxauth;
+
+const CALLBACK: &str = "http://127.0.0.1:8080/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+#[tokio::test]
+#[ignore = "needs Docker and the fauxauth:latest image (image/build.sh)"]
+async fn a_code_flow_completes_against_the_container() {
+    let image = Fauxauth::default().with_port(19411);
+    let issuer = image.issuer_url();
+    let _container = image
+        .start()
+        .await
+        .expect("the container starts and announces itself");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let discovery: serde_json::Value = http
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], issuer);
+
+    // The demo provider: headless login, the confidential demo client.
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("response_type", "code"),
+        ("client_id", "demo-web"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid profile"),
+        ("state", "s1"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ] {
+        query.append_pair(k, v);
+    }
+    let authorize = http
+        .get(format!("{issuer}/authorize?{}", query.finish()))
+        .send()
+        .await
+        .unwrap();
+    let location = url::Url::parse(authorize.headers()["location"].to_str().unwrap()).unwrap();
+    let params: HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(params["state"], "s1");
+    assert_eq!(params["iss"], issuer);
+
+    let tokens: serde_json::Value = http
+        .post(format!("{issuer}/token"))
+        .basic_auth("demo-web", Some("demo-web-secret-change-me"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", params["code"].as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().expect("an access token");
+    assert!(tokens["id_token"].is_string());
+    let userinfo = http
+        .get(format!("{issuer}/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), 200);
+}
