@@ -24,61 +24,52 @@ async fn a_code_flow_completes_against_the_container() {
         .build()
         .unwrap();
 
-    let discovery: serde_json::Value = http
-        .get(format!("{issuer}/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = json(http.get(format!("{issuer}/.well-known/openid-configuration"))).await;
     assert_eq!(discovery["issuer"], issuer);
 
     // The demo provider: headless login, the confidential demo client.
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
-        ("response_type", "code"),
-        ("client_id", "demo-web"),
-        ("redirect_uri", CALLBACK),
-        ("scope", "openid profile"),
-        ("state", "s1"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ] {
-        query.append_pair(k, v);
-    }
-    let authorize = http
-        .get(format!("{issuer}/authorize?{}", query.finish()))
-        .send()
-        .await
-        .unwrap();
+    let authorize = url::Url::parse_with_params(
+        &format!("{issuer}/authorize"),
+        [
+            ("response_type", "code"),
+            ("client_id", "demo-web"),
+            ("redirect_uri", CALLBACK),
+            ("scope", "openid profile"),
+            ("state", "s1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .unwrap();
+    let authorize = http.get(authorize).send().await.unwrap();
     let location = url::Url::parse(authorize.headers()["location"].to_str().unwrap()).unwrap();
     let params: HashMap<_, _> = location.query_pairs().into_owned().collect();
     assert_eq!(params["state"], "s1");
     assert_eq!(params["iss"], issuer);
 
-    let tokens: serde_json::Value = http
-        .post(format!("{issuer}/token"))
-        .basic_auth("demo-web", Some("demo-web-secret-change-me"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", params["code"].as_str()),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = json(
+        http.post(format!("{issuer}/token"))
+            .basic_auth("demo-web", Some("demo-web-secret-change-me"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", params["code"].as_str()),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", VERIFIER),
+            ]),
+    )
+    .await;
     let access = tokens["access_token"].as_str().expect("an access token");
     assert!(tokens["id_token"].is_string());
-    let userinfo = http
-        .get(format!("{issuer}/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(userinfo.status(), 200);
+    let userinfo = json(http.get(format!("{issuer}/userinfo")).bearer_auth(access)).await;
+    assert_eq!(
+        userinfo["sub"], "estefania",
+        "the demo's first user logs in headlessly"
+    );
+}
+
+/// Sends the request and reads a JSON body from a success.
+async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success(), "{response:?}");
+    response.json().await.unwrap()
 }
