@@ -148,6 +148,9 @@ struct CompareArgs {
     /// fauxauth's reports with faster signatures (ES256, EdDSA).
     #[arg(long)]
     fast: Vec<PathBuf>,
+    /// fauxauth's report for the container image's build, if measured.
+    #[arg(long)]
+    image: Option<PathBuf>,
     /// RSA-2048 signatures per second on one core (`openssl speed rsa2048`).
     #[arg(long)]
     rsa_sign_per_second: Option<f64>,
@@ -304,10 +307,12 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         .iter()
         .map(read)
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let image = args.image.as_ref().map(read).transpose()?;
     let comparison = Comparison {
         fauxauth: &fauxauth,
         peer: &peer,
         fast: &fast,
+        image: image.as_ref(),
         rsa_sign_per_second: args.rsa_sign_per_second,
         cores: args.cores.unwrap_or_else(cores),
     };
@@ -494,9 +499,10 @@ async fn code_flows(ctx: &Arc<Ctx>, limits: Limits, pid: Option<u32>) -> Through
     .await
 }
 
-/// Rounds of code flows, each followed by moving the clock two days on (past every code, token
-/// and session lifetime the spawned configuration has), so what expired can be swept; the
-/// resident memory after each round shows whether anything accumulates.
+/// Rounds of code flows, each followed by moving the clock 31 days on (past every default
+/// lifetime: code 60 s, tokens 1 h, session 1 d, refresh token 30 d), so everything issued has
+/// expired and can be swept; the resident memory after each round shows whether anything
+/// accumulates.
 async fn soak(
     load: &LoadArgs,
     issuer: &url::Url,
@@ -520,7 +526,7 @@ async fn soak(
         }
         let response = http
             .post(clock.clone())
-            .json(&serde_json::json!({ "advance": "2d" }))
+            .json(&serde_json::json!({ "advance": "31d" }))
             .send()
             .await?;
         if !response.status().is_success() {
