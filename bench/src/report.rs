@@ -209,51 +209,37 @@ impl Comparison<'_> {
         let (f, p) = (self.fauxauth, self.peer);
         let mut out = Vec::new();
         let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
-        let fc = f.cold_start_median_ms();
         let pc = p.cold_start_median_ms();
-        out.push(Verdict {
-            what: "cold start (median)".into(),
-            fauxauth: ms(fc),
-            peer: ms(pc),
-            ratio: ratio(pc, fc, "faster"),
-            target: "≤ 10 ms".into(),
-            met: fc.map(|v| v <= 10.0),
-        });
         let kib = |v: Option<u64>| v.map_or("-".into(), mib);
-        out.push(Verdict {
-            what: "RSS idle after start".into(),
-            fauxauth: kib(f.rss_idle_kib),
-            peer: kib(p.rss_idle_kib),
-            ratio: ratio(
-                p.rss_idle_kib.map(|v| v as f64),
-                f.rss_idle_kib.map(|v| v as f64),
-                "smaller",
-            ),
-            target: "≤ 10 MiB".into(),
-            met: f.rss_idle_kib.map(|v| v <= 10 * 1024),
-        });
+        // Cold start and idle memory, for the release build and (when measured) the image build.
+        let start_verdicts = |build: &str, r: &Report| {
+            let rc = r.cold_start_median_ms();
+            [
+                Verdict {
+                    what: format!("cold start (median){build}"),
+                    fauxauth: ms(rc),
+                    peer: ms(pc),
+                    ratio: ratio(pc, rc, "faster"),
+                    target: "≤ 10 ms".into(),
+                    met: rc.map(|v| v <= 10.0),
+                },
+                Verdict {
+                    what: format!("RSS idle after start{build}"),
+                    fauxauth: kib(r.rss_idle_kib),
+                    peer: kib(p.rss_idle_kib),
+                    ratio: ratio(
+                        p.rss_idle_kib.map(|v| v as f64),
+                        r.rss_idle_kib.map(|v| v as f64),
+                        "smaller",
+                    ),
+                    target: "≤ 10 MiB".into(),
+                    met: r.rss_idle_kib.map(|v| v <= 10 * 1024),
+                },
+            ]
+        };
+        out.extend(start_verdicts("", f));
         if let Some(image) = self.image {
-            let ic = image.cold_start_median_ms();
-            out.push(Verdict {
-                what: "cold start (median), image build".into(),
-                fauxauth: ms(ic),
-                peer: ms(pc),
-                ratio: ratio(pc, ic, "faster"),
-                target: "≤ 10 ms".into(),
-                met: ic.map(|v| v <= 10.0),
-            });
-            out.push(Verdict {
-                what: "RSS idle after start, image build".into(),
-                fauxauth: kib(image.rss_idle_kib),
-                peer: kib(p.rss_idle_kib),
-                ratio: ratio(
-                    p.rss_idle_kib.map(|v| v as f64),
-                    image.rss_idle_kib.map(|v| v as f64),
-                    "smaller",
-                ),
-                target: "≤ 10 MiB".into(),
-                met: image.rss_idle_kib.map(|v| v <= 10 * 1024),
-            });
+            out.extend(start_verdicts(", image build", image));
         }
         out.push(Verdict {
             what: "RSS idle after the load".into(),
