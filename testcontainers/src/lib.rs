@@ -3,7 +3,6 @@
 //!
 //! ```no_run
 //! use fauxauth_testcontainers::Fauxauth;
-//! use testcontainers::runners::AsyncRunner as _;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let fauxauth = Fauxauth::default().with_port(19400);
