@@ -8,6 +8,7 @@
 //!   rules and records requests.
 //! - [`admin`]: the HTTP admin API under `/_fauxauth/` and its OpenAPI document.
 //! - [`serve`]: the serve loop, which can drop a connection without answering.
+//! - [`preset`]: the real providers fauxauth imitates, and where each keeps its endpoints.
 //! - [`wire`]: media types and unverified JWT claims, read the same way everywhere.
 //! - [`yaml`]: YAML parse errors with file, line and a suggestion for a misspelt key.
 //! - [`duration`]: `60s` / `10m` / `1h` durations in configuration and scripts.
@@ -19,6 +20,7 @@ mod clock;
 pub mod control;
 pub mod duration;
 pub mod journal;
+pub mod preset;
 pub mod rules;
 mod server;
 pub mod wire;

@@ -55,7 +55,7 @@ fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<Value, Er
 /// RFC 7662 §2.2: an active token's metadata; for anything else exactly `{"active": false}`.
 fn describe(issuer: &Issuer, token: &str) -> Value {
     if let Ok(claims) = verify_access_token(issuer, token) {
-        return json!({
+        let mut answer = json!({
             "active": true,
             "token_type": "Bearer",
             "scope": claims.scope,
@@ -67,6 +67,21 @@ fn describe(issuer: &Issuer, token: &str) -> Value {
             "iat": claims.iat,
             "jti": claims.jti,
         });
+        // A token issued to a person (it has an authentication time; a client's own token has
+        // none) names them: `username` (RFC 7662 §2.2), and, as an extension member (§2.2 allows
+        // them), `user`: every claim the user has, whatever the scope. The resource builds the
+        // presets' user APIs (GitHub `/user`, Graph `/me`) from it, as the real APIs answer
+        // from the account and not from the token's claims.
+        if claims.auth_time.is_some()
+            && let Some(user) = issuer.user_by_sub(&claims.sub)
+        {
+            let mut profile = user.claims.clone();
+            profile.insert("sub".into(), user.sub().into());
+            profile.insert("username".into(), user.username.clone().into());
+            answer["username"] = user.username.clone().into();
+            answer["user"] = Value::Object(profile);
+        }
+        return answer;
     }
     let now = issuer.now();
     let store = issuer.store();

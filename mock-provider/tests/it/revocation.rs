@@ -40,9 +40,34 @@ async fn introspection_describes_an_active_access_token() {
     assert_eq!(answer["iss"], ISSUER);
     assert_eq!(answer["token_type"], "Bearer");
     assert_eq!(answer["exp"], 1_800_000_000u64 + 3600);
+    // The person behind the token, whatever the scope released (an extension member).
+    assert_eq!(answer["username"], "alice");
+    assert_eq!(answer["user"]["email"], "alice@example.com");
+    assert_eq!(answer["user"]["sub"], "alice");
     let refresh = introspect(&p, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(refresh["active"], true);
     assert_eq!(refresh["client_id"], "web");
+}
+
+#[tokio::test]
+async fn a_clients_own_token_names_no_user() {
+    let p = TestProvider::new();
+    let response = p
+        .post(
+            "/token",
+            &[("grant_type", "client_credentials")],
+            &[(header::AUTHORIZATION, &web())],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let token = response.json()["access_token"].as_str().unwrap().to_owned();
+    let answer = introspect(&p, &token).await;
+    assert_eq!(answer["active"], true);
+    assert_eq!(answer["sub"], "web");
+    assert!(
+        answer.get("username").is_none() && answer.get("user").is_none(),
+        "{answer}"
+    );
 }
 
 #[tokio::test]

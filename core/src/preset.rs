@@ -1,0 +1,133 @@
+//! Presets: the real providers fauxauth can look like, and the paths each one serves.
+//!
+//! The provider, the resource and the reference client all read a preset's layout from here, so
+//! the three agree on where a fake Google, GitHub or Microsoft keeps each endpoint. What each
+//! preset *does* (response formats, errors, token formats, quirks) lives with the server that
+//! does it. Every path is taken from the provider's own documentation or a captured discovery
+//! document, named beside each group.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Which real provider a server imitates. `generic` is strict OpenID Connect with fauxauth's own
+/// paths.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    #[default]
+    Generic,
+    Google,
+    Github,
+    Microsoft,
+}
+
+impl Preset {
+    pub const ALL: [Self; 4] = [Self::Generic, Self::Google, Self::Github, Self::Microsoft];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Generic => "generic",
+            Self::Google => "google",
+            Self::Github => "github",
+            Self::Microsoft => "microsoft",
+        }
+    }
+
+    /// Whether the preset is an OpenID provider (GitHub is plain OAuth 2.0: no ID token, no
+    /// discovery, no JWKS).
+    pub fn is_openid(self) -> bool {
+        !matches!(self, Self::Github)
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown preset name.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown preset {0:?}; the presets are generic, google, github and microsoft")]
+pub struct UnknownPreset(String);
+
+impl FromStr for Preset {
+    type Err = UnknownPreset;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownPreset(s.to_owned()))
+    }
+}
+
+/// Google: `accounts.google.com` (authorization), `oauth2.googleapis.com` (token, revocation),
+/// `openidconnect.googleapis.com` (userinfo), `www.googleapis.com` (keys). On one fauxauth server
+/// the hosts collapse onto one origin; the paths stay Google's (captured discovery document,
+/// panva/wellknown 2024-10-26).
+pub mod google {
+    pub const AUTHORIZE: &str = "/o/oauth2/v2/auth";
+    pub const TOKEN: &str = "/token";
+    pub const USERINFO: &str = "/v1/userinfo";
+    pub const REVOKE: &str = "/revoke";
+    pub const JWKS: &str = "/oauth2/v3/certs";
+    /// The older userinfo on `www.googleapis.com`, still called by many libraries; served by the
+    /// resource.
+    pub const USERINFO_V3: &str = "/oauth2/v3/userinfo";
+}
+
+/// GitHub: the web host (`github.com`) authorizes and issues tokens; the API host
+/// (`api.github.com`) serves the user API. In fauxauth the provider is the web host and the
+/// resource the API host (GitHub docs: "Authorizing OAuth apps", "Users", "Emails").
+pub mod github {
+    pub const AUTHORIZE: &str = "/login/oauth/authorize";
+    pub const TOKEN: &str = "/login/oauth/access_token";
+    /// On the API host (the resource).
+    pub const USER: &str = "/user";
+    /// On the API host (the resource); needs the `user:email` or `user` scope.
+    pub const USER_EMAILS: &str = "/user/emails";
+}
+
+/// Microsoft Entra ID (identity platform v2.0) on `login.microsoftonline.com`, every path under
+/// a tenant segment (`common`, `organizations`, `consumers`, a tenant id or a domain); Microsoft
+/// Graph on `graph.microsoft.com`, served by the resource (Microsoft Learn, "OAuth 2.0
+/// authorization code flow", "OpenID Connect on the Microsoft identity platform").
+pub mod microsoft {
+    /// The tenant segments that are not one tenant.
+    pub const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
+    /// The tenant of personal Microsoft accounts, as `tid` and in `iss`.
+    pub const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    /// Each path below follows `/{tenant}`.
+    pub const DISCOVERY: &str = "/v2.0/.well-known/openid-configuration";
+    pub const AUTHORIZE: &str = "/oauth2/v2.0/authorize";
+    pub const TOKEN: &str = "/oauth2/v2.0/token";
+    pub const LOGOUT: &str = "/oauth2/v2.0/logout";
+    pub const JWKS: &str = "/discovery/v2.0/keys";
+    /// On Graph (the resource).
+    pub const USERINFO: &str = "/oidc/userinfo";
+    /// On Graph (the resource).
+    pub const ME: &str = "/v1.0/me";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_say_what_exists() {
+        for preset in Preset::ALL {
+            assert_eq!(preset.as_str().parse::<Preset>().unwrap(), preset);
+        }
+        assert_eq!("GitHub".parse::<Preset>().unwrap(), Preset::Github);
+        let error = "okta".parse::<Preset>().unwrap_err().to_string();
+        assert!(
+            error.contains("\"okta\"") && error.contains("microsoft"),
+            "{error}"
+        );
+    }
+}
