@@ -87,6 +87,18 @@ impl ClockConfig {
 pub struct IssuerConfig {
     #[serde(default = "default_name")]
     pub name: String,
+    /// The real provider this issuer looks and behaves like: `generic` (strict OpenID Connect,
+    /// fauxauth's own paths), `google`, `github` or `microsoft`.
+    #[serde(default)]
+    pub preset: crate::preset::Preset,
+    /// The preset's departures from strict OpenID Connect, each switchable on its own; unset
+    /// means as the preset does.
+    #[serde(default)]
+    pub quirks: crate::preset::Quirks,
+    /// The Microsoft preset's home tenant id (a GUID): in its paths, `iss` and `tid`. Derived
+    /// from the seed when absent.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
     /// Path prefix of this issuer (`/tenant-a`), or `/` for the root. Defaults to the root when it
     /// is the only issuer and to `/{name}` otherwise.
     #[serde(default)]
@@ -464,6 +476,9 @@ impl IssuerConfig {
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
+            preset: crate::preset::Preset::Generic,
+            quirks: crate::preset::Quirks::default(),
+            tenant_id: None,
             path: None,
             login: LoginMode::default(),
             consent: false,

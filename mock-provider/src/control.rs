@@ -38,20 +38,10 @@ fn facts(provider: &Provider, parts: &axum::http::request::Parts, body: &[u8]) -
         Some((issuer, rest)) => (Some(issuer), rest),
         None => (None, path),
     };
-    let endpoint = match rest {
-        paths::DISCOVERY => "discovery",
-        paths::AUTHORIZATION_SERVER_METADATA => "metadata",
-        paths::JWKS => "jwks",
-        paths::AUTHORIZE => "authorize",
-        paths::LOGIN => "login",
-        paths::CONSENT => "consent",
-        paths::TOKEN => "token",
-        paths::USERINFO => "userinfo",
-        paths::REVOKE => "revoke",
-        paths::INTROSPECT => "introspect",
-        paths::LOGOUT => "logout",
-        _ if path.starts_with(paths::AUTHORIZATION_SERVER_METADATA) => "metadata",
-        _ => path,
+    let endpoint = match issuer.as_ref().and_then(|i| i.layout.endpoint_at(rest)) {
+        Some(endpoint) => endpoint.name(),
+        None if path.starts_with(paths::AUTHORIZATION_SERVER_METADATA) => "metadata",
+        None => path,
     };
     let query = Params::parse(parts.uri.query().unwrap_or_default().as_bytes());
     let form = if fauxauth_core::wire::is_form(&parts.headers) {

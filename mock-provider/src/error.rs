@@ -82,6 +82,29 @@ impl TokenErrorCode {
 
 pub use fauxauth_core::wire::BearerErrorCode;
 
+/// What exactly made a token request fail, beyond its RFC 6749 §5.2 code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// No client has this id.
+    UnknownClient,
+    /// The client exists; the secret is wrong or missing.
+    BadClientSecret,
+    /// The code is unknown or expired.
+    BadCode,
+    /// The code was redeemed before.
+    CodeReplayed,
+    /// The code was issued to another client.
+    CodeOfAnotherClient,
+    /// `redirect_uri` differs from the authorization request's.
+    RedirectUriMismatch,
+    /// The PKCE verifier is missing, unexpected or wrong.
+    PkceFailed,
+    /// The refresh token is unknown, expired or revoked.
+    BadRefreshToken,
+    /// The refresh token was used before (rotation).
+    RefreshTokenReused,
+}
+
 /// Everything that can go wrong while answering a request.
 #[derive(Debug)]
 pub enum Error {
@@ -102,6 +125,9 @@ pub enum Error {
         /// Set when the failed client authentication used HTTP Basic, whose challenge must then
         /// be repeated (RFC 6749 §5.2); holds the realm.
         basic_realm: Option<String>,
+        /// What exactly went wrong, where presets word it differently (GitHub's
+        /// `bad_verification_code`, Entra's AADSTS numbers).
+        reason: Option<Reason>,
     },
     /// A bearer-token error (RFC 6750 §3): a challenge in `WWW-Authenticate`.
     Bearer {
@@ -142,7 +168,16 @@ impl Error {
             code,
             description: description.into(),
             basic_realm: None,
+            reason: None,
         }
+    }
+
+    /// The same error, with what exactly went wrong.
+    pub fn because(mut self, why: Reason) -> Self {
+        if let Self::Token { reason, .. } = &mut self {
+            *reason = Some(why);
+        }
+        self
     }
 
     pub fn invalid_request(description: impl Into<String>) -> Self {
@@ -187,6 +222,7 @@ impl IntoResponse for Error {
                 code,
                 description,
                 basic_realm,
+                reason: _,
             } => {
                 let status = match code {
                     TokenErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
@@ -319,6 +355,7 @@ mod tests {
             code: TokenErrorCode::InvalidClient,
             description: "bad secret".into(),
             basic_realm: Some("http://127.0.0.1:1".into()),
+            reason: None,
         }
         .into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);

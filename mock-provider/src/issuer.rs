@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{ClientConfig, IssuerConfig, UserConfig};
 use crate::keys::{KeyError, ROGUE_GENERATION, SigningKey, key_index};
+use crate::preset::{Active, Endpoint, Layout, Preset, Tenant};
 use crate::protocol::scope::{OIDC_SCOPES, Scopes};
 use crate::store::Store;
 
@@ -34,6 +35,15 @@ pub struct Issuer {
     /// The issuer identifier: exactly what `iss` says and what discovery advertises.
     pub url: String,
     pub settings: IssuerConfig,
+    /// Where the issuer's endpoints live: `base_url` and the issuer's path. The same as `url`
+    /// except for Microsoft, whose identifier adds the tenant and `/v2.0`.
+    pub base: String,
+    /// The Microsoft home tenant (derived from the seed unless configured); unused otherwise.
+    pub tenant_id: String,
+    /// Every route of the issuer, its preset's or fauxauth's own.
+    pub layout: Layout,
+    /// The quirks in force.
+    pub quirks: Active,
     pub clock: Clock,
     seed: String,
     position: usize,
@@ -123,9 +133,22 @@ impl Issuer {
         clock: Clock,
     ) -> Result<Self, BuildError> {
         let keys = initial_keys(&settings, seed, position)?;
+        let base = format!("{base_url}{path}");
+        let tenant_id = settings
+            .tenant_id
+            .clone()
+            .unwrap_or_else(|| derived_guid(&format!("fauxauth/tenant/{seed}/{}", settings.name)));
+        let url = match settings.preset {
+            Preset::Microsoft => format!("{base}/{tenant_id}/v2.0"),
+            _ => base.clone(),
+        };
         Ok(Self {
             name: settings.name.clone(),
-            url: format!("{base_url}{path}"),
+            url,
+            layout: Layout::new(settings.preset, &tenant_id),
+            quirks: settings.quirks.resolve(settings.preset),
+            base,
+            tenant_id,
             path,
             clock,
             seed: seed.to_owned(),
@@ -159,7 +182,19 @@ impl Issuer {
 
     /// The absolute URL of an endpoint of this issuer.
     pub fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
+        format!("{}{path}", self.base)
+    }
+
+    /// The absolute URL of `endpoint` (through `tenant`, for Microsoft), if the issuer serves it.
+    pub fn endpoint_url(&self, endpoint: Endpoint, tenant: Option<&Tenant>) -> Option<String> {
+        self.layout
+            .path_of(endpoint, tenant)
+            .map(|path| self.endpoint(path))
+    }
+
+    /// The path of an endpoint relative to the host, for forms in pages.
+    pub fn local_endpoint(&self, endpoint: Endpoint) -> String {
+        self.local_path(self.layout.path_of(endpoint, None).unwrap_or_default())
     }
 
     /// The path of an endpoint relative to the host, for links in pages.
@@ -446,6 +481,33 @@ impl Issuer {
         B64.encode(bytes)
     }
 
+    /// `len` random characters of `[A-Za-z0-9]`, for the presets' token formats.
+    pub fn random_alphanumeric(&self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        (0..len)
+            .map(|_| {
+                // 62 × 4 = 248: a byte below it maps uniformly; the rest are drawn again.
+                loop {
+                    let b = (rng.next_u32() & 0xff) as u8;
+                    if b < 248 {
+                        break char::from(ALPHABET[usize::from(b % 62)]);
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// A random GUID (version 4 layout), for the Microsoft preset's trace and correlation ids.
+    pub fn random_guid(&self) -> String {
+        let mut bytes = [0u8; 16];
+        self.rng
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .fill_bytes(&mut bytes);
+        derived_guid(&B64.encode(bytes))
+    }
+
     /// A shorter random identifier (128 bits), for `jti` and session ids.
     pub fn random_id(&self) -> String {
         let mut bytes = [0u8; 16];
@@ -469,6 +531,22 @@ impl From<&IssuerConfig> for Registry {
             version: 0,
         }
     }
+}
+
+/// A stable GUID (RFC 9562 layout, version 4 and variant bits set) derived from `label`.
+pub fn derived_guid(label: &str) -> String {
+    let mut b: [u8; 32] = Sha256::digest(label).into();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 fn rng_seed(seed: &str, issuer: &str) -> [u8; 32] {

@@ -38,6 +38,7 @@ mod html;
 mod issuer;
 pub mod keys;
 mod paths;
+pub mod preset;
 mod protocol;
 mod store;
 mod tokens;
@@ -265,13 +266,15 @@ impl Provider {
 pub fn router(provider: &Provider) -> Router {
     let mut protocol = Router::new();
     for issuer in &provider.inner.issuers {
-        let routes = endpoints::router().with_state(issuer.clone());
+        let routes = endpoints::router(&issuer.layout).with_state(issuer.clone());
         protocol = if issuer.path.is_empty() {
             protocol.merge(routes)
-        } else {
+        } else if issuer.layout.serves(preset::Endpoint::Metadata) {
             protocol
                 .nest(&issuer.path, routes)
                 .merge(endpoints::metadata_router(issuer.clone()))
+        } else {
+            protocol.nest(&issuer.path, routes)
         };
     }
     // A fallback inside the layer, so requests to unknown paths are journaled too.

@@ -8,12 +8,11 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use fauxauth_core::control::Injected;
 use subtle::ConstantTimeEq as _;
@@ -56,13 +55,6 @@ const KNOWN: &[&str] = &[
     "claims",
 ];
 
-pub fn router() -> Router<Arc<Issuer>> {
-    Router::new()
-        .route(paths::AUTHORIZE, get(authorize_get).post(authorize_post))
-        .route(paths::LOGIN, post(login))
-        .route(paths::CONSENT, post(consent))
-}
-
 /// A validated authorization request.
 #[derive(Clone, Debug)]
 pub struct AuthorizationRequest {
@@ -91,7 +83,7 @@ pub struct Prompt {
     pub select_account: bool,
 }
 
-async fn authorize_get(
+pub(super) async fn authorize_get(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
     jar: CookieJar,
@@ -102,7 +94,7 @@ async fn authorize_get(
 }
 
 /// OIDC Core §3.1.2.1: the OP MUST support POST (form-encoded) as well as GET.
-async fn authorize_post(
+pub(super) async fn authorize_post(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
     jar: CookieJar,
@@ -671,7 +663,7 @@ fn expired_page() -> Response {
 }
 
 /// The login form's submission: a user picked or typed (with a password when they have one).
-async fn login(
+pub(super) async fn login(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
     headers: HeaderMap,
@@ -754,7 +746,7 @@ async fn login(
 }
 
 /// The consent form's submission: allow or deny.
-async fn consent(
+pub(super) async fn consent(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
     headers: HeaderMap,

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, header};
 use subtle::ConstantTimeEq as _;
 
 use crate::config::{AuthMethod, ClientConfig};
-use crate::error::{Error, TokenErrorCode};
+use crate::error::{Error, Reason, TokenErrorCode};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Malformed, Presented, presented};
 use crate::protocol::params::Params;
@@ -42,6 +42,7 @@ pub fn authenticate(
         code: TokenErrorCode::InvalidClient,
         description: description.to_owned(),
         basic_realm: Some(issuer.url.clone()),
+        reason: Some(Reason::BadClientSecret),
     };
     let presented = presented(authorization, body_id, body_secret).map_err(|e| match e {
         Malformed::BadBasic => invalid_client(&e.to_string()),
@@ -59,7 +60,9 @@ pub fn authenticate(
     };
     // The same answer for an unknown client and a wrong secret (RFC 6749 §5.2 gives nothing away).
     let unknown = || invalid_client("client authentication failed");
-    let client = issuer.client(&client_id).ok_or_else(unknown)?;
+    let client = issuer
+        .client(&client_id)
+        .ok_or_else(|| unknown().because(Reason::UnknownClient))?;
     match (&client.client_secret, secret) {
         (Some(expected), Some(given)) => {
             if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {

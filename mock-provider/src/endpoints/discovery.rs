@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,16 +15,7 @@ use serde_json::{Value, json};
 use crate::config::GrantType;
 use crate::issuer::Issuer;
 use crate::paths;
-
-pub fn router() -> Router<Arc<Issuer>> {
-    Router::new()
-        .route(paths::DISCOVERY, get(openid_configuration))
-        .route(
-            paths::AUTHORIZATION_SERVER_METADATA,
-            get(openid_configuration),
-        )
-        .route(paths::JWKS, get(jwks))
-}
+use crate::preset::{Endpoint, Preset, Tenant, microsoft};
 
 /// RFC 8414 §3.1 places the metadata of an issuer with a path at
 /// `/.well-known/oauth-authorization-server{path}`, on the host's root.
@@ -36,12 +28,19 @@ pub fn metadata_router(issuer: Arc<Issuer>) -> Router {
 
 /// The document is built once and served from its bytes until the clients change (see
 /// `Issuer::metadata_document`).
-async fn openid_configuration(State(issuer): State<Arc<Issuer>>) -> Response {
-    json_document(issuer.metadata_document(|issuer| to_bytes(&metadata(issuer))))
+pub(super) async fn openid_configuration(
+    State(issuer): State<Arc<Issuer>>,
+    tenant: Option<Extension<Tenant>>,
+) -> Response {
+    match tenant {
+        // One document per tenant segment: built when asked (Microsoft's are not benchmarked).
+        Some(Extension(tenant)) => json_document(to_bytes(&metadata(&issuer, Some(&tenant)))),
+        None => json_document(issuer.metadata_document(|issuer| to_bytes(&metadata(issuer, None)))),
+    }
 }
 
 /// Served from its bytes while the same keys are published (see `Issuer::jwks_document`).
-async fn jwks(State(issuer): State<Arc<Issuer>>) -> Response {
+pub(super) async fn jwks(State(issuer): State<Arc<Issuer>>) -> Response {
     json_document(issuer.jwks_document(|keys| {
         let keys: Vec<_> = keys.iter().map(|k| k.jwk()).collect();
         to_bytes(&json!({ "keys": keys }))
@@ -67,8 +66,8 @@ fn json_document(body: Bytes) -> Response {
         .into_response()
 }
 
-pub fn metadata(issuer: &Issuer) -> Value {
-    let url = |path| issuer.endpoint(path);
+pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
+    let url = |endpoint| issuer.endpoint_url(endpoint, tenant);
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
     let confidential_methods = ["client_secret_basic", "client_secret_post"];
     let mut pkce = vec!["S256"];
@@ -76,15 +75,20 @@ pub fn metadata(issuer: &Issuer) -> Value {
         pkce.push("plain");
     }
     let alg = issuer.settings.signing_alg.as_str();
-    json!({
-        "issuer": issuer.url,
-        "authorization_endpoint": url(paths::AUTHORIZE),
-        "token_endpoint": url(paths::TOKEN),
-        "userinfo_endpoint": url(paths::USERINFO),
-        "jwks_uri": url(paths::JWKS),
-        "revocation_endpoint": url(paths::REVOKE),
-        "introspection_endpoint": url(paths::INTROSPECT),
-        "end_session_endpoint": url(paths::LOGOUT),
+    let preset = issuer.settings.preset;
+    let issuer_id = match tenant {
+        Some(t) if t.is_multi_tenant() && issuer.quirks.tenant_issuer_template => {
+            microsoft::issuer_template(&issuer.base)
+        }
+        Some(t) if t.0.as_ref() != issuer.tenant_id => format!("{}/{}/v2.0", issuer.base, t.0),
+        _ => issuer.url.clone(),
+    };
+    let mut document = json!({
+        "issuer": issuer_id,
+        "authorization_endpoint": url(Endpoint::Authorize),
+        "token_endpoint": url(Endpoint::Token),
+        "userinfo_endpoint": url(Endpoint::Userinfo),
+        "jwks_uri": url(Endpoint::Jwks),
         "scopes_supported": issuer.scopes_supported(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -92,8 +96,6 @@ pub fn metadata(issuer: &Issuer) -> Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [alg],
         "token_endpoint_auth_methods_supported": auth_methods,
-        "revocation_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": confidential_methods,
         "code_challenge_methods_supported": pkce,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_supported": [
@@ -107,5 +109,38 @@ pub fn metadata(issuer: &Issuer) -> Value {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
-    })
+    });
+    let object = document.as_object_mut().expect("an object");
+    if let Some(revoke) = url(Endpoint::Revoke) {
+        object.insert("revocation_endpoint".into(), revoke.into());
+        object.insert(
+            "revocation_endpoint_auth_methods_supported".into(),
+            json!(auth_methods),
+        );
+    }
+    // A preset advertises what the real provider does; fauxauth's own introspection endpoint
+    // (which the resource uses) only in the generic layout.
+    if preset == Preset::Generic {
+        object.insert(
+            "introspection_endpoint".into(),
+            json!(url(Endpoint::Introspect)),
+        );
+        object.insert(
+            "introspection_endpoint_auth_methods_supported".into(),
+            json!(confidential_methods),
+        );
+    }
+    if let Some(logout) = url(Endpoint::Logout) {
+        object.insert("end_session_endpoint".into(), logout.into());
+    }
+    if preset == Preset::Microsoft {
+        // Members of Entra's document that describe its cloud; served as captured.
+        object.insert("tenant_region_scope".into(), Value::Null);
+        object.insert("cloud_instance_name".into(), "microsoftonline.com".into());
+        object.insert("cloud_graph_host_name".into(), "graph.windows.net".into());
+        object.insert("msgraph_host".into(), "graph.microsoft.com".into());
+        object.insert("http_logout_supported".into(), true.into());
+        object.insert("frontchannel_logout_supported".into(), true.into());
+    }
+    document
 }

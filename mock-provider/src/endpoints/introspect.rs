@@ -2,28 +2,18 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde_json::{Value, json};
 
 use super::client_auth::authenticate;
 use crate::error::{Error, TokenErrorCode, json_no_store};
 use crate::issuer::Issuer;
-use crate::paths;
 use crate::tokens::{unix, verify_access_token};
 
-pub fn router() -> Router<Arc<Issuer>> {
-    Router::new().route(
-        paths::INTROSPECT,
-        post(introspect).fallback(|| async { Error::MethodNotAllowed { allow: "POST" } }),
-    )
-}
-
-async fn introspect(
+pub(super) async fn introspect(
     State(issuer): State<Arc<Issuer>>,
     headers: HeaderMap,
     body: Bytes,
@@ -43,6 +33,7 @@ fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<Value, Er
             code: TokenErrorCode::InvalidClient,
             description: "introspection requires an authenticated (confidential) client".into(),
             basic_realm: Some(issuer.url.clone()),
+            reason: None,
         });
     }
     let token = params

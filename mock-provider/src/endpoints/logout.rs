@@ -2,28 +2,20 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
 use crate::error::{Error, redirect};
 use crate::html;
 use crate::issuer::Issuer;
-use crate::paths;
 use crate::protocol::params::Params;
 use crate::protocol::redirect::with_query;
 
-pub fn router() -> Router<Arc<Issuer>> {
-    // RP-Initiated Logout §2: the OP MUST support GET and POST.
-    Router::new().route(paths::LOGOUT, get(logout_get).post(logout_post))
-}
-
-async fn logout_get(
+pub(super) async fn logout_get(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
     RawQuery(query): RawQuery,
@@ -32,7 +24,7 @@ async fn logout_get(
     logout(&issuer, jar, &params, false).unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn logout_post(
+pub(super) async fn logout_post(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
     headers: HeaderMap,

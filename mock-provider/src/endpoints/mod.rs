@@ -11,25 +11,48 @@ mod userinfo;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::http::HeaderMap;
+use axum::routing::{MethodRouter, get, post};
+use axum::{Extension, Router};
 
 use crate::error::Error;
 use crate::issuer::Issuer;
+use crate::preset::{Endpoint, Layout};
 use crate::protocol::params::Params;
 
 pub use discovery::metadata_router;
 
-/// Every route of one issuer, relative to its path.
-pub fn router() -> Router<Arc<Issuer>> {
-    Router::new()
-        .merge(discovery::router())
-        .merge(authorize::router())
-        .merge(token::router())
-        .merge(userinfo::router())
-        .merge(revoke::router())
-        .merge(introspect::router())
-        .merge(logout::router())
+/// Every route of one issuer, relative to its path, as its layout places them. A Microsoft
+/// route carries the tenant segment it was reached through as a request extension.
+pub fn router(layout: &Layout) -> Router<Arc<Issuer>> {
+    let mut router = Router::new();
+    for route in layout.routes() {
+        let mut methods = methods(route.endpoint);
+        if let Some(tenant) = &route.tenant {
+            methods = methods.layer(Extension(tenant.clone()));
+        }
+        router = router.route(&route.path, methods);
+    }
+    router
+}
+
+/// The handlers of an endpoint, by method.
+fn methods(endpoint: Endpoint) -> MethodRouter<Arc<Issuer>> {
+    let post_only = || async { Error::MethodNotAllowed { allow: "POST" } };
+    match endpoint {
+        Endpoint::Discovery | Endpoint::Metadata => get(discovery::openid_configuration),
+        Endpoint::Jwks => get(discovery::jwks),
+        Endpoint::Authorize => get(authorize::authorize_get).post(authorize::authorize_post),
+        Endpoint::Login => post(authorize::login),
+        Endpoint::Consent => post(authorize::consent),
+        Endpoint::Token => post(token::token).fallback(post_only),
+        // OIDC Core §5.3.1: the endpoint MUST support GET and POST.
+        Endpoint::Userinfo => get(userinfo::userinfo).post(userinfo::userinfo),
+        Endpoint::Revoke => post(revoke::revoke).fallback(post_only),
+        Endpoint::Introspect => post(introspect::introspect).fallback(post_only),
+        // RP-Initiated Logout §2: the OP MUST support GET and POST.
+        Endpoint::Logout => get(logout::logout_get).post(logout::logout_post),
+    }
 }
 
 /// Parses a POST body that must be `application/x-www-form-urlencoded` (RFC 6749 §3.2,

@@ -2,28 +2,22 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 
 use super::client_auth::authenticate;
 use crate::error::{Error, no_store};
 use crate::issuer::Issuer;
-use crate::paths;
 use crate::store::Revoked;
 use crate::tokens::AccessTokenClaims;
 
-pub fn router() -> Router<Arc<Issuer>> {
-    Router::new().route(
-        paths::REVOKE,
-        post(revoke).fallback(|| async { Error::MethodNotAllowed { allow: "POST" } }),
-    )
-}
-
-async fn revoke(State(issuer): State<Arc<Issuer>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn revoke(
+    State(issuer): State<Arc<Issuer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match handle(&issuer, &headers, &body) {
         Ok(()) => {
             let mut response = StatusCode::OK.into_response();

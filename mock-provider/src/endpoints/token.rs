@@ -3,20 +3,18 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use fauxauth_core::control::Injected;
 use fauxauth_core::rules::TokenChange;
 
 use super::client_auth::authenticate;
 use crate::config::{ClientConfig, GrantType};
-use crate::error::{Error, TokenErrorCode, json_no_store};
+use crate::error::{Error, Reason, TokenErrorCode, json_no_store};
 use crate::issuer::Issuer;
-use crate::paths;
+use crate::preset::Preset;
 use crate::protocol::params::Params;
 use crate::protocol::pkce;
 use crate::protocol::scope::Scopes;
@@ -40,14 +38,7 @@ enum TokenRequest<'a> {
     },
 }
 
-pub fn router() -> Router<Arc<Issuer>> {
-    Router::new().route(
-        paths::TOKEN,
-        post(token).fallback(|| async { Error::MethodNotAllowed { allow: "POST" } }),
-    )
-}
-
-async fn token(
+pub(super) async fn token(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
     RawQuery(query): RawQuery,
@@ -57,10 +48,19 @@ async fn token(
     let changes = injected
         .as_ref()
         .map_or(&[][..], |Extension(i)| &i.token_changes);
-    match handle(&issuer, query.as_deref(), &headers, &body, changes) {
-        Ok(body) => json_no_store(StatusCode::OK, &body),
-        Err(e) => e.into_response(),
+    let result = handle(&issuer, query.as_deref(), &headers, &body, changes);
+    if issuer.settings.preset == Preset::Generic {
+        return match result {
+            Ok(body) => json_no_store(StatusCode::OK, &body),
+            Err(e) => e.into_response(),
+        };
     }
+    let client_id = Params::parse(&body)
+        .get("client_id")
+        .ok()
+        .flatten()
+        .map(str::to_owned);
+    crate::preset::token_answer(&issuer, result, &headers, client_id.as_deref())
 }
 
 fn handle(
@@ -172,40 +172,46 @@ fn authorization_code(
 ) -> Result<serde_json::Value, Error> {
     let check = |c: &Code| -> Result<(), Error> {
         if c.client_id != client.client_id {
-            return Err(Error::invalid_grant(
-                "the code was issued to another client",
-            ));
+            return Err(
+                Error::invalid_grant("the code was issued to another client")
+                    .because(Reason::CodeOfAnotherClient),
+            );
         }
         match redirect_uri {
             None if c.redirect_uri_in_request => {
                 return Err(Error::invalid_request(
                     "redirect_uri is required: the authorization request included it (RFC 6749 §4.1.3)",
-                ));
+                )
+                .because(Reason::RedirectUriMismatch));
             }
             Some(given) if given != c.redirect_uri => {
                 return Err(Error::invalid_grant(
                     "redirect_uri differs from the one in the authorization request",
-                ));
+                )
+                .because(Reason::RedirectUriMismatch));
             }
             _ => {}
         }
         match (&c.challenge, code_verifier) {
             (Some(_), None) => Err(Error::invalid_grant(
                 "code_verifier is required (RFC 7636 §4.5)",
-            )),
+            )
+            .because(Reason::PkceFailed)),
             (Some((challenge, method)), Some(verifier)) => {
                 if pkce::verify(verifier, challenge, *method) {
                     Ok(())
                 } else {
-                    Err(Error::invalid_grant(
-                        "code_verifier does not match the code_challenge",
-                    ))
+                    Err(
+                        Error::invalid_grant("code_verifier does not match the code_challenge")
+                            .because(Reason::PkceFailed),
+                    )
                 }
             }
             (None, Some(_)) => Err(Error::invalid_grant(
                 "code_verifier was sent, but the authorization request had no code_challenge \
                  (RFC 9700 §4.8.2)",
-            )),
+            )
+            .because(Reason::PkceFailed)),
             (None, None) => Ok(()),
         }
     };
@@ -214,10 +220,13 @@ fn authorization_code(
         .store()
         .redeem_code(code, now, check)
         .map_err(|e| match e {
-            RedeemError::Invalid => Error::invalid_grant("the code is invalid or expired"),
+            RedeemError::Invalid => {
+                Error::invalid_grant("the code is invalid or expired").because(Reason::BadCode)
+            }
             RedeemError::Replayed => Error::invalid_grant(
                 "the code was already used; tokens issued from it are revoked (RFC 6749 §4.1.2)",
-            ),
+            )
+            .because(Reason::CodeReplayed),
             RedeemError::Refused(e) => e,
         })?;
     let user = issuer
@@ -268,13 +277,16 @@ fn refresh(
         .map_err(|e| match e {
             RefreshError::Invalid => {
                 Error::invalid_grant("the refresh token is invalid, expired or revoked")
+                    .because(Reason::BadRefreshToken)
             }
             RefreshError::OtherClient => {
                 Error::invalid_grant("the refresh token was issued to another client")
+                    .because(Reason::BadRefreshToken)
             }
             RefreshError::Reused => Error::invalid_grant(
                 "the refresh token was already used; its grant is revoked (RFC 9700 §4.14.2)",
-            ),
+            )
+            .because(Reason::RefreshTokenReused),
             RefreshError::Refused(e) => e,
         })?;
     let scope = scope.unwrap_or_else(|| grant.scope.clone());

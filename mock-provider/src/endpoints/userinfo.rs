@@ -2,27 +2,19 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::error::{BearerErrorCode, Error, json_no_store};
 use crate::issuer::Issuer;
-use crate::paths;
 use crate::protocol::params::Params;
 use crate::protocol::scope::Scopes;
 use crate::tokens::{released_claims, verify_access_token};
 
-pub fn router() -> Router<Arc<Issuer>> {
-    // OIDC Core §5.3.1: the endpoint MUST support GET and POST.
-    Router::new().route(paths::USERINFO, get(userinfo).post(userinfo))
-}
-
-async fn userinfo(
+pub(super) async fn userinfo(
     State(issuer): State<Arc<Issuer>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

@@ -1,0 +1,211 @@
+//! Where an issuer serves each endpoint: fauxauth's own paths, or a real provider's.
+
+use std::sync::Arc;
+
+use fauxauth_core::preset::{Preset, github, google, microsoft};
+
+use crate::paths;
+
+/// An endpoint, whatever path serves it. The name is what rules and the journal call it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Discovery,
+    Metadata,
+    Jwks,
+    Authorize,
+    Login,
+    Consent,
+    Token,
+    Userinfo,
+    Revoke,
+    Introspect,
+    Logout,
+}
+
+impl Endpoint {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Discovery => "discovery",
+            Self::Metadata => "metadata",
+            Self::Jwks => "jwks",
+            Self::Authorize => "authorize",
+            Self::Login => "login",
+            Self::Consent => "consent",
+            Self::Token => "token",
+            Self::Userinfo => "userinfo",
+            Self::Revoke => "revoke",
+            Self::Introspect => "introspect",
+            Self::Logout => "logout",
+        }
+    }
+}
+
+/// Microsoft's tenant segment a route was reached through (`common`, `organizations`,
+/// `consumers`, or the issuer's tenant id). Handlers read it as a request extension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenant(pub Arc<str>);
+
+impl Tenant {
+    /// `common` and `organizations` stand for any work or school tenant.
+    pub fn is_multi_tenant(&self) -> bool {
+        matches!(&*self.0, "common" | "organizations")
+    }
+}
+
+/// One route of an issuer, relative to its path.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub path: String,
+    pub endpoint: Endpoint,
+    pub tenant: Option<Tenant>,
+}
+
+/// Every route of an issuer. Built once; routers, discovery and the request describer all read
+/// it, so they cannot disagree.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    routes: Vec<Route>,
+}
+
+impl Layout {
+    /// The layout of `preset`; `tenant_id` is the Microsoft home tenant.
+    pub fn new(preset: Preset, tenant_id: &str) -> Self {
+        let plain = |pairs: &[(&str, Endpoint)]| -> Vec<Route> {
+            pairs
+                .iter()
+                .map(|(path, endpoint)| Route {
+                    path: (*path).to_owned(),
+                    endpoint: *endpoint,
+                    tenant: None,
+                })
+                .collect()
+        };
+        // fauxauth's own pages and introspection (which the resource uses), in every layout.
+        let own = [
+            (paths::LOGIN, Endpoint::Login),
+            (paths::CONSENT, Endpoint::Consent),
+            (paths::INTROSPECT, Endpoint::Introspect),
+        ];
+        let routes = match preset {
+            Preset::Generic => plain(&[
+                (paths::DISCOVERY, Endpoint::Discovery),
+                (paths::AUTHORIZATION_SERVER_METADATA, Endpoint::Metadata),
+                (paths::JWKS, Endpoint::Jwks),
+                (paths::AUTHORIZE, Endpoint::Authorize),
+                (paths::LOGIN, Endpoint::Login),
+                (paths::CONSENT, Endpoint::Consent),
+                (paths::TOKEN, Endpoint::Token),
+                (paths::USERINFO, Endpoint::Userinfo),
+                (paths::REVOKE, Endpoint::Revoke),
+                (paths::INTROSPECT, Endpoint::Introspect),
+                (paths::LOGOUT, Endpoint::Logout),
+            ]),
+            Preset::Google => {
+                let mut routes = plain(&[
+                    (paths::DISCOVERY, Endpoint::Discovery),
+                    (google::JWKS, Endpoint::Jwks),
+                    (google::AUTHORIZE, Endpoint::Authorize),
+                    (google::TOKEN, Endpoint::Token),
+                    (google::USERINFO, Endpoint::Userinfo),
+                    (google::REVOKE, Endpoint::Revoke),
+                ]);
+                routes.extend(plain(&own));
+                routes
+            }
+            Preset::Github => {
+                let mut routes = plain(&[
+                    (github::AUTHORIZE, Endpoint::Authorize),
+                    (github::TOKEN, Endpoint::Token),
+                ]);
+                routes.extend(plain(&own));
+                routes
+            }
+            Preset::Microsoft => {
+                let mut routes = Vec::new();
+                let segments = [tenant_id]
+                    .into_iter()
+                    .chain(microsoft::MULTI_TENANT)
+                    .map(|s| Tenant(Arc::from(s)));
+                for tenant in segments {
+                    for (path, endpoint) in [
+                        (microsoft::DISCOVERY, Endpoint::Discovery),
+                        (microsoft::AUTHORIZE, Endpoint::Authorize),
+                        (microsoft::TOKEN, Endpoint::Token),
+                        (microsoft::LOGOUT, Endpoint::Logout),
+                        (microsoft::JWKS, Endpoint::Jwks),
+                    ] {
+                        routes.push(Route {
+                            path: format!("/{}{path}", tenant.0),
+                            endpoint,
+                            tenant: Some(tenant.clone()),
+                        });
+                    }
+                }
+                routes.extend(plain(&[(microsoft::USERINFO, Endpoint::Userinfo)]));
+                routes.extend(plain(&own));
+                routes
+            }
+        };
+        Self { routes }
+    }
+
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// The endpoint a path (relative to the issuer) reaches.
+    pub fn endpoint_at(&self, path: &str) -> Option<Endpoint> {
+        self.routes
+            .iter()
+            .find(|r| r.path == path)
+            .map(|r| r.endpoint)
+    }
+
+    /// The path of `endpoint`, reached through `tenant` when the layout has tenants.
+    pub fn path_of(&self, endpoint: Endpoint, tenant: Option<&Tenant>) -> Option<&str> {
+        self.routes
+            .iter()
+            .find(|r| r.endpoint == endpoint && (tenant.is_none() || r.tenant.as_ref() == tenant))
+            .map(|r| r.path.as_str())
+    }
+
+    pub fn serves(&self, endpoint: Endpoint) -> bool {
+        self.routes.iter().any(|r| r.endpoint == endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_preset_serves_the_real_providers_paths() {
+        let generic = Layout::new(Preset::Generic, "t");
+        assert_eq!(generic.endpoint_at("/token"), Some(Endpoint::Token));
+        let github = Layout::new(Preset::Github, "t");
+        assert_eq!(
+            github.endpoint_at("/login/oauth/access_token"),
+            Some(Endpoint::Token)
+        );
+        assert!(!github.serves(Endpoint::Discovery) && !github.serves(Endpoint::Jwks));
+        let google = Layout::new(Preset::Google, "t");
+        assert_eq!(
+            google.path_of(Endpoint::Authorize, None),
+            Some("/o/oauth2/v2/auth")
+        );
+        let ms = Layout::new(Preset::Microsoft, "tid");
+        assert_eq!(
+            ms.endpoint_at("/common/oauth2/v2.0/token"),
+            Some(Endpoint::Token)
+        );
+        let consumers = Tenant(Arc::from("consumers"));
+        assert_eq!(
+            ms.path_of(Endpoint::Authorize, Some(&consumers)),
+            Some("/consumers/oauth2/v2.0/authorize")
+        );
+        assert_eq!(
+            ms.path_of(Endpoint::Jwks, None),
+            Some("/tid/discovery/v2.0/keys")
+        );
+    }
+}
