@@ -31,13 +31,20 @@ pub struct Args {
     /// the provider is reached through a container port mapping.
     #[arg(long, env = "FAUXAUTH_BASE_URL")]
     base_url: Option<String>,
+    /// Serve the demo of a preset: generic, google, github or microsoft (with a configuration
+    /// file, set `preset` per issuer there instead).
+    #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with_all = ["config", "config_yaml"])]
+    preset: Option<mock_provider::preset::Preset>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let (mut config, demo) = match (&args.config, &args.config_yaml) {
         (Some(path), _) => (Config::load(path)?, false),
         (None, Some(yaml)) => (Config::from_yaml(yaml, "FAUXAUTH_CONFIG_YAML")?, false),
-        (None, None) => (Config::default(), true),
+        (None, None) => (
+            args.preset.map_or_else(Config::default, Config::preset),
+            true,
+        ),
     };
     if let Some(base) = args.base_url {
         config.base_url = Some(base);
@@ -51,6 +58,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     for url in provider.issuer_urls() {
         announce(&format!("issuer: {url}"));
+    }
+    if let Some(preset) = args
+        .preset
+        .filter(|p| *p != mock_provider::preset::Preset::Generic)
+    {
+        announce(&format!("preset {preset}, endpoints:"));
+        for issuer in &config.issuers {
+            for (endpoint, url) in provider.endpoints(&issuer.name) {
+                announce(&format!("  {endpoint:<11} {url}"));
+            }
+        }
     }
     announce(&format!(
         "admin: {}/_fauxauth/openapi.json",

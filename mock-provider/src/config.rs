@@ -374,6 +374,12 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The demo of a preset: one issuer at the root that looks like Google, GitHub or Microsoft,
+    /// with a login page and the preset's fake users.
+    pub fn preset(preset: crate::preset::Preset) -> Self {
+        Self::single(crate::demo::preset_issuer(preset, &default_seed()))
+    }
+
     /// A configuration with one issuer at the root.
     pub fn single(issuer: IssuerConfig) -> Self {
         Self {

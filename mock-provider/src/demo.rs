@@ -8,7 +8,14 @@ use rand::SeedableRng as _;
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use crate::config::{ClientConfig, GrantType, IssuerConfig, UserConfig};
+use std::time::Duration;
+
+use fauxauth_core::preset::microsoft::CONSUMERS_TENANT_ID;
+use rand::Rng as _;
+
+use crate::config::{ClientConfig, GrantType, IssuerConfig, LoginMode, UserConfig};
+use crate::issuer::derived_guid;
+use crate::preset::Preset;
 
 pub const WEB_CLIENT_ID: &str = "demo-web";
 pub const WEB_CLIENT_SECRET: &str = "demo-web-secret-change-me";
@@ -38,9 +45,109 @@ pub fn issuer(seed: &str) -> IssuerConfig {
         .with_client(spa);
     // The scopes of the resource's demo API (`/api/items`), so demo tokens can carry them.
     issuer.scopes = vec!["items:read".to_owned(), "items:write".to_owned()];
-    issuer.users = users(seed, 3);
+    issuer.users = users(seed, DEMO_USERS);
     issuer
 }
+
+/// The demo issuer of `preset`: the same two clients, a login page, and fake users shaped like
+/// the real provider's accounts (GitHub's numeric ids and a private email, Google's numeric
+/// subjects and a Workspace domain, Entra's object ids and tenants), stable for a seed.
+pub fn preset_issuer(preset: Preset, seed: &str) -> IssuerConfig {
+    let mut issuer = issuer(seed);
+    if preset == Preset::Generic {
+        return issuer;
+    }
+    issuer.name = preset.as_str().to_owned();
+    issuer.preset = preset;
+    issuer.login = LoginMode::Page;
+    let mut digits = ChaCha8Rng::from_seed(
+        Sha256::digest(format!("fauxauth/preset-users/{seed}/{preset}")).into(),
+    );
+    match preset {
+        Preset::Github => {
+            issuer.scopes = GITHUB_SCOPES.map(str::to_owned).to_vec();
+            // What GitHub App user tokens live (with `quirks.github_app_tokens`): 8 hours, and
+            // 15,811,200 s (six months) for their refresh tokens.
+            issuer.lifetimes.access_token = Duration::from_secs(8 * 3600);
+            issuer.lifetimes.refresh_token = Duration::from_secs(15_811_200);
+            for (i, user) in issuer.users.iter_mut().enumerate() {
+                user.sub = Some(digits.random_range(1_000_000..200_000_000u64).to_string());
+                // The second user keeps their email private: `/user` says `null`.
+                if i == 1 {
+                    user.claims.insert("email_public".into(), false.into());
+                }
+            }
+        }
+        Preset::Google => {
+            issuer.scopes = Vec::new();
+            issuer.lifetimes.access_token = Duration::from_secs(3599);
+            for (i, user) in issuer.users.iter_mut().enumerate() {
+                let sub: String = (0..21)
+                    .map(|d| {
+                        char::from(
+                            b'0' + if d == 0 {
+                                1
+                            } else {
+                                digits.random_range(0..10u8)
+                            },
+                        )
+                    })
+                    .collect();
+                user.sub = Some(sub);
+                user.claims.remove("address");
+                user.claims.remove("preferred_username");
+                let email = if i == 0 {
+                    // A Google Workspace account: its domain is `hd`.
+                    user.claims.insert("hd".into(), "example.com".into());
+                    format!("{}@example.com", user.username)
+                } else {
+                    format!("{}@gmail.com", user.username)
+                };
+                user.claims.insert("email".into(), email.into());
+                user.claims.insert(
+                    "picture".into(),
+                    format!("https://lh3.googleusercontent.com/a/{}", user.username).into(),
+                );
+            }
+        }
+        Preset::Microsoft => {
+            issuer.scopes = vec!["User.Read".to_owned()];
+            let last = issuer.users.len() - 1;
+            for (i, user) in issuer.users.iter_mut().enumerate() {
+                let oid = derived_guid(&format!("fauxauth/oid/{seed}/{}", user.username));
+                user.claims.remove("address");
+                user.claims.remove("email_verified");
+                user.claims.remove("locale");
+                // The last user is a personal Microsoft account (the `consumers` tenant).
+                let domain = if i == last {
+                    user.claims.insert("tid".into(), CONSUMERS_TENANT_ID.into());
+                    "outlook.com"
+                } else {
+                    "contoso.onmicrosoft.com"
+                };
+                let upn = format!("{}@{domain}", user.username);
+                user.claims.insert("oid".into(), oid.into());
+                user.claims
+                    .insert("preferred_username".into(), upn.clone().into());
+                user.claims.insert("email".into(), upn.into());
+            }
+        }
+        Preset::Generic => unreachable!("returned above"),
+    }
+    issuer
+}
+
+/// GitHub's OAuth scopes the demo knows (GitHub Docs, "Scopes for OAuth apps").
+const GITHUB_SCOPES: [&str; 6] = [
+    "repo",
+    "user",
+    "read:user",
+    "user:email",
+    "gist",
+    "read:org",
+];
+
+const DEMO_USERS: usize = 3;
 
 /// `count` fake users, a pure function of `seed`.
 pub fn users(seed: &str, count: usize) -> Vec<UserConfig> {
@@ -103,5 +210,26 @@ mod tests {
     fn demo_issuer_is_valid() {
         let config = crate::Config::single(issuer("fauxauth"));
         assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn preset_demos_are_valid_and_shaped_like_the_real_accounts() {
+        for preset in Preset::ALL {
+            let config = crate::Config::single(preset_issuer(preset, "fauxauth"));
+            assert_eq!(config.validate(), Ok(()), "{preset}");
+        }
+        let github = preset_issuer(Preset::Github, "fauxauth");
+        assert!(github.users.iter().all(|u| u.sub().parse::<u64>().is_ok()));
+        assert_eq!(github.users[1].claims["email_public"], false);
+        let google = preset_issuer(Preset::Google, "fauxauth");
+        assert!(google.users.iter().all(|u| u.sub().len() == 21));
+        assert_eq!(google.users[0].claims["hd"], "example.com");
+        let microsoft = preset_issuer(Preset::Microsoft, "fauxauth");
+        assert_eq!(microsoft.users[2].claims["tid"], CONSUMERS_TENANT_ID);
+        assert_eq!(
+            preset_issuer(Preset::Github, "fauxauth"),
+            github,
+            "stable per seed"
+        );
     }
 }

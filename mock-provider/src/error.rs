@@ -149,6 +149,7 @@ pub struct ErrorRedirect {
     pub error: std::borrow::Cow<'static, str>,
     pub description: String,
     pub state: Option<String>,
+    /// Empty when the preset sends none (GitHub, Entra).
     pub iss: String,
     /// 303 after a POST (RFC 9700 §4.12), 302 otherwise.
     pub see_other: bool,
@@ -215,7 +216,9 @@ impl IntoResponse for Error {
                 if let Some(state) = &r.state {
                     params.push(("state", state));
                 }
-                params.push(("iss", &r.iss));
+                if !r.iss.is_empty() {
+                    params.push(("iss", &r.iss));
+                }
                 redirect(&with_query(&r.redirect_uri, &params), r.see_other)
             }
             Self::Token {

@@ -185,6 +185,31 @@ impl Issuer {
         format!("{}{path}", self.base)
     }
 
+    /// How long access tokens live: as configured, but a GitHub OAuth App's never expire (a
+    /// century stands for never; its token responses carry no `expires_in`).
+    pub fn access_token_lifetime(&self) -> Duration {
+        if self.settings.preset == Preset::Github && !self.quirks.github_app_tokens {
+            Duration::from_secs(100 * 365 * 24 * 3600)
+        } else {
+            self.settings.lifetimes.access_token
+        }
+    }
+
+    /// Whether authorization responses carry `iss` (RFC 9207): fauxauth's and Google's do;
+    /// GitHub's and Entra's do not.
+    pub fn sends_iss(&self) -> bool {
+        matches!(self.settings.preset, Preset::Generic | Preset::Google)
+    }
+
+    /// The `iss` of authorization responses, empty when the preset sends none.
+    pub fn response_iss(&self) -> String {
+        if self.sends_iss() {
+            self.url.clone()
+        } else {
+            String::new()
+        }
+    }
+
     /// The absolute URL of `endpoint` (through `tenant`, for Microsoft), if the issuer serves it.
     pub fn endpoint_url(&self, endpoint: Endpoint, tenant: Option<&Tenant>) -> Option<String> {
         self.layout
@@ -496,6 +521,44 @@ impl Issuer {
                 }
             })
             .collect()
+    }
+
+    /// A new opaque access token in the preset's format: Google's `ya29.`, GitHub's `gho_` (an
+    /// OAuth App's) or `ghu_` (a GitHub App's), fauxauth's own otherwise.
+    pub fn new_opaque_access_token(&self) -> String {
+        use crate::preset::{github, google};
+        match self.settings.preset {
+            Preset::Github if self.quirks.github_app_tokens => format!(
+                "{}{}",
+                github::APP_ACCESS_PREFIX,
+                self.random_alphanumeric(github::ACCESS_TOKEN_BODY)
+            ),
+            Preset::Github => format!(
+                "{}{}",
+                github::OAUTH_APP_ACCESS_PREFIX,
+                self.random_alphanumeric(github::ACCESS_TOKEN_BODY)
+            ),
+            Preset::Google => format!("{}{}", google::ACCESS_PREFIX, self.random_alphanumeric(160)),
+            _ => self.random_token(),
+        }
+    }
+
+    /// A new refresh token in the preset's format (GitHub's `ghr_`, Google's `1//`).
+    pub fn new_refresh_token(&self) -> String {
+        use crate::preset::{github, google};
+        match self.settings.preset {
+            Preset::Github => format!(
+                "{}{}",
+                github::APP_REFRESH_PREFIX,
+                self.random_alphanumeric(github::REFRESH_TOKEN_BODY)
+            ),
+            Preset::Google => format!(
+                "{}{}",
+                google::REFRESH_PREFIX,
+                self.random_alphanumeric(100)
+            ),
+            _ => self.random_token(),
+        }
     }
 
     /// A random GUID (version 4 layout), for the Microsoft preset's trace and correlation ids.

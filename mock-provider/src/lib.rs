@@ -226,6 +226,19 @@ impl Provider {
         self.inner.issuers.iter().map(|i| i.url.clone()).collect()
     }
 
+    /// Every endpoint of the issuer named `name` (its preset's paths or fauxauth's), as
+    /// (endpoint name, absolute URL), in the order served.
+    pub fn endpoints(&self, name: &str) -> Vec<(&'static str, String)> {
+        self.issuer(name).map_or_else(Vec::new, |issuer| {
+            issuer
+                .layout
+                .routes()
+                .iter()
+                .map(|r| (r.endpoint.name(), issuer.endpoint(&r.path)))
+                .collect()
+        })
+    }
+
     /// The identifier of the issuer named `name`.
     pub fn issuer_url(&self, name: &str) -> Option<String> {
         self.issuer(name).map(|i| i.url.clone())

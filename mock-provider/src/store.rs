@@ -42,6 +42,10 @@ pub struct Code {
     pub expires_at: SystemTime,
     /// Set once redeemed: the grant it produced.
     pub redeemed: Option<GrantId>,
+    /// Google's `access_type=offline` was asked for.
+    pub offline: bool,
+    /// `prompt=consent` was asked for.
+    pub consent_prompted: bool,
 }
 
 /// One authorization: a user's consent to a client, or a client acting for itself.
@@ -73,6 +77,8 @@ pub struct AccessToken {
     pub client_id: String,
     pub expires_at: SystemTime,
     pub revoked: bool,
+    /// What an opaque token stands for (it is then held under its own value, not a `jti`).
+    pub opaque: Option<Box<crate::tokens::AccessTokenClaims>>,
 }
 
 /// A user logged in at the provider, as a browser's session cookie names it.
@@ -131,6 +137,9 @@ pub struct Store {
     grants: HashMap<GrantId, Grant>,
     refresh_tokens: HashMap<String, RefreshToken>,
     access_tokens: HashMap<String, AccessToken>,
+    /// (username, client_id) pairs that have been given a refresh token on consent, for
+    /// Google's "refresh token on first consent only".
+    offline_consents: HashSet<(String, String)>,
     sessions: HashMap<String, Session>,
     transactions: HashMap<String, Transaction>,
     next_grant: GrantId,
@@ -281,6 +290,17 @@ impl Store {
         (!token.revoked && now < token.expires_at && !grant.revoked).then_some((token, grant))
     }
 
+    /// Records an offline consent of `username` to `client_id`; whether it is the first.
+    pub fn first_offline_consent(&mut self, username: &str, client_id: &str) -> bool {
+        self.offline_consents
+            .insert((username.to_owned(), client_id.to_owned()))
+    }
+
+    /// An access token as recorded, active or not.
+    pub fn access_token(&self, key: &str) -> Option<&AccessToken> {
+        self.access_tokens.get(key)
+    }
+
     /// Revokes a refresh token (and with it the grant, RFC 7009 §2.1) or an access token by
     /// `jti`, if it belongs to `client_id`.
     pub fn revoke(
@@ -408,6 +428,8 @@ mod tests {
             session: None,
             expires_at: t(60),
             redeemed: None,
+            offline: false,
+            consent_prompted: false,
         }
     }
 
@@ -431,6 +453,7 @@ mod tests {
                 client_id: "web".into(),
                 expires_at: t(3600),
                 revoked: false,
+                opaque: None,
             },
             t(1),
         );
@@ -561,6 +584,7 @@ mod tests {
                 client_id: "web".into(),
                 expires_at: t(100),
                 revoked: false,
+                opaque: None,
             },
             t(0),
         );

@@ -10,7 +10,9 @@ use crate::config::UserConfig;
 use crate::issuer::Issuer;
 use fauxauth_core::rules::{SignWith, TokenChange, TokenTarget};
 
+use crate::issuer::derived_guid;
 use crate::keys::{SigningKey, half_hash};
+use crate::preset::Preset;
 use crate::protocol::scope::Scopes;
 use crate::store::{AccessToken, GrantId, RefreshToken};
 
@@ -117,7 +119,7 @@ pub fn issue(
     let lifetimes = &issuer.settings.lifetimes;
     let sub = subject.user.map_or(client_id, UserConfig::sub);
     let jti = issuer.random_id();
-    let access_exp = now + lifetimes.access_token;
+    let access_exp = now + issuer.access_token_lifetime();
     let claims = AccessTokenClaims {
         iss: issuer.url.clone(),
         sub: sub.to_owned(),
@@ -135,10 +137,17 @@ pub fn issue(
         .iter()
         .filter(|c| c.target.includes(TokenTarget::AccessToken))
         .collect();
-    let access_token = if for_access.is_empty() {
-        key.sign(ACCESS_TOKEN_TYP, &claims)
+    // An opaque token is recorded under its own value, with what it stands for.
+    let (access_token, opaque) = if issuer.quirks.opaque_access_tokens {
+        let value = issuer.new_opaque_access_token();
+        (value, Some(Box::new(claims)))
+    } else if for_access.is_empty() {
+        (key.sign(ACCESS_TOKEN_TYP, &claims), None)
     } else {
-        sign_changed(issuer, ACCESS_TOKEN_TYP, &claims, &for_access, iat)
+        (
+            sign_changed(issuer, ACCESS_TOKEN_TYP, &claims, &for_access, iat),
+            None,
+        )
     };
     let for_id: Vec<&TokenChange> = changes
         .iter()
@@ -147,8 +156,9 @@ pub fn issue(
 
     let id_token = match subject.user {
         Some(user) if mint.id_token => {
+            let iss = id_token_issuer(issuer, user);
             let claims = IdTokenClaims {
-                iss: &issuer.url,
+                iss: &iss,
                 sub,
                 aud: client_id,
                 exp: unix(now + lifetimes.id_token),
@@ -157,7 +167,7 @@ pub fn issue(
                 nonce: subject.nonce,
                 at_hash: Some(half_hash(key.alg(), &access_token)),
                 sid: subject.session,
-                claims: released_claims(user, &scope),
+                claims: preset_claims(issuer, client_id, user, released_claims(user, &scope)),
             };
             Some(if for_id.is_empty() {
                 key.sign("JWT", &claims)
@@ -169,16 +179,21 @@ pub fn issue(
     };
     let refresh = mint
         .refresh_token
-        .then(|| (issuer.random_token(), now + lifetimes.refresh_token));
+        .then(|| (issuer.new_refresh_token(), now + lifetimes.refresh_token));
 
     let mut store = issuer.store();
     store.insert_access_token(
-        jti,
+        if opaque.is_some() {
+            access_token.clone()
+        } else {
+            jti
+        },
         AccessToken {
             grant: subject.grant,
             client_id: client_id.to_owned(),
             expires_at: access_exp,
             revoked: false,
+            opaque,
         },
         now,
     );
@@ -199,11 +214,56 @@ pub fn issue(
 
     Issued {
         access_token,
-        expires_in: lifetimes.access_token.as_secs(),
+        expires_in: issuer.access_token_lifetime().as_secs(),
         scope,
         id_token,
         refresh_token: refresh.map(|(value, _)| value),
     }
+}
+
+/// The `iss` of an ID token: the issuer, but for Microsoft the user's own tenant (`tid`), and
+/// for Google's legacy spelling the issuer without its scheme.
+fn id_token_issuer(issuer: &Issuer, user: &UserConfig) -> String {
+    match issuer.settings.preset {
+        Preset::Microsoft => format!("{}/{}/v2.0", issuer.base, user_tenant(issuer, user)),
+        _ if issuer.quirks.issuer_without_scheme => {
+            crate::preset::google::without_scheme(&issuer.url).to_owned()
+        }
+        _ => issuer.url.clone(),
+    }
+}
+
+fn user_tenant(issuer: &Issuer, user: &UserConfig) -> String {
+    user.claims
+        .get("tid")
+        .and_then(Value::as_str)
+        .unwrap_or(&issuer.tenant_id)
+        .to_owned()
+}
+
+/// The claims a preset's ID tokens always carry: Google's `azp`; Microsoft's `tid`, `oid` and
+/// `ver` (OIDC Core §2 allows any others).
+fn preset_claims(
+    issuer: &Issuer,
+    client_id: &str,
+    user: &UserConfig,
+    mut claims: Map<String, Value>,
+) -> Map<String, Value> {
+    match issuer.settings.preset {
+        Preset::Google => {
+            claims.insert("azp".into(), client_id.into());
+        }
+        Preset::Microsoft => {
+            claims.insert("tid".into(), user_tenant(issuer, user).into());
+            if !claims.contains_key("oid") {
+                let oid = derived_guid(&format!("fauxauth/oid/{}", user.sub()));
+                claims.insert("oid".into(), oid.into());
+            }
+            claims.insert("ver".into(), "2.0".into());
+        }
+        _ => {}
+    }
+    claims
 }
 
 /// Signs `claims` after applying `changes` to them and to the signature: a token made to fail.
@@ -296,6 +356,17 @@ impl Inactive {
 /// `typ: at+jwt`, `iss`, `exp` against the virtual clock, and that neither it nor its grant was
 /// revoked.
 pub fn verify_access_token(issuer: &Issuer, token: &str) -> Result<AccessTokenClaims, Inactive> {
+    if issuer.quirks.opaque_access_tokens {
+        let now = issuer.now();
+        let store = issuer.store();
+        let record = store.access_token(token).ok_or(Inactive::Unrecognised)?;
+        let claims = record.opaque.as_deref().ok_or(Inactive::Unrecognised)?;
+        return match store.active_access_token(token, now) {
+            Some(_) => Ok(claims.clone()),
+            None if now >= record.expires_at => Err(Inactive::Expired),
+            None => Err(Inactive::Revoked),
+        };
+    }
     let (claims, header) = issuer
         .verify_jwt::<AccessTokenClaims>(token)
         .ok_or(Inactive::Unrecognised)?;

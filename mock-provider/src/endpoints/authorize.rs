@@ -22,9 +22,10 @@ use crate::error::{AuthorizeErrorCode, Error, ErrorRedirect, redirect};
 use crate::html::{self, Login, UserChoice};
 use crate::issuer::Issuer;
 use crate::paths;
+use crate::preset::Preset;
 use crate::protocol::params::Params;
 use crate::protocol::pkce::{self, CodeChallengeMethod};
-use crate::protocol::redirect::{matches, with_query};
+use crate::protocol::redirect::{matches, matches_subdirectory, with_query};
 use crate::protocol::scope::Scopes;
 use crate::store::{Code, Session, Transaction};
 use crate::tokens::unix;
@@ -33,6 +34,7 @@ pub(super) const SESSION_COOKIE: &str = "fauxauth_session";
 
 /// Parameters this endpoint understands; none may be repeated (RFC 6749 §3.1).
 const KNOWN: &[&str] = &[
+    "access_type",
     "response_type",
     "client_id",
     "redirect_uri",
@@ -72,6 +74,8 @@ pub struct AuthorizationRequest {
     pub challenge: Option<(String, CodeChallengeMethod)>,
     /// Whether the request came as a POST: redirects are then 303 (RFC 9700 §4.12).
     pub via_post: bool,
+    /// Google's `access_type=offline`.
+    pub offline: bool,
 }
 
 /// The `prompt` values (OIDC Core §3.1.2.1).
@@ -167,7 +171,15 @@ impl AuthorizationRequest {
             .ok()
             .flatten()
         {
-            Some(uri) if client.redirect_uris.iter().any(|r| matches(r, uri)) => {
+            Some(uri)
+                if client.redirect_uris.iter().any(|r| {
+                    if issuer.quirks.redirect_uri_subdirectories {
+                        matches_subdirectory(r, uri)
+                    } else {
+                        matches(r, uri)
+                    }
+                }) =>
+            {
                 (uri.to_owned(), true)
             }
             Some(uri) => {
@@ -181,6 +193,8 @@ impl AuthorizationRequest {
             }
             None => match client.redirect_uris.as_slice() {
                 [only] if !openid => (only.clone(), false),
+                // GitHub: without redirect_uri, the app's (first) callback URL.
+                [first, ..] if issuer.settings.preset == Preset::Github => (first.clone(), false),
                 [_] => {
                     return Err(page(
                         "Invalid request",
@@ -219,7 +233,7 @@ impl AuthorizationRequest {
                 error: AuthorizeErrorCode::as_str(code).into(),
                 description: description.to_owned(),
                 state: state.clone(),
-                iss: issuer.url.clone(),
+                iss: issuer.response_iss(),
                 see_other: via_post,
             }))
         };
@@ -242,6 +256,7 @@ impl AuthorizationRequest {
             return Err(fail(RequestUriNotSupported, "request_uri is not supported"));
         }
         match get("response_type") {
+            None if issuer.quirks.response_type_optional => {}
             None => return Err(fail(InvalidRequest, "response_type is required")),
             Some("code") => {}
             Some(other) => {
@@ -284,8 +299,22 @@ impl AuthorizationRequest {
             })?),
         };
 
+        // Google: `access_type=offline` asks for a refresh token.
+        let offline = match get("access_type") {
+            Some("offline") => true,
+            None | Some("online") => false,
+            Some(other) if issuer.settings.preset == Preset::Google => {
+                return Err(fail(
+                    InvalidRequest,
+                    &format!("Invalid access_type: {other}"),
+                ));
+            }
+            Some(_) => false,
+        };
+
         Ok(Self {
             client_id: client.client_id.clone(),
+            offline,
             redirect_uri: redirect_uri.clone(),
             redirect_uri_in_request,
             scope,
@@ -293,7 +322,14 @@ impl AuthorizationRequest {
             nonce: get("nonce").map(str::to_owned),
             prompt,
             max_age,
-            login_hint: get("login_hint").map(str::to_owned),
+            // GitHub names the suggested account `login`.
+            login_hint: get("login_hint")
+                .or_else(|| {
+                    (issuer.settings.preset == Preset::Github)
+                        .then(|| get("login"))
+                        .flatten()
+                })
+                .map(str::to_owned),
             hinted_sub,
             challenge,
             via_post,
@@ -316,7 +352,7 @@ impl AuthorizationRequest {
             error,
             description: description.to_owned(),
             state: self.state.clone(),
-            iss: issuer.url.clone(),
+            iss: issuer.response_iss(),
             see_other: self.via_post,
         }))
     }
@@ -568,6 +604,8 @@ fn issue_code(
             session: Some(session_id.to_owned()),
             expires_at: now + issuer.settings.lifetimes.code,
             redeemed: None,
+            offline: request.offline,
+            consent_prompted: request.prompt.consent,
         },
         now,
     );
@@ -575,7 +613,9 @@ fn issue_code(
     if let Some(state) = &request.state {
         params.push(("state", state));
     }
-    params.push(("iss", &issuer.url));
+    if issuer.sends_iss() {
+        params.push(("iss", &issuer.url));
+    }
     (
         jar,
         redirect(

@@ -108,7 +108,7 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
-        "authorization_response_iss_parameter_supported": true,
+        "authorization_response_iss_parameter_supported": issuer.sends_iss(),
     });
     let object = document.as_object_mut().expect("an object");
     if let Some(revoke) = url(Endpoint::Revoke) {

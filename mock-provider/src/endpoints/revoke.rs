@@ -43,10 +43,15 @@ fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(), Error
     params
         .get("token_type_hint")
         .map_err(|e| Error::invalid_request(e.to_string()))?;
-    let jti = issuer
-        .verify_jwt::<AccessTokenClaims>(token)
-        .filter(|(c, _)| c.iss == issuer.url)
-        .map(|(c, _)| c.jti);
+    // An opaque access token is recorded under its own value.
+    let jti = if issuer.quirks.opaque_access_tokens {
+        Some(token.to_owned())
+    } else {
+        issuer
+            .verify_jwt::<AccessTokenClaims>(token)
+            .filter(|(c, _)| c.iss == issuer.url)
+            .map(|(c, _)| c.jti)
+    };
     match issuer
         .store()
         .revoke(token, jti.as_deref(), &auth.client.client_id)

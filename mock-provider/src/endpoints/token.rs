@@ -245,11 +245,30 @@ fn authorization_code(
         code.scope.clone(),
         Mint {
             id_token: code.scope.contains("openid"),
-            refresh_token: client.allows_grant(GrantType::RefreshToken),
+            refresh_token: client.allows_grant(GrantType::RefreshToken)
+                && refresh_token_for_code(issuer, client, &code),
         },
         changes,
     );
     Ok(issued.response_body())
+}
+
+/// Whether redeeming `code` yields a refresh token, as the preset decides: never for a GitHub
+/// OAuth App; for Google only with `access_type=offline`, on a user's first consent to the client
+/// or when `prompt=consent` asked again; for Microsoft only with `offline_access`.
+fn refresh_token_for_code(issuer: &Issuer, client: &ClientConfig, code: &Code) -> bool {
+    match issuer.settings.preset {
+        Preset::Github => issuer.quirks.github_app_tokens,
+        Preset::Microsoft => code.scope.contains("offline_access"),
+        _ if issuer.quirks.refresh_token_on_first_consent_only => {
+            code.offline
+                && (issuer
+                    .store()
+                    .first_offline_consent(&code.username, &client.client_id)
+                    || code.consent_prompted)
+        }
+        _ => true,
+    }
 }
 
 /// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2). The scope may narrow but
@@ -262,7 +281,11 @@ fn refresh(
     changes: &[TokenChange],
 ) -> Result<serde_json::Value, Error> {
     let now = issuer.now();
-    let rotate = issuer.settings.refresh_token_rotation;
+    let quirks = &issuer.quirks;
+    // Google keeps one refresh token; Entra issues a new one and the old one stays valid.
+    let rotate = issuer.settings.refresh_token_rotation
+        && !quirks.refresh_token_on_first_consent_only
+        && !quirks.refresh_tokens_stay_valid;
     // Scope is judged before the token is spent: a refused refresh leaves the client its token.
     let check = |grant: &crate::store::Grant| match &scope {
         Some(requested) if !requested.is_subset_of(&grant.scope) => Err(Error::token(
@@ -312,7 +335,7 @@ fn refresh(
         scope.clone(),
         Mint {
             id_token: scope.contains("openid"),
-            refresh_token: rotate,
+            refresh_token: rotate || quirks.refresh_tokens_stay_valid,
         },
         changes,
     );

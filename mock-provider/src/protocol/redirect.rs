@@ -24,6 +24,34 @@ pub fn matches(registered: &str, requested: &str) -> bool {
     strip_port(registered, &reg) == strip_port(requested, &req)
 }
 
+/// GitHub's rule ("Authorizing OAuth apps", "Redirect URLs"): the scheme, host and port must be
+/// the registered callback's (a loopback port may differ), and the path must be the callback's
+/// path or below it. No query or fragment is allowed beyond the registered one's.
+pub fn matches_subdirectory(registered: &str, requested: &str) -> bool {
+    if matches(registered, requested) {
+        return true;
+    }
+    let (Ok(reg), Ok(req)) = (Url::parse(registered), Url::parse(requested)) else {
+        return false;
+    };
+    let loopback_port_may_differ = is_loopback(&reg) && reg.scheme() == "http";
+    let same_origin = reg.scheme() == req.scheme()
+        && reg.host() == req.host()
+        && (reg.port_or_known_default() == req.port_or_known_default() || loopback_port_may_differ);
+    let base = reg.path().trim_end_matches('/');
+    let below = req.path() == reg.path()
+        || req
+            .path()
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with('/'));
+    same_origin
+        && below
+        && req.query() == reg.query()
+        && req.fragment().is_none()
+        // No `..` segments: the URL parser resolved them, so the text must already be the path.
+        && !requested.contains("/..")
+}
+
 fn strip_port(original: &str, url: &Url) -> Option<String> {
     let host = match url.host()? {
         url::Host::Ipv6(ip) => format!("[{ip}]"),
@@ -76,6 +104,36 @@ pub fn with_query(base: &str, params: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn github_accepts_the_callback_and_paths_below_it_only() {
+        let registered = "http://127.0.0.1:8080/callback";
+        assert!(matches_subdirectory(
+            registered,
+            "http://127.0.0.1:8080/callback/more"
+        ));
+        assert!(matches_subdirectory(
+            registered,
+            "http://127.0.0.1:9999/callback"
+        ));
+        assert!(!matches_subdirectory(
+            registered,
+            "http://127.0.0.1:8080/callbackx"
+        ));
+        assert!(!matches_subdirectory(registered, "http://127.0.0.1:8080/"));
+        assert!(!matches_subdirectory(
+            registered,
+            "http://localhost:8080/callback"
+        ));
+        assert!(!matches_subdirectory(
+            registered,
+            "http://127.0.0.1:8080/callback/../x"
+        ));
+        let https = "https://app.example/cb";
+        assert!(matches_subdirectory(https, "https://app.example/cb/x"));
+        assert!(!matches_subdirectory(https, "https://app.example:444/cb"));
+        assert!(!matches_subdirectory(https, "https://evil.app.example/cb"));
+    }
 
     const REG: &str = "https://rp.example/cb";
 

@@ -8,6 +8,7 @@ mod clients;
 mod discovery;
 mod e2e;
 mod logout;
+mod presets;
 mod refresh;
 mod revocation;
 mod scripting;
