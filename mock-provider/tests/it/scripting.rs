@@ -310,6 +310,104 @@ async fn rotating_keys_publishes_the_new_key_and_keeps_the_old_for_the_grace() {
 }
 
 #[tokio::test]
+async fn rotating_an_es256_issuers_keys_rotates_its_rs256_companion_with_them() {
+    let mut issuer = issuer_config();
+    issuer.signing_alg = mock_provider::SigningAlg::ES256;
+    let live = Live::with(Config::single(issuer)).await;
+    let keys = || async {
+        let (status, keys) = live
+            .admin(reqwest::Method::GET, "/issuers/default/keys", None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{keys}");
+        keys
+    };
+    let before = keys().await;
+    assert_eq!(
+        before,
+        json!([
+            {"kid": before[0]["kid"], "alg": "ES256", "active": true, "companion": false, "published": true},
+            {"kid": before[1]["kid"], "alg": "RS256", "active": true, "companion": true, "published": true},
+        ])
+    );
+    let old = live.jwks_kids().await;
+    assert_eq!(old.len(), 2);
+
+    let (status, rotated) = live
+        .admin(
+            reqwest::Method::POST,
+            "/issuers/default/keys/rotate",
+            Some(json!({"grace": "5m"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let after = keys().await;
+    let after = after.as_array().unwrap();
+    assert_eq!(after.len(), 4, "{after:?}");
+    let retires_at = json!(virtual_now(&live).await + 300);
+    for (old, alg) in after[..2].iter().zip(["ES256", "RS256"]) {
+        assert_eq!(old["alg"], alg);
+        assert_eq!(old["active"], false, "{old}");
+        assert_eq!(old["retires_at"], retires_at, "{old}");
+    }
+    for (new, (alg, companion)) in after[2..].iter().zip([("ES256", false), ("RS256", true)]) {
+        assert_eq!(
+            (
+                &new["alg"],
+                &new["active"],
+                &new["companion"],
+                &new["published"]
+            ),
+            (&json!(alg), &json!(true), &json!(companion), &json!(true)),
+            "{new}"
+        );
+        assert!(new.get("retires_at").is_none(), "{new}");
+    }
+    assert_eq!(after[2]["kid"], rotated["kid"]);
+    let new: Vec<String> = after[2..]
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!old.contains(&new[1]), "a new companion");
+    assert_eq!(live.jwks_kids().await, [old.clone(), new.clone()].concat());
+
+    // Both old keys leave together when the grace is over.
+    live.admin(
+        reqwest::Method::POST,
+        "/clock",
+        Some(json!({"advance": "6m"})),
+    )
+    .await;
+    assert_eq!(live.jwks_kids().await, new);
+
+    // The companion is withdrawn and restored like any key.
+    let companion = &new[1];
+    live.admin(
+        reqwest::Method::POST,
+        &format!("/issuers/default/keys/{companion}/unpublish"),
+        None,
+    )
+    .await;
+    assert_eq!(live.jwks_kids().await, [new[0].clone()]);
+    live.admin(
+        reqwest::Method::POST,
+        &format!("/issuers/default/keys/{companion}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(live.jwks_kids().await, new);
+
+    // A reset brings back the first pair.
+    live.admin(reqwest::Method::POST, "/reset", None).await;
+    assert_eq!(live.jwks_kids().await, old);
+}
+
+/// The provider's virtual time now, in seconds since the epoch.
+async fn virtual_now(live: &Live) -> u64 {
+    let (_, clock) = live.admin(reqwest::Method::GET, "/clock", None).await;
+    clock["now"].as_u64().unwrap()
+}
+
+#[tokio::test]
 async fn an_unpublished_key_disappears_from_the_jwks_until_published_again() {
     let live = Live::start().await;
     let kid = live.jwks_kids().await.remove(0);
