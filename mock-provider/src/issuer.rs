@@ -61,13 +61,14 @@ struct Registry {
 ///
 /// An issuer whose own algorithm is ES256 or EdDSA also has an RS256 companion (see `keys`): an
 /// active companion beside the active key, made and retired with it by each rotation, listed
-/// among the keys (published, withdrawn and restored like any other).
+/// among the keys (published, withdrawn and restored like any other), and a rogue companion.
 #[derive(Debug)]
 struct KeyRing {
     active: Arc<SigningKey>,
     companion: Option<Arc<SigningKey>>,
     keys: Vec<KeyEntry>,
     rogue: Option<Arc<SigningKey>>,
+    rogue_companion: Option<Arc<SigningKey>>,
     generation: u32,
 }
 
@@ -341,9 +342,20 @@ impl Issuer {
         bytes
     }
 
-    /// The active key of the issuer's own algorithm.
+    /// The active key of the issuer's own algorithm: it signs every access token.
     pub fn signing_key(&self) -> Arc<SigningKey> {
         read(&self.keys).active.clone()
+    }
+
+    /// The active key that signs ID tokens with `alg`: the RS256 companion for RS256 on an
+    /// ES256 or EdDSA issuer, the issuer's own key otherwise (configuration checks let a client
+    /// ask for nothing else).
+    pub fn id_token_key(&self, alg: SigningAlg) -> Arc<SigningKey> {
+        let ring = read(&self.keys);
+        match &ring.companion {
+            Some(companion) if alg == companion.alg() => companion.clone(),
+            _ => ring.active.clone(),
+        }
     }
 
     /// The keys in the JWKS now.
@@ -357,17 +369,35 @@ impl Issuer {
             .collect()
     }
 
-    /// A key derived like the others but never published: tokens it signs must fail.
-    pub fn rogue_key(&self) -> Arc<SigningKey> {
-        if let Some(key) = read(&self.keys).rogue.clone() {
-            return key;
+    /// A key of `alg` derived like the others but never published: tokens it signs must fail.
+    /// The issuer's own rogue key, or for RS256 on an ES256 or EdDSA issuer a rogue companion,
+    /// so that a rogue token differs from a good one by its key alone.
+    pub fn rogue_key(&self, alg: SigningAlg) -> Arc<SigningKey> {
+        let companion = alg == SigningAlg::RS256 && has_companion(&self.settings);
+        {
+            let ring = read(&self.keys);
+            let slot = if companion {
+                &ring.rogue_companion
+            } else {
+                &ring.rogue
+            };
+            if let Some(key) = slot {
+                return key.clone();
+            }
         }
-        let key = Arc::new(SigningKey::derive(
-            &self.seed,
-            self.settings.signing_alg,
-            key_index(self.position, ROGUE_GENERATION),
-        ));
-        write(&self.keys).rogue.get_or_insert(key).clone()
+        let index = key_index(self.position, ROGUE_GENERATION);
+        let key = Arc::new(if companion {
+            SigningKey::derive_rs256_companion(&self.seed, index)
+        } else {
+            SigningKey::derive(&self.seed, self.settings.signing_alg, index)
+        });
+        let mut ring = write(&self.keys);
+        let slot = if companion {
+            &mut ring.rogue_companion
+        } else {
+            &mut ring.rogue
+        };
+        slot.get_or_insert(key).clone()
     }
 
     /// Makes a new key the signer and publishes it; the old signer stays published for `grace`
@@ -545,6 +575,7 @@ fn initial_keys(
             .collect(),
         companion,
         rogue: None,
+        rogue_companion: None,
         generation: 0,
     })
 }

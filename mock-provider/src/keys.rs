@@ -80,7 +80,9 @@ pub fn key_index(position: usize, generation: u32) -> u32 {
 pub const ROGUE_GENERATION: u32 = 999;
 
 /// A JWS algorithm an issuer can sign with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 pub enum SigningAlg {
     /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3); the OpenID Connect default.
     #[default]

@@ -103,6 +103,27 @@ async fn jwks_of_an_es256_or_eddsa_issuer_publishes_an_rs256_companion_after_its
 }
 
 #[tokio::test]
+async fn discovery_of_an_es256_or_eddsa_issuer_lists_its_alg_then_rs256() {
+    // OpenID Connect Discovery 1.0 §3: RS256 MUST be among the ID token algorithms.
+    for alg in [SigningAlg::ES256, SigningAlg::EdDSA] {
+        let p = signing_with(alg);
+        assert_eq!(
+            discovery(&p, "id_token_signing_alg_values_supported").await,
+            json!([alg.as_str(), "RS256"])
+        );
+    }
+    assert_eq!(
+        discovery(
+            &signing_with(SigningAlg::RS256),
+            "id_token_signing_alg_values_supported"
+        )
+        .await,
+        json!(["RS256"]),
+        "listed once"
+    );
+}
+
+#[tokio::test]
 async fn another_seed_gives_other_keys() {
     let mut config = Config::single(issuer_config());
     config.seed = "another".into();

@@ -480,6 +480,111 @@ async fn the_next_id_token_is_signed_by_the_rogue_key_and_fails_verification() {
 }
 
 #[tokio::test]
+async fn token_changes_re_sign_an_rs256_id_token_of_an_eddsa_issuer_with_rs256_keys() {
+    use openidconnect::core::{CoreClient, CoreIdToken, CoreProviderMetadata};
+    use openidconnect::{ClientId, IssuerUrl, Nonce};
+
+    let mut issuer = issuer_config();
+    issuer.signing_alg = mock_provider::SigningAlg::EdDSA;
+    issuer.clients[0].id_token_signed_response_alg = Some(mock_provider::SigningAlg::RS256);
+    let live = Live::with(Config::single(issuer)).await;
+    let published = live.jwks_kids().await;
+    let kid = |token: &Value| {
+        let (header, _) = jwt_parts(token.as_str().unwrap());
+        (header["alg"].clone(), header.get("kid").cloned())
+    };
+
+    // A rogue key of each token's own algorithm, never published.
+    live.add_rule(json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"target": "both", "sign_with": "rogue"}}]})).await;
+    let rogue = live.tokens().await;
+    let normal = live.tokens().await;
+    let (id_alg, id_kid) = kid(&rogue["id_token"]);
+    let (access_alg, access_kid) = kid(&rogue["access_token"]);
+    assert_eq!((id_alg, access_alg), (json!("RS256"), json!("EdDSA")));
+    for rogue_kid in [&id_kid, &access_kid] {
+        let rogue_kid = rogue_kid.as_ref().unwrap().as_str().unwrap().to_owned();
+        assert!(!published.contains(&rogue_kid), "never published");
+    }
+    assert_eq!(kid(&normal["id_token"]).0, "RS256");
+    assert!(
+        published.contains(
+            &kid(&normal["id_token"])
+                .1
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        )
+    );
+
+    // openidconnect, as a client would: the rogue ID token fails, the normal one verifies.
+    let metadata = CoreProviderMetadata::discover_async(
+        IssuerUrl::new(live.running.issuer()).unwrap(),
+        &live.http,
+    )
+    .await
+    .unwrap();
+    let client = CoreClient::from_provider_metadata(metadata, ClientId::new("web".into()), None);
+    let verify = |token: &Value| {
+        let id_token: CoreIdToken = serde_json::from_value(token["id_token"].clone()).unwrap();
+        id_token
+            .claims(&client.id_token_verifier(), &Nonce::new("n1".into()))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    assert!(verify(&rogue).is_err());
+    assert_eq!(verify(&normal), Ok(()));
+
+    // Without a kid, still signed by the RS256 companion: a client trying each key accepts it.
+    live.add_rule(
+        json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"omit_kid": true}}]}),
+    )
+    .await;
+    let no_kid = live.tokens().await;
+    assert_eq!(kid(&no_kid["id_token"]), (json!("RS256"), None));
+    let logout = live
+        .http
+        .get(live.url("/logout"))
+        .query(&[
+            ("id_token_hint", no_kid["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", "http://127.0.0.1:8080/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        logout.status().is_redirection(),
+        "the hint verifies: {}",
+        logout.status()
+    );
+    assert!(
+        logout.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:8080/")
+    );
+
+    // A wrong at_hash, in the hash of the ID token's algorithm (SHA-256, not EdDSA's SHA-512);
+    // and no signature at all.
+    live.add_rule(json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"wrong_at_hash": true}}]})).await;
+    let wrong = live.tokens().await;
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let at_hash = jwt_parts(wrong["id_token"].as_str().unwrap()).1["at_hash"].clone();
+    let real = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(&sha2::Sha256::digest(wrong["access_token"].as_str().unwrap().as_bytes())[..16]);
+    assert_ne!(at_hash, real);
+    assert_eq!(
+        at_hash.as_str().unwrap().len(),
+        real.len(),
+        "SHA-256's half"
+    );
+    live.add_rule(json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"sign_with": "none"}}]})).await;
+    let unsigned = live.tokens().await;
+    assert_eq!(kid(&unsigned["id_token"]), (json!("none"), None));
+}
+
+#[tokio::test]
 async fn token_changes_show_in_the_tokens_a_client_receives() {
     let live = Live::start().await;
     /// A change, and a check of the ID token's header and claims.
