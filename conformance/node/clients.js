@@ -9,6 +9,11 @@ if (!ISSUER) {
 // Every issuer of conformance/provider.yaml: its path under the root issuer, by signing algorithm.
 export const ISSUER_PATHS = { RS256: '', ES256: '/es256', EdDSA: '/eddsa' }
 
+/** What an issuer signing with `alg` lists for ID tokens: its own, then RS256 (Discovery §3). */
+export function idTokenAlgs(alg) {
+  return alg === 'RS256' ? [alg] : [alg, 'RS256']
+}
+
 export const REDIRECT_URI = 'http://127.0.0.1:8765/callback'
 export const POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1:8765/'
 export const SCOPE = 'openid profile email offline_access items:read'
@@ -27,6 +32,14 @@ export const ODD = {
 }
 export const ODD_POST = { ...ODD, auth: 'client_secret_post' }
 export const SPA = { id: 'conformance-spa', secret: undefined, auth: 'none' }
+// Registered with id_token_signed_response_alg: RS256, on every issuer; it tells openid-client
+// so, which then accepts RS256 ID tokens alone.
+export const RS256_CLIENT = {
+  id: 'conformance-rs256',
+  secret: 'conformance-rs256-secret-0123',
+  auth: 'client_secret_basic',
+  idTokenAlg: 'RS256',
+}
 
 export const CLIENTS = [WEB, ODD, ODD_POST, SPA]
 export const CONFIDENTIAL = CLIENTS.filter((c) => c.secret !== undefined)
@@ -53,7 +66,11 @@ function clientAuth(c) {
  * got straight from the token endpoint over TLS).
  */
 export function configure(c, issuer = ISSUER) {
-  return client.discovery(new URL(issuer), c.id, c.secret, clientAuth(c), {
+  const metadata = { client_secret: c.secret }
+  if (c.idTokenAlg) {
+    metadata.id_token_signed_response_alg = c.idTokenAlg
+  }
+  return client.discovery(new URL(issuer), c.id, metadata, clientAuth(c), {
     execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
     timeout: 10,
   })

@@ -39,11 +39,20 @@ WEB = Client("conformance-web", "conformance-web-secret-0123", "client_secret_ba
 # the form encoding of client_secret_post (and of client_secret_basic, RFC 6749 §2.3.1).
 ODD = Client("odd client:1", "p+ss/w%rd 20&x=y/%2F==", "client_secret_post")
 SPA = Client("conformance-spa", None, "none")
+# Registered with id_token_signed_response_alg: RS256, on every issuer.
+RS256_CLIENT = Client("conformance-rs256", "conformance-rs256-secret-0123", "client_secret_basic")
 
 CLIENTS = [WEB, ODD, SPA]
 
 # Every issuer of conformance/provider.yaml: its path under the root issuer, by signing algorithm.
 ISSUER_PATHS = {"RS256": "", "ES256": "/es256", "EdDSA": "/eddsa"}
+
+
+def id_token_algs(alg: str) -> list[str]:
+    """What an issuer signing with `alg` lists in id_token_signing_alg_values_supported: its own
+    algorithm, then RS256 (OpenID Connect Discovery 1.0 §3), which it keeps a key for."""
+    return [alg] if alg == "RS256" else [alg, "RS256"]
+
 CONFIDENTIAL = [c for c in CLIENTS if c.confidential]
 
 

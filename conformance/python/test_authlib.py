@@ -25,12 +25,14 @@ from conftest import (
     ISSUER_PATHS,
     ODD,
     REDIRECT_URI,
+    RS256_CLIENT,
     WEB,
     Client,
     authorize,
     browse,
     client_ids,
     get_json,
+    id_token_algs,
     login,
     session_for,
 )
@@ -38,12 +40,13 @@ from conftest import (
 # --- ID token validation, as authlib's OpenIDMixin.parse_id_token does it, plus `aud` ---------
 
 
-def decode_id_token(id_token: str, metadata: dict, jwks: dict):
-    """Verify the signature against the published JWKS, with the advertised algorithms only."""
+def decode_id_token(id_token: str, metadata: dict, jwks: dict, algorithms=None):
+    """Verify the signature against the published JWKS, with the advertised algorithms only
+    (or those given: a client that registered its algorithm accepts that one alone)."""
     return jwt.decode(
         id_token,
         KeySet.import_key_set(jwks),
-        algorithms=metadata["id_token_signing_alg_values_supported"],
+        algorithms=algorithms or metadata["id_token_signing_alg_values_supported"],
     )
 
 
@@ -56,8 +59,9 @@ def validate_id_token(
     access_token: str | None,
     metadata: dict,
     jwks: dict,
+    algorithms: list[str] | None = None,
 ) -> CodeIDToken:
-    token = decode_id_token(id_token, metadata, jwks)
+    token = decode_id_token(id_token, metadata, jwks, algorithms)
     claims = CodeIDToken(
         token.claims,
         token.header,
@@ -385,38 +389,14 @@ def test_authorization_error_is_redirected_with_state_and_iss(issuer, metadata):
 # --- every signing algorithm, and issuers with a path -------------------------------------------
 
 
-class WithoutRS256Rule(OpenIDProviderMetadata):
-    """authlib's metadata checks less OpenID Connect Discovery 1.0 §3's "RS256 MUST be included"
-    in id_token_signing_alg_values_supported (still required to be a list of strings)."""
-
-    def validate_id_token_signing_alg_values_supported(self):
-        values = self.get("id_token_signing_alg_values_supported")
-        assert isinstance(values, list) and all(isinstance(v, str) for v in values)
-
-
-@pytest.mark.parametrize(
-    "alg",
-    [
-        "RS256",
-        *(
-            pytest.param(
-                alg,
-                marks=pytest.mark.xfail(
-                    strict=True,
-                    raises=ValueError,
-                    reason="an issuer with signing_alg ES256 or EdDSA signs ID tokens with that "
-                    "algorithm only, so it does not list RS256, which OpenID Connect Discovery "
-                    "1.0 §3 requires and authlib enforces",
-                ),
-            )
-            for alg in ISSUER_PATHS
-            if alg != "RS256"
-        ),
-    ],
-)
+@pytest.mark.parametrize("alg", ISSUER_PATHS)
 def test_discovery_lists_rs256(alg, issuer):
+    """OpenID Connect Discovery 1.0 §3: RS256 MUST be among the ID token algorithms, which
+    authlib's metadata validator enforces; ES256 and EdDSA issuers list it after their own."""
     url = issuer + ISSUER_PATHS[alg]
-    OpenIDProviderMetadata(get_json(f"{url}/.well-known/openid-configuration")).validate()
+    meta = get_json(f"{url}/.well-known/openid-configuration")
+    OpenIDProviderMetadata(meta).validate()
+    assert meta["id_token_signing_alg_values_supported"] == id_token_algs(alg)
 
 
 # joserfc warns that RFC 9864 deprecates the polymorphic "EdDSA" for "Ed25519"; OpenID Connect
@@ -430,14 +410,13 @@ def test_each_signing_algorithm_and_issuer_path(alg, issuer):
     url = issuer + path
     meta = get_json(f"{url}/.well-known/openid-configuration")
     assert meta["issuer"] == url
-    # Every check but one; that one is test_discovery_lists_rs256 below.
-    WithoutRS256Rule(meta).validate()
-    assert meta["id_token_signing_alg_values_supported"] == [alg]
+    OpenIDProviderMetadata(meta).validate()
+    assert meta["id_token_signing_alg_values_supported"] == id_token_algs(alg)
     oauth_meta = get_json(f"{issuer}/.well-known/oauth-authorization-server{path}")
     assert oauth_meta["issuer"] == url
     AuthorizationServerMetadata(oauth_meta).validate()
     keys = get_json(meta["jwks_uri"])
-    assert [k["alg"] for k in keys["keys"]] == [alg]
+    assert [k["alg"] for k in keys["keys"]] == id_token_algs(alg)
 
     result = login(WEB, meta)
     assert result.callback_params()["iss"] == [url]
@@ -467,6 +446,42 @@ def test_each_signing_algorithm_and_issuer_path(alg, issuer):
     )
     info = result.session.get(meta["userinfo_endpoint"]).json()
     assert info["sub"] == claims["sub"]
+
+
+@pytest.mark.filterwarnings("ignore:EdDSA is deprecated via RFC 9864")
+@pytest.mark.parametrize("alg", ISSUER_PATHS)
+def test_a_client_registered_for_rs256_gets_rs256_id_tokens_from_every_issuer(alg, issuer):
+    """A client registered with id_token_signed_response_alg RS256 accepts RS256 alone: the ES256
+    and EdDSA issuers sign its ID tokens with their RS256 key, its access tokens with their own."""
+    url = issuer + ISSUER_PATHS[alg]
+    meta = get_json(f"{url}/.well-known/openid-configuration")
+    keys = get_json(meta["jwks_uri"])
+    rs256_kids = [k["kid"] for k in keys["keys"] if k["alg"] == "RS256"]
+    assert len(rs256_kids) == 1
+
+    def check(token: dict, nonce: str | None):
+        claims = validate_id_token(
+            token["id_token"],
+            issuer=url,
+            client_id=RS256_CLIENT.client_id,
+            nonce=nonce,
+            access_token=token["access_token"],
+            metadata=meta,
+            jwks=keys,
+            algorithms=["RS256"],
+        )
+        assert claims["sub"] == "248289761001"
+        assert claims.header["alg"] == "RS256"
+        assert claims.header["kid"] == rs256_kids[0]
+        access = jwt.decode(token["access_token"], KeySet.import_key_set(keys), algorithms=[alg])
+        assert access.header["alg"] == alg
+
+    result = login(RS256_CLIENT, meta)
+    check(result.token, result.nonce)
+    refreshed = result.session.refresh_token(
+        meta["token_endpoint"], refresh_token=result.token["refresh_token"]
+    )
+    check(refreshed, None)
 
 
 # --- where authlib departs from the RFC ---------------------------------------------------------

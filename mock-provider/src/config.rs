@@ -112,6 +112,9 @@ pub struct IssuerConfig {
     /// The user a headless login picks when the request has no `login_hint`. Defaults to the first.
     #[serde(default)]
     pub default_user: Option<String>,
+    /// The algorithm of access tokens, and of ID tokens unless a client asks for RS256. An
+    /// ES256 or EdDSA issuer also holds an RS256 key (OpenID Connect Discovery 1.0 §3 requires
+    /// RS256 for ID tokens), derived from `seed` even when `keys` are given.
     #[serde(default)]
     pub signing_alg: SigningAlg,
     /// PEM files of private keys to sign with, first one active. Derived from `seed` when empty.
@@ -206,6 +209,14 @@ pub struct ClientConfig {
     /// confidential client may use `client_secret_basic` or `client_secret_post`.
     #[serde(default)]
     pub token_endpoint_auth_method: Option<AuthMethod>,
+    /// The algorithm this client's ID tokens are signed with (OpenID Connect Dynamic Client
+    /// Registration 1.0 §2): the issuer's own `signing_alg`, or RS256, which every issuer can
+    /// sign with. Unset, the issuer's `signing_alg`. Registration's default is RS256, but this
+    /// differs on purpose: a client configured on an ES256 or EdDSA issuer gets that issuer's
+    /// algorithm unless it asks for RS256, so that choosing the issuer's algorithm chooses its
+    /// ID tokens' too. Access tokens are always signed with the issuer's own algorithm.
+    #[serde(default)]
+    pub id_token_signed_response_alg: Option<SigningAlg>,
 }
 
 /// Whether an issuer knows `scope` (RFC 6749 §3.3): an OpenID Connect scope, one of the issuer's
@@ -244,6 +255,7 @@ impl ClientConfig {
             pkce: None,
             allow_plain_pkce: false,
             token_endpoint_auth_method: None,
+            id_token_signed_response_alg: None,
         }
     }
 
@@ -269,6 +281,11 @@ impl ClientConfig {
 
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// The algorithm of this client's ID tokens on an issuer whose own is `issuer_alg`.
+    pub fn id_token_alg(&self, issuer_alg: SigningAlg) -> SigningAlg {
+        self.id_token_signed_response_alg.unwrap_or(issuer_alg)
     }
 }
 
@@ -501,6 +518,16 @@ impl IssuerConfig {
         }
     }
 
+    /// The algorithms this issuer signs ID tokens with: its own `signing_alg`, then RS256 when
+    /// that is another (OpenID Connect Discovery 1.0 §3: RS256 MUST be among them).
+    pub fn id_token_signing_algs(&self) -> Vec<SigningAlg> {
+        let mut algs = vec![self.signing_alg];
+        if self.signing_alg != SigningAlg::RS256 {
+            algs.push(SigningAlg::RS256);
+        }
+        algs
+    }
+
     /// Whether this issuer, as configured, knows `scope` (see [`scope_is_known`]).
     pub fn knows_scope(&self, scope: &str) -> bool {
         scope_is_known(scope, &self.scopes, self.clients.iter())
@@ -552,7 +579,7 @@ impl IssuerConfig {
                     format!("{:?} is used twice", client.client_id),
                 );
             }
-            for (field, message) in client.problems(self.allow_insecure_redirect_uris) {
+            for (field, message) in client.problems(self) {
                 at(Place::Client(i, c), field, message);
             }
         }
@@ -581,8 +608,9 @@ impl IssuerConfig {
 }
 
 impl ClientConfig {
-    /// What is wrong with this client, as (field, message) pairs.
-    pub fn problems(&self, allow_insecure_redirect_uris: bool) -> Vec<(&'static str, String)> {
+    /// What is wrong with this client on `issuer`, as (field, message) pairs.
+    pub fn problems(&self, issuer: &IssuerConfig) -> Vec<(&'static str, String)> {
+        let allow_insecure_redirect_uris = issuer.allow_insecure_redirect_uris;
         let mut out = Vec::new();
         if self.client_id.is_empty() || !self.client_id.chars().all(|c| (' '..='~').contains(&c)) {
             out.push((
@@ -641,6 +669,21 @@ impl ClientConfig {
                     format!("is {}, but the client has no secret", m.as_str()),
                 )),
             _ => {}
+        }
+        if let Some(alg) = self.id_token_signed_response_alg {
+            let algs = issuer.id_token_signing_algs();
+            if !algs.contains(&alg) {
+                let names: Vec<&str> = algs.iter().map(|a| a.as_str()).collect();
+                out.push((
+                    "id_token_signed_response_alg",
+                    format!(
+                        "{alg} is not one this issuer signs ID tokens with: {} (its signing_alg \
+                         is {})",
+                        names.join(" or "),
+                        issuer.signing_alg
+                    ),
+                ));
+            }
         }
         out
     }
@@ -980,19 +1023,79 @@ issuers:
 
     #[test]
     fn http_redirect_to_a_public_host_needs_an_explicit_opt_in() {
+        let strict = IssuerConfig::new("strict");
+        let lenient = IssuerConfig {
+            allow_insecure_redirect_uris: true,
+            ..IssuerConfig::new("lenient")
+        };
         let mut client = ClientConfig::confidential("c", "s", "http://app.example/cb");
-        assert!(client.problems(false)[0].1.contains("RFC 9700 §2.6"));
-        assert!(client.problems(true).is_empty());
+        assert!(client.problems(&strict)[0].1.contains("RFC 9700 §2.6"));
+        assert!(client.problems(&lenient).is_empty());
         client.redirect_uris = vec!["http://[::1]:9/cb".into(), "com.example.app:/cb".into()];
-        assert!(client.problems(false).is_empty());
+        assert!(client.problems(&strict).is_empty());
     }
 
     #[test]
     fn public_client_cannot_use_client_credentials() {
+        let issuer = IssuerConfig::new("default");
         let mut client = ClientConfig::public("spa", "http://127.0.0.1/cb");
         client.grant_types.push(GrantType::ClientCredentials);
-        assert_eq!(client.problems(false)[0].0, "grant_types");
+        assert_eq!(client.problems(&issuer)[0].0, "grant_types");
         assert!(ClientConfig::public("spa", "http://127.0.0.1/cb").pkce_required());
+    }
+
+    #[test]
+    fn id_token_alg_is_the_issuers_own_or_rs256() {
+        let es256 = IssuerConfig {
+            signing_alg: SigningAlg::ES256,
+            ..IssuerConfig::new("default")
+        };
+        assert_eq!(
+            es256.id_token_signing_algs(),
+            [SigningAlg::ES256, SigningAlg::RS256]
+        );
+        assert_eq!(
+            IssuerConfig::new("rs").id_token_signing_algs(),
+            [SigningAlg::RS256]
+        );
+        let mut client = ClientConfig::public("spa", "http://127.0.0.1/cb");
+        assert_eq!(client.id_token_alg(SigningAlg::ES256), SigningAlg::ES256);
+        for alg in [SigningAlg::ES256, SigningAlg::RS256] {
+            client.id_token_signed_response_alg = Some(alg);
+            assert!(client.problems(&es256).is_empty(), "{alg}");
+            assert_eq!(client.id_token_alg(SigningAlg::ES256), alg);
+        }
+        client.id_token_signed_response_alg = Some(SigningAlg::EdDSA);
+        assert_eq!(
+            client.problems(&es256),
+            [(
+                "id_token_signed_response_alg",
+                "EdDSA is not one this issuer signs ID tokens with: ES256 or RS256 (its \
+                 signing_alg is ES256)"
+                    .to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn an_unsupported_id_token_alg_names_the_client_field_and_line() {
+        let err = load(&GOOD.replace(
+            "        pkce: required\n",
+            "        pkce: required\n        id_token_signed_response_alg: EdDSA\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "fauxauth.yaml:8: issuers[0].clients[0].id_token_signed_response_alg: EdDSA is not \
+             one this issuer signs ID tokens with: ES256 or RS256 (its signing_alg is ES256)"
+        );
+        let err = load(&GOOD.replace(
+            "        pkce: required\n",
+            "        pkce: required\n        id_token_signed_response_alg: HS256\n",
+        ))
+        .unwrap_err();
+        assert!(err.starts_with("fauxauth.yaml:15:"), "{err}");
+        assert!(err.contains("unknown variant `HS256`"), "{err}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::config::{ClientConfig, IssuerConfig, UserConfig};
-use crate::keys::{KeyError, ROGUE_GENERATION, SigningKey, key_index};
+use crate::keys::{KeyError, ROGUE_GENERATION, SigningAlg, SigningKey, key_index};
 use crate::preset::{Active, Endpoint, Layout, Preset, Tenant};
 use crate::protocol::scope::{OIDC_SCOPES, Scopes};
 use crate::store::Store;
@@ -68,17 +68,25 @@ struct Registry {
 
 /// An issuer's keys: the active signer, every key it has had (published or not, retiring or
 /// not), and its rogue key, made on first use and never published.
+///
+/// An issuer whose own algorithm is ES256 or EdDSA also has an RS256 companion (see `keys`): an
+/// active companion beside the active key, made and retired with it by each rotation, listed
+/// among the keys (published, withdrawn and restored like any other), and a rogue companion.
 #[derive(Debug)]
 struct KeyRing {
     active: Arc<SigningKey>,
+    companion: Option<Arc<SigningKey>>,
     keys: Vec<KeyEntry>,
     rogue: Option<Arc<SigningKey>>,
+    rogue_companion: Option<Arc<SigningKey>>,
     generation: u32,
 }
 
 #[derive(Debug)]
 struct KeyEntry {
     key: Arc<SigningKey>,
+    /// An RS256 companion rather than a key of the issuer's own algorithm.
+    companion: bool,
     published: bool,
     /// When a rotated-out key leaves the JWKS.
     retire_at: Option<SystemTime>,
@@ -95,8 +103,12 @@ impl KeyEntry {
 pub struct KeyInfo {
     pub kid: String,
     pub alg: String,
-    /// Signs new tokens.
+    /// Signs new tokens (a companion: new ID tokens of the clients that ask for RS256).
     pub active: bool,
+    /// The RS256 companion of an ES256 or EdDSA issuer (OpenID Connect Discovery 1.0 §3 requires
+    /// RS256): it signs only the ID tokens of clients whose `id_token_signed_response_alg` is
+    /// RS256, and rotates together with the issuer's own key.
+    pub companion: bool,
     /// In the JWKS now.
     pub published: bool,
     /// When it leaves the JWKS (seconds since the epoch), for a rotated-out key.
@@ -390,8 +402,20 @@ impl Issuer {
         bytes
     }
 
+    /// The active key of the issuer's own algorithm: it signs every access token.
     pub fn signing_key(&self) -> Arc<SigningKey> {
         read(&self.keys).active.clone()
+    }
+
+    /// The active key that signs ID tokens with `alg`: the RS256 companion for RS256 on an
+    /// ES256 or EdDSA issuer, the issuer's own key otherwise (configuration checks let a client
+    /// ask for nothing else).
+    pub fn id_token_key(&self, alg: SigningAlg) -> Arc<SigningKey> {
+        let ring = read(&self.keys);
+        match &ring.companion {
+            Some(companion) if alg == companion.alg() => companion.clone(),
+            _ => ring.active.clone(),
+        }
     }
 
     /// The keys in the JWKS now.
@@ -405,43 +429,78 @@ impl Issuer {
             .collect()
     }
 
-    /// A key derived like the others but never published: tokens it signs must fail.
-    pub fn rogue_key(&self) -> Arc<SigningKey> {
-        if let Some(key) = read(&self.keys).rogue.clone() {
-            return key;
+    /// A key of `alg` derived like the others but never published: tokens it signs must fail.
+    /// The issuer's own rogue key, or for RS256 on an ES256 or EdDSA issuer a rogue companion,
+    /// so that a rogue token differs from a good one by its key alone.
+    pub fn rogue_key(&self, alg: SigningAlg) -> Arc<SigningKey> {
+        let companion = alg == SigningAlg::RS256 && has_companion(&self.settings);
+        {
+            let ring = read(&self.keys);
+            let slot = if companion {
+                &ring.rogue_companion
+            } else {
+                &ring.rogue
+            };
+            if let Some(key) = slot {
+                return key.clone();
+            }
         }
-        let key = Arc::new(SigningKey::derive(
-            &self.seed,
-            self.settings.signing_alg,
-            key_index(self.position, ROGUE_GENERATION),
-        ));
-        write(&self.keys).rogue.get_or_insert(key).clone()
+        let index = key_index(self.position, ROGUE_GENERATION);
+        let key = Arc::new(if companion {
+            SigningKey::derive_rs256_companion(&self.seed, index)
+        } else {
+            SigningKey::derive(&self.seed, self.settings.signing_alg, index)
+        });
+        let mut ring = write(&self.keys);
+        let slot = if companion {
+            &mut ring.rogue_companion
+        } else {
+            &mut ring.rogue
+        };
+        slot.get_or_insert(key).clone()
     }
 
     /// Makes a new key the signer and publishes it; the old signer stays published for `grace`
-    /// (OIDC Core §10.1.1: keep recently decommissioned keys). Returns the new `kid`.
+    /// (OIDC Core §10.1.1: keep recently decommissioned keys). An RS256 companion is replaced
+    /// the same way, by the companion of the new generation. Returns the new key's `kid`.
     pub fn rotate_keys(&self, grace: Duration) -> String {
         let generation = read(&self.keys).generation + 1;
+        let index = key_index(self.position, generation);
         // Derived outside the lock: a new RSA key can take a moment.
         let key = Arc::new(SigningKey::derive(
             &self.seed,
             self.settings.signing_alg,
-            key_index(self.position, generation),
+            index,
         ));
+        let companion = has_companion(&self.settings)
+            .then(|| Arc::new(SigningKey::derive_rs256_companion(&self.seed, index)));
         let now = self.now();
         let mut ring = write(&self.keys);
-        let old = ring.active.kid().to_owned();
+        let old: Vec<String> = std::iter::once(&ring.active)
+            .chain(&ring.companion)
+            .map(|k| k.kid().to_owned())
+            .collect();
         for entry in &mut ring.keys {
-            if entry.key.kid() == old {
+            if old.iter().any(|kid| kid == entry.key.kid()) {
                 entry.retire_at = Some(now + grace);
             }
         }
         ring.keys.push(KeyEntry {
             key: key.clone(),
+            companion: false,
             published: true,
             retire_at: None,
         });
+        if let Some(companion) = &companion {
+            ring.keys.push(KeyEntry {
+                key: companion.clone(),
+                companion: true,
+                published: true,
+                retire_at: None,
+            });
+        }
         ring.active = key.clone();
+        ring.companion = companion;
         ring.generation = generation;
         key.kid().to_owned()
     }
@@ -462,12 +521,18 @@ impl Issuer {
     pub fn key_infos(&self) -> Vec<KeyInfo> {
         let now = self.now();
         let ring = read(&self.keys);
+        let active = |kid: &str| {
+            std::iter::once(&ring.active)
+                .chain(&ring.companion)
+                .any(|k| k.kid() == kid)
+        };
         ring.keys
             .iter()
             .map(|e| KeyInfo {
                 kid: e.key.kid().to_owned(),
                 alg: e.key.alg().to_string(),
-                active: e.key.kid() == ring.active.kid(),
+                active: active(e.key.kid()),
+                companion: e.companion,
                 published: e.is_published(now),
                 retires_at: e.retire_at.map(crate::tokens::unix),
             })
@@ -616,23 +681,42 @@ fn rng_seed(seed: &str, issuer: &str) -> [u8; 32] {
     Sha256::digest(format!("fauxauth/rng/{seed}/{issuer}")).into()
 }
 
+/// Whether an issuer keeps an RS256 companion: when its own algorithm is not RS256, which
+/// OpenID Connect Discovery 1.0 §3 requires every provider to support for ID tokens.
+fn has_companion(settings: &IssuerConfig) -> bool {
+    settings.signing_alg != SigningAlg::RS256
+}
+
+/// The keys an issuer starts with: its own (from files, or derived), then its companion. The
+/// companion is derived from the seed even when the issuer's own keys come from files.
 fn initial_keys(
     settings: &IssuerConfig,
     seed: &str,
     position: usize,
 ) -> Result<KeyRing, BuildError> {
     let keys = load_keys(settings, seed, position)?;
+    let companion = has_companion(settings).then(|| {
+        Arc::new(SigningKey::derive_rs256_companion(
+            seed,
+            key_index(position, 0),
+        ))
+    });
+    let entry = |key, companion| KeyEntry {
+        key,
+        companion,
+        published: true,
+        retire_at: None,
+    };
     Ok(KeyRing {
         active: keys[0].clone(),
         keys: keys
             .into_iter()
-            .map(|key| KeyEntry {
-                key,
-                published: true,
-                retire_at: None,
-            })
+            .map(|key| entry(key, false))
+            .chain(companion.clone().map(|key| entry(key, true)))
             .collect(),
+        companion,
         rogue: None,
+        rogue_companion: None,
         generation: 0,
     })
 }

@@ -10,6 +10,12 @@
 //! noticeable fraction of a second, so the RSA keys of the default seed are shipped precomputed in
 //! `keys/` (a test checks that they are exactly what the derivation gives); other seeds pay the
 //! generation cost once, at start.
+//!
+//! RS256 companions: OpenID Connect Discovery 1.0 §3 requires every provider to support RS256 for
+//! ID tokens, so an issuer whose own algorithm is ES256 or EdDSA also holds an RS256 key, for the
+//! clients that ask for RS256 ID tokens. Its companion keys are numbered like its own keys (see
+//! [`key_index`]) but derive under a label of their own ([`SigningKey::derive_rs256_companion`]),
+//! so no companion is ever any issuer's own RS256 key or rogue key, whatever the numbers.
 
 use std::fmt;
 
@@ -43,6 +49,24 @@ const PRECOMPUTED_RSA: [(u32, &str); 7] = [
     (3000, include_str!("../keys/rsa-3000.pem")),
 ];
 
+/// RS256 companion keys of [`DEFAULT_SEED`] by index, precomputed for the same numbers as
+/// [`PRECOMPUTED_RSA`]: an ES256 or EdDSA issuer among the first four, rotated up to three times
+/// at the first, starts and rotates without generating an RSA key. Public test keys too.
+const PRECOMPUTED_RS256_COMPANION: [(u32, &str); 7] = [
+    (0, include_str!("../keys/rs256-companion-0.pem")),
+    (1, include_str!("../keys/rs256-companion-1.pem")),
+    (2, include_str!("../keys/rs256-companion-2.pem")),
+    (3, include_str!("../keys/rs256-companion-3.pem")),
+    (1000, include_str!("../keys/rs256-companion-1000.pem")),
+    (2000, include_str!("../keys/rs256-companion-2000.pem")),
+    (3000, include_str!("../keys/rs256-companion-3000.pem")),
+];
+
+/// The label of an issuer's own keys in the derivation.
+const OWN_LABEL: &[u8] = b"fauxauth/key/v1\0";
+/// The label of RS256 companion keys: a derivation of their own, apart from every own key.
+const RS256_COMPANION_LABEL: &[u8] = b"fauxauth/rs256-companion/v1\0";
+
 /// The derivation index of generation `generation` of the issuer at `position` in the
 /// configuration: each issuer has its own thousand. Generation 999 is the issuer's rogue key.
 pub fn key_index(position: usize, generation: u32) -> u32 {
@@ -56,7 +80,9 @@ pub fn key_index(position: usize, generation: u32) -> u32 {
 pub const ROGUE_GENERATION: u32 = 999;
 
 /// A JWS algorithm an issuer can sign with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 pub enum SigningAlg {
     /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3); the OpenID Connect default.
     #[default]
@@ -130,10 +156,32 @@ impl SigningKey {
     /// Key number `index` for `alg`, derived from `seed`: the same inputs give the same key,
     /// on every machine, forever.
     pub fn derive(seed: &str, alg: SigningAlg, index: u32) -> Self {
-        let material = derivation_material(seed, alg, index);
+        Self::derive_labelled(OWN_LABEL, &PRECOMPUTED_RSA, seed, alg, index)
+    }
+
+    /// RS256 companion key number `index`, derived from `seed` like [`Self::derive`] but under a
+    /// label of its own: never equal to a key `derive` gives, whatever the index.
+    pub fn derive_rs256_companion(seed: &str, index: u32) -> Self {
+        Self::derive_labelled(
+            RS256_COMPANION_LABEL,
+            &PRECOMPUTED_RS256_COMPANION,
+            seed,
+            SigningAlg::RS256,
+            index,
+        )
+    }
+
+    fn derive_labelled(
+        label: &[u8],
+        precomputed_rsa: &[(u32, &str)],
+        seed: &str,
+        alg: SigningAlg,
+        index: u32,
+    ) -> Self {
+        let material = derivation_material(label, seed, alg, index);
         let result = match alg {
             SigningAlg::RS256 => {
-                let precomputed = PRECOMPUTED_RSA.iter().find(|(i, _)| *i == index);
+                let precomputed = precomputed_rsa.iter().find(|(i, _)| *i == index);
                 let pem = match precomputed {
                     Some((_, pem)) if seed == DEFAULT_SEED => (*pem).to_owned(),
                     _ => derive_rsa_pem(material),
@@ -329,9 +377,9 @@ fn rejected(alg: SigningAlg, e: impl fmt::Display) -> KeyError {
     }
 }
 
-fn derivation_material(seed: &str, alg: SigningAlg, index: u32) -> [u8; 32] {
+fn derivation_material(label: &[u8], seed: &str, alg: SigningAlg, index: u32) -> [u8; 32] {
     let mut hash = Sha256::new();
-    hash.update(b"fauxauth/key/v1\0");
+    hash.update(label);
     hash.update(seed.as_bytes());
     hash.update(b"\0");
     hash.update(alg.as_str().as_bytes());
@@ -399,14 +447,44 @@ mod tests {
 
     #[test]
     fn precomputed_rsa_keys_are_what_derivation_gives() {
-        for (index, shipped) in PRECOMPUTED_RSA {
-            let material = derivation_material(DEFAULT_SEED, SigningAlg::RS256, index);
-            assert_eq!(
-                derive_rsa_pem(material),
-                shipped,
-                "keys/rsa-{index}.pem is not the derivation of the default seed"
+        for (label, file, table) in [
+            (OWN_LABEL, "rsa", &PRECOMPUTED_RSA),
+            (
+                RS256_COMPANION_LABEL,
+                "rs256-companion",
+                &PRECOMPUTED_RS256_COMPANION,
+            ),
+        ] {
+            for (index, shipped) in table {
+                let material = derivation_material(label, DEFAULT_SEED, SigningAlg::RS256, *index);
+                assert_eq!(
+                    derive_rsa_pem(material),
+                    *shipped,
+                    "keys/{file}-{index}.pem is not the derivation of the default seed"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn companion_keys_derive_apart_from_own_keys() {
+        // Own and companion keys share their numbers; the label keeps every one distinct, the
+        // rogue key's number included.
+        for index in [0, 1, 999, 1000, 1999] {
+            assert_ne!(
+                derivation_material(RS256_COMPANION_LABEL, "seed", SigningAlg::RS256, index),
+                derivation_material(OWN_LABEL, "seed", SigningAlg::RS256, index),
+                "{index}"
             );
         }
+        let own = SigningKey::derive(DEFAULT_SEED, SigningAlg::RS256, 0);
+        let companion = SigningKey::derive_rs256_companion(DEFAULT_SEED, 0);
+        assert_eq!(companion.alg(), SigningAlg::RS256);
+        assert_ne!(companion.kid(), own.kid());
+        assert_ne!(
+            companion.kid(),
+            SigningKey::derive_rs256_companion(DEFAULT_SEED, 1).kid()
+        );
     }
 
     #[test]

@@ -258,11 +258,7 @@ impl Provider {
     /// as the configuration file would check it.
     pub fn put_client(&self, issuer: &str, client: ClientConfig) -> Result<(), String> {
         let issuer = self.issuer_named(issuer)?;
-        if let Some((field, message)) = client
-            .problems(issuer.settings.allow_insecure_redirect_uris)
-            .into_iter()
-            .next()
-        {
+        if let Some((field, message)) = client.problems(&issuer.settings).into_iter().next() {
             return Err(format!("{field}: {message}"));
         }
         issuer.put_client(client);

@@ -1,12 +1,13 @@
 //! The tokens an issuer mints: JWT access tokens (RFC 9068), ID tokens (OIDC Core §2), and
 //! opaque refresh tokens; and the claims a user releases for a set of scopes (OIDC Core §5.4).
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::config::UserConfig;
+use crate::config::{ClientConfig, UserConfig};
 use crate::issuer::Issuer;
 use fauxauth_core::rules::{SignWith, TokenChange, TokenTarget};
 
@@ -104,16 +105,18 @@ pub struct Mint {
     pub refresh_token: bool,
 }
 
-/// Mints and records tokens for `client_id` under an open grant, with the changes rules asked
-/// for (tokens that must fail validation).
+/// Mints and records tokens for `client` under an open grant, with the changes rules asked for
+/// (tokens that must fail validation). The access token is signed with the issuer's own key, the
+/// ID token with the key of the client's `id_token_signed_response_alg`.
 pub fn issue(
     issuer: &Issuer,
-    client_id: &str,
+    client: &ClientConfig,
     subject: &Subject<'_>,
     scope: Scopes,
     mint: Mint,
     changes: &[TokenChange],
 ) -> Issued {
+    let client_id = client.client_id.as_str();
     let now = issuer.now();
     let iat = unix(now);
     let lifetimes = &issuer.settings.lifetimes;
@@ -145,7 +148,7 @@ pub fn issue(
         (key.sign(ACCESS_TOKEN_TYP, &claims), None)
     } else {
         (
-            sign_changed(issuer, ACCESS_TOKEN_TYP, &claims, &for_access, iat),
+            sign_changed(issuer, &key, ACCESS_TOKEN_TYP, &claims, &for_access, iat),
             None,
         )
     };
@@ -157,6 +160,7 @@ pub fn issue(
     let id_token = match subject.user {
         Some(user) if mint.id_token => {
             let iss = id_token_issuer(issuer, user);
+            let key = issuer.id_token_key(client.id_token_alg(issuer.settings.signing_alg));
             let claims = IdTokenClaims {
                 iss: &iss,
                 sub,
@@ -172,7 +176,7 @@ pub fn issue(
             Some(if for_id.is_empty() {
                 key.sign("JWT", &claims)
             } else {
-                sign_changed(issuer, "JWT", &claims, &for_id, iat)
+                sign_changed(issuer, &key, "JWT", &claims, &for_id, iat)
             })
         }
         _ => None,
@@ -267,8 +271,10 @@ fn preset_claims(
 }
 
 /// Signs `claims` after applying `changes` to them and to the signature: a token made to fail.
+/// `active` is the key that signs the token unchanged; a rogue key is one of its algorithm.
 fn sign_changed<T: Serialize>(
     issuer: &Issuer,
+    active: &Arc<SigningKey>,
     typ: &str,
     claims: &T,
     changes: &[&TokenChange],
@@ -304,10 +310,7 @@ fn sign_changed<T: Serialize>(
         if change.wrong_at_hash {
             object.insert(
                 "at_hash".into(),
-                json!(half_hash(
-                    issuer.settings.signing_alg,
-                    "not the access token"
-                )),
+                json!(half_hash(active.alg(), "not the access token")),
             );
         }
         if change.wrong_nonce {
@@ -320,8 +323,8 @@ fn sign_changed<T: Serialize>(
     }
     let key = match sign_with {
         SignWith::None => return SigningKey::unsigned(typ, &value),
-        SignWith::Rogue => issuer.rogue_key(),
-        SignWith::Active => issuer.signing_key(),
+        SignWith::Rogue => issuer.rogue_key(active.alg()),
+        SignWith::Active => active.clone(),
     };
     let mut header = jsonwebtoken::Header::new(key.alg().jwt_algorithm());
     header.typ = Some(typ.to_owned());

@@ -12,11 +12,13 @@ import {
   ISSUER_PATHS,
   POST_LOGOUT_REDIRECT_URI,
   REDIRECT_URI,
+  RS256_CLIENT,
   SCOPE,
   SUB,
   WEB,
   authorize,
   configure,
+  idTokenAlgs,
   label,
   login,
 } from '../clients.js'
@@ -259,7 +261,7 @@ for (const [alg, path] of Object.entries(ISSUER_PATHS)) {
       const config = await configure(WEB, issuer)
       const metadata = config.serverMetadata()
       assert.equal(metadata.issuer, issuer)
-      assert.deepEqual(metadata.id_token_signing_alg_values_supported, [alg])
+      assert.deepEqual(metadata.id_token_signing_alg_values_supported, idTokenAlgs(alg))
       const oauth = await client.discovery(new URL(issuer), WEB.id, WEB.secret, undefined, {
         algorithm: 'oauth2',
         execute: [client.allowInsecureRequests],
@@ -276,6 +278,24 @@ for (const [alg, path] of Object.entries(ISSUER_PATHS)) {
       assert.equal(refreshed.claims().sub, SUB)
       const info = await client.fetchUserInfo(config, refreshed.access_token, SUB)
       assert.equal(info.email, 'alice@example.com')
+    })
+
+    it('a client registered for RS256 gets RS256 ID tokens, access tokens stay ' + alg, async () => {
+      const config = await configure(RS256_CLIENT, issuer)
+      assert.equal(config.clientMetadata().id_token_signed_response_alg, 'RS256')
+      const jwks = await (await fetch(config.serverMetadata().jwks_uri)).json()
+      const rs256 = jwks.keys.filter((k) => k.alg === 'RS256')
+      assert.equal(rs256.length, 1)
+      const header = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url'))
+
+      const { tokens } = await login(config)
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+      for (const t of [tokens, refreshed]) {
+        // openid-client has checked the signature against the JWKS, RS256 alone accepted.
+        assert.deepEqual([header(t.id_token).alg, header(t.id_token).kid], ['RS256', rs256[0].kid])
+        assert.equal(t.claims().sub, SUB)
+        assert.equal(header(t.access_token).alg, alg)
+      }
     })
   })
 }

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::config::GrantType;
 use crate::issuer::Issuer;
+use crate::keys::SigningAlg;
 use crate::paths;
 use crate::preset::{Endpoint, Preset, Tenant, microsoft};
 
@@ -74,7 +75,14 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
     if issuer.any_client_allows_plain_pkce() {
         pkce.push("plain");
     }
-    let alg = issuer.settings.signing_alg.as_str();
+    // OpenID Connect Discovery 1.0 §3: RS256 MUST be included; an ES256 or EdDSA issuer signs
+    // with its RS256 companion the ID tokens of clients that ask for RS256.
+    let id_token_algs = issuer
+        .settings
+        .id_token_signing_algs()
+        .into_iter()
+        .map(SigningAlg::as_str)
+        .collect::<Vec<_>>();
     let preset = issuer.settings.preset;
     let issuer_id = match tenant {
         Some(t) if t.is_multi_tenant() && issuer.quirks.tenant_issuer_template => {
@@ -94,7 +102,7 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": GrantType::ALL.map(GrantType::as_str),
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [alg],
+        "id_token_signing_alg_values_supported": id_token_algs,
         "token_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": pkce,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],

@@ -234,7 +234,7 @@ fn authorization_code(
         .ok_or_else(|| Error::invalid_grant("the user of this code no longer exists"))?;
     let issued = issue(
         issuer,
-        &client.client_id,
+        client,
         &Subject {
             grant,
             user: Some(&user),
@@ -323,7 +323,7 @@ fn refresh(
     };
     let issued = issue(
         issuer,
-        &client.client_id,
+        client,
         &Subject {
             grant: grant_id,
             user: user.as_deref(),
@@ -369,7 +369,7 @@ fn client_credentials(
     });
     let issued = issue(
         issuer,
-        &client.client_id,
+        client,
         &Subject {
             grant,
             user: None,

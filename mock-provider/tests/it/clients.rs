@@ -1,7 +1,7 @@
 //! Client authentication (RFC 6749 §2.3.1, §3.2.1, §5.2).
 
 use axum::http::{StatusCode, header};
-use mock_provider::{AuthMethod, ClientConfig, Config, GrantType};
+use mock_provider::{AuthMethod, ClientConfig, Config, GrantType, SigningAlg};
 
 use crate::helpers::*;
 
@@ -180,4 +180,37 @@ async fn a_public_client_identifies_itself_without_a_secret() {
     p.post("/token", &with_secret, &[])
         .await
         .assert_token_error(401, "invalid_client");
+}
+
+#[tokio::test]
+async fn an_id_token_alg_the_issuer_cannot_sign_with_is_a_configuration_error() {
+    let mut issuer = issuer_config();
+    issuer.signing_alg = SigningAlg::ES256;
+    issuer.clients[1].id_token_signed_response_alg = Some(SigningAlg::EdDSA);
+    let err = mock_provider::Provider::new(
+        &Config::single(issuer),
+        ISSUER,
+        mock_provider::Clock::frozen(start_time()),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration:\nissuers[0].clients[1].id_token_signed_response_alg: EdDSA is \
+         not one this issuer signs ID tokens with: ES256 or RS256 (its signing_alg is ES256)"
+    );
+
+    // A client added while running is checked the same way; RS256 is always possible.
+    let p = TestProvider::new();
+    let mut client = ClientConfig::confidential("late", "late-secret-0123456", CALLBACK);
+    client.id_token_signed_response_alg = Some(SigningAlg::ES256);
+    let refused = p
+        .provider
+        .put_client("default", client.clone())
+        .unwrap_err();
+    assert!(
+        refused.starts_with("id_token_signed_response_alg: ES256 is not one"),
+        "{refused}"
+    );
+    client.id_token_signed_response_alg = Some(SigningAlg::RS256);
+    p.provider.put_client("default", client).unwrap();
 }

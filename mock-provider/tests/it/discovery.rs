@@ -1,7 +1,7 @@
 //! Metadata (OpenID Connect Discovery 1.0, RFC 8414), JWKS, and several issuers in one server.
 
 use axum::http::{StatusCode, header};
-use mock_provider::{Config, IssuerConfig};
+use mock_provider::{Config, IssuerConfig, SigningAlg};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -75,6 +75,52 @@ async fn jwks_publishes_the_signing_key_with_a_stable_kid() {
     let tokens = p.tokens("openid").await;
     let (header, _) = jwt_parts(tokens["id_token"].as_str().unwrap());
     assert_eq!(header["kid"], key["kid"]);
+}
+
+fn signing_with(alg: SigningAlg) -> TestProvider {
+    let mut issuer = issuer_config();
+    issuer.signing_alg = alg;
+    TestProvider::with(Config::single(issuer))
+}
+
+#[tokio::test]
+async fn jwks_of_an_es256_or_eddsa_issuer_publishes_an_rs256_companion_after_its_own_key() {
+    let rs256 = TestProvider::new().get("/jwks").await.json();
+    for alg in [SigningAlg::ES256, SigningAlg::EdDSA] {
+        let jwks = signing_with(alg).get("/jwks").await.json();
+        let keys = jwks["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 2, "{alg}: {jwks}");
+        assert_eq!(keys[0]["alg"], alg.as_str());
+        let companion = &keys[1];
+        assert_eq!(companion["alg"], "RS256", "{alg}");
+        assert_eq!(companion["kty"], "RSA");
+        assert_eq!(companion["use"], "sig");
+        assert!(companion.get("d").is_none(), "no private parts");
+        assert_ne!(companion["kid"], keys[0]["kid"]);
+        // Derived apart from own keys: not the key an RS256 issuer in its place signs with.
+        assert_ne!(companion["kid"], rs256["keys"][0]["kid"], "{alg}");
+    }
+}
+
+#[tokio::test]
+async fn discovery_of_an_es256_or_eddsa_issuer_lists_its_alg_then_rs256() {
+    // OpenID Connect Discovery 1.0 §3: RS256 MUST be among the ID token algorithms.
+    for alg in [SigningAlg::ES256, SigningAlg::EdDSA] {
+        let p = signing_with(alg);
+        assert_eq!(
+            discovery(&p, "id_token_signing_alg_values_supported").await,
+            json!([alg.as_str(), "RS256"])
+        );
+    }
+    assert_eq!(
+        discovery(
+            &signing_with(SigningAlg::RS256),
+            "id_token_signing_alg_values_supported"
+        )
+        .await,
+        json!(["RS256"]),
+        "listed once"
+    );
 }
 
 #[tokio::test]

@@ -165,6 +165,81 @@ async fn openidconnect_crate_completes_every_flow() {
     running.stop().await;
 }
 
+/// A client that insists on RS256 ID tokens (as `openidconnect`'s verifier does unless told
+/// otherwise) works with an ES256 issuer once it registers `id_token_signed_response_alg: RS256`.
+#[tokio::test]
+async fn openidconnect_crate_verifies_rs256_id_tokens_from_an_es256_issuer_for_a_client_that_asks()
+{
+    use openidconnect::core::CoreJwsSigningAlgorithm;
+
+    let mut issuer = issuer_config();
+    issuer.signing_alg = mock_provider::SigningAlg::ES256;
+    issuer.clients[0].id_token_signed_response_alg = Some(mock_provider::SigningAlg::RS256);
+    let running = mock_provider::spawn(Config::single(issuer)).await.unwrap();
+    let http = http();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(running.issuer()).unwrap(), &http)
+            .await
+            .unwrap();
+    assert_eq!(
+        metadata.id_token_signing_alg_values_supported(),
+        &[
+            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256
+        ]
+    );
+    let login = async |client_id: &str, secret: &str| {
+        let client = CoreClient::from_provider_metadata(
+            metadata.clone(),
+            ClientId::new(client_id.into()),
+            Some(ClientSecret::new(secret.into())),
+        )
+        .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).unwrap());
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, _, nonce) = client
+            .authorize_url(
+                AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(challenge)
+            .url();
+        let response = http.get(url).send().await.unwrap();
+        let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+        let code = location
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned();
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(code))
+            .unwrap()
+            .set_pkce_verifier(verifier)
+            .request_async(&http)
+            .await
+            .unwrap();
+        let id_token = tokens.id_token().expect("an ID token").clone();
+        let rs256_only = client
+            .id_token_verifier()
+            .set_allowed_algs([CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
+        let verified = id_token
+            .claims(&rs256_only, &nonce)
+            .map(|claims| claims.subject().as_str().to_owned())
+            .map_err(|e| e.to_string());
+        (id_token.signing_alg().unwrap().clone(), verified)
+    };
+
+    let (alg, verified) = login("web", WEB_SECRET).await;
+    assert_eq!(alg, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256);
+    assert_eq!(verified.as_deref(), Ok("alice"));
+    // A client that did not ask gets ES256, which an RS256-only verifier refuses.
+    let (alg, verified) = login("other", "other-secret-01234").await;
+    assert_eq!(alg, CoreJwsSigningAlgorithm::EcdsaP256Sha256);
+    assert!(verified.is_err(), "{verified:?}");
+    running.stop().await;
+}
+
 async fn race<F, Fut>(n: usize, f: F) -> Vec<(StatusCode, Value)>
 where
     F: Fn() -> Fut,

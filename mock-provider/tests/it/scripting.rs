@@ -310,6 +310,104 @@ async fn rotating_keys_publishes_the_new_key_and_keeps_the_old_for_the_grace() {
 }
 
 #[tokio::test]
+async fn rotating_an_es256_issuers_keys_rotates_its_rs256_companion_with_them() {
+    let mut issuer = issuer_config();
+    issuer.signing_alg = mock_provider::SigningAlg::ES256;
+    let live = Live::with(Config::single(issuer)).await;
+    let keys = || async {
+        let (status, keys) = live
+            .admin(reqwest::Method::GET, "/issuers/default/keys", None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{keys}");
+        keys
+    };
+    let before = keys().await;
+    assert_eq!(
+        before,
+        json!([
+            {"kid": before[0]["kid"], "alg": "ES256", "active": true, "companion": false, "published": true},
+            {"kid": before[1]["kid"], "alg": "RS256", "active": true, "companion": true, "published": true},
+        ])
+    );
+    let old = live.jwks_kids().await;
+    assert_eq!(old.len(), 2);
+
+    let (status, rotated) = live
+        .admin(
+            reqwest::Method::POST,
+            "/issuers/default/keys/rotate",
+            Some(json!({"grace": "5m"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let after = keys().await;
+    let after = after.as_array().unwrap();
+    assert_eq!(after.len(), 4, "{after:?}");
+    let retires_at = json!(virtual_now(&live).await + 300);
+    for (old, alg) in after[..2].iter().zip(["ES256", "RS256"]) {
+        assert_eq!(old["alg"], alg);
+        assert_eq!(old["active"], false, "{old}");
+        assert_eq!(old["retires_at"], retires_at, "{old}");
+    }
+    for (new, (alg, companion)) in after[2..].iter().zip([("ES256", false), ("RS256", true)]) {
+        assert_eq!(
+            (
+                &new["alg"],
+                &new["active"],
+                &new["companion"],
+                &new["published"]
+            ),
+            (&json!(alg), &json!(true), &json!(companion), &json!(true)),
+            "{new}"
+        );
+        assert!(new.get("retires_at").is_none(), "{new}");
+    }
+    assert_eq!(after[2]["kid"], rotated["kid"]);
+    let new: Vec<String> = after[2..]
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!old.contains(&new[1]), "a new companion");
+    assert_eq!(live.jwks_kids().await, [old.clone(), new.clone()].concat());
+
+    // Both old keys leave together when the grace is over.
+    live.admin(
+        reqwest::Method::POST,
+        "/clock",
+        Some(json!({"advance": "6m"})),
+    )
+    .await;
+    assert_eq!(live.jwks_kids().await, new);
+
+    // The companion is withdrawn and restored like any key.
+    let companion = &new[1];
+    live.admin(
+        reqwest::Method::POST,
+        &format!("/issuers/default/keys/{companion}/unpublish"),
+        None,
+    )
+    .await;
+    assert_eq!(live.jwks_kids().await, [new[0].clone()]);
+    live.admin(
+        reqwest::Method::POST,
+        &format!("/issuers/default/keys/{companion}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(live.jwks_kids().await, new);
+
+    // A reset brings back the first pair.
+    live.admin(reqwest::Method::POST, "/reset", None).await;
+    assert_eq!(live.jwks_kids().await, old);
+}
+
+/// The provider's virtual time now, in seconds since the epoch.
+async fn virtual_now(live: &Live) -> u64 {
+    let (_, clock) = live.admin(reqwest::Method::GET, "/clock", None).await;
+    clock["now"].as_u64().unwrap()
+}
+
+#[tokio::test]
 async fn an_unpublished_key_disappears_from_the_jwks_until_published_again() {
     let live = Live::start().await;
     let kid = live.jwks_kids().await.remove(0);
@@ -379,6 +477,111 @@ async fn the_next_id_token_is_signed_by_the_rogue_key_and_fails_verification() {
     };
     assert!(verify(&rogue).is_err());
     assert_eq!(verify(&normal), Ok(()));
+}
+
+#[tokio::test]
+async fn token_changes_re_sign_an_rs256_id_token_of_an_eddsa_issuer_with_rs256_keys() {
+    use openidconnect::core::{CoreClient, CoreIdToken, CoreProviderMetadata};
+    use openidconnect::{ClientId, IssuerUrl, Nonce};
+
+    let mut issuer = issuer_config();
+    issuer.signing_alg = mock_provider::SigningAlg::EdDSA;
+    issuer.clients[0].id_token_signed_response_alg = Some(mock_provider::SigningAlg::RS256);
+    let live = Live::with(Config::single(issuer)).await;
+    let published = live.jwks_kids().await;
+    let kid = |token: &Value| {
+        let (header, _) = jwt_parts(token.as_str().unwrap());
+        (header["alg"].clone(), header.get("kid").cloned())
+    };
+
+    // A rogue key of each token's own algorithm, never published.
+    live.add_rule(json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"target": "both", "sign_with": "rogue"}}]})).await;
+    let rogue = live.tokens().await;
+    let normal = live.tokens().await;
+    let (id_alg, id_kid) = kid(&rogue["id_token"]);
+    let (access_alg, access_kid) = kid(&rogue["access_token"]);
+    assert_eq!((id_alg, access_alg), (json!("RS256"), json!("EdDSA")));
+    for rogue_kid in [&id_kid, &access_kid] {
+        let rogue_kid = rogue_kid.as_ref().unwrap().as_str().unwrap().to_owned();
+        assert!(!published.contains(&rogue_kid), "never published");
+    }
+    assert_eq!(kid(&normal["id_token"]).0, "RS256");
+    assert!(
+        published.contains(
+            &kid(&normal["id_token"])
+                .1
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        )
+    );
+
+    // openidconnect, as a client would: the rogue ID token fails, the normal one verifies.
+    let metadata = CoreProviderMetadata::discover_async(
+        IssuerUrl::new(live.running.issuer()).unwrap(),
+        &live.http,
+    )
+    .await
+    .unwrap();
+    let client = CoreClient::from_provider_metadata(metadata, ClientId::new("web".into()), None);
+    let verify = |token: &Value| {
+        let id_token: CoreIdToken = serde_json::from_value(token["id_token"].clone()).unwrap();
+        id_token
+            .claims(&client.id_token_verifier(), &Nonce::new("n1".into()))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    assert!(verify(&rogue).is_err());
+    assert_eq!(verify(&normal), Ok(()));
+
+    // Without a kid, still signed by the RS256 companion: a client trying each key accepts it.
+    live.add_rule(
+        json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"omit_kid": true}}]}),
+    )
+    .await;
+    let no_kid = live.tokens().await;
+    assert_eq!(kid(&no_kid["id_token"]), (json!("RS256"), None));
+    let logout = live
+        .http
+        .get(live.url("/logout"))
+        .query(&[
+            ("id_token_hint", no_kid["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", "http://127.0.0.1:8080/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        logout.status().is_redirection(),
+        "the hint verifies: {}",
+        logout.status()
+    );
+    assert!(
+        logout.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:8080/")
+    );
+
+    // A wrong at_hash, in the hash of the ID token's algorithm (SHA-256, not EdDSA's SHA-512);
+    // and no signature at all.
+    live.add_rule(json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"wrong_at_hash": true}}]})).await;
+    let wrong = live.tokens().await;
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let at_hash = jwt_parts(wrong["id_token"].as_str().unwrap()).1["at_hash"].clone();
+    let real = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(&sha2::Sha256::digest(wrong["access_token"].as_str().unwrap().as_bytes())[..16]);
+    assert_ne!(at_hash, real);
+    assert_eq!(
+        at_hash.as_str().unwrap().len(),
+        real.len(),
+        "SHA-256's half"
+    );
+    live.add_rule(json!({"when": {"endpoint": "token", "times": 1}, "then": [{"token": {"sign_with": "none"}}]})).await;
+    let unsigned = live.tokens().await;
+    assert_eq!(kid(&unsigned["id_token"]), (json!("none"), None));
 }
 
 #[tokio::test]

@@ -439,8 +439,116 @@ async fn tokens_are_signed_with_es256_and_eddsa_when_configured() {
         let discovery = p.get("/.well-known/openid-configuration").await.json();
         assert_eq!(
             discovery["id_token_signing_alg_values_supported"],
-            json!([alg.as_str()])
+            json!([alg.as_str(), "RS256"])
         );
+    }
+}
+
+/// The key the JWKS publishes with `alg`, and that it is the one with `kid`.
+fn published_key(
+    jwks: &serde_json::Value,
+    alg: &str,
+    kid: &serde_json::Value,
+) -> jsonwebtoken::DecodingKey {
+    let keys = jwks["keys"].as_array().unwrap();
+    let jwk = keys
+        .iter()
+        .find(|k| k["alg"] == alg)
+        .unwrap_or_else(|| panic!("no {alg} key: {jwks}"));
+    assert_eq!(&jwk["kid"], kid, "signed with the published {alg} key");
+    jsonwebtoken::DecodingKey::from_jwk(&serde_json::from_value(jwk.clone()).unwrap()).unwrap()
+}
+
+/// Verifies `token`'s signature with `key`, the algorithm pinned to `alg`; returns its claims.
+fn verified(
+    token: &str,
+    key: &jsonwebtoken::DecodingKey,
+    alg: jsonwebtoken::Algorithm,
+) -> serde_json::Value {
+    let mut validation = jsonwebtoken::Validation::new(alg);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<serde_json::Value>(token, key, &validation)
+        .unwrap_or_else(|e| panic!("{alg:?} signature: {e}"))
+        .claims
+}
+
+#[tokio::test]
+async fn a_client_asking_for_rs256_gets_rs256_id_tokens_from_an_es256_or_eddsa_issuer() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+
+    for alg in [
+        mock_provider::SigningAlg::ES256,
+        mock_provider::SigningAlg::EdDSA,
+    ] {
+        let mut issuer = issuer_config();
+        issuer.signing_alg = alg;
+        assert_eq!(issuer.clients[0].client_id, "web");
+        issuer.clients[0].id_token_signed_response_alg = Some(mock_provider::SigningAlg::RS256);
+        let p = TestProvider::with(mock_provider::Config::single(issuer));
+        let jwks = p.get("/jwks").await.json();
+        let tokens = p.tokens("openid").await;
+
+        let id_token = tokens["id_token"].as_str().unwrap();
+        let (header, _) = jwt_parts(id_token);
+        assert_eq!(header["alg"], "RS256", "{alg}");
+        let rs256 = published_key(&jwks, "RS256", &header["kid"]);
+        let claims = verified(id_token, &rs256, jsonwebtoken::Algorithm::RS256);
+        assert_eq!(claims["sub"], "alice");
+        assert_eq!(claims["aud"], "web");
+        // OIDC Core §3.1.3.6: at_hash follows the ID token's algorithm, SHA-256 for RS256 even
+        // when the access token is EdDSA.
+        let access = tokens["access_token"].as_str().unwrap();
+        assert_eq!(
+            claims["at_hash"],
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(&sha2::Sha256::digest(access.as_bytes())[..16]),
+            "{alg}"
+        );
+
+        // The access token stays with the issuer's own algorithm and key.
+        let (header, _) = jwt_parts(access);
+        assert_eq!(header["alg"], alg.as_str());
+        let own = published_key(&jwks, alg.as_str(), &header["kid"]);
+        verified(access, &own, alg.jwt_algorithm());
+
+        // Refreshed ID tokens keep the client's algorithm.
+        let refreshed = p
+            .token(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ])
+            .await
+            .json();
+        let (header, _) = jwt_parts(refreshed["id_token"].as_str().unwrap());
+        assert_eq!(header["alg"], "RS256", "{alg}: {refreshed}");
+
+        // A client that does not ask gets the issuer's algorithm.
+        let code = p
+            .get(&authorize_path("other", &[("scope", Some("openid"))]))
+            .await
+            .redirect_params()["code"]
+            .clone();
+        let other = p
+            .post(
+                "/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", CALLBACK),
+                    ("code_verifier", VERIFIER),
+                ],
+                &[(header::AUTHORIZATION, &basic("other", "other-secret-01234"))],
+            )
+            .await
+            .json();
+        let id_token = other["id_token"].as_str().unwrap();
+        let (header, _) = jwt_parts(id_token);
+        assert_eq!(header["alg"], alg.as_str(), "{other}");
+        let own = published_key(&jwks, alg.as_str(), &header["kid"]);
+        verified(id_token, &own, alg.jwt_algorithm());
     }
 }
 
