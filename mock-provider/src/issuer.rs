@@ -593,17 +593,13 @@ impl Issuer {
     pub fn new_opaque_access_token(&self) -> String {
         use crate::preset::{github, google};
         match self.settings.preset {
-            Preset::Github if self.quirks.github_app_tokens => format!(
-                "{}{}",
-                github::APP_ACCESS_PREFIX,
-                self.random_alphanumeric(github::ACCESS_TOKEN_BODY)
-            ),
-            Preset::Github => format!(
-                "{}{}",
-                github::OAUTH_APP_ACCESS_PREFIX,
-                self.random_alphanumeric(github::ACCESS_TOKEN_BODY)
-            ),
-            Preset::Google => format!("{}{}", google::ACCESS_PREFIX, self.random_alphanumeric(160)),
+            Preset::Github if self.quirks.github_app_tokens => {
+                self.prefixed(github::APP_ACCESS_PREFIX, github::ACCESS_TOKEN_BODY)
+            }
+            Preset::Github => {
+                self.prefixed(github::OAUTH_APP_ACCESS_PREFIX, github::ACCESS_TOKEN_BODY)
+            }
+            Preset::Google => self.prefixed(google::ACCESS_PREFIX, 160),
             _ => self.random_token(),
         }
     }
@@ -612,18 +608,14 @@ impl Issuer {
     pub fn new_refresh_token(&self) -> String {
         use crate::preset::{github, google};
         match self.settings.preset {
-            Preset::Github => format!(
-                "{}{}",
-                github::APP_REFRESH_PREFIX,
-                self.random_alphanumeric(github::REFRESH_TOKEN_BODY)
-            ),
-            Preset::Google => format!(
-                "{}{}",
-                google::REFRESH_PREFIX,
-                self.random_alphanumeric(100)
-            ),
+            Preset::Github => self.prefixed(github::APP_REFRESH_PREFIX, github::REFRESH_TOKEN_BODY),
+            Preset::Google => self.prefixed(google::REFRESH_PREFIX, 100),
             _ => self.random_token(),
         }
+    }
+
+    fn prefixed(&self, prefix: &str, len: usize) -> String {
+        format!("{prefix}{}", self.random_alphanumeric(len))
     }
 
     /// A random GUID (version 4 layout), for the Microsoft preset's trace and correlation ids.

@@ -54,6 +54,11 @@ async fn redeem(
     p.post(path, &form, headers).await
 }
 
+/// Redeems at GitHub's token endpoint, asking for `accept`.
+async fn redeem_github(p: &TestProvider, code: &str, accept: &str) -> TestResponse {
+    redeem(p, GH_TOKEN, code, &[(header::ACCEPT, accept)]).await
+}
+
 const GH_AUTHORIZE: &str = "/login/oauth/authorize";
 const GH_TOKEN: &str = "/login/oauth/access_token";
 
@@ -85,13 +90,7 @@ async fn github_answers_form_encoded_unless_json_is_asked_for() {
     assert!(!form.contains_key("id_token"));
 
     let params = authorize(&p, GH_AUTHORIZE, &[("scope", "read:user")]).await;
-    let response = redeem(
-        &p,
-        GH_TOKEN,
-        &params["code"],
-        &[(header::ACCEPT, "application/json")],
-    )
-    .await;
+    let response = redeem_github(&p, &params["code"], "application/json").await;
     assert!(
         response
             .header(header::CONTENT_TYPE)
@@ -100,13 +99,7 @@ async fn github_answers_form_encoded_unless_json_is_asked_for() {
     assert_eq!(response.json()["token_type"], "bearer");
 
     let params = authorize(&p, GH_AUTHORIZE, &[]).await;
-    let response = redeem(
-        &p,
-        GH_TOKEN,
-        &params["code"],
-        &[(header::ACCEPT, "application/xml")],
-    )
-    .await;
+    let response = redeem_github(&p, &params["code"], "application/xml").await;
     let text = response.text();
     assert!(
         text.starts_with("<OAuth><access_token>gho_")
