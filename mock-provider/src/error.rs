@@ -68,6 +68,14 @@ pub enum TokenErrorCode {
 }
 
 impl TokenErrorCode {
+    /// RFC 6749 §5.2: 400, but 401 for a failed client authentication.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidClient => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRequest => "invalid_request",
@@ -227,10 +235,7 @@ impl IntoResponse for Error {
                 basic_realm,
                 reason: _,
             } => {
-                let status = match code {
-                    TokenErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
-                    _ => StatusCode::BAD_REQUEST,
-                };
+                let status = code.status();
                 let body = json!({ "error": code.as_str(), "error_description": description_text(&description) });
                 let mut response = json_no_store(status, &body);
                 if code == TokenErrorCode::InvalidClient {

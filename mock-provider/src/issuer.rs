@@ -229,11 +229,6 @@ impl Issuer {
             .map(|path| self.endpoint(path))
     }
 
-    /// The path of an endpoint relative to the host, for forms in pages.
-    pub fn local_endpoint(&self, endpoint: Endpoint) -> String {
-        self.local_path(self.layout.path_of(endpoint, None).unwrap_or_default())
-    }
-
     /// The path of an endpoint relative to the host, for links in pages.
     pub fn local_path(&self, path: &str) -> String {
         format!("{}{path}", self.path)

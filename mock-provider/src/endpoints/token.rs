@@ -55,12 +55,7 @@ pub(super) async fn token(
             Err(e) => e.into_response(),
         };
     }
-    let client_id = Params::parse(&body)
-        .get("client_id")
-        .ok()
-        .flatten()
-        .map(str::to_owned);
-    crate::preset::token_answer(&issuer, result, &headers, client_id.as_deref())
+    crate::preset::token_answer(&issuer, result, &headers, &body)
 }
 
 fn handle(

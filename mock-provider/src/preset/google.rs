@@ -29,15 +29,7 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         Some(Reason::BadRefreshToken | Reason::RefreshTokenReused) => {
             (400, "invalid_grant", "Token has been expired or revoked.")
         }
-        None => (
-            if code == TokenErrorCode::InvalidClient {
-                401
-            } else {
-                400
-            },
-            code.as_str(),
-            description,
-        ),
+        None => (code.status().as_u16(), code.as_str(), description),
     };
     (
         status,

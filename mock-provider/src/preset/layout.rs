@@ -86,40 +86,29 @@ impl Layout {
             (paths::CONSENT, Endpoint::Consent),
             (paths::INTROSPECT, Endpoint::Introspect),
         ];
-        let routes = match preset {
+        let mut routes = match preset {
             Preset::Generic => plain(&[
                 (paths::DISCOVERY, Endpoint::Discovery),
                 (paths::AUTHORIZATION_SERVER_METADATA, Endpoint::Metadata),
                 (paths::JWKS, Endpoint::Jwks),
                 (paths::AUTHORIZE, Endpoint::Authorize),
-                (paths::LOGIN, Endpoint::Login),
-                (paths::CONSENT, Endpoint::Consent),
                 (paths::TOKEN, Endpoint::Token),
                 (paths::USERINFO, Endpoint::Userinfo),
                 (paths::REVOKE, Endpoint::Revoke),
-                (paths::INTROSPECT, Endpoint::Introspect),
                 (paths::LOGOUT, Endpoint::Logout),
             ]),
-            Preset::Google => {
-                let mut routes = plain(&[
-                    (paths::DISCOVERY, Endpoint::Discovery),
-                    (google::JWKS, Endpoint::Jwks),
-                    (google::AUTHORIZE, Endpoint::Authorize),
-                    (google::TOKEN, Endpoint::Token),
-                    (google::USERINFO, Endpoint::Userinfo),
-                    (google::REVOKE, Endpoint::Revoke),
-                ]);
-                routes.extend(plain(&own));
-                routes
-            }
-            Preset::Github => {
-                let mut routes = plain(&[
-                    (github::AUTHORIZE, Endpoint::Authorize),
-                    (github::TOKEN, Endpoint::Token),
-                ]);
-                routes.extend(plain(&own));
-                routes
-            }
+            Preset::Google => plain(&[
+                (paths::DISCOVERY, Endpoint::Discovery),
+                (google::JWKS, Endpoint::Jwks),
+                (google::AUTHORIZE, Endpoint::Authorize),
+                (google::TOKEN, Endpoint::Token),
+                (google::USERINFO, Endpoint::Userinfo),
+                (google::REVOKE, Endpoint::Revoke),
+            ]),
+            Preset::Github => plain(&[
+                (github::AUTHORIZE, Endpoint::Authorize),
+                (github::TOKEN, Endpoint::Token),
+            ]),
             Preset::Microsoft => {
                 let mut routes = Vec::new();
                 let segments = [tenant_id]
@@ -142,10 +131,10 @@ impl Layout {
                     }
                 }
                 routes.extend(plain(&[(microsoft::USERINFO, Endpoint::Userinfo)]));
-                routes.extend(plain(&own));
                 routes
             }
         };
+        routes.extend(plain(&own));
         Self { routes }
     }
 

@@ -16,7 +16,7 @@ pub fn aadsts(
     reason: Option<Reason>,
     client_id: Option<&str>,
 ) -> (u32, String) {
-    let (number, message): (u32, String) = match reason {
+    match reason {
         Some(Reason::CodeReplayed) => (
             54005,
             "OAuth2 Authorization code was already redeemed, please retry with a new valid code \
@@ -70,8 +70,7 @@ pub fn aadsts(
                 "Invalid request. Request is malformed or invalid.".into(),
             ),
         },
-    };
-    (number, message)
+    }
 }
 
 /// An Entra error body: the RFC members, and `error_codes`, `timestamp`, `trace_id`,

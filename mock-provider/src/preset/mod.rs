@@ -23,8 +23,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{Error, TokenErrorCode, json_no_store, no_store};
+use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
+use crate::protocol::client_auth::{Presented, presented};
+use crate::protocol::params::Params;
 
 pub use fauxauth_core::preset::Preset;
 pub use layout::{Endpoint, Layout, Route, Tenant};
@@ -130,7 +132,7 @@ pub fn token_answer(
     issuer: &Issuer,
     result: Result<Value, Error>,
     headers: &HeaderMap,
-    client_id: Option<&str>,
+    request_body: &[u8],
 ) -> Response {
     let quirks = &issuer.quirks;
     match result {
@@ -174,28 +176,34 @@ pub fn token_answer(
             reason,
         }) => {
             let (status, body) = match issuer.settings.preset {
-                Preset::Github => (
-                    if code == TokenErrorCode::InvalidClient {
-                        StatusCode::UNAUTHORIZED
-                    } else {
-                        StatusCode::BAD_REQUEST
-                    },
-                    github::error(code, reason, &description),
-                ),
+                Preset::Github => (code.status(), github::error(code, reason, &description)),
                 Preset::Google => {
                     let (status, body) = google::error(code, reason, &description);
                     (StatusCode::from_u16(status).expect("a valid status"), body)
                 }
                 Preset::Microsoft => {
-                    let (number, message) = microsoft::aadsts(code, reason, client_id);
+                    // Some AADSTS messages name the application, however it presented itself.
+                    let authorization = headers
+                        .get(header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok());
+                    let form = Params::parse(request_body);
+                    let client_id = match presented(
+                        authorization,
+                        form.get("client_id").ok().flatten(),
+                        None,
+                    ) {
+                        Ok(
+                            Presented::Basic { client_id, .. }
+                            | Presented::IdOnly { client_id }
+                            | Presented::Post { client_id, .. },
+                        ) => Some(client_id),
+                        _ => None,
+                    };
+                    let (number, message) = microsoft::aadsts(code, reason, client_id.as_deref());
                     let timestamp = humantime::format_rfc3339_seconds(issuer.now())
                         .to_string()
                         .replace('T', " ");
-                    let status = if code == TokenErrorCode::InvalidClient {
-                        StatusCode::UNAUTHORIZED
-                    } else {
-                        StatusCode::BAD_REQUEST
-                    };
+                    let status = code.status();
                     let body = microsoft::error_body(
                         code.as_str(),
                         number,

@@ -263,6 +263,17 @@ async fn github_has_no_discovery_and_its_opaque_tokens_introspect() {
 
 const G_AUTHORIZE: &str = "/o/oauth2/v2/auth";
 
+/// A code for `scope=openid` at Google's authorization endpoint.
+async fn google_openid_code(p: &TestProvider) -> String {
+    authorize(
+        p,
+        G_AUTHORIZE,
+        &[("response_type", "code"), ("scope", "openid")],
+    )
+    .await["code"]
+        .clone()
+}
+
 #[tokio::test]
 async fn google_gives_a_refresh_token_on_first_offline_consent_only() {
     let p = preset(Preset::Google, Quirks::default());
@@ -309,13 +320,7 @@ async fn google_gives_a_refresh_token_on_first_offline_consent_only() {
 #[tokio::test]
 async fn google_says_code_was_already_redeemed() {
     let p = preset(Preset::Google, Quirks::default());
-    let code = authorize(
-        &p,
-        G_AUTHORIZE,
-        &[("response_type", "code"), ("scope", "openid")],
-    )
-    .await["code"]
-        .clone();
+    let code = google_openid_code(&p).await;
     redeem(&p, "/token", &code, &[]).await;
     let replay = redeem(&p, "/token", &code, &[]).await;
     assert_eq!(replay.status, StatusCode::BAD_REQUEST);
@@ -335,13 +340,7 @@ async fn google_legacy_issuer_spelling_is_a_switch() {
                 ..Quirks::default()
             },
         );
-        let code = authorize(
-            &p,
-            G_AUTHORIZE,
-            &[("response_type", "code"), ("scope", "openid")],
-        )
-        .await["code"]
-            .clone();
+        let code = google_openid_code(&p).await;
         let body = redeem(&p, "/token", &code, &[]).await.json();
         let (_, claims) = jwt_parts(body["id_token"].as_str().unwrap());
         assert_eq!(claims["iss"], expected);
@@ -455,7 +454,31 @@ async fn microsoft_errors_carry_aadsts_codes_trace_ids_and_timestamps() {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.json()["error_codes"], serde_json::json!([7000215]));
+    let body = wrong.json();
+    assert_eq!(body["error_codes"], serde_json::json!([7000215]));
+    // The message names the application, whether it sent its id in the body or in Basic.
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("app 'web'"),
+        "{body}"
+    );
+    let basic_wrong = p
+        .post(
+            path,
+            &[("grant_type", "client_credentials")],
+            &[(header::AUTHORIZATION, &basic("web", "nope"))],
+        )
+        .await
+        .json();
+    assert!(
+        basic_wrong["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("app 'web'"),
+        "{basic_wrong}"
+    );
 }
 
 #[tokio::test]
