@@ -17,8 +17,14 @@ impl Drop for Running {
 
 /// Starts the demo provider and reads what it prints, up to the last demo user.
 fn start_demo() -> (Running, Vec<String>) {
+    start_demo_with(&[])
+}
+
+/// Starts the demo provider with `extra` arguments, reading up to the last demo user.
+fn start_demo_with(extra: &[&str]) -> (Running, Vec<String>) {
     let mut child = Command::new(BIN)
         .args(["provider", "--port", "0"])
+        .args(extra)
         .env_remove("FAUXAUTH_CONFIG")
         .env_remove("FAUXAUTH_CONFIG_YAML")
         .stdout(Stdio::piped())
@@ -70,6 +76,41 @@ async fn provider_prints_its_issuer_and_demo_credentials_then_serves() {
             .await
             .unwrap();
     assert_eq!(discovery["issuer"], issuer);
+}
+
+#[tokio::test]
+async fn provider_serves_a_presets_demo_at_the_real_providers_paths() {
+    let (_running, lines) = start_demo_with(&["--preset", "github"]);
+    let printed = lines.join("\n");
+    let issuer = lines[0]
+        .strip_prefix("issuer: ")
+        .expect("the issuer first")
+        .to_owned();
+    let token = format!("{issuer}/login/oauth/access_token");
+    assert!(printed.contains("preset github, endpoints:"), "{printed}");
+    assert!(
+        printed.contains(&format!("token       {token}")),
+        "{printed}"
+    );
+    // GitHub has no discovery; its token endpoint answers in GitHub's words, with HTTP 200.
+    let discovery = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .unwrap();
+    assert_eq!(discovery.status(), 404);
+    let answer = reqwest::Client::new()
+        .post(&token)
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "nope"),
+            ("client_id", "demo-web"),
+            ("client_secret", "demo-web-secret-change-me"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let text = answer.text().await.unwrap();
+    assert!(text.starts_with("error=bad_verification_code"), "{text}");
 }
 
 #[tokio::test]
