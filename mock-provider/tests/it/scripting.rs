@@ -60,6 +60,19 @@ impl Live {
         body["id"].as_str().unwrap().to_owned()
     }
 
+    /// Rotates the default issuer's keys with a five-minute grace; the answer, after checking 200.
+    async fn rotate(&self) -> Value {
+        let (status, rotated) = self
+            .admin(
+                reqwest::Method::POST,
+                "/issuers/default/keys/rotate",
+                Some(json!({"grace": "5m"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{rotated}");
+        rotated
+    }
+
     async fn code(&self) -> String {
         let url = self.url(&authorize_path("web", &[("nonce", Some("n1"))]));
         let response = self.http.get(url).send().await.unwrap();
@@ -268,14 +281,7 @@ async fn rotating_keys_publishes_the_new_key_and_keeps_the_old_for_the_grace() {
     let live = Live::start().await;
     let before = live.tokens().await;
     let old_kids = live.jwks_kids().await;
-    let (status, rotated) = live
-        .admin(
-            reqwest::Method::POST,
-            "/issuers/default/keys/rotate",
-            Some(json!({"grace": "5m"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let rotated = live.rotate().await;
     let new_kid = rotated["kid"].as_str().unwrap();
     assert_eq!(
         live.jwks_kids().await,
@@ -332,14 +338,7 @@ async fn rotating_an_es256_issuers_keys_rotates_its_rs256_companion_with_them() 
     let old = live.jwks_kids().await;
     assert_eq!(old.len(), 2);
 
-    let (status, rotated) = live
-        .admin(
-            reqwest::Method::POST,
-            "/issuers/default/keys/rotate",
-            Some(json!({"grace": "5m"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let rotated = live.rotate().await;
     let after = keys().await;
     let after = after.as_array().unwrap();
     assert_eq!(after.len(), 4, "{after:?}");
