@@ -39,7 +39,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let config = Config {
         audience: args.audience,
-        mode: args.mode,
+        mode: Some(args.mode),
         client_id: args.client_id,
         client_secret: args.client_secret,
         ..Config::new(args.issuer)

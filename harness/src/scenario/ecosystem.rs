@@ -122,13 +122,11 @@ impl Ecosystem {
         let wanted = setup.resource.clone().unwrap_or_default();
         let mut resource = mock_resource::Config::new(provider.issuer());
         resource.clock = clock.clone();
-        if let Some(mode) = wanted.mode {
-            resource.mode = mode;
-        }
+        resource.mode = wanted.mode;
         if let Some(audience) = wanted.audience {
             resource.audience = audience;
         }
-        if resource.mode == mock_resource::Mode::Introspection {
+        if resource.mode() == mock_resource::Mode::Introspection {
             let id = wanted.client.unwrap_or_else(|| "api".to_owned());
             let secret = client(&config, &id).and_then(|c| c.client_secret.clone());
             resource.client_id = Some(id);

@@ -88,7 +88,7 @@ async fn call(resource: &str, path: &str, token: &str) -> reqwest::Response {
 
 fn resource_config(issuer: &str, mode: Mode) -> mock_resource::Config {
     let mut config = mock_resource::Config::new(issuer);
-    config.mode = mode;
+    config.mode = Some(mode);
     if mode == Mode::Introspection {
         config.client_id = Some("api".into());
         config.client_secret = Some("api-secret-0123456789".into());

@@ -302,7 +302,7 @@ pub async fn resource(issuer: &FakeIssuer, configure: impl FnOnce(&mut Config)) 
 /// A resource in introspection mode with [`CLIENT_ID`] and [`CLIENT_SECRET`].
 pub async fn introspecting_resource(issuer: &FakeIssuer) -> Running {
     resource(issuer, |c| {
-        c.mode = mock_resource::Mode::Introspection;
+        c.mode = Some(mock_resource::Mode::Introspection);
         c.client_id = Some(CLIENT_ID.into());
         c.client_secret = Some(CLIENT_SECRET.into());
     })
