@@ -66,6 +66,11 @@ impl FromStr for Preset {
     }
 }
 
+/// fauxauth's own token introspection (RFC 7662), at the provider's root for every preset. The
+/// real providers have none; the resource asks it about every token a preset's API is called
+/// with.
+pub const INTROSPECT: &str = "/introspect";
+
 /// Google: `accounts.google.com` (authorization), `oauth2.googleapis.com` (token, revocation),
 /// `openidconnect.googleapis.com` (userinfo), `www.googleapis.com` (keys). On one fauxauth server
 /// the hosts collapse onto one origin; the paths stay Google's (captured discovery document,

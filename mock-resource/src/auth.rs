@@ -1,5 +1,6 @@
 //! The bearer check in front of every route: find the token (RFC 6750 §2), validate it, and hand
-//! it to the handler as an [`AccessToken`] extension, or answer with the challenge of §3.
+//! it to the handler as an [`AccessToken`] extension, or answer with the challenge of §3 (the
+//! presets' routes: with their provider's refusal).
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -7,9 +8,12 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use fauxauth_core::preset::Preset;
+
 use crate::ResourceState;
 use crate::error::Error;
-use crate::protocol::bearer::{self, Via};
+use crate::presets::{self, Context};
+use crate::protocol::bearer::{self, Accept, Via};
 
 /// The largest form body read to look for `access_token` (RFC 6750 §2.2).
 const FORM_LIMIT: usize = 64 * 1024;
@@ -19,19 +23,44 @@ pub async fn authenticate(
     request: Request,
     next: Next,
 ) -> Response {
-    match authorize(&state, request).await {
-        Ok((request, via)) => {
-            let mut response = next.run(request).await;
-            if via == Via::Query {
-                private(&mut response);
-            }
-            response
-        }
+    let accept = state.accept();
+    match authorize(&state, request, accept).await {
+        Ok((request, via)) => pass(request, via, next).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn authorize(state: &ResourceState, request: Request) -> Result<(Request, Via), Error> {
+/// The same check in front of a preset's routes: GitHub's `Authorization: token X` is taken
+/// with the github preset, and refusals are written as the provider writes them.
+pub async fn authenticate_preset(
+    State(state): State<ResourceState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let accept = Accept {
+        token_scheme: state.config().preset == Preset::Github,
+        ..state.accept()
+    };
+    let context = Context::of(request.headers());
+    match authorize(&state, request, accept).await {
+        Ok((request, via)) => pass(request, via, next).await,
+        Err(e) => presets::refusal(&state, &context, e).into_response(),
+    }
+}
+
+async fn pass(request: Request, via: Via, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if via == Via::Query {
+        private(&mut response);
+    }
+    response
+}
+
+async fn authorize(
+    state: &ResourceState,
+    request: Request,
+    accept: Accept,
+) -> Result<(Request, Via), Error> {
     let realm = state.realm();
     let (mut parts, body) = request.into_parts();
     // A form body may carry the token; it is read here and handed on unchanged.
@@ -48,7 +77,7 @@ async fn authorize(state: &ResourceState, request: Request) -> Result<(Request, 
         &parts.headers,
         parts.uri.query(),
         form.as_deref(),
-        state.accept(),
+        accept,
     )
     .map_err(|malformed| Error::invalid_request(realm, malformed.to_string()))?
     .ok_or_else(|| Error::Unauthenticated {

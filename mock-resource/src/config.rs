@@ -3,13 +3,24 @@
 //!
 //! Serde reads it with `deny_unknown_fields`, so a misspelt key is reported by the parser; then
 //! [`Config::validate`] checks what types cannot express (an issuer that is not a URL,
-//! introspection without client credentials).
+//! introspection without client credentials, a preset asked to verify JWTs).
+//!
+//! # Presets
+//! With a `preset` other than `generic` the resource is that provider's API host (GitHub's
+//! `api.github.com`, Google's `www.googleapis.com`, Microsoft Graph). Their tokens are opaque, or
+//! (Graph's) not meant to be verified by the API's callers, so a preset implies introspection: `mode` may be
+//! left out or set to `introspection`, and `mode: jwt` is an error. `issuer` is then the
+//! provider's base URL; nothing is discovered, and tokens are introspected at
+//! `{issuer}/introspect` (fauxauth's own endpoint, served for every preset) unless
+//! `introspection_endpoint` names another URL. `audience` is not checked: the real APIs take
+//! every token their provider issued to a person.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
 use fauxauth_core::Clock;
+use fauxauth_core::preset::Preset;
 use serde::Deserialize;
 
 /// The `aud` the resource expects when none is configured: the default `access_token_audience`
@@ -26,10 +37,18 @@ pub struct Config {
     /// The issuer identifier (`http://127.0.0.1:9000`). Its metadata is discovered at
     /// `{issuer}/.well-known/openid-configuration`, or at the RFC 8414 location.
     pub issuer: String,
-    /// The audience this resource is: tokens must name it in `aud` (RFC 9068 §4).
+    /// The audience this resource is: tokens must name it in `aud` (RFC 9068 §4). Not checked
+    /// with a preset.
     pub audience: String,
-    /// How tokens are validated.
-    pub mode: Mode,
+    /// Which provider's API the resource also serves (see the module docs); `generic` serves the
+    /// demo API alone.
+    pub preset: Preset,
+    /// How tokens are validated: JWT when left out, introspection with a preset (which allows no
+    /// other). [`Config::mode`] says which applies.
+    pub mode: Option<Mode>,
+    /// Where tokens are introspected, instead of the discovered `introspection_endpoint`
+    /// (generic) or `{issuer}/introspect` (presets).
+    pub introspection_endpoint: Option<String>,
     /// The client the resource authenticates as at the introspection endpoint (RFC 7662 §2.1).
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
@@ -60,6 +79,8 @@ pub struct Config {
     /// With a token, the admin API (`/_fauxauth/`) admits any peer that presents it as a bearer
     /// token and no one else; without one, it admits loopback peers only.
     pub admin_token: Option<String>,
+    /// Settings of the `github` preset's API.
+    pub github: GithubSettings,
     /// The clock `exp`, `nbf`, `iat` and the refetch interval are judged by. Not part of files:
     /// the harness hands every component of a scenario the same clock.
     #[serde(skip)]
@@ -71,7 +92,9 @@ impl Default for Config {
         Self {
             issuer: String::new(),
             audience: DEFAULT_AUDIENCE.to_owned(),
-            mode: Mode::Jwt,
+            preset: Preset::Generic,
+            mode: None,
+            introspection_endpoint: None,
             client_id: None,
             client_secret: None,
             leeway: Duration::ZERO,
@@ -83,6 +106,7 @@ impl Default for Config {
             realm: DEFAULT_REALM.to_owned(),
             rules: Vec::new(),
             admin_token: None,
+            github: GithubSettings::default(),
             clock: Clock::system(),
         }
     }
@@ -97,11 +121,29 @@ impl Config {
         }
     }
 
+    /// How tokens are validated: as configured, else introspection with a preset and JWT
+    /// without.
+    pub fn mode(&self) -> Mode {
+        self.mode.unwrap_or(if self.preset == Preset::Generic {
+            Mode::Jwt
+        } else {
+            Mode::Introspection
+        })
+    }
+
     /// Every problem that types cannot rule out, each naming its field.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
+        let preset = self.preset;
         match url::Url::parse(&self.issuer) {
-            Err(e) => problems.push(format!("issuer: {:?} is not a URL ({e})", self.issuer)),
+            Err(e) if preset == Preset::Generic => {
+                problems.push(format!("issuer: {:?} is not a URL ({e})", self.issuer));
+            }
+            Err(e) => problems.push(format!(
+                "issuer: {:?} is not a URL ({e}); with the {preset} preset it is the provider's \
+                 base URL",
+                self.issuer
+            )),
             Ok(url) => {
                 // RFC 8414 §2 (and OIDC Discovery §3): https, no query, no fragment. Plain http
                 // is what fauxauth serves on loopback, so it is allowed.
@@ -120,15 +162,39 @@ impl Config {
         if self.allowed_algs.is_empty() {
             problems.push("allowed_algs: name at least one algorithm".to_owned());
         }
-        if self.mode == Mode::Introspection {
+        if preset != Preset::Generic && self.mode == Some(Mode::Jwt) {
+            problems.push(format!(
+                "mode: the {preset} preset validates tokens by introspection (its tokens are \
+                 opaque); leave mode out or set it to introspection"
+            ));
+        }
+        if self.mode() == Mode::Introspection {
             let missing = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
             if missing(&self.client_id) || missing(&self.client_secret) {
-                problems.push(
-                    "client_id, client_secret: introspection mode needs the credentials the \
-                     resource authenticates with (RFC 7662 §2.1)"
-                        .to_owned(),
-                );
+                let which = if preset == Preset::Generic {
+                    "introspection mode".to_owned()
+                } else {
+                    format!("the {preset} preset (it introspects every token)")
+                };
+                problems.push(format!(
+                    "client_id, client_secret: {which} needs the credentials the resource \
+                     authenticates with (RFC 7662 §2.1)"
+                ));
             }
+        }
+        if let Some(endpoint) = &self.introspection_endpoint {
+            match url::Url::parse(endpoint) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+                Ok(_) => {
+                    problems.push("introspection_endpoint: must be an http or https URL".to_owned())
+                }
+                Err(e) => problems.push(format!(
+                    "introspection_endpoint: {endpoint:?} is not a URL ({e})"
+                )),
+            }
+        }
+        if self.github.rate_limit == 0 {
+            problems.push("github.rate_limit: must be at least 1 request an hour".to_owned());
         }
         if !self.realm.bytes().all(|b| (b' '..=b'~').contains(&b)) || self.realm.contains('"') {
             problems.push("realm: must be printable ASCII without '\"'".to_owned());
@@ -140,6 +206,27 @@ impl Config {
         }
     }
 }
+
+/// Settings of the `github` preset (GitHub's REST API on `api.github.com`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GithubSettings {
+    /// Requests a user may make in an hour (GitHub: 5,000 with a user's token). A scenario sets
+    /// it low to reach the limit cheaply.
+    pub rate_limit: u32,
+}
+
+impl Default for GithubSettings {
+    fn default() -> Self {
+        Self {
+            rate_limit: GITHUB_RATE_LIMIT,
+        }
+    }
+}
+
+/// GitHub's primary rate limit for requests with a user's token, per hour ("Rate limits for the
+/// REST API").
+pub const GITHUB_RATE_LIMIT: u32 = 5000;
 
 /// How access tokens are validated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -261,7 +348,9 @@ mod tests {
     fn defaults_are_strict() {
         let config = Config::new("http://127.0.0.1:9000");
         assert_eq!(config.validate(), Ok(()));
-        assert_eq!(config.mode, Mode::Jwt);
+        assert_eq!(config.mode(), Mode::Jwt);
+        assert_eq!(config.preset, Preset::Generic);
+        assert_eq!(config.github.rate_limit, 5000);
         assert!(config.require_at_jwt);
         assert!(!config.bearer_in_body && !config.bearer_in_query);
         assert_eq!(config.leeway, Duration::ZERO);
@@ -276,7 +365,7 @@ mod tests {
                 "allowed_algs": ["ES256"]}"#,
         )
         .unwrap();
-        assert_eq!(config.mode, Mode::Introspection);
+        assert_eq!(config.mode(), Mode::Introspection);
         assert_eq!(config.leeway, Duration::from_secs(30));
         assert_eq!(config.jwks_min_refetch_interval, Duration::from_secs(5));
         assert_eq!(config.validate(), Ok(()));
@@ -297,7 +386,7 @@ mod tests {
         let config = Config {
             issuer: "not a url".into(),
             audience: String::new(),
-            mode: Mode::Introspection,
+            mode: Some(Mode::Introspection),
             allowed_algs: vec![],
             ..Config::default()
         };
@@ -306,6 +395,57 @@ mod tests {
         for field in ["issuer:", "audience:", "allowed_algs:", "client_secret:"] {
             assert!(problems.iter().any(|p| p.contains(field)), "{field}");
         }
+    }
+
+    #[test]
+    fn a_preset_implies_introspection_and_refuses_jwt_by_name() {
+        let config = parse(
+            r#"{"issuer": "http://127.0.0.1:1", "preset": "github", "client_id": "rs",
+                "client_secret": "s", "github": {"rate_limit": 3}}"#,
+        )
+        .unwrap();
+        assert_eq!(config.preset, Preset::Github);
+        assert_eq!(config.mode(), Mode::Introspection);
+        assert_eq!(config.github.rate_limit, 3);
+        assert_eq!(config.validate(), Ok(()));
+
+        let config = Config {
+            mode: Some(Mode::Jwt),
+            ..config
+        };
+        let problems = config.validate().unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("mode: the github preset"),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn a_preset_needs_credentials_a_valid_endpoint_and_a_positive_limit() {
+        let config = Config {
+            preset: Preset::Microsoft,
+            introspection_endpoint: Some("ftp://127.0.0.1/introspect".into()),
+            github: GithubSettings { rate_limit: 0 },
+            ..Config::new("http://127.0.0.1:1")
+        };
+        let problems = config.validate().unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(
+            problems[0].contains("the microsoft preset"),
+            "{problems:#?}"
+        );
+        assert!(problems[0].starts_with("client_id, client_secret:"));
+        assert!(problems[1].starts_with("introspection_endpoint:"));
+        assert!(problems[2].starts_with("github.rate_limit:"));
+    }
+
+    #[test]
+    fn unknown_presets_and_preset_settings_are_refused_by_the_parser() {
+        let err = parse(r#"{"preset": "okta"}"#).unwrap_err();
+        assert!(err.contains("okta"), "{err}");
+        let err = parse(r#"{"github": {"ratelimit": 3}}"#).unwrap_err();
+        assert!(err.contains("ratelimit"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The one place that turns failures into HTTP: status codes, JSON bodies and the
-//! `WWW-Authenticate` challenges of RFC 6750 §3.
+//! `WWW-Authenticate` challenges of RFC 6750 §3, and the refusals of the presets' APIs in their
+//! providers' shapes ([`ApiError`]).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,6 +30,142 @@ pub enum Error {
     Unavailable(String),
     /// A bug: logged where it happened, never described in the body.
     Internal,
+    /// A preset API's refusal, in the shape its provider answers with.
+    Api(ApiError),
+}
+
+/// The refusals of the presets' APIs, each as its provider writes it. Where the provider's
+/// answer is not in fauxauth's reference (its documentation, or answers quoted in issue
+/// threads), the variant says so: those are fauxauth's choices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// GitHub, no credentials: 401 `{"message": "Requires authentication", ...}` (observed in
+    /// answers quoted in issue threads; the reference documents only "Bad credentials").
+    GithubUnauthenticated,
+    /// GitHub, a token it does not take (bad, revoked, expired, naming no user): 401
+    /// `{"message": "Bad credentials", ...}` (reference §2.8, GH-REFRESH). `documentation_url`
+    /// and `status` are as observed.
+    GithubBadCredentials,
+    /// GitHub, a resource the token's scopes do not reach: 404 `{"message": "Not Found", ...}`.
+    /// Not in the reference (§11 #8: "status code without the scope not verified"); it is what
+    /// issue threads show for `/user/emails` without `user:email`.
+    GithubNotFound,
+    /// GitHub, the primary rate limit spent: 403 (GitHub docs: "403 or 429", with
+    /// `x-ratelimit-remaining: 0`, which the API's layer adds); the message as observed, without
+    /// the request id and timestamp GitHub appends.
+    GithubRateLimited { user_id: u64 },
+    /// Google (`www.googleapis.com`), no token or a bad one: 401
+    /// `{"error": "invalid_request", "error_description": "Invalid Credentials"}` (reference §1.5,
+    /// observed). The `Bearer` challenge's parameters are fauxauth's: RFC 6750 §3.1's.
+    GoogleInvalidCredentials { realm: String, presented: bool },
+    /// Microsoft Graph, no token or a bad one: 401 `InvalidAuthenticationToken`, "Access token is
+    /// empty." or "Access token validation failure." (as observed; not in the reference), with a
+    /// `Bearer` challenge whose parameters are fauxauth's (RFC 6750 §3.1's).
+    GraphInvalidToken {
+        realm: String,
+        presented: bool,
+        inner: GraphInner,
+    },
+    /// Microsoft Graph, `/me` with a token naming no user (an app's own token): 400 `BadRequest`
+    /// "/me request is only valid with delegated authentication flow." (as observed).
+    GraphDelegatedOnly { inner: GraphInner },
+}
+
+/// Graph's `innerError`: when, and which request. Graph's ids are random; fauxauth's are made
+/// from the clock's event number, so runs repeat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphInner {
+    /// `2025-05-27T00:50:53`: UTC, whole seconds, no zone designator, as Graph writes it.
+    pub date: String,
+    pub request_id: String,
+    /// The request's `client-request-id`, or the request id when it sent none (as observed).
+    pub client_request_id: String,
+}
+
+/// Where GitHub's error bodies point (as observed on GitHub's answers).
+const GITHUB_DOCS: &str = "https://docs.github.com/rest";
+const GITHUB_RATE_LIMIT_DOCS: &str =
+    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::GithubUnauthenticated
+            | Self::GithubBadCredentials
+            | Self::GoogleInvalidCredentials { .. }
+            | Self::GraphInvalidToken { .. } => StatusCode::UNAUTHORIZED,
+            Self::GithubNotFound => StatusCode::NOT_FOUND,
+            Self::GithubRateLimited { .. } => StatusCode::FORBIDDEN,
+            Self::GraphDelegatedOnly { .. } => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn challenge(&self) -> Option<String> {
+        match self {
+            Self::GoogleInvalidCredentials { realm, presented }
+            | Self::GraphInvalidToken {
+                realm, presented, ..
+            } => Some(if *presented {
+                format!(
+                    "Bearer realm=\"{}\", error=\"invalid_token\"",
+                    quoted(realm)
+                )
+            } else {
+                format!("Bearer realm=\"{}\"", quoted(realm))
+            }),
+            _ => None,
+        }
+    }
+
+    fn body(&self) -> serde_json::Value {
+        let status = self.status();
+        let github = |message: String, docs: &str| {
+            json!({
+                "message": message,
+                "documentation_url": docs,
+                "status": status.as_str(),
+            })
+        };
+        let graph = |code: &str, message: &str, inner: &GraphInner| {
+            json!({ "error": {
+                "code": code,
+                "message": message,
+                "innerError": {
+                    "date": inner.date,
+                    "request-id": inner.request_id,
+                    "client-request-id": inner.client_request_id,
+                },
+            }})
+        };
+        match self {
+            Self::GithubUnauthenticated => github("Requires authentication".into(), GITHUB_DOCS),
+            Self::GithubBadCredentials => github("Bad credentials".into(), GITHUB_DOCS),
+            Self::GithubNotFound => github("Not Found".into(), GITHUB_DOCS),
+            Self::GithubRateLimited { user_id } => github(
+                format!("API rate limit exceeded for user ID {user_id}."),
+                GITHUB_RATE_LIMIT_DOCS,
+            ),
+            Self::GoogleInvalidCredentials { .. } => json!({
+                "error": "invalid_request",
+                "error_description": "Invalid Credentials",
+            }),
+            Self::GraphInvalidToken {
+                presented, inner, ..
+            } => {
+                let message = if *presented {
+                    "Access token validation failure."
+                } else {
+                    "Access token is empty."
+                };
+                graph("InvalidAuthenticationToken", message, inner)
+            }
+            Self::GraphDelegatedOnly { inner } => graph(
+                "BadRequest",
+                "/me request is only valid with delegated authentication flow.",
+                inner,
+            ),
+        }
+    }
 }
 
 impl Error {
@@ -80,6 +217,7 @@ impl Error {
                 }
                 Some(challenge)
             }
+            Self::Api(api) => api.challenge(),
             Self::BadRequest(_) | Self::Unavailable(_) | Self::Internal => None,
         }
     }
@@ -117,6 +255,7 @@ impl IntoResponse for Error {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({ "error": "server_error" }),
             ),
+            Self::Api(api) => (api.status(), api.body()),
         };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
@@ -209,6 +348,89 @@ mod tests {
         assert_eq!(quoted("RFC 6750 §3"), "RFC 6750 section 3");
         let long = quoted(&"x".repeat(1000));
         assert_eq!(long.len(), 303);
+    }
+
+    fn body_of(error: Error) -> (StatusCode, Option<String>, serde_json::Value) {
+        let response = error.into_response();
+        let status = response.status();
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = json_of(response);
+        (status, challenge, body)
+    }
+
+    fn json_of(response: Response) -> serde_json::Value {
+        let bytes = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn github_refusals_are_messages_with_their_status_as_text_and_no_challenge() {
+        let (status, challenge, body) = body_of(Error::Api(ApiError::GithubBadCredentials));
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(challenge, None);
+        assert_eq!(
+            body,
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"})
+        );
+        let (status, _, body) = body_of(Error::Api(ApiError::GithubRateLimited { user_id: 7 }));
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["message"], "API rate limit exceeded for user ID 7.");
+        assert_eq!(body["status"], "403");
+        let (status, _, body) = body_of(Error::Api(ApiError::GithubNotFound));
+        assert_eq!(
+            (status, &body["status"]),
+            (StatusCode::NOT_FOUND, &json!("404"))
+        );
+    }
+
+    #[test]
+    fn google_and_graph_refusals_challenge_with_an_error_only_when_a_token_came() {
+        let google = |presented| {
+            body_of(Error::Api(ApiError::GoogleInvalidCredentials {
+                realm: "r".into(),
+                presented,
+            }))
+        };
+        let (status, challenge, body) = google(true);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            challenge.as_deref(),
+            Some(r#"Bearer realm="r", error="invalid_token""#)
+        );
+        assert_eq!(
+            body,
+            json!({"error": "invalid_request", "error_description": "Invalid Credentials"})
+        );
+        assert_eq!(google(false).1.as_deref(), Some(r#"Bearer realm="r""#));
+
+        let inner = GraphInner {
+            date: "2023-11-14T22:13:20".into(),
+            request_id: "r-1".into(),
+            client_request_id: "c-1".into(),
+        };
+        let (status, challenge, body) = body_of(Error::Api(ApiError::GraphInvalidToken {
+            realm: "r".into(),
+            presented: false,
+            inner: inner.clone(),
+        }));
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(challenge.as_deref(), Some(r#"Bearer realm="r""#));
+        assert_eq!(
+            body,
+            json!({"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty.",
+                "innerError": {"date": "2023-11-14T22:13:20", "request-id": "r-1", "client-request-id": "c-1"}}})
+        );
+        let (status, challenge, body) = body_of(Error::Api(ApiError::GraphDelegatedOnly { inner }));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(challenge, None);
+        assert_eq!(body["error"]["code"], "BadRequest");
     }
 
     #[test]

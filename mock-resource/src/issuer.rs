@@ -13,6 +13,10 @@
 //! across an `.await` in this crate. A request that waited for it finds the set already renewed
 //! (the generation moved) and does not fetch again. The key set itself sits behind a
 //! `std::sync::RwLock` that is held only to clone an `Arc`.
+//!
+//! # Presets
+//! A preset's provider is not discovered (GitHub has no metadata at all): its metadata is known
+//! from the configuration, with introspection at `{issuer}/introspect` and no UserInfo.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -23,6 +27,8 @@ use fauxauth_core::Clock;
 use reqwest::header;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+use fauxauth_core::preset::{self, Preset};
 
 use crate::config::{Alg, Config};
 use crate::protocol::invalid::Invalid;
@@ -65,6 +71,8 @@ pub struct Issuer {
     min_refetch: Duration,
     /// `Authorization: Basic ...` for introspection, computed once.
     basic: Option<String>,
+    /// Where to introspect when the configuration says, instead of the metadata.
+    introspection_endpoint: Option<String>,
     metadata: RwLock<Option<Arc<Metadata>>>,
     keys: RwLock<Keys>,
     fetch: tokio::sync::Mutex<FetchState>,
@@ -117,6 +125,22 @@ impl Issuer {
             (Some(id), Some(secret)) => Some(basic_credentials(id, secret)),
             _ => None,
         };
+        // A preset's provider is known, not discovered.
+        let known = (config.preset != Preset::Generic).then(|| {
+            let endpoint = config.introspection_endpoint.clone().unwrap_or_else(|| {
+                format!(
+                    "{}{}",
+                    config.issuer.trim_end_matches('/'),
+                    preset::INTROSPECT
+                )
+            });
+            Arc::new(Metadata {
+                issuer: config.issuer.clone(),
+                jwks_uri: None,
+                introspection_endpoint: Some(endpoint),
+                userinfo_endpoint: None,
+            })
+        });
         Ok(Self {
             url: config.issuer.clone(),
             http,
@@ -124,7 +148,8 @@ impl Issuer {
             allowed_algs: config.allowed_algs.clone(),
             min_refetch: config.jwks_min_refetch_interval,
             basic,
-            metadata: RwLock::new(None),
+            introspection_endpoint: config.introspection_endpoint.clone(),
+            metadata: RwLock::new(known),
             keys: RwLock::new(Keys::default()),
             fetch: tokio::sync::Mutex::new(FetchState::default()),
         })
@@ -280,14 +305,22 @@ impl Issuer {
     }
 
     /// Asks the introspection endpoint about `token` (RFC 7662 §2.1), authenticating with
-    /// `client_secret_basic`. Nothing is cached, so a revocation shows at once.
+    /// `client_secret_basic`. Nothing is cached, so a revocation shows at once. A configured
+    /// endpoint is used without discovery.
     pub async fn introspect(&self, token: &str) -> Result<Map<String, Value>, Unavailable> {
-        let metadata = self.metadata().await?;
         let unavailable = || Unavailable("the issuer's introspection endpoint failed".to_owned());
-        let Some(endpoint) = &metadata.introspection_endpoint else {
-            tracing::warn!(issuer = %self.url, "the issuer's metadata has no introspection_endpoint");
-            return Err(unavailable());
+        let endpoint = match &self.introspection_endpoint {
+            Some(configured) => configured.clone(),
+            None => {
+                let metadata = self.metadata().await?;
+                let Some(endpoint) = metadata.introspection_endpoint.clone() else {
+                    tracing::warn!(issuer = %self.url, "the issuer's metadata has no introspection_endpoint");
+                    return Err(unavailable());
+                };
+                endpoint
+            }
         };
+        let endpoint = &endpoint;
         let Some(basic) = &self.basic else {
             tracing::error!("introspection without credentials; Config::validate prevents this");
             return Err(unavailable());

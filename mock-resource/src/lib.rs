@@ -5,6 +5,10 @@
 //! provider included. Tokens are validated locally as RFC 9068 JWTs, or by introspection
 //! (RFC 7662); failures are answered exactly as RFC 6750 §3 says.
 //!
+//! With a preset (`github`, `google`, `microsoft`) it is also that provider's API host: it
+//! introspects every token at fauxauth's provider and serves the provider's user APIs (GitHub's
+//! `/user`, Google's `/oauth2/v3/userinfo`, Graph's `/v1.0/me`) as the real ones answer.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let running = mock_resource::spawn(mock_resource::Config::new("http://127.0.0.1:9000")).await?;
@@ -24,12 +28,14 @@
 //! - `verify`: from a token to an [`AccessToken`], by mode.
 //! - `auth`: the bearer check in front of every route.
 //! - `endpoints`: the demo API (`/api/me`, `/api/items`).
-//! - `error`: the only place that knows status codes and `WWW-Authenticate`.
+//! - `presets`: the presets' APIs, made from the claims of the person behind the token.
+//! - `error`: the only place that knows status codes and `WWW-Authenticate`, the presets'
+//!   refusals included.
 //!
 //! # Plugging in routes
 //! [`router_with`] serves extra routes beside the demo API, behind the same bearer check; a
 //! handler takes [`AccessToken`] and returns [`Error`] (e.g. from
-//! [`AccessToken::require_scope`]). Presets use this for their providers' user APIs.
+//! [`AccessToken::require_scope`]).
 //!
 //! # Invariants
 //! - `mock-resource` never contacts anything but its issuer's metadata, JWKS, introspection and
@@ -40,6 +46,8 @@
 //!   single-flight.
 //! - A token is only ever verified with a key from the issuer's JWKS, with the one algorithm that
 //!   key is pinned to; `none` and HMAC are refused before any key is looked at.
+//! - Error bodies carry no timestamp or request id, but for Graph's, whose shape has them: those
+//!   come from the virtual clock, never from a random source.
 
 mod auth;
 pub mod config;
@@ -48,6 +56,7 @@ mod endpoints;
 mod error;
 mod issuer;
 pub mod paths;
+mod presets;
 mod protocol;
 mod token;
 mod verify;
@@ -59,12 +68,13 @@ use axum::{Router, middleware};
 use fauxauth_core::Control;
 use tokio::net::TcpListener;
 
-pub use config::{Alg, Config, DEFAULT_AUDIENCE, DEFAULT_REALM, Mode};
+pub use config::{Alg, Config, DEFAULT_AUDIENCE, DEFAULT_REALM, GithubSettings, Mode};
 pub use control::admin_operations;
 pub use endpoints::items::Item;
-pub use error::{BearerErrorCode, Error};
+pub use error::{ApiError, BearerErrorCode, Error, GraphInner};
 pub use fauxauth_core::Clock;
 pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal};
+pub use fauxauth_core::preset::Preset;
 pub use fauxauth_core::rules::Rule;
 pub use token::AccessToken;
 
@@ -95,6 +105,7 @@ struct Inner {
     realm: Arc<str>,
     issuer: Issuer,
     items: Items,
+    github_rates: presets::RateLimits,
     control: Control,
 }
 
@@ -114,6 +125,7 @@ impl ResourceState {
                 config,
                 issuer,
                 items: Items::default(),
+                github_rates: presets::RateLimits::default(),
                 control,
             }),
         })
@@ -144,8 +156,8 @@ impl ResourceState {
         self.inner.control.rules().remove(id)
     }
 
-    /// Back to the loaded configuration: the configured rules, the clock's start, no items, an
-    /// empty journal.
+    /// Back to the loaded configuration: the configured rules, the clock's start, no items, no
+    /// rate limit used, an empty journal.
     pub fn reset(&self) {
         let control = &self.inner.control;
         control.rules().clear();
@@ -155,6 +167,7 @@ impl ResourceState {
         control.journal().clear();
         control.clock().reset();
         self.inner.items.clear();
+        self.inner.github_rates.clear();
     }
 
     /// The configuration it runs with.
@@ -179,22 +192,28 @@ impl ResourceState {
         &self.inner.items
     }
 
+    fn github_rates(&self) -> &presets::RateLimits {
+        &self.inner.github_rates
+    }
+
     fn accept(&self) -> Accept {
         Accept {
             body: self.inner.config.bearer_in_body,
             query: self.inner.config.bearer_in_query,
+            token_scheme: false,
         }
     }
 }
 
-/// The demo API behind the bearer check. No I/O.
+/// The demo API and the preset's API behind the bearer check. No I/O.
 pub fn router(state: ResourceState) -> Router {
     router_with(state, Router::new())
 }
 
-/// The demo API and `extra` routes, all behind the bearer check: a request reaches a handler
-/// only with a valid token, which the handler takes as an [`AccessToken`]. Every request is
-/// subject to the rules and journaled; the admin API under `/_fauxauth/` is neither. No I/O.
+/// The demo API, the preset's API and `extra` routes, all behind the bearer check: a request
+/// reaches a handler only with a valid token, which the handler takes as an [`AccessToken`].
+/// Every request is subject to the rules and journaled; the admin API under `/_fauxauth/` is
+/// neither. No I/O.
 pub fn router_with(state: ResourceState, extra: Router<ResourceState>) -> Router {
     let api = endpoints::router()
         .merge(extra)
@@ -202,6 +221,8 @@ pub fn router_with(state: ResourceState, extra: Router<ResourceState>) -> Router
             state.clone(),
             auth::authenticate,
         ))
+        // The preset's routes have their own check, which answers in the provider's shape.
+        .merge(presets::router(&state))
         .with_state(state.clone())
         // A fallback inside the layer, so requests to unknown paths are journaled too.
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND });
@@ -213,7 +234,7 @@ pub fn router_with(state: ResourceState, extra: Router<ResourceState>) -> Router
     control::admin(&state).fallback_service(api)
 }
 
-/// Serves the demo API of `state` on `listener` until `shutdown` completes.
+/// Serves the demo API and preset API of `state` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     state: ResourceState,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use fauxauth_core::preset::Preset;
 use serde_json::{Map, Value};
 
 use crate::ResourceState;
@@ -19,7 +20,8 @@ impl ResourceState {
     /// (RFC 9068 §4), or by asking the issuer (RFC 7662).
     pub async fn verify(&self, token: &str) -> Result<AccessToken, Error> {
         let realm = self.realm();
-        let outcome = match self.config().mode {
+        let mode = self.config().mode();
+        let outcome = match mode {
             Mode::Jwt => self.verify_jwt(token).await,
             Mode::Introspection => self.verify_by_introspection(token).await,
         };
@@ -27,7 +29,7 @@ impl ResourceState {
             Ok((checked, claims)) => Ok(AccessToken::new(
                 checked,
                 claims,
-                self.config().mode,
+                mode,
                 Arc::from(token),
                 self.realm_arc(),
             )),
@@ -67,7 +69,11 @@ impl ResourceState {
             .introspect(token)
             .await
             .map_err(Refused::Unavailable)?;
-        let checked = claims::check_introspection(&answer, &self.expected())?;
+        let checked = if self.config().preset == Preset::Generic {
+            claims::check_introspection(&answer, &self.expected())?
+        } else {
+            claims::check_preset_introspection(&answer, &self.expected())?
+        };
         Ok((checked, answer))
     }
 

@@ -122,19 +122,26 @@ impl Ecosystem {
         let wanted = setup.resource.clone().unwrap_or_default();
         let mut resource = mock_resource::Config::new(provider.issuer());
         resource.clock = clock.clone();
-        if let Some(mode) = wanted.mode {
-            resource.mode = mode;
+        if let Some(preset) = wanted.preset {
+            resource.preset = preset;
+            if preset != mock_resource::Preset::Generic {
+                resource.issuer = provider_base(&config, &provider)?;
+            }
         }
+        resource.mode = wanted.mode;
         if let Some(audience) = wanted.audience {
             resource.audience = audience;
         }
-        if resource.mode == mock_resource::Mode::Introspection {
+        if resource.mode() == mock_resource::Mode::Introspection {
             let id = wanted.client.unwrap_or_else(|| "api".to_owned());
             let secret = client(&config, &id).and_then(|c| c.client_secret.clone());
             resource.client_id = Some(id);
             resource.client_secret = secret;
         }
         resource.rules = wanted.rules;
+        if let Some(github) = wanted.github {
+            resource.github = github;
+        }
         let resource = mock_resource::spawn(resource)
             .await
             .map_err(|e| format!("the resource did not start: {e}"))?;
@@ -165,6 +172,22 @@ impl Ecosystem {
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         client(&self.config, id)
     }
+}
+
+/// The base URL of the provider's first issuer, where a preset's resource introspects: the
+/// URL of its introspection endpoint without the path.
+fn provider_base(config: &Config, provider: &mock_provider::Running) -> Result<String, String> {
+    let issuer = &config.issuers[0].name;
+    provider
+        .provider()
+        .endpoints(issuer)
+        .into_iter()
+        .find(|(endpoint, _)| *endpoint == "introspect")
+        .and_then(|(_, url)| {
+            url.strip_suffix(fauxauth_core::preset::INTROSPECT)
+                .map(str::to_owned)
+        })
+        .ok_or_else(|| format!("the provider's issuer {issuer:?} serves no introspection"))
 }
 
 async fn start_client(

@@ -70,15 +70,22 @@ pub struct ClientSetup {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceSetup {
+    /// The provider API it also serves; with one it introspects every token at the provider's
+    /// first issuer, as `client`.
+    #[serde(default)]
+    pub preset: Option<mock_resource::Preset>,
     #[serde(default)]
     pub mode: Option<mock_resource::Mode>,
     #[serde(default)]
     pub audience: Option<String>,
-    /// The provider client the resource introspects as (introspection mode).
+    /// The provider client the resource introspects as (introspection mode, presets).
     #[serde(default)]
     pub client: Option<String>,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// The github preset's settings (`rate_limit`).
+    #[serde(default)]
+    pub github: Option<mock_resource::GithubSettings>,
 }
 
 /// One step: an action, what to capture from its result, and what to expect of it.

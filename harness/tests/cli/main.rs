@@ -196,6 +196,52 @@ fn a_bad_config_file_names_file_line_and_field_and_exits_before_serving() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn resource_presets_are_named_by_flag_or_environment_and_misuse_names_the_field() {
+    let output = Command::new(BIN)
+        .args(["resource", "--port", "0", "--issuer", "http://127.0.0.1:1"])
+        .args(["--preset", "github", "--mode", "jwt"])
+        .args(["--client-id", "api", "--client-secret", "s"])
+        .env_remove("FAUXAUTH_RESOURCE_PRESET")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "nothing was served");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mode: the github preset"), "{stderr}");
+
+    let output = Command::new(BIN)
+        .args(["resource", "--port", "0", "--issuer", "http://127.0.0.1:1"])
+        .env("FAUXAUTH_RESOURCE_PRESET", "google")
+        .env_remove("FAUXAUTH_RESOURCE_CLIENT_ID")
+        .env_remove("FAUXAUTH_RESOURCE_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("client_id, client_secret: the google preset"),
+        "{stderr}"
+    );
+
+    let output = Command::new(BIN)
+        .args([
+            "resource",
+            "--issuer",
+            "http://127.0.0.1:1",
+            "--preset",
+            "okta",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("generic, google, github and microsoft"),
+        "{stderr}"
+    );
+}
+
 /// A scratch folder for one test, removed when it ends.
 struct Scratch(std::path::PathBuf);
 

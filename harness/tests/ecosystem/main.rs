@@ -88,7 +88,7 @@ async fn call(resource: &str, path: &str, token: &str) -> reqwest::Response {
 
 fn resource_config(issuer: &str, mode: Mode) -> mock_resource::Config {
     let mut config = mock_resource::Config::new(issuer);
-    config.mode = mode;
+    config.mode = Some(mode);
     if mode == Mode::Introspection {
         config.client_id = Some("api".into());
         config.client_secret = Some("api-secret-0123456789".into());
@@ -268,4 +268,247 @@ async fn a_replayed_code_revokes_its_tokens_at_the_resource_in_introspection_mod
         call(&resource.url(), "/api/items", access).await.status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A provider with `preset` and a resource serving the same preset's API, introspecting as `api`.
+async fn preset_world(
+    preset: mock_resource::Preset,
+) -> (mock_provider::Running, mock_resource::Running) {
+    let mut config = provider_config();
+    let issuer = &mut config.issuers[0];
+    issuer.preset = preset;
+    issuer.scopes = ["read:user", "user:email", "User.Read", "email"]
+        .map(str::to_owned)
+        .to_vec();
+    issuer.clients[0].scopes = None;
+    issuer.users[0] = UserConfig::new("alice")
+        .with_claim("name", "Alice")
+        .with_claim("email", "alice@example.test")
+        .with_claim("email_verified", true)
+        .with_claim("email_public", false);
+    let provider = mock_provider::spawn(config).await.unwrap();
+    let introspect = endpoint(&provider, "introspect");
+    let base = introspect
+        .strip_suffix(fauxauth_core::preset::INTROSPECT)
+        .unwrap();
+    let mut resource = resource_config(base, Mode::Introspection);
+    resource.preset = preset;
+    resource.mode = None;
+    let resource = mock_resource::spawn(resource).await.unwrap();
+    (provider, resource)
+}
+
+/// Where the provider's first issuer serves `name` (its preset's path).
+fn endpoint(provider: &mock_provider::Running, name: &str) -> String {
+    provider
+        .provider()
+        .endpoints("main")
+        .into_iter()
+        .find(|(endpoint, _)| *endpoint == name)
+        .unwrap()
+        .1
+}
+
+/// The code flow at a preset's paths, as an app written for the real provider runs it.
+async fn preset_login(provider: &mock_provider::Running, scope: &str) -> String {
+    let http = http();
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("response_type", "code"),
+        ("client_id", "app"),
+        ("redirect_uri", CALLBACK),
+        ("scope", scope),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ] {
+        form.append_pair(k, v);
+    }
+    let authorize = endpoint(provider, "authorize");
+    let response = http
+        .get(format!("{authorize}?{}", form.finish()))
+        .send()
+        .await
+        .unwrap();
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let params: HashMap<_, _> = location.query_pairs().into_owned().collect();
+    let tokens: Value = http
+        .post(endpoint(provider, "token"))
+        .basic_auth("app", Some("app-secret-0123456789"))
+        .header("accept", "application/json")
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", params["code"].as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_github_token_opens_user_and_user_emails_at_the_resource() {
+    let (provider, resource) = preset_world(mock_resource::Preset::Github).await;
+    let token = preset_login(&provider, "read:user user:email").await;
+    assert!(token.starts_with("gho_"), "{token}");
+    let user = call(&resource.url(), "/user", &token).await;
+    assert_eq!(user.status(), StatusCode::OK);
+    assert_eq!(user.headers()["x-oauth-scopes"], "read:user, user:email");
+    let user: Value = user.json().await.unwrap();
+    assert_eq!(user["login"], "alice");
+    assert_eq!(user["name"], "Alice");
+    assert_eq!(user["email"], Value::Null, "alice keeps her email private");
+    let emails: Value = call(&resource.url(), "/user/emails", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        emails,
+        json!([{"email": "alice@example.test", "primary": true, "verified": true, "visibility": null}])
+    );
+}
+
+#[tokio::test]
+async fn a_google_token_opens_the_v3_userinfo_at_the_resource() {
+    let (provider, resource) = preset_world(mock_resource::Preset::Google).await;
+    let token = preset_login(&provider, "openid email").await;
+    assert!(token.starts_with("ya29."), "{token}");
+    let response = call(&resource.url(), "/oauth2/v3/userinfo", &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let userinfo: Value = response.json().await.unwrap();
+    assert_eq!(userinfo["email"], "alice@example.test");
+    assert_eq!(userinfo["email_verified"], true);
+    assert!(userinfo.get("name").is_none(), "{userinfo}");
+}
+
+#[tokio::test]
+async fn a_microsoft_token_opens_graphs_me_with_the_id_tokens_oid() {
+    let (provider, resource) = preset_world(mock_resource::Preset::Microsoft).await;
+    let http = http();
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("response_type", "code"),
+        ("client_id", "app"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid profile User.Read"),
+        ("nonce", "n-1"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ] {
+        form.append_pair(k, v);
+    }
+    let response = http
+        .get(format!(
+            "{}?{}",
+            endpoint(&provider, "authorize"),
+            form.finish()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let params: HashMap<_, _> = location.query_pairs().into_owned().collect();
+    let tokens: Value = http
+        .post(endpoint(&provider, "token"))
+        .basic_auth("app", Some("app-secret-0123456789"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", params["code"].as_str()),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let payload = id_token.split('.').nth(1).unwrap();
+    use base64::Engine as _;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let response = call(&resource.url(), "/v1.0/me", access).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["displayName"], "Alice");
+    assert_eq!(me["mail"], "alice@example.test");
+    assert_eq!(me["userPrincipalName"], "alice");
+    assert_eq!(me["id"], claims["oid"], "one person, one id");
+    let userinfo: Value = call(&resource.url(), "/oidc/userinfo", access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(userinfo, json!({"sub": claims["sub"], "name": "Alice"}));
+}
+
+/// A scenario's world whose resource serves `preset`'s API, set up as a scenario file says.
+async fn scenario_world(
+    preset: mock_resource::Preset,
+    resource: Value,
+) -> harness::scenario::ecosystem::Ecosystem {
+    let mut config = provider_config();
+    config.issuers[0].preset = preset;
+    config.issuers[0].scopes = vec!["read:user".into(), "User.Read".into()];
+    config.issuers[0].clients[0].scopes = None;
+    let setup = harness::scenario::model::Setup {
+        provider: Some(config),
+        resource: Some(serde_json::from_value(resource).unwrap()),
+        ..Default::default()
+    };
+    harness::scenario::ecosystem::Ecosystem::start(&setup, false, &[])
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_scenarios_github_resource_introspects_as_its_client_with_its_rate_limit() {
+    let world = scenario_world(
+        mock_resource::Preset::Github,
+        json!({"preset": "github", "client": "api", "github": {"rate_limit": 1}}),
+    )
+    .await;
+    let token = preset_login(&world.provider, "read:user").await;
+    let first = call(&world.resource_url(), "/user", &token).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["x-ratelimit-limit"], "1");
+    let second = call(&world.resource_url(), "/user", &token).await;
+    assert_eq!(second.status(), StatusCode::FORBIDDEN);
+    let introspections = world
+        .provider
+        .provider()
+        .journal()
+        .query(&mock_provider::Filter::endpoint("introspect"));
+    assert_eq!(introspections.len(), 2);
+    assert!(
+        introspections
+            .iter()
+            .all(|e| e.client_id.as_deref() == Some("api"))
+    );
+}
+
+#[tokio::test]
+async fn a_scenarios_microsoft_resource_introspects_at_the_base_url_not_the_tenants_issuer() {
+    let world = scenario_world(
+        mock_resource::Preset::Microsoft,
+        json!({"preset": "microsoft", "client": "api"}),
+    )
+    .await;
+    assert!(world.issuer().ends_with("/v2.0"), "{}", world.issuer());
+    let token = preset_login(&world.provider, "openid User.Read").await;
+    let me = call(&world.resource_url(), "/v1.0/me", &token).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["displayName"], "Alice");
 }

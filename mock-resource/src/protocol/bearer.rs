@@ -10,6 +10,9 @@ pub struct Accept {
     pub body: bool,
     /// RFC 6750 §2.3.
     pub query: bool,
+    /// `Authorization: token X`, which GitHub's API takes as well as `Bearer` (GitHub docs,
+    /// "Get the authenticated user").
+    pub token_scheme: bool,
 }
 
 /// Where the token was found.
@@ -77,7 +80,7 @@ pub fn bearer_token(
     accept: Accept,
 ) -> Result<Option<Presented>, Malformed> {
     let mut found = Vec::with_capacity(1);
-    if let Some(token) = from_header(headers)? {
+    if let Some(token) = from_header(headers, accept.token_scheme)? {
         found.push(Presented {
             token,
             via: Via::Header,
@@ -115,8 +118,9 @@ pub fn bearer_token(
 }
 
 /// `credentials = auth-scheme [ 1*SP token68 ]` (RFC 9110 §11.4), the scheme compared without
-/// regard to case (RFC 9110 §11.1), the token a `b64token` (RFC 6750 §2.1).
-fn from_header(headers: &HeaderMap) -> Result<Option<String>, Malformed> {
+/// regard to case (RFC 9110 §11.1), the token a `b64token` (RFC 6750 §2.1). `token` counts as
+/// `Bearer` when `token_scheme`.
+fn from_header(headers: &HeaderMap, token_scheme: bool) -> Result<Option<String>, Malformed> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -126,7 +130,9 @@ fn from_header(headers: &HeaderMap) -> Result<Option<String>, Malformed> {
     }
     let value = value.to_str().map_err(|_| Malformed::NotAscii)?.trim();
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let bearer = scheme.eq_ignore_ascii_case("bearer")
+        || (token_scheme && scheme.eq_ignore_ascii_case("token"));
+    if !bearer {
         return Ok(None);
     }
     let token = rest.trim_start_matches(' ');
@@ -222,6 +228,21 @@ mod tests {
     }
 
     #[test]
+    fn the_token_scheme_counts_only_when_accepted() {
+        assert_eq!(get(&header("token gho_abc")), Ok(None));
+        let github = Accept {
+            token_scheme: true,
+            ..Accept::default()
+        };
+        let found = |auth: &str| bearer_token(&Method::GET, &header(auth), None, None, github);
+        assert_eq!(found("token gho_abc"), token("gho_abc", Via::Header));
+        assert_eq!(found("Token gho_abc"), token("gho_abc", Via::Header));
+        assert_eq!(found("Bearer gho_abc"), token("gho_abc", Via::Header));
+        assert_eq!(found("token"), Err(Malformed::NoToken));
+        assert_eq!(found("tokens gho_abc"), Ok(None));
+    }
+
+    #[test]
     fn two_authorization_headers_are_malformed() {
         let mut h = header("Bearer a");
         h.append(header::AUTHORIZATION, HeaderValue::from_static("Bearer b"));
@@ -238,7 +259,7 @@ mod tests {
         );
         let accept = Accept {
             query: true,
-            body: false,
+            ..Accept::default()
         };
         assert_eq!(
             bearer_token(&Method::GET, &none, q, None, accept),
@@ -260,7 +281,7 @@ mod tests {
         );
         let accept = Accept {
             body: true,
-            query: false,
+            ..Accept::default()
         };
         assert_eq!(
             bearer_token(&Method::POST, &none, None, Some(body), accept),
@@ -277,6 +298,7 @@ mod tests {
         let all = Accept {
             body: true,
             query: true,
+            token_scheme: true,
         };
         let h = header("Bearer abc");
         assert_eq!(

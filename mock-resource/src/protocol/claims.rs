@@ -76,6 +76,49 @@ pub fn check_introspection(
     checked(answer)
 }
 
+/// With a preset, the provider's introspection endpoint is the judge, as the real APIs take
+/// every token their provider issued: `active` must be `true`, and the token a bearer access
+/// token (`token_type` is required here: a refresh token is active too, and fauxauth's provider
+/// names the type of access tokens only). `iss`, when present, is the provider's base URL or a
+/// URL under it (Microsoft's issuers are per tenant: `{base}/{tenant}/v2.0`). `aud` is not
+/// checked (each real API takes its provider's tokens whatever their audience); `exp`, `nbf` and
+/// `iat` are.
+pub fn check_preset_introspection(
+    answer: &Map<String, Value>,
+    expected: &Expected,
+) -> Result<Checked, Invalid> {
+    if answer.get("active") != Some(&Value::Bool(true)) {
+        return Err(Invalid::Inactive);
+    }
+    match answer.get("token_type") {
+        None => return Err(Invalid::Missing("token_type")),
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(Value::String(t)) => return Err(Invalid::TokenType(t.clone())),
+        Some(_) => return Err(Invalid::WrongType("token_type")),
+    }
+    match answer.get("iss") {
+        None => {}
+        Some(Value::String(iss)) => {
+            let base = expected.issuer.trim_end_matches('/');
+            let under = iss
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            if !under {
+                return Err(Invalid::Issuer {
+                    found: iss.clone(),
+                    expected: expected.issuer.to_owned(),
+                });
+            }
+        }
+        Some(_) => return Err(Invalid::WrongType("iss")),
+    }
+    if let Some(exp) = numeric_date(answer, "exp")? {
+        check_exp(exp, expected)?;
+    }
+    check_times(answer, expected)?;
+    checked(answer)
+}
+
 fn check_issuer(iss: &Value, expected: &Expected) -> Result<(), Invalid> {
     match iss {
         // RFC 9068 §4: exact match, no normalisation.
@@ -349,6 +392,48 @@ mod tests {
         assert_eq!(
             check_introspection(&no_aud, &EXPECTED),
             Err(Invalid::Missing("aud"))
+        );
+    }
+
+    #[test]
+    fn a_presets_answer_needs_a_bearer_token_from_under_the_base_url_whatever_its_audience() {
+        let active = |extra: Value| {
+            let mut a = claims(json!({"token_type": "Bearer", "aud": "graph"}));
+            a.insert("active".into(), json!(true));
+            a.extend(extra.as_object().unwrap().clone());
+            a
+        };
+        let check = |answer| check_preset_introspection(&answer, &EXPECTED);
+        assert_eq!(
+            check(active(json!({}))).unwrap().sub.as_deref(),
+            Some("alice")
+        );
+        // Microsoft's issuers are per tenant, under the provider's base URL.
+        let tenant = json!({"iss": "http://127.0.0.1:9000/9188040d/v2.0"});
+        assert!(check(active(tenant)).is_ok());
+        for iss in [
+            "http://127.0.0.1:90001",
+            "http://elsewhere/",
+            "http://127.0.0.1:9000x/a",
+        ] {
+            assert!(
+                matches!(
+                    check(active(json!({ "iss": iss }))),
+                    Err(Invalid::Issuer { .. })
+                ),
+                "{iss}"
+            );
+        }
+        let mut refresh = active(json!({}));
+        refresh.remove("token_type");
+        assert_eq!(check(refresh), Err(Invalid::Missing("token_type")));
+        assert!(matches!(
+            check(active(json!({"exp": NOW - 1}))),
+            Err(Invalid::Expired { .. })
+        ));
+        assert_eq!(
+            check(active(json!({"active": false}))),
+            Err(Invalid::Inactive)
         );
     }
 }

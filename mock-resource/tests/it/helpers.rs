@@ -252,6 +252,26 @@ impl FakeIssuer {
         answer["token_type"] = json!("Bearer");
         answer
     }
+
+    /// What fauxauth's provider says about a token issued to a person: their `username` and,
+    /// as an extension member, `user` with every claim they have. Valid for eight hours.
+    pub fn active_for(&self, scope: &str, user: Value) -> Value {
+        let mut answer = self.active(scope);
+        answer["sub"] = user["sub"].clone();
+        answer["username"] = user["username"].clone();
+        answer["user"] = user;
+        answer["exp"] = json!(NOW + 8 * 3600);
+        answer
+    }
+
+    /// Answers introspection at `path` too, as at [`INTROSPECT`].
+    pub async fn introspect_at(&self, path_: &str) {
+        Mock::given(method("POST"))
+            .and(path(path_))
+            .respond_with(IntrospectionAnswer(self.answers.clone()))
+            .mount(&self.server)
+            .await;
+    }
 }
 
 struct JwksAnswer(Arc<Mutex<Vec<Value>>>);
@@ -299,10 +319,47 @@ pub async fn resource(issuer: &FakeIssuer, configure: impl FnOnce(&mut Config)) 
     mock_resource::spawn(config).await.expect("resource starts")
 }
 
+/// A resource with `preset` (which implies introspection) and [`CLIENT_ID`] and
+/// [`CLIENT_SECRET`], adjusted by `configure`.
+pub async fn preset_resource(
+    issuer: &FakeIssuer,
+    preset: mock_resource::Preset,
+    configure: impl FnOnce(&mut Config),
+) -> Running {
+    resource(issuer, |c| {
+        c.preset = preset;
+        c.client_id = Some(CLIENT_ID.into());
+        c.client_secret = Some(CLIENT_SECRET.into());
+        configure(c);
+    })
+    .await
+}
+
+/// `GET {resource}{path}` with `Authorization: {authorization}`, or none.
+pub async fn get_with(
+    resource: &Running,
+    path: &str,
+    authorization: Option<&str>,
+) -> reqwest::Response {
+    let mut request = http().get(format!("{}{path}", resource.url()));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.send().await.unwrap()
+}
+
+/// A response's header as text, or `None`.
+pub fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
 /// A resource in introspection mode with [`CLIENT_ID`] and [`CLIENT_SECRET`].
 pub async fn introspecting_resource(issuer: &FakeIssuer) -> Running {
     resource(issuer, |c| {
-        c.mode = mock_resource::Mode::Introspection;
+        c.mode = Some(mock_resource::Mode::Introspection);
         c.client_id = Some(CLIENT_ID.into());
         c.client_secret = Some(CLIENT_SECRET.into());
     })

@@ -99,7 +99,7 @@ async fn an_answer_for_another_audience_issuer_or_token_type_is_refused() {
 async fn credentials_the_issuer_refuses_give_503_not_a_verdict_on_the_token() {
     let issuer = FakeIssuer::start().await;
     let resource = resource(&issuer, |c| {
-        c.mode = mock_resource::Mode::Introspection;
+        c.mode = Some(mock_resource::Mode::Introspection);
         c.client_id = Some(CLIENT_ID.into());
         c.client_secret = Some("wrong".into());
     })
@@ -113,7 +113,7 @@ async fn credentials_the_issuer_refuses_give_503_not_a_verdict_on_the_token() {
 #[tokio::test]
 async fn introspection_mode_refuses_to_start_without_credentials() {
     let mut config = mock_resource::Config::new("http://127.0.0.1:1");
-    config.mode = mock_resource::Mode::Introspection;
+    config.mode = Some(mock_resource::Mode::Introspection);
     let err = mock_resource::spawn(config).await.unwrap_err();
     assert!(err.to_string().contains("client_secret"), "{err}");
 }

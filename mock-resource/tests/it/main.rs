@@ -3,8 +3,12 @@
 
 mod api;
 mod challenges;
+mod github;
+mod google;
 mod helpers;
 mod introspection;
 mod jwt;
 mod keys;
+mod microsoft;
+mod presets;
 mod scripting;
