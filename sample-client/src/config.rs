@@ -32,9 +32,9 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         // GitHub: the profile (`read:user`) and the private addresses behind `/user/emails`
         // (`user:email`). GitHub has no `openid`.
         Preset::Github => &["read:user", "user:email"],
-        // Microsoft's auth code flow guide: `offline_access` for a refresh token, `User.Read`
-        // for Graph's `/me`.
-        Preset::Microsoft => &["openid", "profile", "email", "offline_access", "User.Read"],
+        // Microsoft's guides: `offline_access` for a refresh token. Graph's `/me` needs
+        // `User.Read`, which an app registration holds from the start, so it is not asked for.
+        Preset::Microsoft => &["openid", "profile", "email", "offline_access"],
     }
 }
 
@@ -479,7 +479,7 @@ mod tests {
         assert_eq!(scopes(Preset::Google), "openid email profile");
         assert_eq!(
             scopes(Preset::Microsoft),
-            "openid profile email offline_access User.Read"
+            "openid profile email offline_access"
         );
         let config = Config {
             preset: Preset::Github,

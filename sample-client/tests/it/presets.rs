@@ -169,10 +169,7 @@ async fn microsofts_common_template_is_accepted_and_each_token_judged_by_its_tid
     let world = microsoft("common", Preset::Microsoft, template).await;
     in_tenant(&world, TENANT, Some(TENANT));
     let url = world.start_login().await;
-    assert_eq!(
-        params(&url)["scope"],
-        "openid profile email offline_access User.Read"
-    );
+    assert_eq!(params(&url)["scope"], "openid profile email offline_access");
     let page = microsoft_login(&world).await;
     assert_eq!(page.status, 303, "{page:#?}");
     let home = world.home().await;
