@@ -107,6 +107,10 @@ pub mod microsoft {
     pub const MULTI_TENANT: [&str; 3] = ["common", "organizations", "consumers"];
     /// The tenant of personal Microsoft accounts, as `tid` and in `iss`.
     pub const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    /// What stands for the tenant in the `issuer` of the multi-tenant (`common`,
+    /// `organizations`) discovery documents: `{base}/{tenantid}/v2.0`; relying parties put each
+    /// ID token's `tid` in its place.
+    pub const TENANT_ID_PLACEHOLDER: &str = "{tenantid}";
     /// Each path below follows `/{tenant}`.
     pub const DISCOVERY: &str = "/v2.0/.well-known/openid-configuration";
     pub const AUTHORIZE: &str = "/oauth2/v2.0/authorize";

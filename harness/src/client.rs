@@ -2,16 +2,28 @@
 
 use anyhow::Context as _;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
-use sample_client::{ClientState, Config, Weakness};
+use sample_client::{ClientState, Config, Preset, Weakness};
 use tokio::net::TcpListener;
 
 use crate::process::{announce, base_url_for, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The OpenID provider's issuer identifier (its metadata is discovered from it).
+    /// The OpenID provider's issuer identifier (its metadata is discovered from it). With
+    /// --preset github, GitHub's web host; with microsoft, {base}/{tenant}/v2.0.
     #[arg(long, env = "FAUXAUTH_CLIENT_ISSUER")]
     issuer: String,
+    /// Log in as an app written against this provider's documentation does: generic (strict
+    /// OpenID Connect), google, github (plain OAuth 2.0; --resource is the API host, and
+    /// required) or microsoft.
+    #[arg(
+        long,
+        env = "FAUXAUTH_CLIENT_PRESET",
+        value_name = "NAME",
+        default_value = "generic",
+        value_parser = preset_parser()
+    )]
+    preset: Preset,
     /// The client id registered at the provider.
     #[arg(long = "client-id", env = "FAUXAUTH_CLIENT_ID")]
     client_id: String,
@@ -32,8 +44,35 @@ pub struct Args {
     #[arg(long, env = "FAUXAUTH_CLIENT_HOST", default_value = "127.0.0.1")]
     host: String,
     /// Switch one protection off, on purpose (repeat for several). A test target only.
-    #[arg(long = "weakness", value_name = "NAME", value_parser = weakness_parser())]
+    #[arg(
+        long = "weakness",
+        value_name = "NAME",
+        value_parser = weakness_parser(),
+        long_help = weakness_help()
+    )]
     weaknesses: Vec<Weakness>,
+}
+
+/// Parses a preset by name.
+fn preset_parser() -> impl clap::builder::TypedValueParser<Value = Preset> {
+    PossibleValuesParser::new(Preset::ALL.map(Preset::as_str))
+        .map(|name| name.parse().expect("a possible value is a preset"))
+}
+
+/// `--weakness` in `--help`: which protections exist with which preset.
+fn weakness_help() -> String {
+    let github: Vec<_> = Weakness::ALL
+        .into_iter()
+        .filter(|w| w.applies_to(Preset::Github))
+        .map(Weakness::name)
+        .collect();
+    format!(
+        "Switch one protection off, on purpose (repeat for several). A test target only.\n\n\
+         Every weakness applies to the OpenID presets (generic, google, microsoft). With \
+         --preset github only {} do: the others guard the ID token and UserInfo, which GitHub \
+         does not have.",
+        github.join(", ")
+    )
 }
 
 /// Parses a weakness by its documented name; clap lists the names in `--help` and in errors.
@@ -44,6 +83,7 @@ pub fn weakness_parser() -> impl clap::builder::TypedValueParser<Value = Weaknes
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let config = Config {
+        preset: args.preset,
         issuer: args.issuer,
         client_id: args.client_id,
         client_secret: args.client_secret,

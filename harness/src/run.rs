@@ -156,7 +156,12 @@ fn relative(path: &str) -> PathBuf {
 pub async fn weaknesses(args: WeaknessArgs) -> anyhow::Result<bool> {
     if !args.check {
         for w in Weakness::ALL {
-            announce(&format!("{:<26} {}", w.name(), w.what_is_lost()));
+            announce(&format!(
+                "{:<26} {} ({})",
+                w.name(),
+                w.what_is_lost(),
+                w.presets()
+            ));
         }
         announce("\nfauxauth weaknesses --check runs the self-check.");
         return Ok(true);

@@ -9,22 +9,58 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use fauxauth_core::Clock;
+use fauxauth_core::preset::{self, Preset};
 use serde::{Deserialize, Serialize};
 
-/// The scopes asked for when none are configured: an OpenID Connect login with a profile and an
-/// email, a refresh token, and read access to the resource's items.
+/// The scopes asked for when none are configured, with the `generic` preset: an OpenID Connect
+/// login with a profile and an email, a refresh token, and read access to the resource's items.
 pub const DEFAULT_SCOPES: [&str; 5] =
     ["openid", "profile", "email", "offline_access", "items:read"];
 
-/// The path the client calls on the resource: fauxauth's resource describes the caller there.
+/// The path the client calls on the resource with the `generic` preset: fauxauth's resource
+/// describes the caller there.
 pub const RESOURCE_PATH: &str = "/api/me";
+
+/// The scopes asked for when none are configured, per preset: what each provider's own
+/// documentation asks for to sign someone in and call its user API.
+pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
+    match preset {
+        Preset::Generic => &DEFAULT_SCOPES,
+        // Google's OpenID Connect guide; a refresh token comes from `access_type=offline`, not a
+        // scope.
+        Preset::Google => &["openid", "email", "profile"],
+        // GitHub: the profile (`read:user`) and the private addresses behind `/user/emails`
+        // (`user:email`). GitHub has no `openid`.
+        Preset::Github => &["read:user", "user:email"],
+        // Microsoft's guides: `offline_access` for a refresh token. Graph's `/me` needs
+        // `User.Read`, which an app registration holds from the start, so it is not asked for.
+        Preset::Microsoft => &["openid", "profile", "email", "offline_access"],
+    }
+}
+
+/// The path `/me` calls on the resource, per preset: fauxauth's `/api/me`, or the provider's own
+/// user API (GitHub's `/user`, Google's userinfo on `www.googleapis.com`, Graph's `/me`).
+pub fn resource_path(preset: Preset) -> &'static str {
+    match preset {
+        Preset::Generic => RESOURCE_PATH,
+        Preset::Google => preset::google::USERINFO_V3,
+        Preset::Github => preset::github::USER,
+        Preset::Microsoft => preset::microsoft::ME,
+    }
+}
 
 /// Everything a client needs to start.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// Which real provider the client is written against: `generic` (strict OpenID Connect, the
+    /// default), `google`, `github` or `microsoft`. The README's Presets section says what each
+    /// changes.
+    pub preset: Preset,
     /// The issuer identifier (`http://127.0.0.1:9000`). Its metadata is discovered at
-    /// `{issuer}/.well-known/openid-configuration` and must name exactly this issuer.
+    /// `{issuer}/.well-known/openid-configuration` and must name exactly this issuer. With the
+    /// `github` preset: the web host's base URL (no discovery). With `microsoft`:
+    /// `{base}/{tenant}/v2.0`.
     pub issuer: String,
     /// The client's identifier at the provider.
     pub client_id: String,
@@ -33,9 +69,12 @@ pub struct Config {
     pub client_secret: Option<String>,
     /// Where the provider sends the browser back. Default: `{base URL}/callback`.
     pub redirect_uri: Option<String>,
-    /// The base URL of the protected API; `/me` calls `{resource}/api/me`. Optional.
+    /// The base URL of the protected API; `/me` calls `{resource}/api/me` (or the preset's user
+    /// API, [`resource_path`]). Optional, but for `github`: its API host serves `/user`, which
+    /// logging in needs.
     pub resource: Option<String>,
-    /// The scopes asked for; `openid` must be one of them.
+    /// The scopes asked for; empty (the default) means the preset's ([`default_scopes`]). An
+    /// OpenID preset's must include `openid`.
     pub scopes: Vec<String>,
     /// Protections switched off, each by its documented name. Empty unless asked for.
     pub weaknesses: Vec<Weakness>,
@@ -57,12 +96,13 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            preset: Preset::Generic,
             issuer: String::new(),
             client_id: String::new(),
             client_secret: None,
             redirect_uri: None,
             resource: None,
-            scopes: DEFAULT_SCOPES.map(str::to_owned).to_vec(),
+            scopes: Vec::new(),
             weaknesses: Vec::new(),
             leeway: Duration::from_secs(60),
             post_logout_redirect_uri: None,
@@ -76,6 +116,7 @@ impl Default for Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
+            .field("preset", &self.preset)
             .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
             .field(
@@ -119,13 +160,36 @@ impl Config {
         }
     }
 
+    /// The scopes asked for: the configured ones, or the preset's defaults.
+    pub fn requested_scopes(&self) -> Vec<String> {
+        if self.scopes.is_empty() {
+            default_scopes(self.preset)
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        } else {
+            self.scopes.clone()
+        }
+    }
+
     /// Every problem that types cannot rule out, each naming its field.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
-        if let Err(why) = http_url(&self.issuer) {
-            problems.push(format!("issuer: {why}"));
-        } else if self.issuer.contains(['?', '#']) {
-            problems.push("issuer: must have no query or fragment (RFC 8414 §2)".to_owned());
+        match http_url(&self.issuer) {
+            Err(why) => problems.push(format!("issuer: {why}")),
+            Ok(_) if self.issuer.contains(['?', '#']) => {
+                problems.push("issuer: must have no query or fragment (RFC 8414 §2)".to_owned());
+            }
+            Ok(_)
+                if self.preset == Preset::Microsoft
+                    && crate::protocol::issuer::tenant(&self.issuer).is_none() =>
+            {
+                problems.push(format!(
+                    "issuer: {:?} is not {{base}}/{{tenant}}/v2.0, as the microsoft preset needs",
+                    self.issuer
+                ));
+            }
+            Ok(_) => {}
         }
         if self.client_id.is_empty() {
             problems.push("client_id: required".to_owned());
@@ -149,7 +213,16 @@ impl Config {
                 }
             }
         }
-        if !self.scopes.iter().any(|s| s == "openid") {
+        if self.preset == Preset::Github && self.resource.is_none() {
+            problems.push(
+                "resource: required with the github preset (the API host, which serves /user)"
+                    .into(),
+            );
+        }
+        if self.preset.is_openid()
+            && !self.scopes.is_empty()
+            && !self.scopes.iter().any(|s| s == "openid")
+        {
             problems.push("scopes: must include openid (this is an OpenID Connect client)".into());
         }
         // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
@@ -284,6 +357,30 @@ impl Weakness {
             Self::IgnoreErrorResponse => "error responses at the callback are ignored",
         }
     }
+
+    /// Whether the protection exists with `preset`. GitHub is plain OAuth 2.0: no ID token and
+    /// no UserInfo, so the checks on those have nothing to judge there.
+    pub fn applies_to(self, preset: Preset) -> bool {
+        preset.is_openid()
+            || matches!(
+                self,
+                Self::SkipStateCheck
+                    | Self::SkipIssCheck
+                    | Self::NoPkce
+                    | Self::ReuseRefreshToken
+                    | Self::TokenInUrl
+                    | Self::IgnoreErrorResponse
+            )
+    }
+
+    /// The presets the protection exists with, for lists and `--help`.
+    pub fn presets(self) -> &'static str {
+        if self.applies_to(Preset::Github) {
+            "every preset"
+        } else {
+            "OpenID presets only (not github)"
+        }
+    }
 }
 
 impl fmt::Display for Weakness {
@@ -310,7 +407,8 @@ impl FromStr for Weakness {
 }
 
 /// The banner printed on stderr when a client starts with weaknesses, or `None` without any.
-pub fn warning(weaknesses: &[Weakness]) -> Option<String> {
+/// A weakness the preset has no protection for is named too, as having no effect.
+pub fn warning(weaknesses: &[Weakness], preset: Preset) -> Option<String> {
     if weaknesses.is_empty() {
         return None;
     }
@@ -318,7 +416,15 @@ pub fn warning(weaknesses: &[Weakness]) -> Option<String> {
         "\n!!! WARNING: this client runs with protections switched OFF, on purpose !!!\n",
     );
     for weakness in weaknesses {
-        text.push_str(&format!("!!!   {weakness}: {}\n", weakness.what_is_lost()));
+        let moot = if weakness.applies_to(preset) {
+            String::new()
+        } else {
+            format!(" (no effect with the {preset} preset)")
+        };
+        text.push_str(&format!(
+            "!!!   {weakness}: {}{moot}\n",
+            weakness.what_is_lost()
+        ));
     }
     text.push_str("!!! It is a test target for scenarios. Never point it at real accounts. !!!\n");
     Some(text)
@@ -352,11 +458,80 @@ mod tests {
         assert_eq!(config.validate(), Ok(()));
         assert!(config.weaknesses.is_empty());
         assert_eq!(config.leeway, Duration::from_secs(60));
+        assert_eq!(config.preset, Preset::Generic);
         assert_eq!(
-            config.scopes.join(" "),
+            config.requested_scopes().join(" "),
             "openid profile email offline_access items:read"
         );
-        assert_eq!(warning(&config.weaknesses), None);
+        assert_eq!(warning(&config.weaknesses, config.preset), None);
+    }
+
+    #[test]
+    fn each_preset_asks_for_its_providers_scopes_unless_told_otherwise() {
+        let scopes = |preset| {
+            let config = Config {
+                preset,
+                ..Config::default()
+            };
+            config.requested_scopes().join(" ")
+        };
+        assert_eq!(scopes(Preset::Github), "read:user user:email");
+        assert_eq!(scopes(Preset::Google), "openid email profile");
+        assert_eq!(
+            scopes(Preset::Microsoft),
+            "openid profile email offline_access"
+        );
+        let config = Config {
+            preset: Preset::Github,
+            scopes: vec!["repo".into()],
+            ..Config::default()
+        };
+        assert_eq!(config.requested_scopes(), ["repo"]);
+    }
+
+    #[test]
+    fn the_preset_is_read_by_name_and_checked_against_the_issuer_and_resource() {
+        let config =
+            parse(r#"{"preset": "github", "issuer": "http://127.0.0.1:1", "client_id": "web"}"#)
+                .unwrap();
+        assert_eq!(config.preset, Preset::Github);
+        let problems = config.validate().unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("resource: required"),
+            "{problems:#?}"
+        );
+
+        let microsoft = |issuer: &str| Config {
+            preset: Preset::Microsoft,
+            ..Config::confidential(issuer, "web", "secret")
+        };
+        assert_eq!(
+            microsoft("http://127.0.0.1:1/common/v2.0").validate(),
+            Ok(())
+        );
+        let problems = microsoft("http://127.0.0.1:1/common")
+            .validate()
+            .unwrap_err();
+        assert!(problems[0].starts_with("issuer:"), "{problems:#?}");
+        assert!(parse(r#"{"preset": "okta"}"#).unwrap_err().contains("okta"));
+    }
+
+    #[test]
+    fn github_needs_no_openid_scope_and_openid_presets_do() {
+        let config = Config {
+            preset: Preset::Github,
+            resource: Some("http://127.0.0.1:2".into()),
+            scopes: vec!["read:user".into()],
+            ..Config::confidential("http://127.0.0.1:1", "web", "secret")
+        };
+        assert_eq!(config.validate(), Ok(()));
+        let google = Config {
+            preset: Preset::Google,
+            ..config
+        };
+        let problems = google.validate().unwrap_err();
+        assert!(problems[0].starts_with("scopes: must include openid"));
     }
 
     #[test]
@@ -428,10 +603,45 @@ mod tests {
 
     #[test]
     fn the_warning_names_every_weakness_in_force() {
-        let text = warning(&[Weakness::NoPkce, Weakness::AcceptAlgNone]).unwrap();
+        let both = [Weakness::NoPkce, Weakness::AcceptAlgNone];
+        let text = warning(&both, Preset::Generic).unwrap();
         assert!(text.contains("WARNING"), "{text}");
-        assert!(text.contains("no-pkce: no PKCE is used"), "{text}");
+        assert!(text.contains("no-pkce: no PKCE is used\n"), "{text}");
         assert!(text.contains("accept-alg-none"), "{text}");
+        assert!(!text.contains("no effect"), "{text}");
+        let text = warning(&both, Preset::Github).unwrap();
+        assert!(text.contains("no-pkce: no PKCE is used\n"), "{text}");
+        assert!(
+            text.contains("(no effect with the github preset)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn only_the_oauth_protections_exist_with_github() {
+        let github: Vec<_> = Weakness::ALL
+            .into_iter()
+            .filter(|w| w.applies_to(Preset::Github))
+            .map(Weakness::name)
+            .collect();
+        assert_eq!(
+            github,
+            [
+                "skip-state-check",
+                "skip-iss-check",
+                "no-pkce",
+                "reuse-refresh-token",
+                "token-in-url",
+                "ignore-error-response"
+            ]
+        );
+        for preset in [Preset::Generic, Preset::Google, Preset::Microsoft] {
+            assert!(Weakness::ALL.iter().all(|w| w.applies_to(preset)));
+        }
+        assert_eq!(
+            Weakness::SkipNonceCheck.presets(),
+            "OpenID presets only (not github)"
+        );
     }
 
     #[test]

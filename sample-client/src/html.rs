@@ -17,6 +17,8 @@ pub struct UserView<'a> {
     pub name: &'a str,
     pub sub: &'a str,
     pub email: Option<&'a str>,
+    /// An account name apart from `name` (GitHub's `login`).
+    pub login: Option<&'a str>,
     pub issuer: &'a str,
 }
 
@@ -25,12 +27,15 @@ pub struct UserView<'a> {
 struct HomePage<'a> {
     user: Option<UserView<'a>>,
     resource: bool,
+    /// Whether logins are OpenID Connect's (an ID token), or plain OAuth 2.0 (GitHub).
+    openid: bool,
 }
 
 #[derive(Template)]
 #[template(path = "me.html")]
 struct MePage<'a> {
     resource: &'a str,
+    path: &'a str,
     name: &'a str,
     rows: Vec<(String, String)>,
     raw: &'a str,
@@ -60,25 +65,41 @@ struct LogoutPage<'a> {
     logged_in: bool,
 }
 
-pub fn home(user: Option<UserView<'_>>, resource: bool) -> Response {
+pub fn home(user: Option<UserView<'_>>, resource: bool, openid: bool) -> Response {
     let state = if user.is_some() {
         "logged-in"
     } else {
         "logged-out"
     };
-    let mut response = page(StatusCode::OK, HomePage { user, resource }.render());
+    let mut response = page(
+        StatusCode::OK,
+        HomePage {
+            user,
+            resource,
+            openid,
+        }
+        .render(),
+    );
     response
         .headers_mut()
         .insert(STATE_HEADER, HeaderValue::from_static(state));
     response
 }
 
-/// The resource's answer about the caller: `rows` are picked claims, `raw` the whole answer.
-pub fn me(resource: &str, name: &str, rows: Vec<(String, String)>, raw: &str) -> Response {
+/// The resource's answer about the caller (at `path`): `rows` are picked claims, `raw` the whole
+/// answer.
+pub fn me(
+    resource: &str,
+    path: &str,
+    name: &str,
+    rows: Vec<(String, String)>,
+    raw: &str,
+) -> Response {
     let mut response = page(
         StatusCode::OK,
         MePage {
             resource,
+            path,
             name,
             rows,
             raw,
@@ -160,8 +181,10 @@ pub(crate) mod tests {
                 name: "Alice <Admin>",
                 sub: "alice",
                 email: Some("alice@example.com"),
+                login: None,
                 issuer: "http://127.0.0.1:9000",
             }),
+            true,
             true,
         );
         assert_eq!(response.headers()[STATE_HEADER], "logged-in");
@@ -174,8 +197,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn home_shows_an_account_name_when_there_is_one() {
+        let user = |login| UserView {
+            name: "The Octocat",
+            sub: "583231",
+            email: None,
+            login,
+            issuer: "http://127.0.0.1:9000",
+        };
+        let body = body(home(Some(user(Some("octocat"))), false, false));
+        assert!(
+            body.contains("<th>login</th><td><code>octocat</code>"),
+            "{body}"
+        );
+        assert!(body.contains("user API all checked out"), "{body}");
+        let body = self::body(home(Some(user(None)), false, true));
+        assert!(!body.contains("<th>login</th>"), "{body}");
+    }
+
+    #[test]
     fn home_says_when_nobody_is_logged_in() {
-        let response = home(None, false);
+        let response = home(None, false, true);
         assert_eq!(response.headers()[STATE_HEADER], "logged-out");
         let body = body(response);
         assert!(body.contains(r#"data-state="logged-out""#), "{body}");

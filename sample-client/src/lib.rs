@@ -4,7 +4,9 @@
 //!
 //! It speaks HTTP and the specs only: any OpenID provider and any bearer-token API will do,
 //! fauxauth's included. The protocol side is built on the `openidconnect` crate (its client and
-//! ID token verifier); what the crate cannot express is written here and listed in the README.
+//! ID token verifier) and the `oauth2` crate beneath it; what the crates cannot express is
+//! written here and listed in the README. A preset ([`Config::preset`]) makes it log in the way
+//! an app written against Google, GitHub or Microsoft does, by that provider's documentation.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,9 +30,12 @@
 //!
 //! # Map
 //! - [`config`]: the one configuration schema, and the [`Weakness`]es.
-//! - `protocol`: the core as plain functions, no HTTP: the callback's checks (`callback`) and the
-//!   ID token's (`id_token`).
-//! - `provider`: the remote provider: discovery, keys, the token endpoint, UserInfo.
+//! - `protocol`: the core as plain functions, no HTTP: the callback's checks (`callback`), the
+//!   issuer a provider and its ID tokens may name per preset (`issuer`), and the ID token's
+//!   checks (`id_token`).
+//! - `provider`: the remote OpenID provider: discovery, keys, the authorization URL, UserInfo.
+//! - `token`: the token endpoint (code and refresh grants), for every preset.
+//! - `github`: GitHub's fixed endpoints and its user API (`/user`, `/user/emails`).
 //! - `http`: the one transport, which judges answers before they are parsed.
 //! - `session`: server-side sessions behind an `HttpOnly`, `SameSite=Lax` cookie.
 //! - `verify`: the ID token against the provider's keys, fetched again once on an unknown `kid`.
@@ -51,6 +56,7 @@
 pub mod config;
 mod endpoints;
 mod error;
+mod github;
 mod html;
 mod http;
 mod paths;
@@ -60,6 +66,7 @@ mod random;
 mod refresh;
 mod resource;
 mod session;
+mod token;
 mod verify;
 
 use std::future::Future;
@@ -71,12 +78,15 @@ use tokio::net::TcpListener;
 pub use config::{Config, DEFAULT_SCOPES, RESOURCE_PATH, Weakness};
 pub use error::{Check, ERROR_HEADER, Error};
 pub use fauxauth_core::Clock;
+pub use fauxauth_core::preset::Preset;
 pub use html::STATE_HEADER;
 
 use config::Weaknesses;
+use github::Github;
 use http::Http;
 use provider::Provider;
 use session::Sessions;
+use token::Credentials;
 
 /// Why a client could not start.
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +115,8 @@ struct Inner {
     secure_cookie: bool,
     weaknesses: Weaknesses,
     provider: Provider,
+    /// With the `github` preset, which has no OpenID provider: whom it logs in with instead.
+    github: Option<Github>,
     http: Http,
     sessions: Sessions,
 }
@@ -127,15 +139,31 @@ impl ClientState {
             .clone()
             .unwrap_or_else(|| format!("{base_url}/"));
         let http = Http::new(config.timeout)?;
-        let provider = Provider::new(
-            &config.issuer,
-            &config.client_id,
-            config.client_secret.as_deref(),
-            &redirect_uri,
-            http.clone(),
-        )
-        .map_err(|e| StartError::Config(vec![e]))?;
-        if let Some(warning) = config::warning(&config.weaknesses) {
+        let credentials = Credentials {
+            client_id: openidconnect::ClientId::new(config.client_id.clone()),
+            client_secret: config
+                .client_secret
+                .clone()
+                .map(openidconnect::ClientSecret::new),
+            redirect_uri: openidconnect::RedirectUrl::new(redirect_uri.clone())
+                .map_err(|e| StartError::Config(vec![format!("redirect_uri: {e}")]))?,
+            // RFC 6749 §2.3.1 prefers Basic; Google's, GitHub's and Microsoft's guides put the
+            // secret in the body, so apps written against them do.
+            auth_type: match config.preset {
+                Preset::Generic => openidconnect::AuthType::BasicAuth,
+                _ => openidconnect::AuthType::RequestBody,
+            },
+        };
+        let github = match (config.preset, &config.resource) {
+            (Preset::Github, Some(api)) => Some(
+                Github::new(&config.issuer, api, &credentials, http.clone())
+                    .map_err(|e| StartError::Config(vec![e]))?,
+            ),
+            _ => None,
+        };
+        let provider = Provider::new(config.preset, &config.issuer, credentials, http.clone())
+            .map_err(|e| StartError::Config(vec![e]))?;
+        if let Some(warning) = config::warning(&config.weaknesses, config.preset) {
             // On stderr, whoever starts it: a client with protections off must never run quietly.
             eprintln!("{warning}");
         }
@@ -149,6 +177,7 @@ impl ClientState {
                 callback_path,
                 post_logout_redirect_uri,
                 provider,
+                github,
                 http,
                 sessions: Sessions::default(),
             }),
@@ -193,8 +222,18 @@ impl ClientState {
         self.inner.weaknesses
     }
 
+    /// The preset it logs in by.
+    pub fn preset(&self) -> Preset {
+        self.inner.config.preset
+    }
+
     fn provider(&self) -> &Provider {
         &self.inner.provider
+    }
+
+    /// GitHub, with the `github` preset.
+    fn github(&self) -> Option<&Github> {
+        self.inner.github.as_ref()
     }
 
     fn http(&self) -> &Http {

@@ -1,7 +1,8 @@
 //! The OpenID provider as this client sees it: a remote server spoken to over HTTP and the specs
 //! only. Discovery (OIDC Discovery §4), its keys (RFC 7517), the authorization URL, the token
-//! endpoint (code and refresh grants) and UserInfo, all through `openidconnect` and the client's
-//! own transport ([`Http`]), with every failure turned into the check that names it.
+//! endpoint (code and refresh grants, `token.rs`) and UserInfo, through `openidconnect`, the
+//! `oauth2` crate beneath it, and the client's own transport ([`Http`]), with every failure
+//! turned into the check that names it.
 //!
 //! # Fetching
 //! Metadata and keys are fetched on first need and kept; a failed discovery is not kept, so the
@@ -9,26 +10,35 @@
 //! JWKS once more (the provider may have rotated) and verify once more; fetches are single-flight
 //! behind one `tokio::sync::Mutex`, and a caller that waited for it finds the set renewed (the
 //! generation moved) and does not fetch again. Hand-written: the crate offers a fetch, not a cache.
+//!
+//! # Presets
+//! The metadata must name the configured issuer (Discovery §4.3), which the crate checks, except
+//! at Microsoft's multi-tenant endpoints: their metadata names the `{tenantid}` template, which
+//! the crate refuses, so that document is fetched and judged here (`protocol::issuer`). Google
+//! and Microsoft get the client secret in the body (`client_secret_post`), as their guides show
+//! it; Google is asked for a refresh token its way (`access_type=offline`).
 
 use std::sync::{Arc, RwLock};
 
+use fauxauth_core::preset::{Preset, microsoft};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
-    CoreClientAuthMethod, CoreErrorResponseType, CoreGrantType, CoreIdToken, CoreJsonWebKey,
-    CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
-    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType, CoreTokenResponse,
-    CoreUserInfoClaims,
+    CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey, CoreJsonWebKeySet,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode,
+    CoreResponseType, CoreSubjectIdentifierType, CoreUserInfoClaims,
 };
 use openidconnect::{
-    AccessToken, AdditionalProviderMetadata, AuthorizationCode, ClaimsVerificationError, ClientId,
-    ClientSecret, CsrfToken, DiscoveryError, EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySet,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken,
-    RequestTokenError, Scope, StandardErrorResponse, SubjectIdentifier, TokenUrl, UserInfoError,
+    AccessToken, AdditionalProviderMetadata, ClaimsVerificationError, CsrfToken, DiscoveryError,
+    EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySet, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RefreshToken, Scope, SubjectIdentifier, UserInfoError,
 };
+use reqwest::header::ACCEPT;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Check, Error};
-use crate::http::{Http, Transport};
+use crate::http::{self, Http, Transport};
+use crate::protocol::issuer::{self, IssuerRule};
+use crate::token::{Credentials, Endpoints, RefreshRefused, TokenAnswer};
 
 /// The metadata fields this client reads beyond OIDC Discovery's own.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -63,26 +73,17 @@ type OidcClient = CoreClient<
     EndpointNotSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointSet,
+    EndpointNotSet,
     EndpointNotSet,
 >;
-
-type TokenFailure = RequestTokenError<Transport, StandardErrorResponse<CoreErrorResponseType>>;
-
-/// What a refresh attempt ended with, when it did not succeed.
-#[derive(Debug)]
-pub struct RefreshRefused {
-    pub error: Error,
-    /// The provider said `invalid_grant`: the refresh token is dead (expired, revoked, or reused
-    /// and the grant revoked, RFC 9700 §4.14.2), and so is the login.
-    pub grant_is_dead: bool,
-}
 
 /// One discovered provider.
 #[derive(Debug)]
 pub struct Discovered {
     pub metadata: Metadata,
-    token_url: TokenUrl,
+    /// Whom its ID tokens may name.
+    issuer: IssuerRule,
+    endpoints: Endpoints,
     keys: RwLock<Keys>,
 }
 
@@ -98,6 +99,11 @@ impl Discovered {
             .additional_metadata()
             .end_session_endpoint
             .as_deref()
+    }
+
+    /// Whom its ID tokens may name (OIDC Core §3.1.3.7 step 2, as the preset reads it).
+    pub fn issuer(&self) -> &IssuerRule {
+        &self.issuer
     }
 
     pub fn iss_advertised(&self) -> bool {
@@ -116,10 +122,9 @@ impl Discovered {
 /// The provider, as configured for this client.
 #[derive(Debug)]
 pub struct Provider {
+    preset: Preset,
     issuer: IssuerUrl,
-    client_id: ClientId,
-    client_secret: Option<ClientSecret>,
-    redirect_uri: RedirectUrl,
+    credentials: Credentials,
     http: Http,
     /// Held across the discovery fetch (single-flight); `None` until one succeeds.
     discovered: tokio::sync::Mutex<Option<Arc<Discovered>>>,
@@ -129,56 +134,113 @@ pub struct Provider {
 
 impl Provider {
     pub fn new(
+        preset: Preset,
         issuer: &str,
-        client_id: &str,
-        client_secret: Option<&str>,
-        redirect_uri: &str,
+        credentials: Credentials,
         http: Http,
     ) -> Result<Self, String> {
         Ok(Self {
+            preset,
             issuer: IssuerUrl::new(issuer.to_owned()).map_err(|e| format!("issuer: {e}"))?,
-            client_id: ClientId::new(client_id.to_owned()),
-            client_secret: client_secret.map(|s| ClientSecret::new(s.to_owned())),
-            redirect_uri: RedirectUrl::new(redirect_uri.to_owned())
-                .map_err(|e| format!("redirect_uri: {e}"))?,
+            credentials,
             http,
             discovered: tokio::sync::Mutex::new(None),
             key_fetch: tokio::sync::Mutex::new(()),
         })
     }
 
-    pub fn issuer(&self) -> &IssuerUrl {
-        &self.issuer
-    }
-
-    pub fn client_id(&self) -> &ClientId {
-        &self.client_id
+    pub fn client_id(&self) -> &openidconnect::ClientId {
+        &self.credentials.client_id
     }
 
     /// The provider's metadata and keys, fetched on first need (OIDC Discovery §4; the
-    /// metadata's `issuer` must be exactly the configured one, §4.3).
+    /// metadata's `issuer` must be exactly the configured one, §4.3, but as the preset allows).
     pub async fn discovered(&self) -> Result<Arc<Discovered>, Error> {
         let mut slot = self.discovered.lock().await;
         if let Some(discovered) = slot.as_ref() {
             return Ok(discovered.clone());
         }
-        let metadata = Metadata::discover_async(self.issuer.clone(), &self.http)
-            .await
-            .map_err(|e| Error::new(Check::Discovery, discovery_failure(e)))?;
+        let (metadata, issuer, set) = if self.names_a_template() {
+            self.discover_multi_tenant().await?
+        } else {
+            let metadata = Metadata::discover_async(self.issuer.clone(), &self.http)
+                .await
+                .map_err(|e| Error::new(Check::Discovery, discovery_failure(e)))?;
+            let issuer = IssuerRule::from_metadata(self.preset, &self.issuer, metadata.issuer())
+                .map_err(|why| Error::new(Check::Discovery, why))?;
+            let set = metadata.jwks().clone();
+            (metadata, issuer, set)
+        };
         let token_url = metadata.token_endpoint().cloned().ok_or_else(|| {
             Error::new(
                 Check::Discovery,
                 "the metadata names no token_endpoint, which the code flow needs",
             )
         })?;
-        let set = Arc::new(metadata.jwks().clone());
+        let endpoints = Endpoints::new(
+            &self.credentials,
+            metadata.authorization_endpoint().clone(),
+            token_url,
+            self.http.clone(),
+        );
         let discovered = Arc::new(Discovered {
             metadata,
-            token_url,
-            keys: RwLock::new(Keys { generation: 1, set }),
+            issuer,
+            endpoints,
+            keys: RwLock::new(Keys {
+                generation: 1,
+                set: Arc::new(set),
+            }),
         });
         *slot = Some(discovered.clone());
         Ok(discovered)
+    }
+
+    /// Whether the issuer is one of Microsoft's multi-tenant endpoints, whose metadata may name
+    /// another issuer than the one it is fetched from.
+    fn names_a_template(&self) -> bool {
+        self.preset == Preset::Microsoft
+            && issuer::tenant(&self.issuer).is_some_and(|t| microsoft::MULTI_TENANT.contains(&t))
+    }
+
+    /// Discovery as `openidconnect` does it, but with the issuer judged by the preset's rule
+    /// (the crate wants the metadata to name the URL it was fetched from, which Microsoft's
+    /// multi-tenant metadata never does).
+    async fn discover_multi_tenant(
+        &self,
+    ) -> Result<(Metadata, IssuerRule, CoreJsonWebKeySet), Error> {
+        let failed = |why: String| Error::new(Check::Discovery, why);
+        let url = self
+            .issuer
+            .join(".well-known/openid-configuration")
+            .map_err(|e| failed(e.to_string()))?;
+        let request = self
+            .http
+            .client()
+            .get(url.clone())
+            .header(ACCEPT, "application/json")
+            .build()
+            .map_err(Error::internal)?;
+        let answer = self
+            .http
+            .send(request)
+            .await
+            .and_then(http::judge)
+            .map_err(|t| failed(t.to_string()))?;
+        if answer.status != 200 {
+            return Err(failed(format!(
+                "HTTP status code {} at {url}",
+                answer.status
+            )));
+        }
+        let metadata: Metadata = serde_json::from_slice(&answer.body)
+            .map_err(|e| failed(format!("the document is malformed: {e}")))?;
+        let issuer = IssuerRule::from_metadata(self.preset, &self.issuer, metadata.issuer())
+            .map_err(failed)?;
+        let set = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
+            .await
+            .map_err(|e| failed(discovery_failure(e)))?;
+        Ok((metadata, issuer, set))
     }
 
     /// Fetches the JWKS again unless someone already did since `seen` (its generation).
@@ -207,17 +269,18 @@ impl Provider {
         Ok(set)
     }
 
+    /// `openidconnect`'s client, for the authorization URL and UserInfo (the token endpoint is
+    /// `discovered.endpoints`).
     fn client(&self, discovered: &Discovered) -> OidcClient {
         let (_, keys) = discovered.keys();
         let client = CoreClient::new(
-            self.client_id.clone(),
+            self.credentials.client_id.clone(),
             self.issuer.clone(),
             keys.as_ref().clone(),
         )
         .set_auth_uri(discovered.metadata.authorization_endpoint().clone())
-        .set_token_uri(discovered.token_url.clone())
-        .set_redirect_uri(self.redirect_uri.clone());
-        match &self.client_secret {
+        .set_redirect_uri(self.credentials.redirect_uri.clone());
+        match &self.credentials.client_secret {
             Some(secret) => client.set_client_secret(secret.clone()),
             None => client,
         }
@@ -245,26 +308,22 @@ impl Provider {
         if let Some(challenge) = pkce {
             request = request.set_pkce_challenge(challenge);
         }
+        if self.preset == Preset::Google {
+            // Google's web server guide: a refresh token is issued for `access_type=offline`.
+            request = request.add_extra_param("access_type", "offline");
+        }
         request.url().0
     }
 
-    /// Redeems a code (RFC 6749 §4.1.3), authenticating as the client (§2.3.1; HTTP Basic with
-    /// form-encoded credentials) and proving PKCE when it was used.
+    /// Redeems a code (RFC 6749 §4.1.3), authenticating as the client (§2.3.1) and proving
+    /// PKCE when it was used.
     pub async fn redeem(
         &self,
         discovered: &Discovered,
         code: String,
         verifier: Option<PkceCodeVerifier>,
-    ) -> Result<CoreTokenResponse, Error> {
-        let client = self.client(discovered);
-        let mut request = client.exchange_code(AuthorizationCode::new(code));
-        if let Some(verifier) = verifier {
-            request = request.set_pkce_verifier(verifier);
-        }
-        request
-            .request_async(&self.http)
-            .await
-            .map_err(token_failure)
+    ) -> Result<TokenAnswer, Error> {
+        discovered.endpoints.redeem(code, verifier).await
     }
 
     /// Refreshes (RFC 6749 §6) with `refresh_token`, asking for the original scope.
@@ -272,28 +331,8 @@ impl Provider {
         &self,
         discovered: &Discovered,
         refresh_token: &RefreshToken,
-    ) -> Result<CoreTokenResponse, RefreshRefused> {
-        let client = self.client(discovered);
-        let result = client
-            .exchange_refresh_token(refresh_token)
-            .request_async(&self.http)
-            .await;
-        result.map_err(|failure| {
-            let grant_is_dead = match &failure {
-                RequestTokenError::ServerResponse(e) => {
-                    *e.error() == CoreErrorResponseType::InvalidGrant
-                }
-                RequestTokenError::Request(Transport::ErrorInSuccess { error, .. }) => {
-                    error == "invalid_grant"
-                }
-                _ => false,
-            };
-            let cause = token_failure(failure);
-            RefreshRefused {
-                error: Error::new(Check::RefreshFailed, cause.to_string()),
-                grant_is_dead,
-            }
-        })
+    ) -> Result<TokenAnswer, RefreshRefused> {
+        discovered.endpoints.refresh(refresh_token).await
     }
 
     /// UserInfo (OIDC Core §5.3). With `expected_sub`, an answer about anyone else is refused
@@ -328,45 +367,6 @@ fn discovery_failure(error: DiscoveryError<Transport>) -> String {
         DiscoveryError::Validation(message) => message,
         other => other.to_string(),
     }
-}
-
-/// What a failed token request means, as a check (RFC 6749 §5.2 errors; transport failures;
-/// answers that are no token response).
-fn token_failure(error: TokenFailure) -> Error {
-    match error {
-        RequestTokenError::ServerResponse(e) => {
-            let mut detail = e.error().to_string();
-            if let Some(description) = e.error_description() {
-                detail.push_str(&format!(" ({description})"));
-            }
-            Error::new(Check::TokenError, detail)
-        }
-        RequestTokenError::Request(t @ Transport::ErrorInSuccess { .. }) => {
-            Error::new(Check::TokenError, t.to_string())
-        }
-        RequestTokenError::Request(t @ (Transport::NotJson { .. } | Transport::TooLarge)) => {
-            Error::new(Check::TokenResponseInvalid, t.to_string())
-        }
-        RequestTokenError::Request(t) => Error::new(Check::TokenEndpointFailed, t.to_string()),
-        RequestTokenError::Parse(e, body) => {
-            // The crate parses the ID token with the response, inside a flattened field whose
-            // path it loses; reading it alone says whether it is the culprit.
-            if let Some(Err(why)) = id_token_member(&body).map(|t| t.parse::<CoreIdToken>()) {
-                return Error::new(Check::IdTokenMalformed, why.to_string());
-            }
-            Error::new(
-                Check::TokenResponseInvalid,
-                format!("{}: {}", e.path(), e.inner()),
-            )
-        }
-        RequestTokenError::Other(message) => Error::new(Check::TokenResponseInvalid, message),
-    }
-}
-
-/// The `id_token` member of a JSON token response, as a string.
-fn id_token_member(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.get("id_token")?.as_str().map(str::to_owned)
 }
 
 fn userinfo_failure(error: UserInfoError<Transport>) -> Error {

@@ -6,12 +6,13 @@
 //! `tokio::sync::Mutex` and refreshes, the others wait for it and then find the generation moved,
 //! and use the new tokens without asking the provider again. This matters because refresh tokens
 //! rotate: a second request with the same (now spent) refresh token would be taken for a replay
-//! and revoke the whole grant (RFC 9700 §4.14.2).
+//! and revoke the whole grant (RFC 9700 §4.14.2). GitHub Apps' refresh tokens (`ghr_`) are
+//! single-use the same way; Microsoft's are not revoked on use, but the newest is kept all the
+//! same.
 
 use std::sync::Arc;
 
 use openidconnect::OAuth2TokenResponse as _;
-use openidconnect::TokenResponse as _;
 
 use crate::config::Weakness;
 use crate::error::{Check, Error};
@@ -34,12 +35,23 @@ pub async fn refresh(
     let Some(refresh_token) = current.refresh_token.clone() else {
         return Err(Error::new(
             Check::RefreshFailed,
-            "the provider issued no refresh token (ask for offline_access)",
+            if state.preset().is_openid() {
+                "the provider issued no refresh token (ask for offline_access)"
+            } else {
+                "the provider issued no refresh token (its access tokens do not expire)"
+            },
         ));
     };
-    let provider = state.provider();
-    let discovered = provider.discovered().await?;
-    let response = match provider.refresh(&discovered, &refresh_token).await {
+    let (discovered, refreshed) = match state.github() {
+        Some(github) => (None, github.endpoints.refresh(&refresh_token).await),
+        None => {
+            let provider = state.provider();
+            let discovered = provider.discovered().await?;
+            let refreshed = provider.refresh(&discovered, &refresh_token).await;
+            (Some(discovered), refreshed)
+        }
+    };
+    let response = match refreshed {
         Ok(response) => response,
         Err(refused) => {
             if refused.grant_is_dead {
@@ -49,18 +61,17 @@ pub async fn refresh(
         }
     };
     let now = state.clock().now();
-    let id_token = match response.id_token() {
-        None => current.id_token.clone(),
-        Some(token) => {
+    let id_token = match (&response.extra_fields().id_token, &discovered) {
+        (Some(token), Some(discovered)) => {
             // OIDC Core §12.2: validated like the first, same subject, nonce absent or the same.
             let checked = verify::id_token(
                 state,
-                &discovered,
+                discovered,
                 token,
                 &Expect {
-                    issuer: provider.issuer(),
-                    client_id: provider.client_id(),
-                    nonce: NonceRule::AbsentOr(Some(&login.nonce)),
+                    issuer: discovered.issuer(),
+                    client_id: state.provider().client_id(),
+                    nonce: NonceRule::AbsentOr(login.nonce.as_ref()),
                     access_token: response.access_token(),
                     now,
                     leeway: state.config().leeway,
@@ -69,7 +80,7 @@ pub async fn refresh(
             )
             .await
             .and_then(|claims| {
-                if claims.subject() == login.claims.subject() {
+                if claims.subject().as_str() == login.person.subject {
                     Ok(())
                 } else {
                     Err(Error::new(
@@ -82,8 +93,10 @@ pub async fn refresh(
                 state.sessions().end_login(session_id, login);
                 return Err(error);
             }
-            token.to_string()
+            Some(token.clone())
         }
+        // No new ID token (GitHub never has one): the last one stays the hint for logout.
+        _ => current.id_token.clone(),
     };
     let refresh_token = if state.has(Weakness::ReuseRefreshToken) {
         current.refresh_token

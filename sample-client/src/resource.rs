@@ -1,13 +1,15 @@
-//! The call to the protected API: `GET {resource}/api/me` with the access token in the
-//! `Authorization` header (RFC 6750 §2.1), or, under the `token-in-url` weakness, in the query
-//! (§2.3), where logs, histories and caches see it (§5.3: "Don't pass bearer tokens in page
-//! URLs").
+//! The call to the protected API: `GET {resource}/api/me` (or the preset's user API) with the
+//! access token in the `Authorization` header (RFC 6750 §2.1), or, under the `token-in-url`
+//! weakness, in the query (§2.3), where logs, histories and caches see it (§5.3: "Don't pass
+//! bearer tokens in page URLs").
 
+use fauxauth_core::preset::Preset;
 use openidconnect::AccessToken;
 use serde_json::Value;
 
-use crate::config::RESOURCE_PATH;
+use crate::config::resource_path;
 use crate::error::{Check, Error};
+use crate::github;
 use crate::http::Http;
 
 /// What the resource said.
@@ -21,12 +23,21 @@ pub enum Answer {
 
 pub async fn me(
     http: &Http,
+    preset: Preset,
     resource: &str,
     token: &AccessToken,
     token_in_url: bool,
 ) -> Result<Answer, Error> {
-    let url = format!("{}{RESOURCE_PATH}", resource.trim_end_matches('/'));
+    let url = format!(
+        "{}{}",
+        resource.trim_end_matches('/'),
+        resource_path(preset)
+    );
     let request = http.client().get(url);
+    let request = match preset {
+        Preset::Github => github::api_request(request),
+        _ => request,
+    };
     let request = if token_in_url {
         request.query(&[("access_token", token.secret())])
     } else {

@@ -17,7 +17,9 @@ use std::time::{Duration, SystemTime};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use openidconnect::core::CoreIdTokenClaims;
 use openidconnect::{AccessToken, Nonce, PkceCodeVerifier, RefreshToken};
+use serde_json::Value;
 
+use crate::github;
 use crate::random::fresh_secret;
 
 /// The session cookie. Browsers share cookies across the ports of one host, so the name differs
@@ -33,7 +35,8 @@ const SWEEP_EVERY: u64 = 256;
 /// A login in progress: what `/callback` checks the answer against.
 pub struct PendingLogin {
     pub state: String,
-    pub nonce: Nonce,
+    /// `None` without OpenID Connect (GitHub).
+    pub nonce: Option<Nonce>,
     /// `None` under the `no-pkce` weakness.
     pub verifier: Option<PkceCodeVerifier>,
     pub started: SystemTime,
@@ -55,8 +58,8 @@ pub struct Tokens {
     pub refresh_token: Option<RefreshToken>,
     /// When the access token expires (from `expires_in`, RFC 6749 §5.1), if said.
     pub expires_at: Option<SystemTime>,
-    /// The latest ID token, for `id_token_hint` at logout.
-    pub id_token: String,
+    /// The latest ID token, for `id_token_hint` at logout; `None` without OpenID Connect.
+    pub id_token: Option<String>,
     /// Moves on every refresh, so a waiter can tell someone else already refreshed.
     pub generation: u64,
 }
@@ -77,30 +80,79 @@ impl fmt::Debug for Tokens {
     }
 }
 
+/// Who logged in, as the pages show them, whichever way the provider said it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    /// The provider's identifier for them: the ID token's `sub`, GitHub's numeric id.
+    pub subject: String,
+    /// Who vouched for them: the ID token's `iss`, GitHub's web host.
+    pub issuer: String,
+    /// The name to greet.
+    pub name: String,
+    pub email: Option<String>,
+    /// The account name, where the provider has one apart from `name` (GitHub's `login`).
+    pub login: Option<String>,
+}
+
+impl Person {
+    /// From the ID token and UserInfo: greeted by `name`, else `preferred_username`, else
+    /// `email`, else `sub`.
+    pub fn from_id_token(claims: &CoreIdTokenClaims, userinfo: Option<&Value>) -> Self {
+        let from_userinfo = |claim: &str| {
+            userinfo
+                .and_then(|u| u.get(claim))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let email = claims
+            .email()
+            .map(|e| e.to_string())
+            .or_else(|| from_userinfo("email"));
+        let name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.to_string())
+            .or_else(|| from_userinfo("name"))
+            .or_else(|| claims.preferred_username().map(|u| u.to_string()))
+            .or_else(|| email.clone())
+            .unwrap_or_else(|| claims.subject().to_string());
+        Self {
+            subject: claims.subject().to_string(),
+            issuer: claims.issuer().to_string(),
+            name,
+            email,
+            login: None,
+        }
+    }
+
+    /// From GitHub's user API: greeted by `name`, else the login.
+    pub fn from_github(user: github::User, issuer: &str) -> Self {
+        Self {
+            subject: user.id,
+            issuer: issuer.to_owned(),
+            name: user.name.unwrap_or_else(|| user.login.clone()),
+            email: user.email,
+            login: Some(user.login),
+        }
+    }
+}
+
 /// A logged-in user.
 #[derive(Debug)]
 pub struct Login {
-    /// The ID token's claims at login.
-    pub claims: CoreIdTokenClaims,
-    /// What UserInfo said at login, if the provider has it.
-    pub userinfo: Option<serde_json::Value>,
-    /// The login's nonce, which a refreshed ID token may repeat (OIDC Core §12.2).
-    pub nonce: Nonce,
+    pub person: Person,
+    /// The login's nonce, which a refreshed ID token may repeat (OIDC Core §12.2); `None`
+    /// without OpenID Connect.
+    pub nonce: Option<Nonce>,
     tokens: Mutex<Tokens>,
     /// Held across a refresh, so one login refreshes once at a time.
     pub refreshing: tokio::sync::Mutex<()>,
 }
 
 impl Login {
-    pub fn new(
-        claims: CoreIdTokenClaims,
-        userinfo: Option<serde_json::Value>,
-        nonce: Nonce,
-        tokens: Tokens,
-    ) -> Self {
+    pub fn new(person: Person, nonce: Option<Nonce>, tokens: Tokens) -> Self {
         Self {
-            claims,
-            userinfo,
+            person,
             nonce,
             tokens: Mutex::new(tokens),
             refreshing: tokio::sync::Mutex::new(()),
@@ -116,37 +168,6 @@ impl Login {
 
     pub fn set_tokens(&self, tokens: Tokens) {
         *self.tokens.lock().unwrap_or_else(|p| p.into_inner()) = tokens;
-    }
-
-    /// The name to greet: `name`, else `preferred_username`, else `email`, else `sub`.
-    pub fn display_name(&self) -> String {
-        let from_userinfo = |claim: &str| {
-            self.userinfo
-                .as_ref()
-                .and_then(|u| u.get(claim))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        let claims = &self.claims;
-        claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.to_string())
-            .or_else(|| from_userinfo("name"))
-            .or_else(|| claims.preferred_username().map(|u| u.to_string()))
-            .or_else(|| claims.email().map(|e| e.to_string()))
-            .or_else(|| from_userinfo("email"))
-            .unwrap_or_else(|| claims.subject().to_string())
-    }
-
-    pub fn email(&self) -> Option<String> {
-        self.claims.email().map(|e| e.to_string()).or_else(|| {
-            self.userinfo
-                .as_ref()
-                .and_then(|u| u.get("email"))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        })
     }
 }
 
@@ -300,7 +321,7 @@ mod tests {
     fn pending(started: SystemTime) -> PendingLogin {
         PendingLogin {
             state: "s".into(),
-            nonce: Nonce::new("n".into()),
+            nonce: Some(Nonce::new("n".into())),
             verifier: None,
             started,
         }
@@ -348,7 +369,7 @@ mod tests {
             access_token: AccessToken::new("very-secret-access".into()),
             refresh_token: Some(RefreshToken::new("very-secret-refresh".into())),
             expires_at: None,
-            id_token: "very.secret.idtoken".into(),
+            id_token: Some("very.secret.idtoken".into()),
             generation: 1,
         };
         let debug = format!("{tokens:?}");

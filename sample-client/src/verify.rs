@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openidconnect::core::{CoreIdToken, CoreIdTokenClaims};
+use openidconnect::core::CoreIdTokenClaims;
 
 use crate::ClientState;
 use crate::error::{Check, Error};
@@ -13,7 +13,7 @@ use crate::provider::Discovered;
 pub async fn id_token(
     state: &ClientState,
     discovered: &Discovered,
-    token: &CoreIdToken,
+    token: &str,
     expect: &Expect<'_>,
 ) -> Result<CoreIdTokenClaims, Error> {
     let (generation, keys) = discovered.keys();
@@ -31,7 +31,7 @@ pub async fn id_token(
         Err(Refusal::Failed(error)) => Err(error),
         Err(Refusal::UnknownKey) => Err(Error::new(
             Check::IdTokenSignatureInvalid,
-            match kid(&token.to_string()) {
+            match kid(token) {
                 Some(kid) => {
                     format!("no published key has kid {kid:?} (the JWKS was fetched again)")
                 }

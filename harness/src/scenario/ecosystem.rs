@@ -213,10 +213,14 @@ async fn start_client(
         }
         None => sample_client::Config::public(provider.issuer(), &registered.client_id),
     };
+    // The API host, with the github preset.
     app.resource = Some(resource.url());
     app.clock = clock.clone();
     if let Some(scopes) = wanted.scopes {
         app.scopes = scopes;
+    }
+    if let Some(preset) = wanted.preset {
+        app.preset = preset;
     }
     app.weaknesses = wanted.weaknesses;
     for w in weaknesses {

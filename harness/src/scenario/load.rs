@@ -195,6 +195,24 @@ steps:
     }
 
     #[test]
+    fn the_clients_preset_is_read_by_name() {
+        let with = |preset: &str| {
+            GOOD.replace(
+                "steps:\n",
+                &format!("setup:\n  client: {{ preset: {preset} }}\nsteps:\n"),
+            )
+        };
+        let scenario = parse(&with("github"), "s.yaml").unwrap();
+        let client = scenario.setup.client.unwrap();
+        assert_eq!(client.preset, Some(fauxauth_core::preset::Preset::Github));
+        let err = parse(&with("okta"), "s.yaml").unwrap_err();
+        assert!(
+            err[0].starts_with("s.yaml:5:") && err[0].contains("okta"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn a_misspelt_action_names_the_line_and_suggests() {
         let err = parse(&GOOD.replace("token: {}", "tokne: {}"), "s.yaml").unwrap_err();
         assert!(

@@ -64,6 +64,9 @@ pub struct ClientSetup {
     /// The scopes it asks for.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
+    /// The provider it is written against (`generic` unless set; see `fauxauth client --help`).
+    #[serde(default)]
+    pub preset: Option<fauxauth_core::preset::Preset>,
 }
 
 /// The resource's settings in a scenario: everything but the issuer, which is the provider's.
@@ -146,6 +149,7 @@ impl Default for ClientSetup {
             client: default_client(),
             weaknesses: Vec::new(),
             scopes: None,
+            preset: None,
         }
     }
 }

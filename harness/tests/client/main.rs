@@ -738,6 +738,64 @@ fn fauxauth_client_warns_loudly_about_its_weaknesses() {
     assert!(warning.contains("token-in-url"), "{warning}");
 }
 
+#[tokio::test]
+async fn fauxauth_client_with_the_github_preset_logs_in_at_githubs_paths() {
+    // GitHub has no discovery: the first request goes to the browser, naming GitHub's path.
+    let (_client, lines) = start(
+        &[
+            "client",
+            "--preset",
+            "github",
+            "--issuer",
+            "http://127.0.0.1:9",
+            "--resource",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "Iv1.demo",
+            "--port",
+            "0",
+        ],
+        1,
+    );
+    let url = value(&lines, "client");
+    let login = Browser::new().get(&format!("{url}/login")).await;
+    let authorize = login.location.unwrap();
+    assert!(
+        authorize.starts_with("http://127.0.0.1:9/login/oauth/authorize?"),
+        "{authorize}"
+    );
+    assert_eq!(param(&authorize, "scope"), "read:user user:email");
+
+    let output = Command::new(BIN)
+        .args([
+            "client",
+            "--preset",
+            "github",
+            "--issuer",
+            "http://127.0.0.1:9",
+        ])
+        .args(["--client-id", "x", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("resource: required"), "{stderr}");
+
+    let help = Command::new(BIN)
+        .args(["client", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("[possible values: generic, google, github, microsoft]"),
+        "{help}"
+    );
+    assert!(
+        help.contains("With --preset github only skip-state-check, skip-iss-check, no-pkce"),
+        "{help}"
+    );
+}
+
 #[test]
 fn fauxauth_client_refuses_a_bad_issuer_before_listening() {
     let output = Command::new(BIN)

@@ -1,6 +1,9 @@
 //! The redirect URI: the authorization response (RFC 6749 §4.1.2). Everything is checked before
 //! the browser gets a session: the response itself (`state`, `iss`, an error), the token
-//! response, the ID token (OIDC Core §3.1.3.7), and UserInfo's subject (§5.3.2).
+//! response, then who logged in: the ID token (OIDC Core §3.1.3.7) and UserInfo's subject
+//! (§5.3.2), or, with GitHub, its user API.
+
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -8,13 +11,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use openidconnect::OAuth2TokenResponse as _;
-use openidconnect::TokenResponse as _;
 
 use crate::config::Weakness;
 use crate::error::{Check, Error};
+use crate::github::Github;
 use crate::protocol::callback::{self, Callback, Expected};
 use crate::protocol::id_token::{Expect, NonceRule};
-use crate::session::{self, Login, Tokens};
+use crate::session::{self, Login, PendingLogin, Person, Tokens};
+use crate::token::TokenAnswer;
 use crate::{ClientState, paths, verify};
 
 pub fn router(path: &str) -> Router<ClientState> {
@@ -33,34 +37,54 @@ async fn callback(
         .take_pending(&id, now)
         .ok_or_else(|| no_pending("this session started no login, or it expired"))?;
     let answer = Callback::parse(query.as_deref().unwrap_or_default())?;
+    let login = match state.github() {
+        Some(github) => github_login(&state, github, &answer, pending, now).await?,
+        None => openid_login(&state, &answer, pending, now).await?,
+    };
+    let id = sessions.log_in(&id, login, now);
+    tracing::info!("logged in");
+    let jar = jar.add(session::cookie(id, state.secure_cookie()));
+    Ok((jar, Redirect::to(paths::HOME)).into_response())
+}
+
+/// OpenID Connect: the code for tokens, the ID token checked, UserInfo asked.
+async fn openid_login(
+    state: &ClientState,
+    answer: &Callback,
+    pending: PendingLogin,
+    now: SystemTime,
+) -> Result<Login, Error> {
     let provider = state.provider();
     let discovered = provider.discovered().await?;
     let code = callback::check(
-        &answer,
+        answer,
         &Expected {
             state: &pending.state,
-            issuer: provider.issuer().as_str(),
+            issuer: discovered.issuer().metadata_issuer(),
             iss_advertised: discovered.iss_advertised(),
         },
         state.weakness_set(),
     )?;
 
     let response = provider.redeem(&discovered, code, pending.verifier).await?;
-    let id_token = response.id_token().ok_or_else(|| {
+    let id_token = response.extra_fields().id_token.clone().ok_or_else(|| {
         Error::new(
             Check::IdTokenMissing,
             "the token response carries no id_token (OIDC Core §3.1.3.3)",
         )
     })?;
     let access_token = response.access_token();
+    let nonce = pending
+        .nonce
+        .ok_or_else(|| Error::internal("an OpenID login started without a nonce"))?;
     let claims = verify::id_token(
-        &state,
+        state,
         &discovered,
-        id_token,
+        &id_token,
         &Expect {
-            issuer: provider.issuer(),
+            issuer: discovered.issuer(),
             client_id: provider.client_id(),
-            nonce: NonceRule::Sent(&pending.nonce),
+            nonce: NonceRule::Sent(&nonce),
             access_token,
             now,
             leeway: state.config().leeway,
@@ -75,22 +99,51 @@ async fn callback(
         .userinfo(&discovered, access_token, expected_sub)
         .await?
         .map(|claims| serde_json::to_value(claims).unwrap_or_default());
+    let person = Person::from_id_token(&claims, userinfo.as_ref());
+    Ok(Login::new(
+        person,
+        Some(nonce),
+        tokens(&response, Some(id_token), now),
+    ))
+}
 
-    let tokens = Tokens {
-        access_token: access_token.clone(),
+/// GitHub: the code for a token, then who it belongs to from the API host.
+async fn github_login(
+    state: &ClientState,
+    github: &Github,
+    answer: &Callback,
+    pending: PendingLogin,
+    now: SystemTime,
+) -> Result<Login, Error> {
+    let code = callback::check(
+        answer,
+        &Expected {
+            state: &pending.state,
+            // GitHub sends no `iss` (RFC 9207) and advertises nothing: one that came anyway
+            // must still name the host the request went to.
+            issuer: &state.config().issuer,
+            iss_advertised: false,
+        },
+        state.weakness_set(),
+    )?;
+    let response = github.endpoints.redeem(code, pending.verifier).await?;
+    let user = github.user(response.access_token()).await?;
+    Ok(Login::new(
+        Person::from_github(user, &state.config().issuer),
+        None,
+        tokens(&response, None, now),
+    ))
+}
+
+/// The login's first tokens.
+fn tokens(response: &TokenAnswer, id_token: Option<String>, now: SystemTime) -> Tokens {
+    Tokens {
+        access_token: response.access_token().clone(),
         refresh_token: response.refresh_token().cloned(),
         expires_at: response.expires_in().map(|lifetime| now + lifetime),
-        id_token: id_token.to_string(),
+        id_token,
         generation: 1,
-    };
-    let id = sessions.log_in(
-        &id,
-        Login::new(claims, userinfo, pending.nonce, tokens),
-        now,
-    );
-    tracing::info!("logged in");
-    let jar = jar.add(session::cookie(id, state.secure_cookie()));
-    Ok((jar, Redirect::to(paths::HOME)).into_response())
+    }
 }
 
 fn no_pending(why: &str) -> Error {

@@ -15,19 +15,21 @@ pub fn router() -> Router<ClientState> {
 
 async fn home(State(state): State<ClientState>, jar: CookieJar) -> Response {
     let resource = state.config().resource.is_some();
+    let openid = state.preset().is_openid();
     let login = super::session_id(&state, &jar).and_then(|id| state.sessions().login(&id));
     let Some(login) = login else {
-        return html::home(None, resource);
+        return html::home(None, resource, openid);
     };
-    let name = login.display_name();
-    let email = login.email();
+    let person = &login.person;
     html::home(
         Some(UserView {
-            name: &name,
-            sub: login.claims.subject().as_str(),
-            email: email.as_deref(),
-            issuer: login.claims.issuer().as_str(),
+            name: &person.name,
+            sub: &person.subject,
+            email: person.email.as_deref(),
+            login: person.login.as_deref(),
+            issuer: &person.issuer,
         }),
         resource,
+        openid,
     )
 }

@@ -1,5 +1,6 @@
 //! `/login`: starts the authorization code flow (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) with
-//! PKCE S256 (RFC 7636 §4.2), `state` and `nonce`, all kept in the server-side session.
+//! PKCE S256 (RFC 7636 §4.2), `state` and `nonce`, all kept in the server-side session. GitHub's
+//! is plain OAuth 2.0: no discovery, and no `nonce` (there is no ID token to carry it back).
 
 use axum::Router;
 use axum::extract::State;
@@ -19,9 +20,8 @@ pub fn router() -> Router<ClientState> {
 }
 
 async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Response, Error> {
-    let discovered = state.provider().discovered().await?;
     let login_state = fresh_secret();
-    let nonce = fresh_secret();
+    let nonce = state.github().is_none().then(fresh_secret);
     let (verifier, challenge) = if state.has(Weakness::NoPkce) {
         (None, None)
     } else {
@@ -29,18 +29,28 @@ async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Respo
         let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
         (Some(verifier), Some(challenge))
     };
-    let url = state.provider().authorization_url(
-        &discovered,
-        &state.config().scopes,
-        login_state.clone(),
-        nonce.clone(),
-        challenge,
-    );
+    let scopes = state.config().requested_scopes();
+    let url = match state.github() {
+        Some(github) => github
+            .endpoints
+            .authorization_url(&scopes, login_state.clone(), challenge),
+        None => {
+            let discovered = state.provider().discovered().await?;
+            state.provider().authorization_url(
+                &discovered,
+                &scopes,
+                login_state.clone(),
+                // Drawn above for every OpenID preset.
+                nonce.clone().unwrap_or_default(),
+                challenge,
+            )
+        }
+    };
     let id = state.sessions().begin(
         super::session_id(&state, &jar),
         PendingLogin {
             state: login_state,
-            nonce: Nonce::new(nonce),
+            nonce: nonce.map(Nonce::new),
             verifier,
             started: state.clock().now(),
         },

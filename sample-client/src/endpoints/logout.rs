@@ -31,11 +31,14 @@ async fn logout(State(state): State<ClientState>, jar: CookieJar) -> Response {
         return (jar, Redirect::to(paths::HOME)).into_response();
     };
     tracing::info!("logged out");
+    // RP-Initiated Logout is OpenID Connect's; GitHub has no end-session endpoint.
+    let Some(id_token_hint) = login.tokens().id_token else {
+        return (jar, Redirect::to(paths::HOME)).into_response();
+    };
     let discovered = state.provider().discovered().await.ok();
     let Some(action) = discovered.as_ref().and_then(|d| d.end_session_endpoint()) else {
         return (jar, Redirect::to(paths::HOME)).into_response();
     };
-    let id_token_hint = login.tokens().id_token;
     let page = html::logged_out(EndSession {
         action,
         id_token_hint: &id_token_hint,

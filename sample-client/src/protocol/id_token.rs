@@ -11,7 +11,12 @@
 //! - the `alg` allow-list when the signature is not checked: the crate skips the list along with
 //!   the signature, and `skip-signature-check` must not also let `alg: none` in;
 //! - `accept-alg-none`: the crate refuses `none` outright, whatever its settings, so an unsigned
-//!   token is let through by switching the signature check off for that token alone.
+//!   token is let through by switching the signature check off for that token alone;
+//! - step 2 by a preset's rule (`protocol::issuer`): the issuer to compare with is worked out
+//!   here (Microsoft's from the token's `tid`), and Google's legacy `iss`, which is no URL, is
+//!   something the crate cannot even parse: such a token's signature is verified here, over the
+//!   token as it came, and the crate checks the rest on a copy carrying the issuer's full
+//!   spelling.
 
 use std::time::{Duration, SystemTime};
 
@@ -22,12 +27,15 @@ use openidconnect::core::{
     CoreIdToken, CoreIdTokenClaims, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AccessToken, ClaimsVerificationError, ClientId, IssuerUrl, Nonce, SignatureVerificationError,
+    AccessToken, ClaimsVerificationError, ClientId, IssuerUrl, JsonWebKey as _, JsonWebKeyId,
+    Nonce, SignatureVerificationError,
 };
+use serde_json::Value;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use crate::config::{Weakness, Weaknesses};
 use crate::error::{Check, Error};
+use crate::protocol::issuer::IssuerRule;
 
 /// The algorithms an ID token may be signed with: asymmetric only. No `none` (RFC 8725 §3.1)
 /// and no HMAC, whose shared secret would let anyone holding it mint ID tokens.
@@ -58,7 +66,8 @@ pub enum NonceRule<'a> {
 /// Everything an ID token is judged against.
 #[derive(Debug)]
 pub struct Expect<'a> {
-    pub issuer: &'a IssuerUrl,
+    /// Whom `iss` must name (OIDC Core §3.1.3.7 step 2, as the preset reads it).
+    pub issuer: &'a IssuerRule,
     pub client_id: &'a ClientId,
     pub nonce: NonceRule<'a>,
     /// The access token issued beside it, for `at_hash`.
@@ -82,13 +91,23 @@ impl From<Error> for Refusal {
     }
 }
 
-/// The token's claims, if it passes every check in force.
+/// The claims of the ID token `jws` (as it arrived), if it passes every check in force.
 pub fn verify(
-    token: &CoreIdToken,
+    jws: &str,
     keys: &CoreJsonWebKeySet,
     expect: &Expect<'_>,
 ) -> Result<CoreIdTokenClaims, Refusal> {
     let has = |w| expect.weaknesses.has(w);
+    // A token the crate cannot read is malformed, unless it is the preset's other spelling of
+    // the issuer: then the crate judges a copy spelling it in full, and the signature over the
+    // original is verified here.
+    let (token, legacy) = match jws.parse::<CoreIdToken>() {
+        Ok(token) => (token, None),
+        Err(why) => match Legacy::of(jws, expect.issuer) {
+            Some((copy, legacy)) => (copy, Some(legacy)),
+            None => return Err(Error::new(Check::IdTokenMalformed, why.to_string()).into()),
+        },
+    };
     // The alg allow-list first, by hand, so it holds whether or not the signature is checked.
     let alg = match token.signing_alg() {
         Ok(alg) if ALLOWED_ALGS.contains(alg) => Some(alg.clone()),
@@ -98,25 +117,34 @@ pub fn verify(
         Err(e) => return Err(Error::new(Check::IdTokenMalformed, e.to_string()).into()),
     };
 
+    // Step 2's issuer: the rule's, for this token (Microsoft's names the token's own tenant).
+    let issuer = if has(Weakness::SkipIdTokenIssCheck) {
+        expect.issuer.metadata_issuer().to_owned()
+    } else {
+        let tid = unverified_claims(jws).and_then(|c| c.get("tid")?.as_str().map(str::to_owned));
+        expect
+            .issuer
+            .expected(tid.as_deref())
+            .map_err(|why| Error::new(Check::IdTokenIssMismatch, why))?
+    };
+    let issuer = IssuerUrl::new(issuer).map_err(|e| Error::internal(format!("issuer: {e}")))?;
+
     let now = expect.now;
     let leeway = expect.leeway;
-    let mut verifier = CoreIdTokenVerifier::new_public_client(
-        expect.client_id.clone(),
-        expect.issuer.clone(),
-        keys.clone(),
-    )
-    .set_allowed_algs(ALLOWED_ALGS)
-    // Step 10: not issued in the future, beyond the leeway.
-    .set_issue_time_verifier_fn(move |iat| {
-        if iat > to_chrono(now + leeway) {
-            Err(format!(
-                "{IAT_FAILURE}{iat} is after now ({})",
-                to_chrono(now)
-            ))
-        } else {
-            Ok(())
-        }
-    });
+    let mut verifier =
+        CoreIdTokenVerifier::new_public_client(expect.client_id.clone(), issuer, keys.clone())
+            .set_allowed_algs(ALLOWED_ALGS)
+            // Step 10: not issued in the future, beyond the leeway.
+            .set_issue_time_verifier_fn(move |iat| {
+                if iat > to_chrono(now + leeway) {
+                    Err(format!(
+                        "{IAT_FAILURE}{iat} is after now ({})",
+                        to_chrono(now)
+                    ))
+                } else {
+                    Ok(())
+                }
+            });
     // Step 9: the crate refuses when now >= exp; the leeway moves "now" back.
     verifier = if has(Weakness::SkipExpCheck) {
         verifier.set_time_fn(|| DateTime::<Utc>::MIN_UTC)
@@ -125,6 +153,10 @@ pub fn verify(
         verifier.set_time_fn(move || judged_at)
     };
     if has(Weakness::SkipSignatureCheck) || alg.is_none() {
+        verifier = verifier.insecure_disable_signature_check();
+    } else if let (Some(legacy), Some(alg)) = (&legacy, &alg) {
+        // The copy's signature cannot hold; the original's must.
+        legacy.verify_signature(keys, alg)?;
         verifier = verifier.insecure_disable_signature_check();
     }
     if has(Weakness::SkipIdTokenIssCheck) {
@@ -159,6 +191,86 @@ pub fn verify(
         check_at_hash(&claims, alg.as_ref(), expect.access_token)?;
     }
     Ok(claims)
+}
+
+/// A token whose `iss` is the preset's other spelling of the issuer (Google's, without the
+/// scheme), which the crate cannot parse: the parts of the original that its signature covers.
+struct Legacy {
+    kid: Option<JsonWebKeyId>,
+    signing_input: String,
+    signature: Vec<u8>,
+}
+
+impl Legacy {
+    /// A copy of `jws` spelling the issuer in full, for the crate to judge, and what verifies the
+    /// original; `None` unless `iss` is the rule's other spelling.
+    fn of(jws: &str, rule: &IssuerRule) -> Option<(CoreIdToken, Self)> {
+        let mut parts = jws.split('.');
+        let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let mut claims = unverified_claims(jws)?;
+        let iss = claims.get("iss")?.as_str()?;
+        if !rule.accepts_legacy_spelling(iss) {
+            return None;
+        }
+        claims["iss"] = Value::String(rule.expected(None).ok()?);
+        let copy = format!(
+            "{header}.{}.{signature}",
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let kid = decode_json(header)?
+            .get("kid")
+            .and_then(Value::as_str)
+            .map(|kid| JsonWebKeyId::new(kid.to_owned()));
+        let legacy = Self {
+            kid,
+            signing_input: format!("{header}.{payload}"),
+            signature: URL_SAFE_NO_PAD.decode(signature).ok()?,
+        };
+        Some((copy.parse().ok()?, legacy))
+    }
+
+    /// OIDC Core §3.1.3.7 step 6 on the original: some published key under its `kid` (any, when
+    /// it names none) verifies it. None under that `kid` asks for the keys again, as the crate's
+    /// check does.
+    fn verify_signature(
+        &self,
+        keys: &CoreJsonWebKeySet,
+        alg: &CoreJwsSigningAlgorithm,
+    ) -> Result<(), Refusal> {
+        let candidates: Vec<_> = keys
+            .keys()
+            .iter()
+            .filter(|key| self.kid.is_none() || key.key_id() == self.kid.as_ref())
+            .collect();
+        if candidates.is_empty() {
+            return Err(Refusal::UnknownKey);
+        }
+        let message = self.signing_input.as_bytes();
+        if candidates
+            .iter()
+            .any(|key| key.verify_signature(alg, message, &self.signature).is_ok())
+        {
+            Ok(())
+        } else {
+            Err(Error::new(
+                Check::IdTokenSignatureInvalid,
+                "no published key verifies the ID token's signature",
+            )
+            .into())
+        }
+    }
+}
+
+/// The payload of a JWS, unverified: only to read what decides how it is verified.
+fn unverified_claims(jws: &str) -> Option<Value> {
+    decode_json(jws.split('.').nth(1)?)
+}
+
+fn decode_json(part: &str) -> Option<Value> {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }
 
 fn alg_refused(alg: &str) -> Error {
@@ -327,15 +439,14 @@ mod tests {
             .unwrap()
         }
 
-        fn sign(&self, header: &Value, claims: &Value) -> CoreIdToken {
+        fn sign(&self, header: &Value, claims: &Value) -> String {
             let input = format!(
                 "{}.{}",
                 URL_SAFE_NO_PAD.encode(header.to_string()),
                 URL_SAFE_NO_PAD.encode(claims.to_string())
             );
             let signature = self.0.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
-            let jws = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()));
-            serde_json::from_value(json!(jws)).unwrap()
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
         }
     }
 
@@ -387,7 +498,7 @@ mod tests {
             }
         }
 
-        fn apply(self, key: &Key, claims: &mut Value) -> CoreIdToken {
+        fn apply(self, key: &Key, claims: &mut Value) -> String {
             match self {
                 Self::WrongIss => claims["iss"] = json!("http://attacker.example"),
                 Self::WrongAud => claims["aud"] = json!("someone-else"),
@@ -397,7 +508,7 @@ mod tests {
                 Self::Unsigned => {
                     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
                     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-                    return serde_json::from_value(json!(format!("{header}.{payload}."))).unwrap();
+                    return format!("{header}.{payload}.");
                 }
                 Self::ForgedSignature => return Key::new().sign(&header(), claims),
             }
@@ -416,11 +527,7 @@ mod tests {
         })
     }
 
-    fn run(
-        token: &CoreIdToken,
-        keys: &CoreJsonWebKeySet,
-        weaknesses: &[Weakness],
-    ) -> Result<(), Refusal> {
+    fn run(token: &str, keys: &CoreJsonWebKeySet, weaknesses: &[Weakness]) -> Result<(), Refusal> {
         run_with(
             token,
             keys,
@@ -430,19 +537,34 @@ mod tests {
     }
 
     fn run_with(
-        token: &CoreIdToken,
+        token: &str,
         keys: &CoreJsonWebKeySet,
         weaknesses: &[Weakness],
         nonce: NonceRule<'_>,
     ) -> Result<(), Refusal> {
-        let issuer = IssuerUrl::new(ISSUER.into()).unwrap();
+        run_under(
+            &IssuerRule::Exact(ISSUER.into()),
+            token,
+            keys,
+            weaknesses,
+            nonce,
+        )
+    }
+
+    fn run_under(
+        issuer: &IssuerRule,
+        token: &str,
+        keys: &CoreJsonWebKeySet,
+        weaknesses: &[Weakness],
+        nonce: NonceRule<'_>,
+    ) -> Result<(), Refusal> {
         let client_id = ClientId::new("web".into());
         let access_token = AccessToken::new(ACCESS_TOKEN.into());
         verify(
             token,
             keys,
             &Expect {
-                issuer: &issuer,
+                issuer,
                 client_id: &client_id,
                 nonce,
                 access_token: &access_token,
@@ -462,7 +584,7 @@ mod tests {
         }
     }
 
-    fn with(key: &Key, change: impl FnOnce(&mut Value)) -> CoreIdToken {
+    fn with(key: &Key, change: impl FnOnce(&mut Value)) -> String {
         let mut claims = claims();
         change(&mut claims);
         key.sign(&header(), &claims)
@@ -472,6 +594,137 @@ mod tests {
     fn a_good_id_token_passes() {
         let key = Key::new();
         assert_eq!(run(&with(&key, |_| {}), &key.jwks(), &[]), Ok(()));
+    }
+
+    fn sent() -> Nonce {
+        Nonce::new("the-nonce".into())
+    }
+
+    #[test]
+    fn googles_issuer_without_its_scheme_passes_with_the_rule_only() {
+        let key = Key::new();
+        let jwks = key.jwks();
+        let google = IssuerRule::OrWithoutScheme(ISSUER.into());
+        let legacy = with(&key, |c| c["iss"] = json!("127.0.0.1:9000"));
+        let nonce = NonceRule::Sent(&sent());
+        assert_eq!(run_under(&google, &legacy, &jwks, &[], nonce), Ok(()));
+        assert_eq!(
+            run_under(&google, &with(&key, |_| {}), &jwks, &[], nonce),
+            Ok(()),
+            "the full spelling too"
+        );
+        // Without the rule the crate cannot read it at all.
+        assert_eq!(
+            check_of(run(&legacy, &jwks, &[])),
+            Some(Check::IdTokenMalformed)
+        );
+        // Another host, with or without a scheme, is no spelling of this issuer.
+        for other in ["127.0.0.1:9001", "evil.example", "http://127.0.0.1:9001"] {
+            let token = with(&key, |c| c["iss"] = json!(other));
+            let check = check_of(run_under(&google, &token, &jwks, &[], nonce));
+            assert!(
+                matches!(
+                    check,
+                    Some(Check::IdTokenIssMismatch | Check::IdTokenMalformed)
+                ),
+                "{other}: {check:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_legacy_spelled_token_is_still_checked_in_full() {
+        let key = Key::new();
+        let jwks = key.jwks();
+        let google = IssuerRule::OrWithoutScheme(ISSUER.into());
+        let nonce = NonceRule::Sent(&sent());
+        let legacy = |change: fn(&mut Value)| {
+            let mut claims = claims();
+            claims["iss"] = json!("127.0.0.1:9000");
+            change(&mut claims);
+            claims
+        };
+        let forged = Key::new().sign(&header(), &legacy(|_| {}));
+        assert_eq!(
+            check_of(run_under(&google, &forged, &jwks, &[], nonce)),
+            Some(Check::IdTokenSignatureInvalid)
+        );
+        assert_eq!(
+            run_under(
+                &google,
+                &forged,
+                &jwks,
+                &[Weakness::SkipSignatureCheck],
+                nonce
+            ),
+            Ok(())
+        );
+        let mut other_kid = header();
+        other_kid["kid"] = json!("k2");
+        let rotated = key.sign(&other_kid, &legacy(|_| {}));
+        assert_eq!(
+            run_under(&google, &rotated, &jwks, &[], nonce),
+            Err(Refusal::UnknownKey)
+        );
+        type Change = fn(&mut Value);
+        let cases: [(Change, Check); 3] = [
+            (|c| c["aud"] = json!("x"), Check::IdTokenAudMismatch),
+            (|c| c["nonce"] = json!("x"), Check::NonceMismatch),
+            (|c| c["exp"] = json!(NOW - 3600), Check::IdTokenExpired),
+        ];
+        for (change, check) in cases {
+            let token = key.sign(&header(), &legacy(change));
+            assert_eq!(
+                check_of(run_under(&google, &token, &jwks, &[], nonce)),
+                Some(check)
+            );
+        }
+    }
+
+    #[test]
+    fn a_multi_tenant_token_must_name_the_tenant_its_tid_names() {
+        const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        const OTHER: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+        let key = Key::new();
+        let jwks = key.jwks();
+        let template = IssuerRule::TenantTemplate(format!("{ISSUER}/{{tenantid}}/v2.0"));
+        let nonce = NonceRule::Sent(&sent());
+        let token = |iss_tenant: &str, tid: Option<&str>| {
+            with(&key, |c| {
+                c["iss"] = json!(format!("{ISSUER}/{iss_tenant}/v2.0"));
+                if let Some(tid) = tid {
+                    c["tid"] = json!(tid);
+                }
+            })
+        };
+        assert_eq!(
+            run_under(&template, &token(TENANT, Some(TENANT)), &jwks, &[], nonce),
+            Ok(())
+        );
+        for (iss_tenant, tid) in [
+            (OTHER, Some(TENANT)),
+            (TENANT, Some(OTHER)),
+            (TENANT, None),
+            ("common", Some("common")),
+            ("{tenantid}", Some(TENANT)),
+        ] {
+            let token = token(iss_tenant, tid);
+            assert_eq!(
+                check_of(run_under(&template, &token, &jwks, &[], nonce)),
+                Some(Check::IdTokenIssMismatch),
+                "iss {iss_tenant}, tid {tid:?}"
+            );
+            assert_eq!(
+                run_under(
+                    &template,
+                    &token,
+                    &jwks,
+                    &[Weakness::SkipIdTokenIssCheck],
+                    nonce
+                ),
+                Ok(())
+            );
+        }
     }
 
     #[test]

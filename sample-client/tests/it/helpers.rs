@@ -7,6 +7,10 @@
 
 #![allow(dead_code)]
 
+mod github;
+
+pub use github::*;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -378,7 +382,8 @@ fn token_error(status: u16, error: &str) -> ResponseTemplate {
 }
 
 impl TokenAnswer {
-    /// RFC 6749 §2.3.1: Basic with form-encoded parts, or the client id in the body.
+    /// RFC 6749 §2.3.1: Basic with form-encoded parts, or both credentials in the body (one
+    /// method per request), or the client id alone in the body for a public client.
     fn authenticated(&self, request: &Request, form: &HashMap<String, String>) -> bool {
         let basic = request
             .headers
@@ -391,7 +396,12 @@ impl TokenAnswer {
                 form_encode(CLIENT_ID),
                 form_encode(CLIENT_SECRET)
             ));
-            basic == Some(expected.as_str())
+            let in_body = form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
+                && form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
+            match basic {
+                Some(basic) => basic == expected && !form.contains_key("client_secret"),
+                None => in_body,
+            }
         } else {
             basic.is_none() && form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
         }
@@ -568,6 +578,15 @@ impl FakeResource {
 
     pub fn url(&self) -> String {
         self.server.uri()
+    }
+
+    /// Serves the same description of the caller at `at` too (a preset's user API).
+    pub async fn also_at(&self, provider: &FakeProvider, at: &str) {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(ResourceAnswer(provider.state.clone()))
+            .mount(&self.server)
+            .await;
     }
 
     pub async fn requests(&self) -> Vec<Request> {

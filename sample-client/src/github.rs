@@ -1,0 +1,222 @@
+//! GitHub (the `github` preset): plain OAuth 2.0, as GitHub's "Authorizing OAuth apps" guide has
+//! apps do it. The web host (the configured issuer) authorizes and issues tokens at fixed paths;
+//! there is no discovery, no ID token and no nonce. Who logged in is asked of the API host (the
+//! configured resource): `GET /user`, and when its `email` is null (the user keeps it private),
+//! `GET /user/emails` for the primary verified address.
+//!
+//! What GitHub does differently at the token endpoint is absorbed below: `Accept:
+//! application/json` is sent (without it GitHub answers a form), an error comes as HTTP 200
+//! carrying `error` (judged an error by `http.rs`), `token_type` is lowercase and `scope`
+//! comma-separated (`token.rs` reads both), an OAuth App's token has no `expires_in` and a
+//! GitHub App's has one with a rotating `ghr_` refresh token (`refresh.rs` keeps the newest).
+
+use fauxauth_core::preset::github;
+use oauth2::{AccessToken, AuthUrl, TokenUrl};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Check, Error};
+use crate::http::Http;
+use crate::token::{Credentials, Endpoints};
+
+/// The media type GitHub's REST API documents for its requests.
+const MEDIA_TYPE: &str = "application/vnd.github+json";
+/// The REST API version the client is written against (GitHub's `X-GitHub-Api-Version`).
+const API_VERSION: &str = "2022-11-28";
+/// GitHub's API refuses requests without a `User-Agent`.
+const USER_AGENT: &str = "fauxauth-sample-client";
+
+/// GitHub's two hosts, as this client uses them.
+#[derive(Debug)]
+pub struct Github {
+    pub endpoints: Endpoints,
+    api: String,
+    http: Http,
+}
+
+/// Who logged in, as GitHub's user API describes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// The account's numeric id, GitHub's stable identifier (a login can be renamed).
+    pub id: String,
+    pub login: String,
+    pub name: Option<String>,
+    /// The public address from `/user`, else the primary verified one from `/user/emails`.
+    pub email: Option<String>,
+}
+
+/// `GET /user`, the fields read.
+#[derive(Deserialize)]
+struct Profile {
+    id: Value,
+    login: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// One entry of `GET /user/emails`.
+#[derive(Debug, Deserialize)]
+pub struct Email {
+    pub email: String,
+    #[serde(default)]
+    pub primary: bool,
+    #[serde(default)]
+    pub verified: bool,
+}
+
+impl Github {
+    /// GitHub with its web host at `web` and its API host at `api`.
+    pub fn new(
+        web: &str,
+        api: &str,
+        credentials: &Credentials,
+        http: Http,
+    ) -> Result<Self, String> {
+        let web = web.trim_end_matches('/');
+        let authorize = AuthUrl::new(format!("{web}{}", github::AUTHORIZE))
+            .map_err(|e| format!("issuer: {e}"))?;
+        let token =
+            TokenUrl::new(format!("{web}{}", github::TOKEN)).map_err(|e| format!("issuer: {e}"))?;
+        Ok(Self {
+            endpoints: Endpoints::new(credentials, authorize, token, http.clone()),
+            api: api.trim_end_matches('/').to_owned(),
+            http,
+        })
+    }
+
+    /// Who the access token belongs to: `/user`, then `/user/emails` when the profile's address
+    /// is private. Any failure is `userinfo_failed`: no one is logged in without knowing who.
+    pub async fn user(&self, token: &AccessToken) -> Result<User, Error> {
+        let profile: Profile = self.get(github::USER, token).await?;
+        let id = match profile.id {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) if !s.is_empty() => s,
+            other => {
+                return Err(Error::new(
+                    Check::UserinfoFailed,
+                    format!("GET {} answered an id that is no id: {other}", github::USER),
+                ));
+            }
+        };
+        let email = match profile.email.filter(|e| !e.is_empty()) {
+            Some(email) => Some(email),
+            None => primary_verified(&self.get::<Vec<Email>>(github::USER_EMAILS, token).await?),
+        };
+        Ok(User {
+            id,
+            login: profile.login,
+            name: profile.name.filter(|n| !n.is_empty()),
+            email,
+        })
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &AccessToken,
+    ) -> Result<T, Error> {
+        let failed =
+            |detail: String| Error::new(Check::UserinfoFailed, format!("GET {path} {detail}"));
+        let request = api_request(self.http.client().get(format!("{}{path}", self.api)))
+            .bearer_auth(token.secret())
+            .build()
+            .map_err(|e| Error::internal(e.without_url()))?;
+        let answer = self
+            .http
+            .send(request)
+            .await
+            .map_err(|t| failed(t.to_string()))?;
+        if answer.status != 200 {
+            // GitHub's errors: `{"message": "Bad credentials", "documentation_url": ...}`.
+            let message = serde_json::from_slice::<Value>(&answer.body)
+                .ok()
+                .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default();
+            return Err(failed(format!("answered HTTP {}{message}", answer.status)));
+        }
+        if !answer.is_json() {
+            return Err(failed(format!(
+                "answered {} where JSON was expected",
+                answer.media_type()
+            )));
+        }
+        serde_json::from_slice(&answer.body)
+            .map_err(|e| failed(format!("answered what is not GitHub's shape: {e}")))
+    }
+}
+
+/// The headers GitHub's REST API documents for every request.
+pub fn api_request(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request
+        .header(reqwest::header::ACCEPT, MEDIA_TYPE)
+        .header("x-github-api-version", API_VERSION)
+        .header(reqwest::header::USER_AGENT, USER_AGENT)
+}
+
+/// The address to trust: the primary one, and only if verified. An unverified address proves
+/// nothing (anyone may add any address to their account), and a verified secondary one is not
+/// the one the user chose.
+pub fn primary_verified(emails: &[Email]) -> Option<String> {
+    emails
+        .iter()
+        .find(|e| e.primary && e.verified)
+        .map(|e| e.email.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emails(json: &str) -> Vec<Email> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn the_primary_verified_address_is_picked_and_nothing_less() {
+        let list = emails(
+            r#"[{"email":"old@example.com","primary":false,"verified":true,"visibility":null},
+                {"email":"octocat@github.com","primary":true,"verified":true,"visibility":"public"}]"#,
+        );
+        assert_eq!(
+            primary_verified(&list).as_deref(),
+            Some("octocat@github.com")
+        );
+        let unverified = emails(
+            r#"[{"email":"claimed@example.com","primary":true,"verified":false,"visibility":null},
+                {"email":"other@example.com","primary":false,"verified":true,"visibility":null}]"#,
+        );
+        assert_eq!(primary_verified(&unverified), None);
+        assert_eq!(primary_verified(&[]), None);
+    }
+
+    #[test]
+    fn the_endpoints_are_githubs_paths_on_the_web_host() {
+        let credentials = Credentials {
+            client_id: oauth2::ClientId::new("Iv1.abc".into()),
+            client_secret: None,
+            redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
+                .unwrap(),
+            auth_type: oauth2::AuthType::RequestBody,
+        };
+        let http = Http::new(std::time::Duration::from_secs(1)).unwrap();
+        let github = Github::new(
+            "http://127.0.0.1:9000/",
+            "http://127.0.0.1:9001",
+            &credentials,
+            http,
+        )
+        .unwrap();
+        let url = github.endpoints.authorization_url(
+            &["read:user".into(), "user:email".into()],
+            "s".into(),
+            None,
+        );
+        assert_eq!(url.path(), "/login/oauth/authorize");
+        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["scope"], "read:user user:email");
+        assert!(!query.contains_key("nonce"));
+    }
+}
