@@ -10,6 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 
 /// Which real provider a server imitates. `generic` is strict OpenID Connect with fauxauth's own
 /// paths.
@@ -71,6 +72,23 @@ impl FromStr for Preset {
 /// with.
 pub const INTROSPECT: &str = "/introspect";
 
+/// A GUID (RFC 9562 layout, version 4 and variant bits set) made from 16 bytes, lowercase and
+/// hyphenated as Microsoft writes its ids.
+pub fn guid(bytes: [u8; 16]) -> String {
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+/// A stable GUID derived from `label`: the first 16 bytes of its SHA-256, laid out by [`guid`].
+pub fn derived_guid(label: &str) -> String {
+    let digest: [u8; 32] = sha2::Sha256::digest(label.as_bytes()).into();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    guid(bytes)
+}
+
 /// Google: `accounts.google.com` (authorization), `oauth2.googleapis.com` (token, revocation),
 /// `openidconnect.googleapis.com` (userinfo), `www.googleapis.com` (keys). On one fauxauth server
 /// the hosts collapse onto one origin; the paths stay Google's (captured discovery document,
@@ -121,6 +139,12 @@ pub mod microsoft {
     pub const USERINFO: &str = "/oidc/userinfo";
     /// On Graph (the resource).
     pub const ME: &str = "/v1.0/me";
+
+    /// The object id (`oid`) of a user whose claims name none: the provider puts it in ID tokens
+    /// and Graph answers it as the user's `id`, so the two agree without being told.
+    pub fn default_oid(sub: &str) -> String {
+        super::derived_guid(&format!("fauxauth/oid/{sub}"))
+    }
 }
 
 #[cfg(test)]
@@ -138,5 +162,29 @@ mod tests {
             error.contains("\"okta\"") && error.contains("microsoft"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn derived_guids_are_stable_version_4_guids() {
+        let a = derived_guid("fauxauth/oid/alice");
+        assert_eq!(a, derived_guid("fauxauth/oid/alice"));
+        assert_ne!(a, derived_guid("fauxauth/oid/bob"));
+        // The first 16 bytes of SHA-256("fauxauth/oid/alice"), version and variant bits set.
+        let hex: String = sha2::Sha256::digest(b"fauxauth/oid/alice")[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let plain = a.replace('-', "");
+        assert_eq!(plain.len(), 32);
+        assert_eq!(plain[..12], hex[..12]);
+        assert_eq!(&plain[12..13], "4", "{a}");
+        assert_eq!(plain[13..16], hex[13..16]);
+        assert!(
+            matches!(plain.as_bytes()[16], b'8' | b'9' | b'a' | b'b'),
+            "{a}"
+        );
+        assert_eq!(plain[17..], hex[17..]);
+        let lengths: Vec<usize> = a.split('-').map(str::len).collect();
+        assert_eq!(lengths, [8, 4, 4, 4, 12]);
     }
 }

@@ -14,7 +14,6 @@ use fauxauth_core::preset::microsoft::CONSUMERS_TENANT_ID;
 use rand::Rng as _;
 
 use crate::config::{ClientConfig, GrantType, IssuerConfig, LoginMode, UserConfig};
-use crate::issuer::derived_guid;
 use crate::preset::Preset;
 
 pub const WEB_CLIENT_ID: &str = "demo-web";
@@ -114,7 +113,10 @@ pub fn preset_issuer(preset: Preset, seed: &str) -> IssuerConfig {
             issuer.scopes = vec!["User.Read".to_owned()];
             let last = issuer.users.len() - 1;
             for (i, user) in issuer.users.iter_mut().enumerate() {
-                let oid = derived_guid(&format!("fauxauth/oid/{seed}/{}", user.username));
+                let oid = fauxauth_core::preset::derived_guid(&format!(
+                    "fauxauth/oid/{seed}/{}",
+                    user.username
+                ));
                 user.claims.remove("address");
                 user.claims.remove("email_verified");
                 user.claims.remove("locale");

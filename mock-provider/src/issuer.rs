@@ -146,10 +146,12 @@ impl Issuer {
     ) -> Result<Self, BuildError> {
         let keys = initial_keys(&settings, seed, position)?;
         let base = format!("{base_url}{path}");
-        let tenant_id = settings
-            .tenant_id
-            .clone()
-            .unwrap_or_else(|| derived_guid(&format!("fauxauth/tenant/{seed}/{}", settings.name)));
+        let tenant_id = settings.tenant_id.clone().unwrap_or_else(|| {
+            fauxauth_core::preset::derived_guid(&format!(
+                "fauxauth/tenant/{seed}/{}",
+                settings.name
+            ))
+        });
         let url = match settings.preset {
             Preset::Microsoft => format!("{base}/{tenant_id}/v2.0"),
             _ => base.clone(),
@@ -620,7 +622,7 @@ impl Issuer {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .fill_bytes(&mut bytes);
-        derived_guid(&B64.encode(bytes))
+        fauxauth_core::preset::guid(bytes)
     }
 
     /// A shorter random identifier (128 bits), for `jti` and session ids.
@@ -646,22 +648,6 @@ impl From<&IssuerConfig> for Registry {
             version: 0,
         }
     }
-}
-
-/// A stable GUID (RFC 9562 layout, version 4 and variant bits set) derived from `label`.
-pub fn derived_guid(label: &str) -> String {
-    let mut b: [u8; 32] = Sha256::digest(label).into();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 fn rng_seed(seed: &str, issuer: &str) -> [u8; 32] {

@@ -11,7 +11,6 @@ use crate::config::{ClientConfig, UserConfig};
 use crate::issuer::Issuer;
 use fauxauth_core::rules::{SignWith, TokenChange, TokenTarget};
 
-use crate::issuer::derived_guid;
 use crate::keys::{SigningKey, half_hash};
 use crate::preset::Preset;
 use crate::protocol::scope::Scopes;
@@ -260,7 +259,7 @@ fn preset_claims(
         Preset::Microsoft => {
             claims.insert("tid".into(), user_tenant(issuer, user).into());
             if !claims.contains_key("oid") {
-                let oid = derived_guid(&format!("fauxauth/oid/{}", user.sub()));
+                let oid = fauxauth_core::preset::microsoft::default_oid(user.sub());
                 claims.insert("oid".into(), oid.into());
             }
             claims.insert("ver".into(), "2.0".into());

@@ -34,7 +34,7 @@ use axum::{Json, Router};
 use fauxauth_core::preset::microsoft;
 use serde_json::{Map, Value, json};
 
-use super::person::{Fallback, Field, Person, Release, derived_guid, fill, release};
+use super::person::{Fallback, Field, Person, Release, fill, release};
 use super::{Context, graph_inner};
 use crate::ResourceState;
 use crate::error::{ApiError, Error};
@@ -134,19 +134,15 @@ async fn userinfo(
     ))))
 }
 
-/// The GUID fauxauth's provider gives a user without an `oid` claim in its ID tokens' `oid`.
-fn user_guid(sub: &str) -> String {
-    derived_guid(&format!("fauxauth/oid/{sub}"))
-}
-
 /// `GET /v1.0/me` with Graph's default properties.
 pub fn me_body(person: &Person) -> Value {
     let mut out = Map::new();
     out.insert("@odata.context".into(), json!(ODATA_CONTEXT));
     fill(person, ME, &mut out);
-    let id = person
-        .text("oid")
-        .map_or_else(|| user_guid(person.sub()), str::to_owned);
+    let id = person.text("oid").map_or_else(
+        || fauxauth_core::preset::microsoft::default_oid(person.sub()),
+        str::to_owned,
+    );
     out.insert("id".into(), json!(id));
     Value::Object(out)
 }
@@ -194,7 +190,7 @@ mod tests {
         assert_eq!(body["userPrincipalName"], "adele");
         assert_eq!(body["mail"], "a@example.test");
         // What the provider's ID tokens say as `oid` for a user with sub s-1 and no oid claim
-        // (mock-provider's `derived_guid("fauxauth/oid/s-1")`).
+        // (`fauxauth_core::preset::microsoft::default_oid("s-1")`, which the provider uses too).
         assert_eq!(body["id"], "c65f5472-6c96-42e8-aea0-9e7debb34aa7");
     }
 }

@@ -90,8 +90,10 @@ pub fn refusal(state: &ResourceState, context: &Context, error: Error) -> Error 
 pub fn graph_inner(state: &ResourceState, context: &Context) -> GraphInner {
     let clock = state.clock();
     let date = humantime::format_rfc3339_seconds(clock.now()).to_string();
-    let request_id =
-        person::derived_guid(&format!("fauxauth/graph-request-id/{}", clock.last_tick()));
+    let request_id = fauxauth_core::preset::derived_guid(&format!(
+        "fauxauth/graph-request-id/{}",
+        clock.last_tick()
+    ));
     GraphInner {
         date: date.trim_end_matches('Z').to_owned(),
         client_request_id: context

@@ -142,24 +142,6 @@ pub fn digest(label: &str) -> [u8; 32] {
     Sha256::digest(label.as_bytes()).into()
 }
 
-/// A GUID derived from `label` (RFC 9562 layout, version 4 and variant bits set): the same
-/// derivation as fauxauth's provider, so that an `oid` it puts in ID tokens and the `id` Graph's
-/// `/me` gives are one value.
-pub fn derived_guid(label: &str) -> String {
-    let mut b = digest(label);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,25 +222,6 @@ mod tests {
         assert_eq!(
             Value::Object(release(&person, &table, &scopes(&["mail", "profile"]))),
             json!({"sub": "u1", "name": "A", "email": "a@example.test"})
-        );
-    }
-
-    #[test]
-    fn derived_guids_are_stable_version_4_guids() {
-        let a = derived_guid("fauxauth/oid/alice");
-        assert_eq!(a, derived_guid("fauxauth/oid/alice"));
-        assert_ne!(a, derived_guid("fauxauth/oid/bob"));
-        let groups: Vec<&str> = a.split('-').collect();
-        let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-        assert_eq!(lengths, [8, 4, 4, 4, 12]);
-        assert!(groups[2].starts_with('4'), "{a}");
-        assert!(
-            matches!(groups[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
-            "{a}"
-        );
-        assert!(
-            a.bytes()
-                .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         );
     }
 }
