@@ -57,8 +57,23 @@ pub fn preset_issuer(preset: Preset, seed: &str) -> IssuerConfig {
         return issuer;
     }
     issuer.name = preset.as_str().to_owned();
-    issuer.preset = preset;
     issuer.login = LoginMode::Page;
+    dress(&mut issuer, preset, seed);
+    issuer
+}
+
+/// Makes `issuer` the real provider's: its preset, the scopes the provider knows (every client
+/// may ask for any of them), its lifetimes, and its users' accounts shaped like the provider's
+/// (claims the provider does not give removed, its identifiers and emails), stable for a seed.
+/// Users keep their usernames and names.
+pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
+    issuer.preset = preset;
+    if preset == Preset::Generic {
+        return;
+    }
+    for client in &mut issuer.clients {
+        client.scopes = None;
+    }
     let mut digits = ChaCha8Rng::from_seed(
         Sha256::digest(format!("fauxauth/preset-users/{seed}/{preset}")).into(),
     );
@@ -111,7 +126,7 @@ pub fn preset_issuer(preset: Preset, seed: &str) -> IssuerConfig {
         }
         Preset::Microsoft => {
             issuer.scopes = vec!["User.Read".to_owned()];
-            let last = issuer.users.len() - 1;
+            let last = issuer.users.len().saturating_sub(1);
             for (i, user) in issuer.users.iter_mut().enumerate() {
                 let oid = fauxauth_core::preset::derived_guid(&format!(
                     "fauxauth/oid/{seed}/{}",
@@ -136,7 +151,6 @@ pub fn preset_issuer(preset: Preset, seed: &str) -> IssuerConfig {
         }
         Preset::Generic => unreachable!("returned above"),
     }
-    issuer
 }
 
 /// GitHub's OAuth scopes the demo knows (GitHub Docs, "Scopes for OAuth apps").

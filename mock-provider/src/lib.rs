@@ -56,7 +56,7 @@ pub use config::{
     UserConfig,
 };
 pub use control::{DEFAULT_GRACE, admin_operations};
-pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET};
+pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, dress};
 pub use fauxauth_core::Clock;
 pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal, Mismatch};
 pub use fauxauth_core::rules::{Action, Rule, RuleStatus, When};

@@ -4,6 +4,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use fauxauth_core::Clock;
+use mock_provider::preset::{Preset, Quirks};
 use mock_provider::{ClientConfig, Config, GrantType, IssuerConfig, UserConfig};
 
 use super::model::Setup;
@@ -75,6 +76,18 @@ pub fn standard_provider() -> Config {
     Config::single(issuer)
 }
 
+/// The standard provider dressed as `preset` (a scenario's `setup.preset`): the same clients
+/// and users, its issuer the real provider's, with its scopes (every client may ask for any),
+/// lifetimes and account shapes (`mock_provider::dress`), and `quirks` on top of the preset's.
+pub fn standard_preset_provider(preset: Preset, quirks: Option<Quirks>) -> Config {
+    let mut config = standard_provider();
+    let seed = config.seed.clone();
+    let issuer = &mut config.issuers[0];
+    mock_provider::dress(issuer, preset, &seed);
+    issuer.quirks = quirks.unwrap_or_default();
+    config
+}
+
 /// The running world of one scenario.
 #[derive(Debug)]
 pub struct Ecosystem {
@@ -114,7 +127,12 @@ impl Ecosystem {
         let at = UNIX_EPOCH
             + Duration::from_secs(at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
         let clock = Clock::frozen(at);
-        let config = setup.provider.clone().unwrap_or_else(standard_provider);
+        // Loading refuses `preset` beside `provider`.
+        let config = match (&setup.provider, setup.preset) {
+            (Some(config), _) => config.clone(),
+            (None, Some(preset)) => standard_preset_provider(preset, setup.quirks.clone()),
+            (None, None) => standard_provider(),
+        };
         let provider = mock_provider::spawn_with_clock(config.clone(), clock.clone())
             .await
             .map_err(|e| format!("the provider did not start: {e}"))?;
@@ -122,7 +140,7 @@ impl Ecosystem {
         let wanted = setup.resource.clone().unwrap_or_default();
         let mut resource = mock_resource::Config::new(provider.issuer());
         resource.clock = clock.clone();
-        if let Some(preset) = wanted.preset {
+        if let Some(preset) = wanted.preset.or(setup.preset) {
             resource.preset = preset;
             if preset != mock_resource::Preset::Generic {
                 resource.issuer = provider_base(&config, &provider)?;
@@ -162,6 +180,31 @@ impl Ecosystem {
     /// The provider's first issuer URL.
     pub fn issuer(&self) -> String {
         self.provider.issuer()
+    }
+
+    /// The provider's scheme, host and port.
+    pub fn origin(&self) -> String {
+        url::Url::parse(&self.provider.issuer())
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+
+    /// Every URL of the first issuer's `endpoint` (its name in the journal), in the order its
+    /// layout serves them: a Microsoft issuer's home tenant first, then `common`,
+    /// `organizations` and `consumers`.
+    pub fn endpoints(&self, endpoint: &str) -> Vec<String> {
+        self.provider
+            .provider()
+            .endpoints(&self.config.issuers[0].name)
+            .into_iter()
+            .filter(|(name, _)| *name == endpoint)
+            .map(|(_, url)| url)
+            .collect()
+    }
+
+    /// The first URL of the first issuer's `endpoint`, if it serves one.
+    pub fn endpoint(&self, endpoint: &str) -> Option<String> {
+        self.endpoints(endpoint).into_iter().next()
     }
 
     pub fn resource_url(&self) -> String {
@@ -219,7 +262,7 @@ async fn start_client(
     if let Some(scopes) = wanted.scopes {
         app.scopes = scopes;
     }
-    if let Some(preset) = wanted.preset {
+    if let Some(preset) = wanted.preset.or(setup.preset) {
         app.preset = preset;
     }
     app.weaknesses = wanted.weaknesses;

@@ -89,6 +89,24 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
             problems.push(format!("{origin}: setup.provider.{e}"));
         }
     }
+    let setup_line = |key: fn(&SetupLines) -> Option<u64>| match lines.setup.as_ref().and_then(key)
+    {
+        Some(line) => format!("{origin}:{line}"),
+        None => origin.to_owned(),
+    };
+    if scenario.setup.preset.is_some() && scenario.setup.provider.is_some() {
+        problems.push(format!(
+            "{}: setup.preset: give `preset` or `provider`, not both (a provider's issuers \
+             name their own `preset` and `quirks`)",
+            setup_line(|s| s.preset.as_ref().map(|p| p.referenced.line()))
+        ));
+    }
+    if scenario.setup.quirks.is_some() && scenario.setup.preset.is_none() {
+        problems.push(format!(
+            "{}: setup.quirks: quirks belong to a preset; give `preset` too",
+            setup_line(|s| s.quirks.as_ref().map(|q| q.referenced.line()))
+        ));
+    }
     if let Some(start) = &scenario.setup.start
         && humantime::parse_rfc3339_weak(start).is_err()
     {
@@ -165,6 +183,17 @@ fn references(step: &super::model::Step) -> Vec<String> {
 struct StepLines {
     #[serde(default)]
     steps: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    setup: Option<SetupLines>,
+}
+
+/// The lines of the setup's keys that are checked together.
+#[derive(Debug, Default, Deserialize)]
+struct SetupLines {
+    #[serde(default)]
+    preset: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    quirks: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
 }
 
 #[cfg(test)]
@@ -208,6 +237,47 @@ steps:
         let err = parse(&with("okta"), "s.yaml").unwrap_err();
         assert!(
             err[0].starts_with("s.yaml:5:") && err[0].contains("okta"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_preset_is_not_given_beside_a_provider_and_quirks_need_a_preset() {
+        let with = |setup: &str| GOOD.replace("steps:\n", &format!("setup:\n{setup}steps:\n"));
+        let scenario = parse(
+            &with("  preset: github\n  quirks: { token_errors_with_200: false }\n"),
+            "s.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            scenario.setup.preset,
+            Some(fauxauth_core::preset::Preset::Github)
+        );
+        assert_eq!(
+            scenario.setup.quirks.unwrap().token_errors_with_200,
+            Some(false)
+        );
+        let err = parse(
+            &with("  provider: { issuers: [{ name: x }] }\n  preset: google\n"),
+            "s.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            err[0].starts_with("s.yaml:6: setup.preset: give `preset` or `provider`"),
+            "{err:?}"
+        );
+        let err = parse(&with("  quirks: { expanded_scope_urls: true }\n"), "s.yaml").unwrap_err();
+        assert_eq!(
+            err,
+            ["s.yaml:5: setup.quirks: quirks belong to a preset; give `preset` too"]
+        );
+        let err = parse(
+            &with("  preset: github\n  quirks: { token_errors: false }\n"),
+            "s.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            err[0].starts_with("s.yaml:6:") && err[0].contains("token_errors_with_200"),
             "{err:?}"
         );
     }

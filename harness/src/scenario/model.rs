@@ -36,6 +36,14 @@ pub struct Scenario {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Setup {
+    /// A real provider to imitate: the standard provider dressed as it (its preset, scopes and
+    /// accounts), the resource serving its user API, the reference client written against it.
+    /// Not with `provider`, whose issuers say their own preset.
+    #[serde(default)]
+    pub preset: Option<fauxauth_core::preset::Preset>,
+    /// The preset's quirks switched on or off, one at a time (`preset` only).
+    #[serde(default)]
+    pub quirks: Option<mock_provider::preset::Quirks>,
     /// The provider's configuration: the very type `fauxauth provider --config` reads.
     #[serde(default)]
     pub provider: Option<mock_provider::Config>,
@@ -282,6 +290,10 @@ pub struct RawRequest {
     pub method: String,
     /// The path, relative to the server (the provider's issuer URL, or the resource's base).
     pub path: String,
+    /// The path is relative to the provider's origin, not its issuer URL (a Microsoft issuer's
+    /// other tenant segments, an issuer with a path's host-level metadata).
+    #[serde(default)]
+    pub root: bool,
     #[serde(default)]
     pub query: BTreeMap<String, String>,
     #[serde(default)]
@@ -328,6 +340,13 @@ pub struct Expect {
     /// Members of the JSON body, by dotted path (`keys.0.kid`).
     #[serde(default)]
     pub json: BTreeMap<String, Matcher>,
+    /// Members of a form-encoded body (`application/x-www-form-urlencoded`, as GitHub answers
+    /// token requests).
+    #[serde(default)]
+    pub form: BTreeMap<String, Matcher>,
+    /// The body as text.
+    #[serde(default)]
+    pub body: Option<Matcher>,
     /// Claims of JWTs in the answer: `path to the token: {claim: matcher}`; `header.alg` reads
     /// the JOSE header.
     #[serde(default)]

@@ -48,11 +48,12 @@ pub struct Failure {
     pub context: String,
 }
 
-/// Where a capture reads from: `json.<path>`, `param.<name>` (the redirect's query),
-/// `header.<name>`, or `status`.
+/// Where a capture reads from: `json.<path>`, `form.<name>` (a form-encoded body),
+/// `param.<name>` (the redirect's query), `header.<name>`, or `status`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     Json(String),
+    Form(String),
     Param(String),
     Header(String),
     Status,
@@ -62,13 +63,14 @@ impl Source {
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.split_once('.') {
             Some(("json", path)) if !path.is_empty() => Ok(Self::Json(path.to_owned())),
+            Some(("form", name)) if !name.is_empty() => Ok(Self::Form(name.to_owned())),
             Some(("param", name)) if !name.is_empty() => Ok(Self::Param(name.to_owned())),
             Some(("header", name)) if !name.is_empty() => {
                 Ok(Self::Header(name.to_ascii_lowercase()))
             }
             None if text == "status" => Ok(Self::Status),
             _ => Err(format!(
-                "{text:?}: capture from json.<path>, param.<name>, header.<name> or status"
+                "{text:?}: capture from json.<path>, form.<name>, param.<name>, header.<name> or status"
             )),
         }
     }
@@ -79,7 +81,8 @@ impl Source {
 struct Sent {
     server: Server,
     method: Method,
-    /// Relative to the server's base URL (path and query).
+    /// Relative to the server's base URL (path and query), or an absolute URL (a preset's
+    /// endpoint outside its issuer URL).
     target: String,
     headers: Vec<(String, String)>,
     form: Option<Vec<(String, String)>>,
@@ -93,8 +96,50 @@ struct Received {
     headers: BTreeMap<String, String>,
     body: String,
     json: Option<Value>,
+    /// A form-encoded body's members.
+    form: Option<BTreeMap<String, String>>,
     /// The query of the `Location` header, decoded.
     params: BTreeMap<String, String>,
+}
+
+impl Received {
+    /// An answer, its body read as JSON or as a form when its content type says so.
+    fn new(status: u16, headers: BTreeMap<String, String>, body: String) -> Self {
+        let content_type = headers.get("content-type").map_or("", String::as_str);
+        let json = content_type
+            .contains("json")
+            .then(|| serde_json::from_str(&body).ok())
+            .flatten();
+        let form = content_type
+            .starts_with("application/x-www-form-urlencoded")
+            .then(|| {
+                form_urlencoded::parse(body.as_bytes())
+                    .into_owned()
+                    .collect()
+            });
+        let params = headers
+            .get("location")
+            .and_then(|l| url::Url::parse(l).ok())
+            .map(|u| u.query_pairs().into_owned().collect())
+            .unwrap_or_default();
+        Self {
+            status,
+            headers,
+            body,
+            json,
+            form,
+            params,
+        }
+    }
+
+    /// A member of the JSON body, or of the form-encoded body, as text.
+    fn member(&self, name: &str) -> Option<String> {
+        match (&self.json, &self.form) {
+            (Some(json), _) => json.get(name).and_then(Value::as_str).map(str::to_owned),
+            (None, Some(form)) => form.get(name).cloned(),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Values every scenario remembers by itself, as the latest of each seen: from authorization
@@ -228,11 +273,16 @@ pub async fn run_with(loaded: &Loaded, weaknesses: &[sample_client::Weakness]) -
         }
         if let Some(received) = &received {
             if hops.is_empty() {
+                // A form-encoded body is shown member by member, its secrets labelled as JSON's.
+                let form = received
+                    .form
+                    .as_ref()
+                    .map(|f| Value::Object(f.iter().map(|(k, v)| (k.clone(), json!(v))).collect()));
                 let response = labels.response(
                     received.status,
                     &received.headers,
                     &received.params,
-                    received.json.as_ref(),
+                    received.json.as_ref().or(form.as_ref()),
                     &received.body,
                 );
                 entry.insert("response".into(), response);
@@ -316,15 +366,18 @@ async fn perform(
         }
         Action::Logout(_) => return browse_logout(world, memory).await,
         Action::Authorize(a) => authorize(world, memory, a)?,
-        Action::Token(call) => form_call(world, memory, call, "/token", true)?,
-        Action::Revoke(call) => form_call(world, memory, call, "/revoke", false)?,
-        Action::Introspect(call) => form_call(world, memory, call, "/introspect", false)?,
-        Action::Userinfo(call) => bearer_call(memory, call, Server::Provider, "/userinfo")?,
+        Action::Token(call) => form_call(world, memory, call, "token", true)?,
+        Action::Revoke(call) => form_call(world, memory, call, "revoke", false)?,
+        Action::Introspect(call) => form_call(world, memory, call, "introspect", false)?,
+        Action::Userinfo(call) => {
+            let target = provider_target(world, "userinfo")?;
+            bearer_call(memory, call, Server::Provider, &target)?
+        }
         Action::Api(call) => {
             let path = call.path.clone().unwrap_or_else(|| "/api/me".to_owned());
             bearer_call(memory, call, Server::Resource, &path)?
         }
-        Action::Request(raw) => raw_request(memory, raw)?,
+        Action::Request(raw) => raw_request(world, memory, raw)?,
         Action::Replay(name) => memory
             .sent
             .get(name)
@@ -376,8 +429,16 @@ async fn browse_login(
     login: &Login,
 ) -> Result<Performed, String> {
     let slot = world.client.as_ref().ok_or("no client is running")?;
-    let issuer = world.issuer();
-    let at_provider = |u: &url::Url| u.as_str().starts_with(issuer.as_str());
+    let provider = url::Url::parse(&world.origin())
+        .map_err(|e| e.to_string())?
+        .origin();
+    let at_provider = |u: &url::Url| u.origin() == provider;
+    let authorize_paths: Vec<String> = world
+        .endpoints("authorize")
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.path().to_owned())
+        .collect();
     // A person at a headless provider cannot pick who they are, so the browser names them.
     let hint = (world.config.issuers[0].login == mock_provider::LoginMode::Headless)
         .then_some(login.user.as_str());
@@ -395,7 +456,8 @@ async fn browse_login(
                     return None;
                 }
                 let mut target = target.clone();
-                if let Some(user) = hint.filter(|_| target.path().ends_with("/authorize")) {
+                let authorize = authorize_paths.iter().any(|p| p == target.path());
+                if let Some(user) = hint.filter(|_| authorize) {
                     target.query_pairs_mut().append_pair("login_hint", user);
                 }
                 Some(target)
@@ -546,26 +608,12 @@ async fn navigate(
 }
 
 fn received_of(hop: &Hop) -> Received {
-    let json = hop
-        .headers
-        .get("content-type")
-        .filter(|c| c.contains("json"))
-        .and_then(|_| serde_json::from_str(&hop.body).ok());
-    let params = hop
-        .location()
-        .map(|u| u.query_pairs().into_owned().collect())
-        .unwrap_or_default();
-    Received {
-        status: hop.status,
-        headers: hop.headers.clone(),
-        body: hop.body.clone(),
-        json,
-        params,
-    }
+    Received::new(hop.status, hop.headers.clone(), hop.body.clone())
 }
 
 /// An authorization request, filled in for the client unless `raw`.
 fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Sent, String> {
+    let path = provider_target(world, "authorize")?;
     let mut params: Vec<(String, String)> = Vec::new();
     if !a.raw {
         let client = world
@@ -577,17 +625,21 @@ fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Se
         let verifier = format!("verifier-{n:04}-{}", "x".repeat(40));
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
         let redirect_uri = client.redirect_uris.first().cloned().unwrap_or_default();
+        // A plain OAuth 2.0 provider (GitHub) gets no OpenID Connect scope or nonce.
+        let openid = world.config.issuers[0].preset.is_openid();
         for (k, v) in [
-            ("response_type", "code".to_owned()),
-            ("client_id", client.client_id.clone()),
-            ("redirect_uri", redirect_uri.clone()),
-            ("scope", "openid".to_owned()),
-            ("state", format!("state-{n}")),
-            ("nonce", format!("nonce-{n}")),
-            ("code_challenge", challenge),
-            ("code_challenge_method", "S256".to_owned()),
+            ("response_type", Some("code".to_owned())),
+            ("client_id", Some(client.client_id.clone())),
+            ("redirect_uri", Some(redirect_uri.clone())),
+            ("scope", openid.then(|| "openid".to_owned())),
+            ("state", Some(format!("state-{n}"))),
+            ("nonce", openid.then(|| format!("nonce-{n}"))),
+            ("code_challenge", Some(challenge)),
+            ("code_challenge_method", Some("S256".to_owned())),
         ] {
-            params.push((k.to_owned(), v));
+            if let Some(v) = v {
+                params.push((k.to_owned(), v));
+            }
         }
         memory.vars.insert("code_verifier".into(), verifier);
         memory.vars.insert("redirect_uri".into(), redirect_uri);
@@ -609,7 +661,7 @@ fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Se
         Sent {
             server: Server::Provider,
             method: Method::POST,
-            target: "/authorize".into(),
+            target: path,
             headers: Vec::new(),
             form: Some(params),
             body: None,
@@ -618,7 +670,7 @@ fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Se
         Sent {
             server: Server::Provider,
             method: Method::GET,
-            target: format!("/authorize?{query}"),
+            target: format!("{path}?{query}"),
             headers: Vec::new(),
             form: None,
             body: None,
@@ -626,14 +678,33 @@ fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Se
     })
 }
 
-/// A form POST to the provider as a client, with the defaults a `token` step fills in.
+/// Where a step reaches the provider's `endpoint` (its name in the journal): relative to the
+/// issuer URL when the endpoint is under it (always, but for Microsoft), else the absolute URL.
+/// The first issuer's own path for it: its preset's, the home tenant's for Microsoft.
+fn provider_target(world: &Ecosystem, endpoint: &str) -> Result<String, String> {
+    let url = world.endpoint(endpoint).ok_or_else(|| {
+        format!(
+            "the provider (preset {}) serves no {endpoint} endpoint",
+            world.config.issuers[0].preset
+        )
+    })?;
+    let issuer = world.issuer();
+    Ok(match url.strip_prefix(issuer.as_str()) {
+        Some(rest) if rest.starts_with('/') => rest.to_owned(),
+        _ => url,
+    })
+}
+
+/// A form POST to the provider's `endpoint` as a client, with the defaults a `token` step fills
+/// in.
 fn form_call(
     world: &Ecosystem,
     memory: &Memory,
     call: &FormCall,
-    path: &str,
+    endpoint: &str,
     token_defaults: bool,
 ) -> Result<Sent, String> {
+    let path = provider_target(world, endpoint)?;
     let client = world.client(&call.client);
     let mut form: Vec<(String, String)> = Vec::new();
     if token_defaults {
@@ -696,7 +767,7 @@ fn form_call(
     Ok(Sent {
         server: Server::Provider,
         method: Method::POST,
-        target: path.to_owned(),
+        target: path,
         headers,
         form: Some(form),
         body: None,
@@ -733,8 +804,11 @@ fn bearer_call(
     })
 }
 
-fn raw_request(memory: &Memory, raw: &RawRequest) -> Result<Sent, String> {
+fn raw_request(world: &Ecosystem, memory: &Memory, raw: &RawRequest) -> Result<Sent, String> {
     let mut target = interpolate(&raw.path, memory)?;
+    if raw.root && raw.server == Server::Provider {
+        target = format!("{}{target}", world.origin());
+    }
     if !raw.query.is_empty() {
         let pairs = raw
             .query
@@ -786,7 +860,12 @@ async fn send(
         Server::Provider => world.issuer(),
         Server::Resource => world.resource_url(),
     };
-    let mut request = http.request(sent.method.clone(), format!("{base}{}", sent.target));
+    let url = if sent.target.starts_with("http://") || sent.target.starts_with("https://") {
+        sent.target.clone()
+    } else {
+        format!("{base}{}", sent.target)
+    };
+    let mut request = http.request(sent.method.clone(), url);
     for (name, value) in &sent.headers {
         request = request.header(name, value);
     }
@@ -817,22 +896,7 @@ async fn send(
         .text()
         .await
         .map_err(|e| format!("the body could not be read: {e}"))?;
-    let json = headers
-        .get("content-type")
-        .filter(|c| c.contains("json"))
-        .and_then(|_| serde_json::from_str(&body).ok());
-    let params = headers
-        .get("location")
-        .and_then(|l| url::Url::parse(l).ok())
-        .map(|u| u.query_pairs().into_owned().collect())
-        .unwrap_or_default();
-    Ok(Received {
-        status,
-        headers,
-        body,
-        json,
-        params,
-    })
+    Ok(Received::new(status, headers, body))
 }
 
 /// What every answer teaches for later steps: a code and state from a redirect, tokens from a
@@ -843,11 +907,9 @@ fn remember(memory: &mut Memory, received: &Received) {
             memory.vars.insert(name.to_owned(), value.clone());
         }
     }
-    if let Some(json) = &received.json {
-        for name in ["access_token", "refresh_token", "id_token"] {
-            if let Some(value) = json.get(name).and_then(Value::as_str) {
-                memory.vars.insert(name.to_owned(), value.to_owned());
-            }
+    for name in ["access_token", "refresh_token", "id_token"] {
+        if let Some(value) = received.member(name) {
+            memory.vars.insert(name.to_owned(), value);
         }
     }
 }
@@ -855,6 +917,7 @@ fn remember(memory: &mut Memory, received: &Received) {
 fn capture(received: &Received, source: &str) -> Option<String> {
     match Source::parse(source).ok()? {
         Source::Json(path) => lookup(received.json.as_ref()?, &path).map(text_of),
+        Source::Form(name) => received.form.as_ref()?.get(&name).cloned(),
         Source::Param(name) => received.params.get(&name).cloned(),
         Source::Header(name) => received.headers.get(&name).cloned(),
         Source::Status => Some(received.status.to_string()),
@@ -925,6 +988,8 @@ fn judge(
         || !expect.params.is_empty()
         || !expect.headers.is_empty()
         || !expect.json.is_empty()
+        || !expect.form.is_empty()
+        || expect.body.is_some()
         || !expect.jwt.is_empty()
         || expect.client.is_some();
     match received {
@@ -971,7 +1036,9 @@ fn judge(
             }
             if let Some(prefix) = &expect.redirect_to {
                 let location = r.headers.get("location").cloned().unwrap_or_default();
-                let prefix = prefix.replace("{provider}", &world.issuer());
+                let prefix = prefix
+                    .replace("{provider}", &world.issuer())
+                    .replace("{origin}", &world.origin());
                 check(
                     "redirect_to".into(),
                     prefix.clone(),
@@ -996,6 +1063,20 @@ fn judge(
                 let actual = r.json.as_ref().and_then(|j| lookup(j, path));
                 let (ok, shown) = matches(matcher, actual, world);
                 check(format!("json.{path}"), describe(matcher), shown, ok);
+            }
+            for (name, matcher) in &expect.form {
+                let actual = r
+                    .form
+                    .as_ref()
+                    .and_then(|f| f.get(name))
+                    .map(|v| Value::String(v.clone()));
+                let (ok, shown) = matches(matcher, actual.as_ref(), world);
+                check(format!("form.{name}"), describe(matcher), shown, ok);
+            }
+            if let Some(matcher) = &expect.body {
+                let actual = Value::String(r.body.clone());
+                let (ok, shown) = matches(matcher, Some(&actual), world);
+                check("body".into(), describe(matcher), shown, ok);
             }
             for (path, claims) in &expect.jwt {
                 let token = r
@@ -1089,13 +1170,8 @@ fn judge_client(
 
 /// The RFC error code of an answer: JSON `error`, a redirect's `error`, or a challenge's.
 fn error_code(r: &Received) -> Option<String> {
-    if let Some(error) = r
-        .json
-        .as_ref()
-        .and_then(|j| j.get("error"))
-        .and_then(Value::as_str)
-    {
-        return Some(error.to_owned());
+    if let Some(error) = r.member("error") {
+        return Some(error);
     }
     if let Some(error) = r.params.get("error") {
         return Some(error.clone());
@@ -1108,11 +1184,16 @@ fn error_code(r: &Received) -> Option<String> {
 fn matches(matcher: &Matcher, actual: Option<&Value>, world: &Ecosystem) -> (bool, String) {
     let shown = actual.map_or_else(
         || "absent".to_owned(),
-        |v| text_of(v).replace(&world.issuer(), "{provider}"),
+        |v| {
+            text_of(v)
+                .replace(&world.issuer(), "{provider}")
+                .replace(&world.origin(), "{origin}")
+        },
     );
     let expand = |v: &Value| match v {
         Value::String(s) => Value::String(
             s.replace("{provider}", &world.issuer())
+                .replace("{origin}", &world.origin())
                 .replace("{resource}", &world.resource_url()),
         ),
         other => other.clone(),

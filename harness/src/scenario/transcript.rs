@@ -46,6 +46,8 @@ const RESPONSE_HEADERS: &[&str] = &[
 #[derive(Debug)]
 pub struct Labels {
     provider: String,
+    /// The provider's scheme, host and port, for its URLs outside the issuer URL.
+    origin: String,
     resource: String,
     client: String,
     given: HashMap<String, String>,
@@ -54,8 +56,12 @@ pub struct Labels {
 
 impl Labels {
     pub fn new(provider: &str, resource: &str, client: &str) -> Self {
+        let origin = url::Url::parse(provider)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
         Self {
             provider: provider.to_owned(),
+            origin,
             resource: resource.to_owned(),
             client: client.to_owned(),
             given: HashMap::new(),
@@ -131,6 +137,11 @@ impl Labels {
         form: Option<&[(String, String)]>,
         body: Option<&str>,
     ) -> Value {
+        // An absolute URL (a preset's endpoint outside the issuer URL) is shown by its path.
+        let absolute = url::Url::parse(target).ok();
+        let target = absolute
+            .as_ref()
+            .map_or(target, |u| &u[url::Position::BeforePath..]);
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let mut out = Map::new();
         out.insert("to".into(), json!(format!("{server} {method} {path}")));
@@ -203,7 +214,10 @@ impl Labels {
             Some(json) => {
                 out.insert("body".into(), self.object(json));
             }
-            None if body.trim_start().starts_with('<') => {
+            None if headers
+                .get("content-type")
+                .is_some_and(|c| c.starts_with("text/html")) =>
+            {
                 out.insert("body".into(), json!(format!("HTML page: {}", title(body))));
             }
             None if !body.is_empty() => {
@@ -395,9 +409,12 @@ impl Labels {
     }
 
     fn addresses(&self, s: &str) -> String {
-        let s = s
+        let mut s = s
             .replace(&self.provider, "{provider}")
             .replace(&self.resource, "{resource}");
+        if !self.origin.is_empty() {
+            s = s.replace(&self.origin, "{origin}");
+        }
         if self.client.is_empty() {
             s
         } else {
