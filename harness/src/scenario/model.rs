@@ -365,6 +365,9 @@ pub struct ClientExpect {
     /// Shown on the page (a name or username).
     #[serde(default)]
     pub shows: Option<String>,
+    /// Not shown anywhere on the page (an address the client must not trust, a secret).
+    #[serde(default)]
+    pub hides: Option<String>,
     /// The check that refused, as the client names it (`state_mismatch`,
     /// `id_token_signature_invalid`, ...); `none` for a page without an error.
     #[serde(default)]

@@ -556,7 +556,7 @@ async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Perform
     let client = url::Url::parse(&slot.url)
         .map_err(|e| e.to_string())?
         .origin();
-    for _ in 0..2 {
+    for round in 0..2 {
         memory
             .browser
             .follow(&mut hops, |next| Some(next.clone()))
@@ -566,6 +566,11 @@ async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Perform
             break;
         };
         let leaves = form.action.origin() != client;
+        // After its confirmation, a client that logs out on its own (a provider without an
+        // end-session endpoint, as GitHub) is done: its page's form is not the way out.
+        if round > 0 && !leaves {
+            break;
+        }
         let hop = memory
             .browser
             .request(form.method, form.action, Some(form.fields))
@@ -655,6 +660,13 @@ fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Se
     }
     if a.params.contains_key("code_challenge") || a.raw {
         memory.vars.remove("code_verifier");
+    }
+    // The token step repeats the redirect URI the request really carried.
+    if !a.raw && a.params.contains_key("redirect_uri") {
+        match params.iter().find(|(k, _)| k == "redirect_uri") {
+            Some((_, uri)) => memory.vars.insert("redirect_uri".into(), uri.clone()),
+            None => memory.vars.remove("redirect_uri"),
+        };
     }
     let query = encode(&params);
     Ok(if a.post {
@@ -1164,6 +1176,14 @@ fn judge_client(
             format!("a page showing {text:?}"),
             format!("{} ({state})", r.status),
             r.body.contains(text.as_str()),
+        );
+    }
+    if let Some(text) = &expect.hides {
+        check(
+            "client.hides".into(),
+            format!("a page not showing {text:?}"),
+            format!("{} ({state}) showing it", r.status),
+            !r.body.contains(text.as_str()),
         );
     }
 }
