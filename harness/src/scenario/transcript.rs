@@ -48,6 +48,8 @@ pub struct Labels {
     provider: String,
     /// The provider's scheme, host and port, for its URLs outside the issuer URL.
     origin: String,
+    /// Its host and port, as a scheme-less issuer spells them (Google's `iss` quirk).
+    authority: String,
     resource: String,
     client: String,
     given: HashMap<String, String>,
@@ -56,12 +58,19 @@ pub struct Labels {
 
 impl Labels {
     pub fn new(provider: &str, resource: &str, client: &str) -> Self {
-        let origin = url::Url::parse(provider)
+        let parsed = url::Url::parse(provider).ok();
+        let origin = parsed
+            .as_ref()
             .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        let authority = parsed
+            .as_ref()
+            .map(|u| u.authority().to_owned())
             .unwrap_or_default();
         Self {
             provider: provider.to_owned(),
             origin,
+            authority,
             resource: resource.to_owned(),
             client: client.to_owned(),
             given: HashMap::new(),
@@ -414,6 +423,9 @@ impl Labels {
             .replace(&self.resource, "{resource}");
         if !self.origin.is_empty() {
             s = s.replace(&self.origin, "{origin}");
+        }
+        if !self.authority.is_empty() {
+            s = s.replace(&self.authority, "{authority}");
         }
         if self.client.is_empty() {
             s
