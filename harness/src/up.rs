@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use mock_provider::preset::Preset;
 use mock_provider::{ClientConfig, Config, GrantType, IssuerConfig, LoginMode, Provider};
 use mock_resource::ResourceState;
 use sample_client::{ClientState, DEFAULT_SCOPES, Weakness};
@@ -18,6 +19,12 @@ pub struct Args {
     /// a login page.
     #[arg(long, env = "FAUXAUTH_CONFIG")]
     config: Option<PathBuf>,
+    /// Imitate a real provider: generic, google, github or microsoft. The provider serves the
+    /// preset's demo (its paths, dialect and fake users, with a login page), the resource its
+    /// user API, and the reference client logs in as an app written against it does. With
+    /// --config, the first issuer's `preset` decides instead.
+    #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with = "config")]
+    preset: Option<Preset>,
     /// The client the reference client logs in as. Default: the first client of the first issuer
     /// allowed the code flow (in the demo, demo-web).
     #[arg(long = "client-id")]
@@ -45,7 +52,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let (config, demo) = match &args.config {
         Some(path) => (Config::load(path)?, false),
-        None => (demo(), true),
+        None => (args.preset.map_or_else(demo, Config::preset), true),
     };
     let issuer_settings = config
         .issuers
@@ -77,11 +84,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .issuer_url(&issuer_settings.name)
         .context("the first issuer has no URL")?;
 
+    let preset = issuer_settings.preset;
     let resource_url = base_url_for(resource_listener.local_addr()?);
-    let resource = ResourceState::new(mock_resource::Config {
-        clock: clock.clone(),
-        ..mock_resource::Config::new(&issuer)
-    })?;
+    let resource = ResourceState::new(resource_config(
+        &provider,
+        &issuer_settings,
+        registered,
+        clock.clone(),
+    )?)?;
 
     let client_url = base_url_for(client_listener.local_addr()?);
     let client = ClientState::new(
@@ -93,7 +103,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 .clone()
                 .or_else(|| registered.client_secret.clone()),
             resource: Some(resource_url.clone()),
-            scopes: scopes(&issuer_settings, registered),
+            preset,
+            // A preset's client asks for what apps written against that provider ask for.
+            scopes: if preset == Preset::Generic {
+                scopes(&issuer_settings, registered)
+            } else {
+                Vec::new()
+            },
             weaknesses: args.weaknesses.clone(),
             clock,
             ..sample_client::Config::default()
@@ -105,6 +121,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
 
     announce(&format!("issuer: {issuer}"));
+    if preset != Preset::Generic {
+        announce(&format!("preset {preset}, endpoints:"));
+        for (endpoint, url) in provider.endpoints(&issuer_settings.name) {
+            announce(&format!("  {endpoint:<11} {url}"));
+        }
+    }
     announce(&format!("resource: {resource_url}"));
     announce(&format!("client: {client_url}"));
     if demo {
@@ -142,6 +164,43 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         },
     )?;
     Ok(())
+}
+
+/// The resource for the first issuer: fauxauth's API checking its JWTs, or, with a preset, the
+/// provider's user API, introspecting every token at the issuer's base as the reference
+/// client's registration (any confidential client may introspect).
+fn resource_config(
+    provider: &Provider,
+    issuer: &IssuerConfig,
+    client: &ClientConfig,
+    clock: mock_provider::Clock,
+) -> anyhow::Result<mock_resource::Config> {
+    let url = provider
+        .issuer_url(&issuer.name)
+        .context("the first issuer has no URL")?;
+    if issuer.preset == Preset::Generic {
+        return Ok(mock_resource::Config {
+            clock,
+            ..mock_resource::Config::new(&url)
+        });
+    }
+    let base = provider
+        .issuer_base(&issuer.name)
+        .context("the first issuer has no URL")?;
+    let secret = client.client_secret.clone().with_context(|| {
+        format!(
+            "the {} preset's resource introspects tokens as client {:?}, which has no secret; \
+             pass --client-id naming a confidential client",
+            issuer.preset, client.client_id
+        )
+    })?;
+    Ok(mock_resource::Config {
+        clock,
+        preset: issuer.preset,
+        client_id: Some(client.client_id.clone()),
+        client_secret: Some(secret),
+        ..mock_resource::Config::new(&base)
+    })
 }
 
 /// The demo, with the provider's login page, so a person picks a user.
@@ -254,6 +313,37 @@ mod tests {
         assert_eq!(scopes(&issuer, &client), DEFAULT_SCOPES);
         client.scopes = Some(vec!["openid".into(), "email".into()]);
         assert_eq!(scopes(&issuer, &client), ["openid", "email"]);
+    }
+
+    #[test]
+    fn a_preset_demo_wires_the_resource_to_introspect_at_the_issuers_base() {
+        for preset in [Preset::Github, Preset::Google, Preset::Microsoft] {
+            let config = Config::preset(preset);
+            let issuer = &config.issuers[0];
+            let provider = Provider::new(
+                &config,
+                "http://127.0.0.1:9000",
+                mock_provider::Clock::system(),
+            )
+            .unwrap();
+            let client = pick_client(issuer, None).unwrap();
+            let resource =
+                resource_config(&provider, issuer, client, mock_provider::Clock::system()).unwrap();
+            assert_eq!(resource.preset, preset);
+            assert_eq!(resource.mode(), mock_resource::Mode::Introspection);
+            assert_eq!(resource.issuer, "http://127.0.0.1:9000", "{preset}");
+            assert_eq!(
+                resource.client_id.as_deref(),
+                Some(client.client_id.as_str())
+            );
+            // The client finds the issuer where the preset puts it.
+            let url = provider.issuer_url(&issuer.name).unwrap();
+            if preset == Preset::Microsoft {
+                assert!(url.ends_with("/v2.0"), "{url}");
+            } else {
+                assert_eq!(url, "http://127.0.0.1:9000");
+            }
+        }
     }
 
     #[test]

@@ -244,6 +244,13 @@ impl Provider {
         self.issuer(name).map(|i| i.url.clone())
     }
 
+    /// Where the endpoints of the issuer named `name` live: the base URL and the issuer's path.
+    /// The issuer URL itself but for Microsoft, whose identifier adds the tenant and `/v2.0`.
+    /// A preset's resource introspects at `{base}/introspect`.
+    pub fn issuer_base(&self, name: &str) -> Option<String> {
+        self.issuer(name).map(|i| i.base.clone())
+    }
+
     /// Adds a user to an issuer, or replaces the one with the same username.
     pub fn put_user(&self, issuer: &str, user: UserConfig) -> Result<(), String> {
         let issuer = self.issuer_named(issuer)?;

@@ -143,7 +143,11 @@ impl Ecosystem {
         if let Some(preset) = wanted.preset.or(setup.preset) {
             resource.preset = preset;
             if preset != mock_resource::Preset::Generic {
-                resource.issuer = provider_base(&config, &provider)?;
+                let issuer = &config.issuers[0].name;
+                resource.issuer = provider
+                    .provider()
+                    .issuer_base(issuer)
+                    .ok_or_else(|| format!("the provider has no issuer {issuer:?}"))?;
             }
         }
         resource.mode = wanted.mode;
@@ -215,22 +219,6 @@ impl Ecosystem {
     pub fn client(&self, id: &str) -> Option<&ClientConfig> {
         client(&self.config, id)
     }
-}
-
-/// The base URL of the provider's first issuer, where a preset's resource introspects: the
-/// URL of its introspection endpoint without the path.
-fn provider_base(config: &Config, provider: &mock_provider::Running) -> Result<String, String> {
-    let issuer = &config.issuers[0].name;
-    provider
-        .provider()
-        .endpoints(issuer)
-        .into_iter()
-        .find(|(endpoint, _)| *endpoint == "introspect")
-        .and_then(|(_, url)| {
-            url.strip_suffix(fauxauth_core::preset::INTROSPECT)
-                .map(str::to_owned)
-        })
-        .ok_or_else(|| format!("the provider's issuer {issuer:?} serves no introspection"))
 }
 
 async fn start_client(

@@ -815,24 +815,45 @@ fn fauxauth_client_refuses_a_bad_issuer_before_listening() {
     assert!(stderr.contains("issuer:"), "{stderr}");
 }
 
-#[tokio::test]
-async fn fauxauth_up_wires_provider_resource_and_client_and_prints_the_url_to_open() {
-    let (_up, lines) = start(
-        &[
-            "up",
-            "--provider-port",
-            "0",
-            "--resource-port",
-            "0",
-            "--client-port",
-            "0",
-        ],
-        7,
-    );
-    let issuer = value(&lines, "issuer").to_owned();
-    let resource = value(&lines, "resource").to_owned();
-    let open = value(&lines, "open").to_owned();
-    assert_eq!(open, format!("{}/", value(&lines, "client")));
+/// Starts `fauxauth up` with `extra` arguments on free ports; its output up to the URL to open.
+fn start_up(extra: &[&str]) -> (Process, Vec<String>) {
+    let mut args = vec![
+        "up",
+        "--provider-port",
+        "0",
+        "--resource-port",
+        "0",
+        "--client-port",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env_remove("FAUXAUTH_CONFIG")
+        .env_remove("FAUXAUTH_PRESET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let last = line.starts_with("open: ");
+        printed.push(line);
+        if last {
+            break;
+        }
+    }
+    (Process(child), printed)
+}
+
+/// A person opens `fauxauth up`'s URL and logs in as the first user its provider's login page
+/// offers; the profile page afterwards, and the username chosen.
+async fn log_in_through_up(lines: &[String]) -> (Page, String) {
+    let issuer = value(lines, "issuer").to_owned();
+    let open = value(lines, "open").to_owned();
+    assert_eq!(open, format!("{}/", value(lines, "client")));
 
     // A person opens the URL, logs in on the provider's login page, and sees their profile.
     let browser = Browser::new();
@@ -869,6 +890,14 @@ async fn fauxauth_up_wires_provider_resource_and_client_and_prints_the_url_to_op
     assert_eq!(done.location.as_deref(), Some("/"), "{done:#?}");
     let me = browser.get(&format!("{open}me")).await;
     assert_eq!(me.status, 200, "{me:#?}");
+    (me, username)
+}
+
+#[tokio::test]
+async fn fauxauth_up_wires_provider_resource_and_client_and_prints_the_url_to_open() {
+    let (_up, lines) = start_up(&[]);
+    let resource = value(&lines, "resource").to_owned();
+    let (me, username) = log_in_through_up(&lines).await;
     assert!(
         me.body.contains(&resource),
         "served by the resource: {}",
@@ -880,6 +909,37 @@ async fn fauxauth_up_wires_provider_resource_and_client_and_prints_the_url_to_op
         "{}",
         me.body
     );
+}
+
+#[tokio::test]
+async fn fauxauth_up_with_a_preset_logs_in_through_the_real_providers_paths_and_user_api() {
+    // (preset, a path of its that the printed endpoints list, the user API /me shows).
+    for (preset, path, api) in [
+        ("github", "/login/oauth/access_token", "/user"),
+        ("google", "/o/oauth2/v2/auth", "/oauth2/v3/userinfo"),
+        ("microsoft", "/oauth2/v2.0/token", "/v1.0/me"),
+    ] {
+        let (_up, lines) = start_up(&["--preset", preset]);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == &format!("preset {preset}, endpoints:")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains(path)),
+            "{preset}: {lines:?}"
+        );
+        let (me, username) = log_in_through_up(&lines).await;
+        assert!(
+            me.body.contains(&format!("<code>{api}</code>")),
+            "{preset}: /me is served by the preset's user API: {}",
+            me.body
+        );
+        // GitHub's /user names the login; Google's userinfo and Graph's /me the email address,
+        // which the preset builds from the username.
+        assert!(me.body.contains(&username), "{preset}: {}", me.body);
+    }
 }
 
 fn origin(url: &str) -> String {
