@@ -42,6 +42,18 @@ fn http() -> reqwest::Client {
 
 /// The code flow as the app would run it: the token response.
 async fn login(issuer: &str, scope: &str) -> Value {
+    code_flow(
+        &format!("{issuer}/authorize"),
+        &format!("{issuer}/token"),
+        scope,
+        &[],
+    )
+    .await
+}
+
+/// The code flow at these endpoints, with `extra` authorization parameters: the token response
+/// (asked for as JSON, which GitHub's token endpoint needs).
+async fn code_flow(authorize: &str, token: &str, scope: &str, extra: &[(&str, &str)]) -> Value {
     let http = http();
     let mut form = form_urlencoded::Serializer::new(String::new());
     for (k, v) in [
@@ -51,18 +63,22 @@ async fn login(issuer: &str, scope: &str) -> Value {
         ("scope", scope),
         ("code_challenge", CHALLENGE),
         ("code_challenge_method", "S256"),
-    ] {
+    ]
+    .iter()
+    .chain(extra)
+    {
         form.append_pair(k, v);
     }
     let response = http
-        .get(format!("{issuer}/authorize?{}", form.finish()))
+        .get(format!("{authorize}?{}", form.finish()))
         .send()
         .await
         .unwrap();
     let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
     let params: HashMap<_, _> = location.query_pairs().into_owned().collect();
-    http.post(format!("{issuer}/token"))
+    http.post(token)
         .basic_auth("app", Some("app-secret-0123456789"))
+        .header("accept", "application/json")
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", params["code"].as_str()),
@@ -287,11 +303,8 @@ async fn preset_world(
         .with_claim("email_verified", true)
         .with_claim("email_public", false);
     let provider = mock_provider::spawn(config).await.unwrap();
-    let introspect = endpoint(&provider, "introspect");
-    let base = introspect
-        .strip_suffix(fauxauth_core::preset::INTROSPECT)
-        .unwrap();
-    let mut resource = resource_config(base, Mode::Introspection);
+    let base = provider.provider().issuer_base("main").unwrap();
+    let mut resource = resource_config(&base, Mode::Introspection);
     resource.preset = preset;
     resource.mode = None;
     let resource = mock_resource::spawn(resource).await.unwrap();
@@ -309,44 +322,25 @@ fn endpoint(provider: &mock_provider::Running, name: &str) -> String {
         .1
 }
 
-/// The code flow at a preset's paths, as an app written for the real provider runs it.
+/// The code flow at a preset's paths, as an app written for the real provider runs it, with
+/// `extra` authorization parameters; the token response.
+async fn preset_tokens(
+    provider: &mock_provider::Running,
+    scope: &str,
+    extra: &[(&str, &str)],
+) -> Value {
+    code_flow(
+        &endpoint(provider, "authorize"),
+        &endpoint(provider, "token"),
+        scope,
+        extra,
+    )
+    .await
+}
+
+/// A preset's access token for `scope`.
 async fn preset_login(provider: &mock_provider::Running, scope: &str) -> String {
-    let http = http();
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
-        ("response_type", "code"),
-        ("client_id", "app"),
-        ("redirect_uri", CALLBACK),
-        ("scope", scope),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ] {
-        form.append_pair(k, v);
-    }
-    let authorize = endpoint(provider, "authorize");
-    let response = http
-        .get(format!("{authorize}?{}", form.finish()))
-        .send()
-        .await
-        .unwrap();
-    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-    let params: HashMap<_, _> = location.query_pairs().into_owned().collect();
-    let tokens: Value = http
-        .post(endpoint(provider, "token"))
-        .basic_auth("app", Some("app-secret-0123456789"))
-        .header("accept", "application/json")
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", params["code"].as_str()),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = preset_tokens(provider, scope, &[]).await;
     tokens["access_token"].as_str().unwrap().to_owned()
 }
 
@@ -389,45 +383,7 @@ async fn a_google_token_opens_the_v3_userinfo_at_the_resource() {
 #[tokio::test]
 async fn a_microsoft_token_opens_graphs_me_with_the_id_tokens_oid() {
     let (provider, resource) = preset_world(mock_resource::Preset::Microsoft).await;
-    let http = http();
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
-        ("response_type", "code"),
-        ("client_id", "app"),
-        ("redirect_uri", CALLBACK),
-        ("scope", "openid profile User.Read"),
-        ("nonce", "n-1"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-    ] {
-        form.append_pair(k, v);
-    }
-    let response = http
-        .get(format!(
-            "{}?{}",
-            endpoint(&provider, "authorize"),
-            form.finish()
-        ))
-        .send()
-        .await
-        .unwrap();
-    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
-    let params: HashMap<_, _> = location.query_pairs().into_owned().collect();
-    let tokens: Value = http
-        .post(endpoint(&provider, "token"))
-        .basic_auth("app", Some("app-secret-0123456789"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", params["code"].as_str()),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens = preset_tokens(&provider, "openid profile User.Read", &[("nonce", "n-1")]).await;
     let id_token = tokens["id_token"].as_str().unwrap();
     let payload = id_token.split('.').nth(1).unwrap();
     use base64::Engine as _;

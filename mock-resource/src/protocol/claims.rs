@@ -46,6 +46,21 @@ pub fn check_jwt_claims(
     checked(claims)
 }
 
+/// An introspection answer's `active` is `true` and its `token_type`, when present (or always,
+/// when `type_required`), is Bearer.
+fn active_bearer(answer: &Map<String, Value>, type_required: bool) -> Result<(), Invalid> {
+    if answer.get("active") != Some(&Value::Bool(true)) {
+        return Err(Invalid::Inactive);
+    }
+    match answer.get("token_type") {
+        None if type_required => Err(Invalid::Missing("token_type")),
+        None => Ok(()),
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => Ok(()),
+        Some(Value::String(t)) => Err(Invalid::TokenType(t.clone())),
+        Some(_) => Err(Invalid::WrongType("token_type")),
+    }
+}
+
 /// RFC 7662 §2.2: `active` must be `true`. Beyond that, the answer is held to what a JWT would
 /// be: it must be a bearer token for this audience from this issuer, still within its times.
 /// `aud` is required (a refresh token, for one, has none); other members are checked when present.
@@ -53,15 +68,7 @@ pub fn check_introspection(
     answer: &Map<String, Value>,
     expected: &Expected,
 ) -> Result<Checked, Invalid> {
-    if answer.get("active") != Some(&Value::Bool(true)) {
-        return Err(Invalid::Inactive);
-    }
-    match answer.get("token_type") {
-        None => {}
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
-        Some(Value::String(t)) => return Err(Invalid::TokenType(t.clone())),
-        Some(_) => return Err(Invalid::WrongType("token_type")),
-    }
+    active_bearer(answer, false)?;
     if let Some(iss) = answer.get("iss") {
         check_issuer(iss, expected)?;
     }
@@ -87,15 +94,7 @@ pub fn check_preset_introspection(
     answer: &Map<String, Value>,
     expected: &Expected,
 ) -> Result<Checked, Invalid> {
-    if answer.get("active") != Some(&Value::Bool(true)) {
-        return Err(Invalid::Inactive);
-    }
-    match answer.get("token_type") {
-        None => return Err(Invalid::Missing("token_type")),
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
-        Some(Value::String(t)) => return Err(Invalid::TokenType(t.clone())),
-        Some(_) => return Err(Invalid::WrongType("token_type")),
-    }
+    active_bearer(answer, true)?;
     match answer.get("iss") {
         None => {}
         Some(Value::String(iss)) => {

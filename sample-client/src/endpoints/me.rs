@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use fauxauth_core::preset::Preset;
+use openidconnect::AccessToken;
 use serde_json::Value;
 
 use crate::config::{Weakness, resource_path};
@@ -41,26 +42,15 @@ async fn me(State(state): State<ClientState>, jar: CookieJar) -> Result<Response
         tokens = refresh::refresh(&state, &id, &login, tokens.generation).await?;
         refreshed = true;
     }
-    let mut answer = resource::me(
-        state.http(),
-        preset,
-        &resource,
-        &tokens.access_token,
-        in_url,
-    )
-    .await?;
+    let call = async |access_token: &AccessToken| {
+        resource::me(state.http(), preset, &resource, access_token, in_url).await
+    };
+    let mut answer = call(&tokens.access_token).await?;
     if let Answer::Unauthorized(_) = &answer
         && !refreshed
     {
         tokens = refresh::refresh(&state, &id, &login, tokens.generation).await?;
-        answer = resource::me(
-            state.http(),
-            preset,
-            &resource,
-            &tokens.access_token,
-            in_url,
-        )
-        .await?;
+        answer = call(&tokens.access_token).await?;
     }
     let caller = match answer {
         Answer::Caller(caller) => caller,
