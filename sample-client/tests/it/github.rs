@@ -1,20 +1,11 @@
 //! The github preset: plain OAuth 2.0 against a GitHub played as GitHub's documentation
 //! describes it (`helpers/github.rs`), the user from its API host.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use sample_client::{Check, Weakness};
 
 use crate::helpers::*;
-
-fn params(url: &str) -> HashMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
 
 fn header<'r>(request: &'r wiremock::Request, name: &str) -> Option<&'r str> {
     request.headers.get(name).and_then(|v| v.to_str().ok())

@@ -307,11 +307,17 @@ impl FakeProvider {
     }
 
     pub async fn refreshes(&self) -> usize {
+        self.refresh_tokens_presented().await.len()
+    }
+
+    /// The refresh token of every refresh request, in order.
+    pub async fn refresh_tokens_presented(&self) -> Vec<String> {
         self.token_requests()
             .await
-            .iter()
+            .into_iter()
             .filter(|f| f["grant_type"] == "refresh_token")
-            .count()
+            .map(|f| f["refresh_token"].clone())
+            .collect()
     }
 
     /// Makes the honest token endpoint answer after `delay`.
@@ -741,6 +747,59 @@ impl Browser {
     }
 }
 
+/// A browser at a running reference client: what every test world does with its pages.
+pub trait AtClient {
+    fn client(&self) -> &Running;
+    fn browser(&self) -> &Browser;
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.client().url())
+    }
+
+    /// `/login`, up to the provider's authorization URL.
+    async fn start_login(&self) -> String {
+        let page = self.browser().get(&self.url("/login")).await;
+        assert_eq!(page.status, 303, "{page:#?}");
+        page.location.expect("a redirect to the provider")
+    }
+
+    /// The callback with `query`, as the browser would follow it.
+    async fn callback(&self, query: &str) -> Page {
+        self.browser()
+            .get(&self.url(&format!("/callback?{query}")))
+            .await
+    }
+
+    async fn home(&self) -> Page {
+        self.browser().get(&self.url("/")).await
+    }
+
+    async fn me(&self) -> Page {
+        self.browser().get(&self.url("/me")).await
+    }
+
+    /// Whether `/` says the browser is logged in.
+    async fn is_logged_in(&self) -> bool {
+        let home = self.home().await;
+        let state = home.state.clone().expect("home marks its state");
+        assert!(
+            home.body.contains(&format!(r#"data-state="{state}""#)),
+            "{home:#?}"
+        );
+        state == "logged-in"
+    }
+}
+
+impl AtClient for World {
+    fn client(&self) -> &Running {
+        &self.client
+    }
+
+    fn browser(&self) -> &Browser {
+        &self.browser
+    }
+}
+
 /// A client, its provider and resource, and a browser.
 pub struct World {
     pub provider: FakeProvider,
@@ -792,26 +851,8 @@ impl World {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.client.url())
-    }
-
     pub fn clock(&self) -> &Clock {
         self.client.state().clock()
-    }
-
-    /// `/login`, up to the provider's authorization URL.
-    pub async fn start_login(&self) -> String {
-        let page = self.browser.get(&self.url("/login")).await;
-        assert_eq!(page.status, 303, "{page:#?}");
-        page.location.expect("a redirect to the provider")
-    }
-
-    /// The callback with `query`, as the browser would follow it.
-    pub async fn callback(&self, query: &str) -> Page {
-        self.browser
-            .get(&self.url(&format!("/callback?{query}")))
-            .await
     }
 
     /// The whole login as alice, up to the callback's answer.
@@ -828,14 +869,6 @@ impl World {
         self.callback(&tamper(query)).await
     }
 
-    pub async fn home(&self) -> Page {
-        self.browser.get(&self.url("/")).await
-    }
-
-    pub async fn me(&self) -> Page {
-        self.browser.get(&self.url("/me")).await
-    }
-
     /// Logs in, checking it worked.
     pub async fn logged_in(&self) {
         let page = self.login().await;
@@ -843,15 +876,13 @@ impl World {
         assert_eq!(page.location.as_deref(), Some("/"));
         assert_eq!(self.home().await.state.as_deref(), Some("logged-in"));
     }
+}
 
-    /// Whether `/` says the browser is logged in.
-    pub async fn is_logged_in(&self) -> bool {
-        let home = self.home().await;
-        let state = home.state.clone().expect("home marks its state");
-        assert!(
-            home.body.contains(&format!(r#"data-state="{state}""#)),
-            "{home:#?}"
-        );
-        state == "logged-in"
-    }
+/// The query parameters of `url`.
+pub fn params(url: &str) -> std::collections::HashMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
 }

@@ -1,19 +1,9 @@
 //! The code flow as the client runs it, and every check it makes at the callback.
 
-use std::collections::HashMap;
-
 use sample_client::Check;
 use serde_json::json;
 
 use crate::helpers::*;
-
-fn params(url: &str) -> HashMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
 
 #[tokio::test]
 async fn login_redirects_to_the_provider_with_pkce_state_and_nonce() {

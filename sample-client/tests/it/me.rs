@@ -109,14 +109,7 @@ async fn the_rotated_refresh_token_is_used_next_time() {
         let page = world.me().await;
         assert_eq!(page.status, 200, "{page:#?}");
     }
-    let presented: Vec<String> = world
-        .provider
-        .token_requests()
-        .await
-        .into_iter()
-        .filter(|f| f["grant_type"] == "refresh_token")
-        .map(|f| f["refresh_token"].clone())
-        .collect();
+    let presented = world.provider.refresh_tokens_presented().await;
     assert_eq!(presented.len(), 3);
     assert_ne!(presented[0], presented[1]);
     assert_ne!(presented[1], presented[2]);
@@ -133,14 +126,7 @@ async fn without_rotation_the_same_refresh_token_is_kept() {
         world.clock().advance(Duration::from_secs(601));
         assert_eq!(world.me().await.status, 200);
     }
-    let presented: Vec<String> = world
-        .provider
-        .token_requests()
-        .await
-        .into_iter()
-        .filter(|f| f["grant_type"] == "refresh_token")
-        .map(|f| f["refresh_token"].clone())
-        .collect();
+    let presented = world.provider.refresh_tokens_presented().await;
     assert_eq!(presented.len(), 2);
     assert_eq!(presented[0], presented[1]);
 }

@@ -2,7 +2,6 @@
 //! departs from the letter of the specs (Google's second spelling of its issuer, Microsoft's
 //! `{tenantid}` template), and nothing beyond.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use sample_client::{Check, Preset};
@@ -10,14 +9,6 @@ use serde_json::json;
 use wiremock::ResponseTemplate;
 
 use crate::helpers::*;
-
-fn params(url: &str) -> HashMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
 
 /// The provider's issuer as Google's legacy ID tokens spell theirs: without the scheme.
 fn without_scheme(url: &str) -> String {
@@ -192,14 +183,7 @@ async fn microsofts_common_template_is_accepted_and_each_token_judged_by_its_tid
         assert_eq!(me.status, 200, "{me:#?}");
         assert!(me.body.contains("<code>/v1.0/me</code>"), "{}", me.body);
     }
-    let presented: Vec<String> = world
-        .provider
-        .token_requests()
-        .await
-        .into_iter()
-        .filter(|f| f["grant_type"] == "refresh_token")
-        .map(|f| f["refresh_token"].clone())
-        .collect();
+    let presented = world.provider.refresh_tokens_presented().await;
     assert_eq!(presented.len(), 2);
     assert_ne!(presented[0], presented[1]);
 }

@@ -181,13 +181,7 @@ impl Scenario {
                     world.clock().advance(Duration::from_secs(601));
                     world.me().await;
                 }
-                let presented: Vec<String> = provider
-                    .token_requests()
-                    .await
-                    .into_iter()
-                    .filter(|f| f["grant_type"] == "refresh_token")
-                    .map(|f| f["refresh_token"].clone())
-                    .collect();
+                let presented = provider.refresh_tokens_presented().await;
                 assert_eq!(presented.len(), 2, "{self:?}");
                 let which = if presented[0] == presented[1] {
                     "spent"

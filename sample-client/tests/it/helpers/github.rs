@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::{Browser, CLIENT_ID, CLIENT_SECRET, Page, now};
+use super::{AtClient, Browser, CLIENT_ID, CLIENT_SECRET, Page, now};
 
 pub const GITHUB_AUTHORIZE: &str = "/login/oauth/authorize";
 pub const GITHUB_TOKEN: &str = "/login/oauth/access_token";
@@ -359,6 +359,16 @@ impl Respond for UserApi {
     }
 }
 
+impl AtClient for GithubWorld {
+    fn client(&self) -> &Running {
+        &self.client
+    }
+
+    fn browser(&self) -> &Browser {
+        &self.browser
+    }
+}
+
 /// A client with the github preset, GitHub, and a browser.
 pub struct GithubWorld {
     pub github: FakeGithub,
@@ -390,37 +400,9 @@ impl GithubWorld {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.client.url())
-    }
-
-    pub async fn start_login(&self) -> String {
-        let page = self.browser.get(&self.url("/login")).await;
-        assert_eq!(page.status, 303, "{page:#?}");
-        page.location.expect("a redirect to GitHub")
-    }
-
-    pub async fn callback(&self, query: &str) -> Page {
-        self.browser
-            .get(&self.url(&format!("/callback?{query}")))
-            .await
-    }
-
     pub async fn login(&self) -> Page {
         let authorize = self.start_login().await;
         let query = self.github.authorize(&authorize);
         self.callback(&query).await
-    }
-
-    pub async fn home(&self) -> Page {
-        self.browser.get(&self.url("/")).await
-    }
-
-    pub async fn me(&self) -> Page {
-        self.browser.get(&self.url("/me")).await
-    }
-
-    pub async fn is_logged_in(&self) -> bool {
-        self.home().await.state.as_deref() == Some("logged-in")
     }
 }
