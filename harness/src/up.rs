@@ -88,6 +88,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let resource_url = base_url_for(resource_listener.local_addr()?);
     let resource = ResourceState::new(resource_config(
         &provider,
+        &issuer,
         &issuer_settings,
         registered,
         clock.clone(),
@@ -171,17 +172,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 /// client's registration (any confidential client may introspect).
 fn resource_config(
     provider: &Provider,
+    url: &str,
     issuer: &IssuerConfig,
     client: &ClientConfig,
     clock: mock_provider::Clock,
 ) -> anyhow::Result<mock_resource::Config> {
-    let url = provider
-        .issuer_url(&issuer.name)
-        .context("the first issuer has no URL")?;
     if issuer.preset == Preset::Generic {
         return Ok(mock_resource::Config {
             clock,
-            ..mock_resource::Config::new(&url)
+            ..mock_resource::Config::new(url)
         });
     }
     let base = provider
@@ -327,8 +326,15 @@ mod tests {
             )
             .unwrap();
             let client = pick_client(issuer, None).unwrap();
-            let resource =
-                resource_config(&provider, issuer, client, mock_provider::Clock::system()).unwrap();
+            let url = provider.issuer_url(&issuer.name).unwrap();
+            let resource = resource_config(
+                &provider,
+                &url,
+                issuer,
+                client,
+                mock_provider::Clock::system(),
+            )
+            .unwrap();
             assert_eq!(resource.preset, preset);
             assert_eq!(resource.mode(), mock_resource::Mode::Introspection);
             assert_eq!(resource.issuer, "http://127.0.0.1:9000", "{preset}");
@@ -337,7 +343,6 @@ mod tests {
                 Some(client.client_id.as_str())
             );
             // The client finds the issuer where the preset puts it.
-            let url = provider.issuer_url(&issuer.name).unwrap();
             if preset == Preset::Microsoft {
                 assert!(url.ends_with("/v2.0"), "{url}");
             } else {
