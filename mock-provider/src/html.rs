@@ -37,6 +37,16 @@ struct ConsentPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "logout.html")]
+struct LogoutPage<'a> {
+    issuer: &'a str,
+    username: &'a str,
+    action: &'a str,
+    confirm: &'a str,
+    carried: Vec<(&'a str, &'a str)>,
+}
+
+#[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
     issuer: &'a str,
@@ -90,6 +100,28 @@ pub fn consent_page(
             action,
             tx,
             scopes,
+        }
+        .render(),
+    )
+}
+
+/// "Sign out?": the logout confirmation (RP-Initiated Logout 1.0 §2), posting `carried` back
+/// with the session's anti-forgery value.
+pub fn logout_page(
+    issuer: &str,
+    username: &str,
+    action: &str,
+    confirm: &str,
+    carried: Vec<(&str, &str)>,
+) -> Response {
+    page_response(
+        StatusCode::OK,
+        LogoutPage {
+            issuer,
+            username,
+            action,
+            confirm,
+            carried,
         }
         .render(),
     )

@@ -38,7 +38,9 @@ pub struct Code {
     pub challenge: Option<(String, CodeChallengeMethod)>,
     pub username: String,
     pub auth_time: u64,
-    pub session: Option<String>,
+    /// The `sid` of the login session it came from (OIDC Front-/Back-Channel Logout): an
+    /// identifier of its own, never the session cookie's value.
+    pub sid: Option<String>,
     pub expires_at: SystemTime,
     /// Set once redeemed: the grant it produced.
     pub redeemed: Option<GrantId>,
@@ -55,9 +57,12 @@ pub struct Grant {
     pub username: Option<String>,
     pub scope: Scopes,
     pub auth_time: Option<u64>,
-    pub session: Option<String>,
+    /// The `sid` of the login session it came from.
+    pub sid: Option<String>,
     pub revoked: bool,
-    /// When the last thing issued under this grant expires.
+    /// When the last thing issued under this grant expires (or will: a grant is opened with the
+    /// expiry of the token it is opened for, so a sweep between opening it and recording that
+    /// token, which is signed outside the store lock, cannot take it away).
     pub expires_at: SystemTime,
 }
 
@@ -84,6 +89,13 @@ pub struct AccessToken {
 /// A user logged in at the provider, as a browser's session cookie names it.
 #[derive(Clone, Debug)]
 pub struct Session {
+    /// What ID tokens name as `sid`: drawn apart from the cookie's value, which is a bearer
+    /// credential for this login and must never leave the browser and the store.
+    pub sid: String,
+    /// What the logout confirmation form must carry (RP-Initiated Logout 1.0 §2: the OP asks
+    /// before ending a session it was not shown an ID token of): unguessable, and readable only
+    /// by pages of this origin.
+    pub csrf: String,
     pub username: String,
     pub auth_time: u64,
     pub expires_at: SystemTime,
@@ -94,6 +106,9 @@ pub struct Session {
 #[derive(Clone, Debug)]
 pub struct Transaction {
     pub request: AuthorizationRequest,
+    /// For a login page: the browser binding its submission must carry (see
+    /// `endpoints::authorize::BROWSER_COOKIE`). A consent page is bound to its login session.
+    pub browser: Option<String>,
     /// Set once the person has logged in, while consent is still to come.
     pub logged_in: Option<(String, String)>,
     pub expires_at: SystemTime,
@@ -153,12 +168,14 @@ impl Store {
     }
 
     /// Redeems `code` once: checks it exists and is fresh, runs `check` on it (client binding,
-    /// `redirect_uri`, PKCE), then marks it redeemed and opens a grant. A second redemption
-    /// revokes that grant (RFC 6749 §4.1.2: "SHOULD revoke ... all tokens previously issued").
+    /// `redirect_uri`, PKCE), then marks it redeemed and opens a grant that lasts at least until
+    /// `until` (the expiry of the first token it will carry). A second redemption revokes that
+    /// grant (RFC 6749 §4.1.2: "SHOULD revoke ... all tokens previously issued").
     pub fn redeem_code<E>(
         &mut self,
         code: &str,
         now: SystemTime,
+        until: SystemTime,
         check: impl FnOnce(&Code) -> Result<(), E>,
     ) -> Result<(GrantId, Code), RedeemError<E>> {
         let Some(record) = self.codes.get(code) else {
@@ -178,9 +195,9 @@ impl Store {
             username: Some(record.username.clone()),
             scope: record.scope.clone(),
             auth_time: Some(record.auth_time),
-            session: record.session.clone(),
+            sid: record.sid.clone(),
             revoked: false,
-            expires_at: now,
+            expires_at: until.max(now),
         });
         let record = self.codes.get_mut(code).expect("looked up above");
         record.redeemed = Some(id);
@@ -357,6 +374,21 @@ impl Store {
         self.transactions.remove(id).filter(|t| now < t.expires_at)
     }
 
+    /// Takes a live transaction only if `belongs` says the request may: one refused stays for
+    /// its rightful owner. `Err(true)` when it exists but was refused.
+    pub fn take_transaction_if(
+        &mut self,
+        id: &str,
+        now: SystemTime,
+        belongs: impl FnOnce(&Transaction) -> bool,
+    ) -> Result<Transaction, bool> {
+        match self.transactions.get(id).filter(|t| now < t.expires_at) {
+            None => Err(false),
+            Some(tx) if !belongs(tx) => Err(true),
+            Some(_) => Ok(self.transactions.remove(id).expect("looked up above")),
+        }
+    }
+
     fn inserted(&mut self, now: SystemTime) {
         self.inserts += 1;
         if self.sweep_due() {
@@ -425,7 +457,7 @@ mod tests {
             challenge: None,
             username: "alice".into(),
             auth_time: 0,
-            session: None,
+            sid: None,
             expires_at: t(60),
             redeemed: None,
             offline: false,
@@ -445,7 +477,7 @@ mod tests {
     fn a_code_redeems_once_and_a_replay_revokes_its_grant() {
         let mut store = Store::default();
         store.insert_code("c".into(), code(), t(0));
-        let (grant, _) = store.redeem_code("c", t(1), ok).unwrap();
+        let (grant, _) = store.redeem_code("c", t(1), t(1), ok).unwrap();
         store.insert_access_token(
             "jti".into(),
             AccessToken {
@@ -459,10 +491,42 @@ mod tests {
         );
         assert!(store.active_access_token("jti", t(2)).is_some());
         assert_eq!(
-            store.redeem_code("c", t(30), ok).unwrap_err(),
+            store.redeem_code("c", t(30), t(30), ok).unwrap_err(),
             RedeemError::Replayed
         );
         assert!(store.active_access_token("jti", t(31)).is_none());
+    }
+
+    #[test]
+    fn a_sweep_between_opening_a_grant_and_recording_its_token_keeps_the_grant() {
+        // Tokens are signed outside the store lock, so another request's insertion may sweep
+        // between `redeem_code` (or `open_grant`) and `insert_access_token`.
+        let mut store = Store::default();
+        store.insert_code("c".into(), code(), t(0));
+        let (from_code, _) = store.redeem_code("c", t(1), t(301), ok).unwrap();
+        let for_client = store.open_grant(Grant {
+            username: None,
+            scope: Scopes::default(),
+            auth_time: None,
+            sid: None,
+            revoked: false,
+            expires_at: t(301),
+        });
+        store.sweep(t(1));
+        for (jti, grant) in [("a", from_code), ("b", for_client)] {
+            store.insert_access_token(
+                jti.into(),
+                AccessToken {
+                    grant,
+                    client_id: "web".into(),
+                    expires_at: t(301),
+                    revoked: false,
+                    opaque: None,
+                },
+                t(1),
+            );
+            assert!(store.active_access_token(jti, t(1)).is_some(), "{jti}");
+        }
     }
 
     #[test]
@@ -470,11 +534,11 @@ mod tests {
         let mut store = Store::default();
         store.insert_code("c".into(), code(), t(0));
         assert_eq!(
-            store.redeem_code("c", t(60), ok).unwrap_err(),
+            store.redeem_code("c", t(60), t(60), ok).unwrap_err(),
             RedeemError::Invalid
         );
         assert_eq!(
-            store.redeem_code("nope", t(1), ok).unwrap_err(),
+            store.redeem_code("nope", t(1), t(1), ok).unwrap_err(),
             RedeemError::Invalid
         );
     }
@@ -484,10 +548,12 @@ mod tests {
         let mut store = Store::default();
         store.insert_code("c".into(), code(), t(0));
         assert_eq!(
-            store.redeem_code("c", t(1), |_| Err("pkce")).unwrap_err(),
+            store
+                .redeem_code("c", t(1), t(1), |_| Err("pkce"))
+                .unwrap_err(),
             RedeemError::Refused("pkce")
         );
-        assert!(store.redeem_code("c", t(2), ok).is_ok());
+        assert!(store.redeem_code("c", t(2), t(2), ok).is_ok());
     }
 
     #[test]
@@ -497,7 +563,7 @@ mod tests {
             username: Some("alice".into()),
             scope: Scopes::default(),
             auth_time: Some(0),
-            session: None,
+            sid: None,
             revoked: false,
             expires_at: t(0),
         });
@@ -536,7 +602,7 @@ mod tests {
             username: None,
             scope: Scopes::default(),
             auth_time: None,
-            session: None,
+            sid: None,
             revoked: false,
             expires_at: t(0),
         });
@@ -573,7 +639,7 @@ mod tests {
             username: None,
             scope: Scopes::default(),
             auth_time: None,
-            session: None,
+            sid: None,
             revoked: false,
             expires_at: t(0),
         });
@@ -597,6 +663,8 @@ mod tests {
     #[test]
     fn sweeps_are_spaced_by_what_is_held_and_still_come() {
         let session = |expires_at| Session {
+            sid: "sid".into(),
+            csrf: "csrf".into(),
             username: "u".into(),
             auth_time: 0,
             expires_at,

@@ -64,7 +64,7 @@ pub struct Subject<'a> {
     /// `None` for `client_credentials`: the client is the subject.
     pub user: Option<&'a UserConfig>,
     pub auth_time: Option<u64>,
-    pub session: Option<&'a str>,
+    pub sid: Option<&'a str>,
     pub nonce: Option<&'a str>,
 }
 
@@ -169,7 +169,7 @@ pub fn issue(
                 auth_time: subject.auth_time.unwrap_or(iat),
                 nonce: subject.nonce,
                 at_hash: Some(half_hash(key.alg(), &access_token)),
-                sid: subject.session,
+                sid: subject.sid,
                 claims: preset_claims(issuer, client_id, user, released_claims(user, &scope)),
             };
             Some(if for_id.is_empty() {

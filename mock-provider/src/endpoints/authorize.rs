@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use fauxauth_core::control::Injected;
@@ -31,6 +31,11 @@ use crate::store::{Code, Session, Transaction};
 use crate::tokens::unix;
 
 pub(super) const SESSION_COOKIE: &str = "fauxauth_session";
+
+/// Binds a login page to the browser it was shown to (login CSRF, RFC 6749 §10.12 and
+/// RFC 9700 §4.4.1.8 in the provider's own forms): the login form's submission must come with
+/// the same value, so a page cannot post a login it did not start into someone else's browser.
+pub(super) const BROWSER_COOKIE: &str = "fauxauth_browser";
 
 /// Parameters this endpoint understands; none may be repeated (RFC 6749 §3.1).
 const KNOWN: &[&str] = &[
@@ -498,17 +503,19 @@ fn proceed(
             &request,
             &s.username,
             s.auth_time,
-            &id,
+            &s.sid,
         ));
     }
 
     if page_mode {
         let tx = issuer.random_token();
+        let (jar, browser) = browser_binding(issuer, jar);
         let page = login_page(issuer, &request, &tx, None, StatusCode::OK);
         issuer.store().insert_transaction(
             tx,
             Transaction {
                 request,
+                browser: Some(browser),
                 logged_in: None,
                 expires_at: now
                     + issuer
@@ -519,7 +526,7 @@ fn proceed(
             },
             now,
         );
-        return Ok(page);
+        return Ok((jar, page).into_response());
     }
 
     // Headless: log in at once as the hinted user or the default one.
@@ -539,15 +546,21 @@ fn proceed(
             )
         })?,
     };
-    let (jar, session_id) = start_session(issuer, jar, &user.username, now);
+    let (jar, started) = start_session(issuer, jar, &user.username, now);
     Ok(issue_code(
         issuer,
         jar,
         &request,
         &user.username,
         now_secs,
-        &session_id,
+        &started.sid,
     ))
+}
+
+/// A login session just started: the cookie's value (a credential) and its `sid` (a name).
+struct Started {
+    id: String,
+    sid: String,
 }
 
 fn start_session(
@@ -555,11 +568,14 @@ fn start_session(
     jar: CookieJar,
     username: &str,
     now: std::time::SystemTime,
-) -> (CookieJar, String) {
+) -> (CookieJar, Started) {
     let id = issuer.random_token();
+    let sid = issuer.random_id();
     issuer.store().insert_session(
         id.clone(),
         Session {
+            sid: sid.clone(),
+            csrf: issuer.random_id(),
             username: username.to_owned(),
             auth_time: unix(now),
             expires_at: now + issuer.settings.lifetimes.session,
@@ -567,7 +583,13 @@ fn start_session(
         },
         now,
     );
-    let cookie = Cookie::build((SESSION_COOKIE, id.clone()))
+    let jar = jar.add(cookie(issuer, SESSION_COOKIE, id.clone()));
+    (jar, Started { id, sid })
+}
+
+/// An HttpOnly, SameSite=Lax cookie scoped to the issuer's path.
+pub(super) fn cookie(issuer: &Issuer, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
         .path(if issuer.path.is_empty() {
             "/".to_owned()
         } else {
@@ -575,8 +597,30 @@ fn start_session(
         })
         .http_only(true)
         .same_site(SameSite::Lax)
-        .build();
-    (jar.add(cookie), id)
+        .build()
+}
+
+/// The value that binds a login page to this browser: its cookie's, or a new one.
+fn browser_binding(issuer: &Issuer, jar: CookieJar) -> (CookieJar, String) {
+    match jar.get(BROWSER_COOKIE) {
+        Some(c) if !c.value().is_empty() => {
+            let value = c.value().to_owned();
+            (jar, value)
+        }
+        _ => {
+            let value = issuer.random_token();
+            (
+                jar.add(cookie(issuer, BROWSER_COOKIE, value.clone())),
+                value,
+            )
+        }
+    }
+}
+
+/// Whether the request carries cookie `name` with exactly `expected` (compared in constant time).
+pub(super) fn carries_cookie(jar: &CookieJar, name: &str, expected: &str) -> bool {
+    jar.get(name)
+        .is_some_and(|c| bool::from(c.value().as_bytes().ct_eq(expected.as_bytes())))
 }
 
 /// Issues a code and redirects to the client (RFC 6749 §4.1.2), with `iss` (RFC 9207 §2).
@@ -586,7 +630,7 @@ fn issue_code(
     request: &AuthorizationRequest,
     username: &str,
     auth_time: u64,
-    session_id: &str,
+    sid: &str,
 ) -> Response {
     let now = issuer.now();
     let code = issuer.random_token();
@@ -601,7 +645,7 @@ fn issue_code(
             challenge: request.challenge.clone(),
             username: username.to_owned(),
             auth_time,
-            session: Some(session_id.to_owned()),
+            sid: Some(sid.to_owned()),
             expires_at: now + issuer.settings.lifetimes.code,
             redeemed: None,
             offline: request.offline,
@@ -685,6 +729,7 @@ fn show_consent(
         tx,
         Transaction {
             request,
+            browser: None,
             logged_in: Some((username, session_id)),
             expires_at: now + std::time::Duration::from_secs(3600),
         },
@@ -706,9 +751,13 @@ fn expired_page() -> Response {
 pub(super) async fn login(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(refused) = super::same_origin(&headers, &uri) {
+        return refused.into_response();
+    }
     let Ok(params) = super::form_body(&headers, &body) else {
         return expired_page();
     };
@@ -724,6 +773,13 @@ pub(super) async fn login(
     else {
         return expired_page();
     };
+    if !tx
+        .browser
+        .as_deref()
+        .is_some_and(|b| carries_cookie(&jar, BROWSER_COOKIE, b))
+    {
+        return other_browser_page();
+    }
     // Whatever this POST leads to is answered with 303 (RFC 9700 §4.12).
     let mut request = tx.request;
     request.via_post = true;
@@ -770,10 +826,10 @@ pub(super) async fn login(
     if issuer.store().take_transaction(tx_id, now).is_none() {
         return expired_page();
     }
-    let (jar, session_id) = start_session(&issuer, jar, &user.username, now);
+    let (jar, started) = start_session(&issuer, jar, &user.username, now);
     let request = request.clone();
     if request.prompt.consent || issuer.settings.consent {
-        return show_consent(&issuer, jar, request, user.username.clone(), session_id);
+        return show_consent(&issuer, jar, request, user.username.clone(), started.id);
     }
     issue_code(
         &issuer,
@@ -781,33 +837,52 @@ pub(super) async fn login(
         &request,
         &user.username,
         unix(now),
-        &session_id,
+        &started.sid,
     )
+}
+
+/// A login or consent form submitted from a browser other than the one it was shown to.
+fn other_browser_page() -> Response {
+    Error::page(
+        StatusCode::FORBIDDEN,
+        "This sign-in belongs to another browser",
+        "The form was not shown to this browser. Start again from the application.",
+    )
+    .into_response()
 }
 
 /// The consent form's submission: allow or deny.
 pub(super) async fn consent(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(refused) = super::same_origin(&headers, &uri) {
+        return refused.into_response();
+    }
     let Ok(params) = super::form_body(&headers, &body) else {
         return expired_page();
     };
     let now = issuer.now();
-    let tx = params
-        .get("tx")
-        .ok()
-        .flatten()
-        .and_then(|id| issuer.store().take_transaction(id, now));
-    let Some(Transaction {
-        mut request,
-        logged_in: Some((username, session_id)),
-        ..
-    }) = tx
-    else {
+    let Some(tx_id) = params.get("tx").ok().flatten() else {
         return expired_page();
+    };
+    // The consent page was shown to the browser holding this login session.
+    let taken = issuer.store().take_transaction_if(tx_id, now, |tx| {
+        tx.logged_in
+            .as_ref()
+            .is_some_and(|(_, session_id)| carries_cookie(&jar, SESSION_COOKIE, session_id))
+    });
+    let (mut request, username, session_id) = match taken {
+        Ok(Transaction {
+            request,
+            logged_in: Some((username, session_id)),
+            ..
+        }) => (request, username, session_id),
+        Err(true) => return other_browser_page(),
+        _ => return expired_page(),
     };
     request.via_post = true;
     if params.get("decision").ok().flatten() != Some("allow") {
@@ -819,17 +894,17 @@ pub(super) async fn consent(
             )
             .into_response();
     }
-    let auth_time = {
+    let (auth_time, sid) = {
         let mut store = issuer.store();
         match store.session_mut(&session_id) {
             Some(session) => {
                 session.consented.insert(request.client_id.clone());
-                session.auth_time
+                (session.auth_time, session.sid.clone())
             }
             None => return expired_page(),
         }
     };
-    issue_code(&issuer, jar, &request, &username, auth_time, &session_id)
+    issue_code(&issuer, jar, &request, &username, auth_time, &sid)
 }
 
 #[cfg(test)]

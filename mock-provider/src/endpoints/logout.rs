@@ -4,39 +4,63 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
+
+use subtle::ConstantTimeEq as _;
 
 use crate::error::{Error, redirect};
 use crate::html;
 use crate::issuer::Issuer;
 use crate::protocol::params::Params;
 use crate::protocol::redirect::with_query;
+use crate::store::Session;
 
 pub(super) async fn logout_get(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
+    uri: Uri,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    logout(&issuer, jar, &params, false).unwrap_or_else(IntoResponse::into_response)
+    logout(&issuer, jar, &params, Via::Get, uri.path()).unwrap_or_else(IntoResponse::into_response)
 }
 
 pub(super) async fn logout_post(
     State(issuer): State<Arc<Issuer>>,
     jar: CookieJar,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // A confirmation must come from this provider's own page; so must any post that would end a
+    // session unasked, though that one also needs an ID token of the session (below).
+    if let Err(refused) = super::same_origin(&headers, &uri) {
+        return refused.into_response();
+    }
     match super::form_body(&headers, &body) {
-        Ok(params) => {
-            logout(&issuer, jar, &params, true).unwrap_or_else(IntoResponse::into_response)
-        }
+        Ok(params) => logout(&issuer, jar, &params, Via::Post, uri.path())
+            .unwrap_or_else(IntoResponse::into_response),
         Err(_) => bad("A logout request sent by POST must be form-encoded.".into()).into_response(),
     }
 }
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Get,
+    Post,
+}
+
+/// The parameters of RP-Initiated Logout §2 a confirmation form carries over.
+const CARRIED: [&str; 5] = [
+    "id_token_hint",
+    "post_logout_redirect_uri",
+    "state",
+    "client_id",
+    "ui_locales",
+];
 
 fn bad(detail: String) -> Error {
     Error::page(StatusCode::BAD_REQUEST, "Logout request refused", detail)
@@ -46,6 +70,9 @@ fn bad(detail: String) -> Error {
 struct Hint {
     iss: String,
     aud: Audience,
+    sub: String,
+    #[serde(default)]
+    sid: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -58,12 +85,19 @@ enum Audience {
 /// RP-Initiated Logout §2–§3: validate `id_token_hint` (this OP issued it; an expired one is
 /// fine), check `client_id` against it, and redirect only to a `post_logout_redirect_uri`
 /// registered for that client, exactly. Otherwise log out and say so on a page.
+///
+/// §2: the OP "MUST ask the End-User" whether to log out when no `id_token_hint` was given, or
+/// the one given does not belong to the current session. Then a confirmation page is shown,
+/// whose form carries the session's own anti-forgery value: a page of another site can neither
+/// read it nor end the session by linking here.
 fn logout(
     issuer: &Issuer,
     jar: CookieJar,
     params: &Params,
-    via_post: bool,
+    via: Via,
+    path: &str,
 ) -> Result<Response, Error> {
+    let via_post = via == Via::Post;
     if let Some(name) = params.first_repeated(&[
         "id_token_hint",
         "post_logout_redirect_uri",
@@ -73,20 +107,22 @@ fn logout(
         return Err(bad(format!("The parameter {name} is repeated.")));
     }
     let get = |name| params.get(name).ok().flatten();
-    let hinted_client = match get("id_token_hint") {
+    let hint = match get("id_token_hint") {
         None => None,
-        Some(token) => {
-            let (hint, _) = issuer
+        Some(token) => Some(
+            issuer
                 .verify_jwt::<Hint>(token)
                 .filter(|(h, _)| h.iss == issuer.url)
-                .ok_or_else(|| bad("The id_token_hint was not issued by this provider.".into()))?;
-            Some(match hint.aud {
-                Audience::One(aud) => aud,
-                Audience::Many(mut auds) if auds.len() == 1 => auds.remove(0),
-                Audience::Many(_) => {
-                    return Err(bad("The id_token_hint has several audiences.".into()));
-                }
-            })
+                .ok_or_else(|| bad("The id_token_hint was not issued by this provider.".into()))?
+                .0,
+        ),
+    };
+    let hinted_client = match hint.as_ref().map(|h| &h.aud) {
+        None => None,
+        Some(Audience::One(aud)) => Some(aud.clone()),
+        Some(Audience::Many(auds)) if auds.len() == 1 => Some(auds[0].clone()),
+        Some(Audience::Many(_)) => {
+            return Err(bad("The id_token_hint has several audiences.".into()));
         }
     };
     let client_id = match (hinted_client, get("client_id")) {
@@ -124,11 +160,37 @@ fn logout(
         }
     };
 
-    // End the session (idempotent: not being logged in is not an error, §4).
-    let jar = match jar
+    let session_id = jar
         .get(super::authorize::SESSION_COOKIE)
-        .map(|c| c.value().to_owned())
-    {
+        .map(|c| c.value().to_owned());
+    let session = session_id
+        .as_deref()
+        .and_then(|id| issuer.store().session(id, issuer.now()).cloned());
+    if let Some(session) = &session {
+        let hint_is_this_session = hint.as_ref().is_some_and(|h| match &h.sid {
+            Some(sid) => *sid == session.sid,
+            None => issuer
+                .user(&session.username)
+                .is_some_and(|u| u.sub() == h.sub),
+        });
+        let confirmed = via_post
+            && get("confirm")
+                .is_some_and(|c| bool::from(c.as_bytes().ct_eq(session.csrf.as_bytes())));
+        if confirmed && get("decision") == Some("stay") {
+            return Ok(html::message_page(
+                StatusCode::OK,
+                &issuer.name,
+                "Still signed in",
+                "You stay signed in to this provider.",
+            ));
+        }
+        if !hint_is_this_session && !confirmed {
+            return Ok(confirmation_page(issuer, params, session, path));
+        }
+    }
+
+    // End the session (idempotent: not being logged in is not an error, §4).
+    let jar = match session_id {
         Some(id) => {
             issuer.store().end_session(&id);
             let path = if issuer.path.is_empty() {
@@ -160,4 +222,20 @@ fn logout(
         ),
     };
     Ok((jar, response).into_response())
+}
+
+/// "Sign out of this provider?", as a form that posts the request back with the session's
+/// anti-forgery value.
+fn confirmation_page(issuer: &Issuer, params: &Params, session: &Session, path: &str) -> Response {
+    let carried: Vec<(&str, &str)> = CARRIED
+        .iter()
+        .filter_map(|name| Some((*name, params.get(name).ok().flatten()?)))
+        .collect();
+    html::logout_page(
+        &issuer.name,
+        &session.username,
+        path,
+        &session.csrf,
+        carried,
+    )
 }

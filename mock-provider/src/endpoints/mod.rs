@@ -11,7 +11,7 @@ mod userinfo;
 
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
 
@@ -64,5 +64,32 @@ fn form_body(headers: &HeaderMap, body: &[u8]) -> Result<Params, Error> {
         Err(Error::invalid_request(
             "the body must be application/x-www-form-urlencoded",
         ))
+    }
+}
+
+/// Refuses a form post another site's page made: one whose `Origin` (which browsers send with
+/// every POST) is not this server's own. A post without `Origin` comes from no browser that
+/// could be fooled, so it passes; the provider's forms are also bound to the browser by cookie.
+/// The host is `Host`, or for HTTP/2 the request's `:authority`.
+fn same_origin(headers: &HeaderMap, uri: &Uri) -> Result<(), Error> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()));
+    let authority = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, authority)| authority);
+    match (authority, host) {
+        (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host) => Ok(()),
+        _ => Err(Error::page(
+            StatusCode::FORBIDDEN,
+            "Cross-site request refused",
+            "This form can only be submitted from this provider's own pages.",
+        )),
     }
 }

@@ -211,9 +211,10 @@ fn authorization_code(
         }
     };
     let now = issuer.now();
+    let until = now + issuer.access_token_lifetime();
     let (grant, code) = issuer
         .store()
-        .redeem_code(code, now, check)
+        .redeem_code(code, now, until, check)
         .map_err(|e| match e {
             RedeemError::Invalid => {
                 Error::invalid_grant("the code is invalid or expired").because(Reason::BadCode)
@@ -234,7 +235,7 @@ fn authorization_code(
             grant,
             user: Some(&user),
             auth_time: Some(code.auth_time),
-            session: code.session.as_deref(),
+            sid: code.sid.as_deref(),
             nonce: code.nonce.as_deref(),
         },
         code.scope.clone(),
@@ -323,7 +324,7 @@ fn refresh(
             grant: grant_id,
             user: user.as_deref(),
             auth_time: grant.auth_time,
-            session: grant.session.as_deref(),
+            sid: grant.sid.as_deref(),
             // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
             nonce: None,
         },
@@ -358,9 +359,9 @@ fn client_credentials(
         username: None,
         scope: scope.clone(),
         auth_time: None,
-        session: None,
+        sid: None,
         revoked: false,
-        expires_at: now,
+        expires_at: now + issuer.access_token_lifetime(),
     });
     let issued = issue(
         issuer,
@@ -369,7 +370,7 @@ fn client_credentials(
             grant,
             user: None,
             auth_time: None,
-            session: None,
+            sid: None,
             nonce: None,
         },
         scope,

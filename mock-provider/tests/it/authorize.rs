@@ -562,12 +562,28 @@ async fn login_page_lists_users_and_is_protected_from_framing() {
     assert_eq!(response.header(header::X_FRAME_OPTIONS), "DENY");
 }
 
+/// Opens the login page; returns its transaction and the cookie that binds it to this browser.
+async fn login_page(p: &TestProvider) -> (String, String) {
+    let page = p.get(&authorize_url(&base())).await;
+    (tx_of(&page.text()), first_cookie(&page))
+}
+
+fn first_cookie(response: &TestResponse) -> String {
+    response
+        .header(header::SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn picking_a_user_on_the_login_page_redirects_with_303() {
     let p = page_mode();
-    let tx = tx_of(&p.get(&authorize_url(&base())).await.text());
+    let (tx, browser) = login_page(&p).await;
+    let browser = [(header::COOKIE, browser.as_str())];
     let response = p
-        .post("/login", &[("tx", &tx), ("username", "alice")], &[])
+        .post("/login", &[("tx", &tx), ("username", "alice")], &browser)
         .await;
     assert_eq!(
         response.status,
@@ -579,33 +595,90 @@ async fn picking_a_user_on_the_login_page_redirects_with_303() {
     assert_eq!(params["state"], "s-123");
     p.redeem(&params["code"]).await;
     // The transaction is single-use.
-    p.post("/login", &[("tx", &tx), ("username", "alice")], &[])
+    p.post("/login", &[("tx", &tx), ("username", "alice")], &browser)
         .await
         .assert_error_page();
 }
 
 #[tokio::test]
+async fn a_login_form_posted_from_another_browser_or_site_is_refused() {
+    // Login CSRF (RFC 6749 §10.12): a page must not post a login it started into someone else's
+    // browser, nor may another site post the form.
+    let p = page_mode();
+    let (tx, browser) = login_page(&p).await;
+    let form = [("tx", tx.as_str()), ("username", "alice")];
+    let (_, other_browser) = login_page(&p).await;
+    for headers in [
+        vec![],
+        vec![(header::COOKIE, other_browser.as_str())],
+        vec![
+            (header::COOKIE, browser.as_str()),
+            (header::ORIGIN, "http://attacker.example"),
+        ],
+        vec![(header::COOKIE, browser.as_str()), (header::ORIGIN, "null")],
+    ] {
+        let refused = p.post("/login", &form, &headers).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(refused.location().is_empty(), "no code for {headers:?}");
+    }
+    // The transaction survived the attempts; its own browser, from its own origin, logs in.
+    let own = p
+        .post(
+            "/login",
+            &form,
+            &[
+                (header::COOKIE, browser.as_str()),
+                (header::ORIGIN, "http://provider.test"),
+                (header::HOST, "provider.test"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.text());
+}
+
+#[tokio::test]
+async fn the_sid_of_an_id_token_is_not_the_session_cookie() {
+    // Anyone who holds an ID token (a log, an id_token_hint in a URL) must not hold the session.
+    let p = TestProvider::new();
+    let first = p.get(&authorize_url(&base())).await;
+    let cookie = first_cookie(&first);
+    let session = cookie.split_once('=').unwrap().1.to_owned();
+    let tokens = p.redeem(&first.redirect_params()["code"]).await;
+    let (_, claims) = jwt_parts(tokens["id_token"].as_str().unwrap());
+    let sid = claims["sid"].as_str().expect("a sid");
+    assert_ne!(sid, session);
+    assert!(!session.contains(sid) && !sid.contains(&session));
+    let journal =
+        serde_json::to_string(&p.provider().journal().query(&Default::default())).unwrap();
+    assert!(
+        !journal.contains(&session),
+        "the journal shows no session secret"
+    );
+}
+
+#[tokio::test]
 async fn a_user_with_a_password_must_give_it() {
     let p = page_mode();
-    let tx = tx_of(&p.get(&authorize_url(&base())).await.text());
+    let (tx, browser) = login_page(&p).await;
+    let browser = [(header::COOKIE, browser.as_str())];
     let wrong = p
         .post(
             "/login",
             &[("tx", &tx), ("username", "bob"), ("password", "nope")],
-            &[],
+            &browser,
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.text().contains("Wrong password"));
     let missing = p
-        .post("/login", &[("tx", &tx), ("username", "bob")], &[])
+        .post("/login", &[("tx", &tx), ("username", "bob")], &browser)
         .await;
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
     let right = p
         .post(
             "/login",
             &[("tx", &tx), ("username", "bob"), ("password", "hunter2")],
-            &[],
+            &browser,
         )
         .await;
     assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.text());
@@ -614,12 +687,12 @@ async fn a_user_with_a_password_must_give_it() {
 #[tokio::test]
 async fn cancelling_the_login_is_access_denied() {
     let p = page_mode();
-    let tx = tx_of(&p.get(&authorize_url(&base())).await.text());
+    let (tx, browser) = login_page(&p).await;
     let response = p
         .post(
             "/login",
             &[("tx", &tx), ("username", "alice"), ("action", "cancel")],
-            &[],
+            &[(header::COOKIE, &browser)],
         )
         .await;
     assert_eq!(response.status, StatusCode::SEE_OTHER);
@@ -632,21 +705,30 @@ async fn consent_page_allows_or_denies() {
     issuer.login = LoginMode::Page;
     issuer.consent = true;
     let p = TestProvider::with(Config::single(issuer));
-    let tx = tx_of(&p.get(&authorize_url(&base())).await.text());
+    let (tx, browser) = login_page(&p).await;
     let consent = p
-        .post("/login", &[("tx", &tx), ("username", "alice")], &[])
+        .post(
+            "/login",
+            &[("tx", &tx), ("username", "alice")],
+            &[(header::COOKIE, &browser)],
+        )
         .await;
     assert_eq!(consent.status, StatusCode::OK);
     assert!(consent.text().contains("Allow access"));
-    let cookie = consent
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = first_cookie(&consent);
+    assert!(cookie.starts_with("fauxauth_session="), "{cookie}");
     let deny_tx = tx_of(&consent.text());
+    // The consent page belongs to the browser holding the session.
+    let elsewhere = p
+        .post("/consent", &[("tx", &deny_tx), ("decision", "allow")], &[])
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
     let denied = p
-        .post("/consent", &[("tx", &deny_tx), ("decision", "deny")], &[])
+        .post(
+            "/consent",
+            &[("tx", &deny_tx), ("decision", "deny")],
+            &[(header::COOKIE, &cookie)],
+        )
         .await;
     let params = denied.assert_error_redirect(CALLBACK, "access_denied");
     assert_eq!(params["state"], "s-123");
@@ -665,7 +747,7 @@ async fn consent_page_allows_or_denies() {
         .post(
             "/consent",
             &[("tx", &tx_of(&page.text())), ("decision", "allow")],
-            &[],
+            &[(header::COOKIE, &cookie)],
         )
         .await;
     assert_eq!(allowed.status, StatusCode::SEE_OTHER);

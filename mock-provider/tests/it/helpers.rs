@@ -182,6 +182,10 @@ impl TestProvider {
         self.provider.clock()
     }
 
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();

@@ -149,3 +149,116 @@ async fn logout_without_parameters_shows_a_signed_out_page() {
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.text().contains("signed out"));
 }
+
+/// The value of hidden input `name` in a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn logout_without_a_hint_of_the_session_asks_before_ending_it() {
+    // RP-Initiated Logout 1.0 §2: the OP MUST ask when no id_token_hint names this session, so
+    // a link on another site cannot sign the person out.
+    let p = TestProvider::new();
+    let (cookie, _) = logged_in(&p).await;
+    let session = [(header::COOKIE, cookie.as_str())];
+    let (other_cookie, other_token) = logged_in(&p).await;
+    let silent = authorize_path("web", &[("prompt", Some("none"))]);
+    for url in [
+        "/logout".to_owned(),
+        logout_url(&[
+            ("client_id", "web"),
+            ("post_logout_redirect_uri", POST_LOGOUT),
+        ]),
+        // An ID token of another session of the same user does not name this one.
+        logout_url(&[("id_token_hint", &other_token)]),
+    ] {
+        let asked = p.get_with(&url, &session).await;
+        assert_eq!(asked.status, StatusCode::OK, "{url}");
+        assert!(asked.text().contains("Sign out?"), "{url}");
+        assert!(!asked.header(header::SET_COOKIE).contains("Max-Age=0"));
+        let still = p.get_with(&silent, &session).await;
+        assert!(
+            still.redirect_params().contains_key("code"),
+            "{url}: not ended"
+        );
+    }
+    let page = p
+        .get_with(
+            &logout_url(&[
+                ("client_id", "web"),
+                ("post_logout_redirect_uri", POST_LOGOUT),
+                ("state", "s"),
+            ]),
+            &session,
+        )
+        .await
+        .text();
+    let confirm = hidden(&page, "confirm");
+    // A forged confirmation, or one posted by another site, ends nothing.
+    for (value, origin) in [
+        ("guess", None),
+        (confirm.as_str(), Some("http://attacker.example")),
+    ] {
+        let mut headers = session.to_vec();
+        if let Some(origin) = origin {
+            headers.push((header::ORIGIN, origin));
+        }
+        let refused = p
+            .post(
+                "/logout",
+                &[("confirm", value), ("client_id", "web")],
+                &headers,
+            )
+            .await;
+        assert!(refused.location().is_empty(), "{value} {origin:?}");
+        let still = p.get_with(&silent, &session).await;
+        assert!(still.redirect_params().contains_key("code"));
+    }
+    // "Stay signed in" keeps the session.
+    let stay = p
+        .post(
+            "/logout",
+            &[("confirm", &confirm), ("decision", "stay")],
+            &session,
+        )
+        .await;
+    assert!(stay.text().contains("Still signed in"));
+    // The person's own confirmation ends it, and goes where the request said.
+    let confirmed = p
+        .post(
+            "/logout",
+            &[
+                ("confirm", &confirm),
+                ("decision", "logout"),
+                ("client_id", &hidden(&page, "client_id")),
+                (
+                    "post_logout_redirect_uri",
+                    &hidden(&page, "post_logout_redirect_uri"),
+                ),
+                ("state", &hidden(&page, "state")),
+            ],
+            &session,
+        )
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.text()
+    );
+    assert_eq!(confirmed.location(), "http://127.0.0.1:8080/?state=s");
+    p.get_with(&silent, &session)
+        .await
+        .assert_error_redirect(CALLBACK, "login_required");
+    // The other session was never touched.
+    let other = p
+        .get_with(&silent, &[(header::COOKIE, &other_cookie)])
+        .await;
+    assert!(other.redirect_params().contains_key("code"));
+}
