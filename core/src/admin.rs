@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use axum::Json;
 use axum::Router;
@@ -78,7 +78,16 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|e| AdminError::bad_request(e.to_string()))?;
+            .map_err(|e| AdminError {
+                // 413 for a body over the limit, as axum's own rejection says.
+                status: e.status(),
+                error: if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    "payload_too_large"
+                } else {
+                    "invalid_request"
+                },
+                description: e.body_text(),
+            })?;
         serde_json::from_slice(&bytes)
             .map(Body)
             .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))
@@ -262,7 +271,7 @@ async fn guard(State(token): State<Arc<Option<String>>>, request: Request, next:
         } else {
             "the admin API answers loopback clients only; configure an admin token to open it"
         };
-        AdminError {
+        let mut response = AdminError {
             status: if token.is_some() {
                 StatusCode::UNAUTHORIZED
             } else {
@@ -271,7 +280,15 @@ async fn guard(State(token): State<Arc<Option<String>>>, request: Request, next:
             error: "access_denied",
             description: description.into(),
         }
-        .into_response()
+        .into_response();
+        if token.is_some() {
+            // RFC 9110 §11.6.1: a 401 says how to authenticate (RFC 6750 §3).
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"fauxauth-admin\""),
+            );
+        }
+        response
     }
 }
 
@@ -354,6 +371,14 @@ where
         .route(Method::DELETE, "/journal", "Forget every journal entry", None, None, clear_journal)
         .route(
             Method::POST,
+            "/journal/fingerprint",
+            "The fingerprint the journal shows for a secret (`[masked:…]`): keyed per process, so only this server can make it",
+            Some(schema::<FingerprintRequest>),
+            Some(schema::<Fingerprint>),
+            fingerprint,
+        )
+        .route(
+            Method::POST,
             "/journal/verify",
             "Check how many requests match: 200 when the expectation holds, 422 with the matches when not",
             Some(schema::<Verification>),
@@ -379,21 +404,28 @@ async fn post_clock(
     State(control): State<Control>,
     Body(change): Body<ClockChange>,
 ) -> Result<Json<ClockState>, AdminError> {
+    let out_of_range = |e: crate::OutOfRange| AdminError::bad_request(e.to_string());
     match (change.advance, change.set) {
         (Some(by), None) => control
             .clock()
-            .advance(crate::duration::parse(&by).map_err(AdminError::bad_request)?),
+            .try_advance(crate::duration::parse(&by).map_err(AdminError::bad_request)?)
+            .map_err(out_of_range)?,
         (None, Some(Value::Number(n))) => {
             let secs = n.as_u64().ok_or_else(|| {
-                AdminError::bad_request("set must be whole seconds since the epoch")
+                AdminError::bad_request(
+                    "set must be whole seconds since the epoch, 0 to 253402300799",
+                )
             })?;
-            control.clock().set(UNIX_EPOCH + Duration::from_secs(secs));
+            control
+                .clock()
+                .try_set_seconds(secs)
+                .map_err(out_of_range)?;
         }
         (None, Some(Value::String(t))) => {
             let at = humantime::parse_rfc3339_weak(&t).map_err(|e| {
                 AdminError::bad_request(format!("{t:?} is not an RFC 3339 time: {e}"))
             })?;
-            control.clock().set(at);
+            control.clock().try_set(at).map_err(out_of_range)?;
         }
         _ => {
             return Err(AdminError::bad_request(
@@ -445,6 +477,25 @@ async fn get_journal(
         entries: control.journal().query(&filter),
         last_seq: control.journal().last_seq(),
     }))
+}
+
+/// A secret to fingerprint.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FingerprintRequest {
+    pub value: String,
+}
+
+/// A secret's fingerprint, as journal entries show it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Fingerprint {
+    pub fingerprint: String,
+}
+
+async fn fingerprint(Body(request): Body<FingerprintRequest>) -> Json<Fingerprint> {
+    Json(Fingerprint {
+        fingerprint: crate::journal::mask(&request.value),
+    })
 }
 
 async fn clear_journal(State(control): State<Control>) -> StatusCode {

@@ -11,11 +11,28 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 ///   so that every timestamp in a transcript is reproducible.
 ///
 /// Time is kept in whole milliseconds since the Unix epoch: finer than any protocol needs
-/// (JWT times are whole seconds) and small enough for one atomic.
+/// (JWT times are whole seconds) and small enough for one atomic. It stays within [`RANGE`]:
+/// from the epoch to the last second RFC 3339 can write, so every instant it shows can be
+/// formatted and put in a JWT. [`Clock::try_advance`] and [`Clock::try_set`] refuse to leave the
+/// range; [`Clock::advance`] and [`Clock::set`] stop at its ends.
 #[derive(Clone, Debug)]
 pub struct Clock {
     inner: Arc<Inner>,
 }
+
+/// The instants a clock can show, in seconds since the Unix epoch: 1970-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59Z.
+pub const RANGE: std::ops::RangeInclusive<u64> = 0..=253_402_300_799;
+
+const MAX_MILLIS: i64 = 253_402_300_799_999;
+
+/// A move that would take the clock out of [`RANGE`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0} is outside the clock's range, 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z \
+     (0 to 253402300799 seconds since the epoch)"
+)]
+pub struct OutOfRange(pub String);
 
 #[derive(Debug)]
 struct Inner {
@@ -53,12 +70,17 @@ impl Clock {
 
     /// The current virtual time.
     pub fn now(&self) -> SystemTime {
+        from_millis(self.now_millis())
+    }
+
+    fn now_millis(&self) -> i64 {
         let millis = self.inner.millis.load(Ordering::Acquire);
-        if self.inner.frozen {
-            from_millis(millis)
+        let now = if self.inner.frozen {
+            millis
         } else {
-            from_millis(to_millis(SystemTime::now()).saturating_add(millis))
-        }
+            to_millis(SystemTime::now()).saturating_add(millis)
+        };
+        now.clamp(0, MAX_MILLIS)
     }
 
     /// The current virtual time in whole seconds since the Unix epoch, as JWT claims want it.
@@ -73,15 +95,57 @@ impl Clock {
         SystemTime::now()
     }
 
-    /// Moves the clock forward by `by` (every clone sees it at once).
+    /// Moves the clock forward by `by` (every clone sees it at once), stopping at the end of
+    /// [`RANGE`].
     pub fn advance(&self, by: Duration) {
-        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        self.inner.millis.fetch_add(by, Ordering::AcqRel);
+        let target = i64::try_from(by.as_millis())
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.now_millis());
+        self.set_millis(target.min(MAX_MILLIS));
     }
 
-    /// Moves the clock to `at`, forward or back.
+    /// Moves the clock forward by `by`, or says why it cannot: the result would be after
+    /// 9999-12-31T23:59:59Z.
+    pub fn try_advance(&self, by: Duration) -> Result<(), OutOfRange> {
+        let target = i64::try_from(by.as_millis())
+            .ok()
+            .and_then(|by| by.checked_add(self.now_millis()))
+            .filter(|t| *t <= MAX_MILLIS)
+            .ok_or_else(|| {
+                OutOfRange(format!(
+                    "advancing by {}",
+                    humantime::format_duration(Duration::from_secs(by.as_secs()))
+                ))
+            })?;
+        self.set_millis(target);
+        Ok(())
+    }
+
+    /// Moves the clock to `at`, forward or back, within [`RANGE`].
     pub fn set(&self, at: SystemTime) {
-        let target = to_millis(at);
+        self.set_millis(to_millis(at).clamp(0, MAX_MILLIS));
+    }
+
+    /// Moves the clock to `seconds` since the epoch, or says why it cannot.
+    pub fn try_set_seconds(&self, seconds: u64) -> Result<(), OutOfRange> {
+        if !RANGE.contains(&seconds) {
+            return Err(OutOfRange(format!("{seconds} seconds since the epoch")));
+        }
+        self.set(UNIX_EPOCH + Duration::from_secs(seconds));
+        Ok(())
+    }
+
+    /// Moves the clock to `at`, or says why it cannot.
+    pub fn try_set(&self, at: SystemTime) -> Result<(), OutOfRange> {
+        let millis = to_millis(at);
+        if !(0..=MAX_MILLIS).contains(&millis) {
+            return Err(OutOfRange(format!("{at:?}")));
+        }
+        self.set_millis(millis);
+        Ok(())
+    }
+
+    fn set_millis(&self, target: i64) {
         let value = if self.inner.frozen {
             target
         } else {
@@ -182,6 +246,29 @@ mod tests {
         clock.advance(Duration::from_secs(5));
         clock.reset();
         assert_eq!(clock.unix_seconds(), START.as_secs() + 5);
+    }
+
+    #[test]
+    fn the_clock_never_leaves_its_range() {
+        for clock in [Clock::frozen(UNIX_EPOCH + START), Clock::system()] {
+            assert!(clock.try_set_seconds(253_402_300_800).is_err());
+            assert!(clock.try_set_seconds(u64::MAX).is_err());
+            assert!(
+                clock
+                    .try_advance(Duration::from_secs(1_000_000 * 365 * 86400))
+                    .is_err()
+            );
+            assert!(clock.try_advance(Duration::MAX).is_err());
+            let before = clock.unix_seconds();
+            assert!(before.abs_diff(START.as_secs()) < 10 || !clock.is_frozen());
+            clock.advance(Duration::MAX);
+            assert_eq!(clock.unix_seconds(), *RANGE.end(), "stops at the end");
+            clock.set(UNIX_EPOCH - Duration::from_secs(10));
+            assert_eq!(clock.unix_seconds(), 0, "and at the start");
+            clock.try_set_seconds(*RANGE.end()).unwrap();
+            assert_eq!(clock.unix_seconds(), *RANGE.end());
+            assert!(clock.try_advance(Duration::from_secs(1)).is_err());
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde_json::json;
 
 use crate::Clock;
 use crate::journal::{self, Entry, Journal};
+use crate::limits::Limits;
 use crate::rules::{Answer, ErrorAction, ErrorStyle, Facts, RawResponse, RuleSet, TokenChange};
 
 /// Request bodies larger than this are refused: no OAuth request comes near it.
@@ -36,19 +37,31 @@ struct Inner {
     clock: Clock,
     rules: RuleSet,
     journal: Journal,
+    limits: Limits,
 }
 
 impl Control {
     /// `server` names the kind of server in journal entries (`provider`, `resource`).
     pub fn new(server: &'static str, clock: Clock) -> Self {
+        Self::with_limits(server, clock, Limits::default())
+    }
+
+    /// A control whose journal and request reading keep within `limits`.
+    pub fn with_limits(server: &'static str, clock: Clock, limits: Limits) -> Self {
         Self {
             inner: Arc::new(Inner {
                 server,
                 clock,
                 rules: RuleSet::default(),
-                journal: Journal::default(),
+                journal: Journal::new(limits.journal),
+                limits,
             }),
         }
+    }
+
+    /// The limits the server keeps within.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     pub fn clock(&self) -> &Clock {
@@ -93,8 +106,15 @@ async fn apply(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    // The head arrived within hyper's header read timeout; the body gets as long again.
+    let read = tokio::time::timeout(
+        control.limits().read_timeout,
+        axum::body::to_bytes(body, MAX_REQUEST_BODY),
+    );
+    let body = match read.await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
     };
     let facts = describe(&parts, &body);
     let outcome = control.rules().evaluate(&facts);
@@ -115,6 +135,14 @@ async fn apply(
         realm,
         ..
     } = facts;
+    let (path, path_cut) = journal::path(&path);
+    let (query, query_cut) = journal::params(parts.uri.query().unwrap_or_default().as_bytes());
+    let (form, form_cut) = if crate::wire::is_form(&parts.headers) {
+        journal::params(&body)
+    } else {
+        Default::default()
+    };
+    let (headers, headers_cut) = journal::request_headers(&parts.headers);
     let mut entry = Entry {
         seq: control.clock().tick(),
         server: control.inner.server.to_owned(),
@@ -125,20 +153,27 @@ async fn apply(
         client_id,
         grant_type,
         user,
-        query: journal::params(parts.uri.query().unwrap_or_default().as_bytes()),
-        form: if crate::wire::is_form(&parts.headers) {
-            journal::params(&body)
-        } else {
-            Default::default()
-        },
-        headers: journal::request_headers(&parts.headers),
+        query,
+        form,
+        headers,
         status: 0,
         response_headers: Default::default(),
         response_body: serde_json::Value::Null,
         time_ms: millis(control.clock().now()),
         wall_time_ms: millis(control.clock().wall()),
         rules_fired: outcome.fired,
+        cut: Vec::new(),
     };
+    for (part, was_cut) in [
+        ("path", path_cut),
+        ("query", query_cut),
+        ("form", form_cut),
+        ("headers", headers_cut),
+    ] {
+        if was_cut {
+            entry.mark_cut(part);
+        }
+    }
 
     let response = match outcome.answer {
         Some(Answer::Drop) => {
@@ -170,12 +205,20 @@ async fn apply(
         .await
         .unwrap_or_default();
     entry.status = parts.status.as_u16();
-    entry.response_headers = journal::response_headers(&parts.headers);
+    let (response_headers, headers_cut) = journal::response_headers(&parts.headers);
+    entry.response_headers = response_headers;
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    entry.response_body = journal::body(content_type, &bytes);
+    let (response_body, body_cut) = journal::body(content_type, &bytes);
+    entry.response_body = response_body;
+    if headers_cut {
+        entry.mark_cut("response_headers");
+    }
+    if body_cut {
+        entry.mark_cut("response_body");
+    }
     control.journal().record(entry);
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -1,18 +1,22 @@
 //! The request journal: every request a server handled and what it answered, with secrets masked,
 //! queryable by filters, with verification helpers ("called N times", "never called").
 //!
-//! Secrets and tokens are never stored: each is replaced by `[masked:xxxxxxxx]`, the first eight
-//! hex digits of its SHA-256, so a test can still see that two requests carried the same token.
-//! The journal keeps the most recent entries only (a bounded ring), so memory stays flat however
-//! long a server runs.
+//! Secrets and tokens are never stored: each is replaced by `[masked:xxxxxxxx]`, a fingerprint
+//! (HMAC-SHA-256 under a key drawn once per process, cut to eight hex digits), so a test can
+//! still see that two requests carried the same token, and no one can confirm a guess at a
+//! masked password from the journal alone. [`mask`] gives a value's fingerprint in the same
+//! process (the admin API offers it as `POST /_fauxauth/journal/fingerprint`).
+//!
+//! The journal is bounded however it is fed (see [`Limits`]): by entries and by bytes, the
+//! oldest entries leaving first; each recorded value, parameter list and body is cut to a size
+//! no honest OAuth request comes near, and an entry says which of its parts were cut.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// Parameters, JSON members and headers whose values are secrets or tokens.
 const SECRET_NAMES: &[&str] = &[
@@ -51,8 +55,46 @@ const RESPONSE_HEADERS: &[&str] = &[
     "www-authenticate",
 ];
 
-/// Bodies longer than this are cut.
+/// Response bodies longer than this are cut (as text; a JSON body too big is kept as its text).
 const MAX_BODY: usize = 16 * 1024;
+/// A parameter or header value longer than this is cut.
+const MAX_VALUE: usize = 4 * 1024;
+/// A parameter name longer than this is cut.
+const MAX_NAME: usize = 128;
+/// Parameters kept per query or form: distinct names, and values of one name.
+const MAX_PARAMS: usize = 64;
+const MAX_REPEATS: usize = 16;
+/// A path longer than this is cut.
+const MAX_PATH: usize = 2 * 1024;
+
+/// How much a journal holds. Defaults: 10,000 entries and 16 MiB, whichever comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The most entries kept (the oldest leave first).
+    #[serde(default = "default_entries")]
+    pub entries: usize,
+    /// The most memory the entries may take, in MiB (counted as the bytes of their text).
+    #[serde(default = "default_mib")]
+    pub max_mib: usize,
+}
+
+fn default_entries() -> usize {
+    10_000
+}
+
+fn default_mib() -> usize {
+    16
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            entries: default_entries(),
+            max_mib: default_mib(),
+        }
+    }
+}
 
 /// One request and its response.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -93,6 +135,19 @@ pub struct Entry {
     pub wall_time_ms: i64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules_fired: Vec<String>,
+    /// The parts of the entry that were too big to keep whole, and were cut (`path`, `query`,
+    /// `form`, `headers`, `response_body`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cut: Vec<String>,
+}
+
+impl Entry {
+    /// Notes that `part` was cut.
+    pub fn mark_cut(&mut self, part: &str) {
+        if !self.cut.iter().any(|c| c == part) {
+            self.cut.push(part.to_owned());
+        }
+    }
 }
 
 /// Which entries a query wants. Every condition given must hold.
@@ -176,8 +231,16 @@ pub struct Mismatch {
 /// A bounded journal of one server.
 #[derive(Debug)]
 pub struct Journal {
-    entries: Mutex<VecDeque<Held>>,
+    entries: Mutex<Ring>,
     capacity: usize,
+    max_bytes: usize,
+}
+
+/// The entries held, oldest first, and the bytes they take.
+#[derive(Debug, Default)]
+struct Ring {
+    entries: VecDeque<Held>,
+    bytes: usize,
 }
 
 /// An entry as the journal holds it: what filters read, as fields; the rest (parameters,
@@ -189,6 +252,24 @@ struct Held {
     /// The entry with the parts in `bulk` left empty.
     entry: Entry,
     bulk: Box<str>,
+}
+
+impl Held {
+    /// What the entry takes, near enough: its text, and the fixed part.
+    fn bytes(&self) -> usize {
+        let e = &self.entry;
+        std::mem::size_of::<Self>()
+            + self.bulk.len()
+            + e.server.len()
+            + e.endpoint.len()
+            + e.method.len()
+            + e.path.len()
+            + [&e.issuer, &e.client_id, &e.grant_type, &e.user]
+                .iter()
+                .map(|s| s.as_ref().map_or(0, String::len))
+                .sum::<usize>()
+            + e.rules_fired.iter().map(String::len).sum::<usize>()
+    }
 }
 
 /// The parts of an entry held as text.
@@ -232,42 +313,68 @@ impl Held {
 
 impl Default for Journal {
     fn default() -> Self {
-        Self::with_capacity(10_000)
+        Self::new(Limits::default())
     }
 }
 
 impl Journal {
-    pub fn with_capacity(capacity: usize) -> Self {
+    pub fn new(limits: Limits) -> Self {
         Self {
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
-            capacity: capacity.max(1),
+            entries: Mutex::new(Ring {
+                entries: VecDeque::with_capacity(limits.entries.min(1024)),
+                bytes: 0,
+            }),
+            capacity: limits.entries.max(1),
+            max_bytes: limits.max_mib.saturating_mul(1024 * 1024).max(1),
         }
+    }
+
+    /// A journal of at most `capacity` entries, and the default bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::new(Limits {
+            entries: capacity,
+            ..Limits::default()
+        })
     }
 
     /// Records an entry, whose `seq` the caller drew from the clock (see [`crate::Clock::tick`]).
     pub fn record(&self, entry: Entry) {
         // Turned into text before the lock is taken, so recorders do not wait on each other.
         let held = Held::new(entry);
-        let mut entries = self.lock();
-        let oldest = if entries.len() == self.capacity {
-            entries.pop_front()
-        } else {
-            None
-        };
+        let size = held.bytes();
+        let mut ring = self.lock();
+        let mut evicted = Vec::new();
+        while !ring.entries.is_empty()
+            && (ring.entries.len() >= self.capacity || ring.bytes + size > self.max_bytes)
+        {
+            let oldest = ring.entries.pop_front().expect("not empty");
+            ring.bytes -= oldest.bytes();
+            evicted.push(oldest);
+        }
         // Concurrent recorders may arrive out of order; keep the journal sorted by seq. They
         // almost never do, so the end is tried before a search.
         let seq = held.entry.seq;
-        let at = match entries.back() {
-            Some(last) if last.entry.seq > seq => entries.partition_point(|h| h.entry.seq < seq),
-            _ => entries.len(),
+        let at = match ring.entries.back() {
+            Some(last) if last.entry.seq > seq => {
+                ring.entries.partition_point(|h| h.entry.seq < seq)
+            }
+            _ => ring.entries.len(),
         };
-        entries.insert(at, held);
-        drop(entries);
-        drop(oldest);
+        ring.bytes += size;
+        ring.entries.insert(at, held);
+        drop(ring);
+        // Freed outside the lock.
+        drop(evicted);
+    }
+
+    /// The bytes the held entries take, as the byte limit counts them.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         self.lock()
+            .entries
             .iter()
             .filter(|h| filter.matches(&h.entry))
             .map(Held::entry)
@@ -276,6 +383,7 @@ impl Journal {
 
     pub fn count(&self, filter: &Filter) -> usize {
         self.lock()
+            .entries
             .iter()
             .filter(|h| filter.matches(&h.entry))
             .count()
@@ -303,30 +411,46 @@ impl Journal {
 
     /// The sequence number of the latest entry still held (0 when none), for `since` filters.
     pub fn last_seq(&self) -> u64 {
-        self.lock().back().map_or(0, |h| h.entry.seq)
+        self.lock().entries.back().map_or(0, |h| h.entry.seq)
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut ring = self.lock();
+        ring.entries.clear();
+        ring.bytes = 0;
     }
 
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().entries.is_empty()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Held>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// `[masked:xxxxxxxx]`: a secret replaced by a short fingerprint of it.
+/// The key fingerprints are made under: drawn from the operating system once per process, so a
+/// fingerprint cannot be checked against a dictionary of guesses outside the process. Not from
+/// a seed, on purpose: this is the one value fauxauth wants unreproducible.
+fn fingerprint_key() -> &'static aws_lc_rs::hmac::Key {
+    static KEY: OnceLock<aws_lc_rs::hmac::Key> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        aws_lc_rs::hmac::Key::generate(aws_lc_rs::hmac::HMAC_SHA256, &rng)
+            .expect("the system's random generator works")
+    })
+}
+
+/// `[masked:xxxxxxxx]`: a secret replaced by a short fingerprint of it (stable within this
+/// process, unpredictable outside it).
 pub fn mask(secret: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(secret.as_bytes());
+    let tag = aws_lc_rs::hmac::sign(fingerprint_key(), secret.as_bytes());
+    let digest = tag.as_ref();
     let mut out = String::with_capacity(17);
     out.push_str("[masked:");
     for b in &digest[..4] {
@@ -341,19 +465,41 @@ fn is_secret(name: &str) -> bool {
     SECRET_NAMES.contains(&name)
 }
 
+/// `text` cut to at most `max` bytes (at a character boundary), and whether it was.
+pub fn cut(text: &str, max: usize) -> (&str, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&text[..end], true)
+}
+
 /// URL-encoded parameters as a JSON object, secrets masked; repeated names become arrays.
-pub fn params(encoded: &[u8]) -> Map<String, Value> {
+/// Bounded: names, values and how many of each are kept are capped; the flag says whether
+/// anything was left out or cut.
+pub fn params(encoded: &[u8]) -> (Map<String, Value>, bool) {
     let mut out = Map::new();
+    let mut was_cut = false;
     for (name, value) in form_urlencoded::parse(encoded) {
         let value = if is_secret(&name) {
             mask(&value)
         } else {
-            value.into_owned()
+            let (kept, cut_here) = cut(&value, MAX_VALUE);
+            was_cut |= cut_here;
+            kept.to_owned()
         };
-        match out.get_mut(name.as_ref()) {
+        let (name, cut_name) = cut(&name, MAX_NAME);
+        was_cut |= cut_name;
+        let full = out.len() >= MAX_PARAMS;
+        match out.get_mut(name) {
+            None if full => was_cut = true,
             None => {
-                out.insert(name.into_owned(), Value::String(value));
+                out.insert(name.to_owned(), Value::String(value));
             }
+            Some(Value::Array(values)) if values.len() >= MAX_REPEATS => was_cut = true,
             Some(Value::Array(values)) => values.push(Value::String(value)),
             Some(existing) => {
                 let first = existing.take();
@@ -361,21 +507,28 @@ pub fn params(encoded: &[u8]) -> Map<String, Value> {
             }
         }
     }
-    out
+    (out, was_cut)
 }
 
-/// Allow-listed request headers, credentials masked (the scheme is kept).
-pub fn request_headers(headers: &axum::http::HeaderMap) -> BTreeMap<String, String> {
+/// A request path as the journal keeps it, and whether it was cut.
+pub fn path(path: &str) -> (String, bool) {
+    let (kept, was_cut) = cut(path, MAX_PATH);
+    (kept.to_owned(), was_cut)
+}
+
+/// Allow-listed request headers, credentials masked (the scheme is kept); whether any was cut.
+pub fn request_headers(headers: &axum::http::HeaderMap) -> (BTreeMap<String, String>, bool) {
     pick(headers, REQUEST_HEADERS)
 }
 
 /// Allow-listed response headers; secrets in a `Location` query are masked.
-pub fn response_headers(headers: &axum::http::HeaderMap) -> BTreeMap<String, String> {
+pub fn response_headers(headers: &axum::http::HeaderMap) -> (BTreeMap<String, String>, bool) {
     pick(headers, RESPONSE_HEADERS)
 }
 
-fn pick(headers: &axum::http::HeaderMap, names: &[&str]) -> BTreeMap<String, String> {
+fn pick(headers: &axum::http::HeaderMap, names: &[&str]) -> (BTreeMap<String, String>, bool) {
     let mut out = BTreeMap::new();
+    let mut was_cut = false;
     for name in names {
         let Some(value) = headers.get(*name).and_then(|v| v.to_str().ok()) else {
             continue;
@@ -389,9 +542,11 @@ fn pick(headers: &axum::http::HeaderMap, names: &[&str]) -> BTreeMap<String, Str
             "location" => mask_location(value),
             _ => value.to_owned(),
         };
-        out.insert((*name).to_owned(), value);
+        let (kept, cut_here) = cut(&value, MAX_VALUE);
+        was_cut |= cut_here;
+        out.insert((*name).to_owned(), kept.to_owned());
     }
-    out
+    (out, was_cut)
 }
 
 fn mask_cookie(value: &str) -> String {
@@ -426,19 +581,94 @@ fn mask_location(value: &str) -> String {
     format!("{base}?{}", serializer.finish())
 }
 
-/// A response body for the journal: JSON with token members masked, or (cut) text.
-pub fn body(content_type: Option<&str>, bytes: &[u8]) -> Value {
+/// A response body for the journal, secrets masked whatever its media type (JSON members,
+/// form-encoded parameters, XML elements named as secrets), and whether it was cut.
+pub fn body(content_type: Option<&str>, bytes: &[u8]) -> (Value, bool) {
     if bytes.is_empty() {
-        return Value::Null;
+        return (Value::Null, false);
     }
-    if content_type.is_some_and(|c| c.contains("json"))
+    let media = content_type
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if media.contains("json")
+        && bytes.len() <= MAX_BODY
         && let Ok(mut value) = serde_json::from_slice::<Value>(bytes)
     {
         mask_json(&mut value);
-        return value;
+        return (value, false);
     }
-    let cut = &bytes[..bytes.len().min(MAX_BODY)];
-    Value::String(String::from_utf8_lossy(cut).into_owned())
+    let text = String::from_utf8_lossy(bytes);
+    let masked = if media == "application/x-www-form-urlencoded" {
+        mask_form(&text)
+    } else if media.contains("xml") {
+        mask_xml(&text)
+    } else if media.contains("json") {
+        // Too big to keep as a tree: masked member by member in its text.
+        mask_json_text(&text)
+    } else {
+        text.into_owned()
+    };
+    let (kept, was_cut) = cut(&masked, MAX_BODY);
+    (Value::String(kept.to_owned()), was_cut)
+}
+
+/// Form-encoded text with the values of secret names masked.
+fn mask_form(text: &str) -> String {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (name, v) in form_urlencoded::parse(text.as_bytes()) {
+        let v = if is_secret(&name) {
+            mask(&v)
+        } else {
+            v.into_owned()
+        };
+        serializer.append_pair(&name, &v);
+    }
+    serializer.finish()
+}
+
+/// XML text with the content of elements named as secrets masked (`<access_token>…</…>`, as
+/// GitHub answers `Accept: application/xml`).
+fn mask_xml(text: &str) -> String {
+    let mut out = text.to_owned();
+    for name in SECRET_NAMES {
+        let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+        let mut from = 0;
+        while let Some(start) = out[from..].find(&open).map(|i| from + i + open.len()) {
+            let Some(end) = out[start..].find(&close).map(|i| start + i) else {
+                break;
+            };
+            let masked = mask(&out[start..end]);
+            out.replace_range(start..end, &masked);
+            from = start + masked.len() + close.len();
+        }
+    }
+    out
+}
+
+/// JSON text too big to parse for the journal: every string member named as a secret masked.
+fn mask_json_text(text: &str) -> String {
+    let mut out = text.to_owned();
+    for name in SECRET_NAMES {
+        let key = format!("\"{name}\":");
+        let mut from = 0;
+        while let Some(at) = out[from..].find(&key).map(|i| from + i + key.len()) {
+            let rest = &out[at..];
+            let skipped = rest.len() - rest.trim_start().len();
+            let start = at + skipped + 1;
+            if !out[at + skipped..].starts_with('"') {
+                from = at;
+                continue;
+            }
+            let Some(end) = out[start..].find('"').map(|i| start + i) else {
+                break;
+            };
+            let masked = mask(&out[start..end]);
+            out.replace_range(start..end, &masked);
+            from = start + masked.len();
+        }
+    }
+    out
 }
 
 fn mask_json(value: &mut Value) {
@@ -492,20 +722,24 @@ mod tests {
             time_ms: 0,
             wall_time_ms: 0,
             rules_fired: Vec::new(),
+            cut: Vec::new(),
         }
     }
 
     #[test]
     fn secrets_are_masked_but_recognisable() {
-        let form =
+        let (form, cut) =
             params(b"grant_type=authorization_code&code=abc&client_secret=s&state=x&state=y");
+        assert!(!cut);
         assert_eq!(form["grant_type"], "authorization_code");
         assert_eq!(form["code"], mask("abc"));
-        // SHA-256("abc") begins ba7816bf (FIPS 180-2, appendix B.1).
-        assert_eq!(mask("abc"), "[masked:ba7816bf]");
+        assert_eq!(mask("abc"), mask("abc"), "stable within the process");
         assert_ne!(form["code"], mask("abd"));
+        // SHA-256("abc") begins ba7816bf (FIPS 180-2, appendix B.1): the fingerprint is keyed,
+        // so a plain digest of a guess does not confirm it.
+        assert_ne!(mask("abc"), "[masked:ba7816bf]");
         assert_eq!(form["state"], serde_json::json!(["x", "y"]));
-        let body = body(
+        let (body, _) = body(
             Some("application/json"),
             br#"{"access_token":"t","nested":{"refresh_token":"r"},"scope":"openid"}"#,
         );
@@ -517,7 +751,7 @@ mod tests {
                 br#"{"sub":"alice"}"#
             )
         );
-        let decoded = super::body(
+        let (decoded, _) = super::body(
             Some("application/json"),
             serde_json::json!({ "id_token": jwt })
                 .to_string()
@@ -580,8 +814,8 @@ mod tests {
     fn an_entry_reads_back_exactly_as_recorded() {
         let mut full = entry(7, "token", 200);
         full.issuer = Some("default".into());
-        full.query = params(b"a=1&a=2&b=%C3%A9");
-        full.form = params(b"grant_type=authorization_code&code=c&code_verifier=v");
+        full.query = params(b"a=1&a=2&b=%C3%A9").0;
+        full.form = params(b"grant_type=authorization_code&code=c&code_verifier=v").0;
         full.headers
             .insert("authorization".into(), "Basic [masked:00000000]".into());
         full.response_headers
@@ -620,5 +854,67 @@ mod tests {
         assert_eq!(journal.last_seq(), 5);
         journal.clear();
         assert_eq!(journal.last_seq(), 0);
+    }
+
+    #[test]
+    fn secrets_are_masked_in_form_encoded_xml_and_oversized_json_answers() {
+        let (form, _) = body(
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"access_token=gho_secret1&scope=repo%2Cgist&token_type=bearer&refresh_token=ghr_2",
+        );
+        let form = form.as_str().unwrap();
+        assert!(
+            !form.contains("gho_secret1") && !form.contains("ghr_2"),
+            "{form}"
+        );
+        assert!(form.contains("scope=repo%2Cgist"), "{form}");
+        let (xml, _) = body(
+            Some("application/xml"),
+            b"<OAuth><access_token>gho_secret1</access_token><token_type>bearer</token_type></OAuth>",
+        );
+        let xml = xml.as_str().unwrap();
+        assert!(!xml.contains("gho_secret1"), "{xml}");
+        assert!(xml.contains(&mask("gho_secret1")), "{xml}");
+        let big = format!(
+            r#"{{"access_token": "tok_secret", "padding": "{}"}}"#,
+            "x".repeat(MAX_BODY)
+        );
+        let (text, was_cut) = body(Some("application/json"), big.as_bytes());
+        assert!(was_cut);
+        let text = text.as_str().unwrap();
+        assert!(!text.contains("tok_secret") && text.contains(&mask("tok_secret")));
+    }
+
+    #[test]
+    fn oversized_requests_are_cut_and_say_so() {
+        let huge = format!("grant_type={}&a=1", "%01".repeat(1024 * 1024));
+        let (form, was_cut) = params(huge.as_bytes());
+        assert!(was_cut);
+        assert_eq!(form["grant_type"].as_str().unwrap().len(), MAX_VALUE);
+        let many: String = (0..1000).map(|i| format!("p{i}=1&r=2&")).collect();
+        let (form, was_cut) = params(many.as_bytes());
+        assert!(was_cut);
+        assert_eq!(form.len(), MAX_PARAMS);
+        assert_eq!(form["r"].as_array().unwrap().len(), MAX_REPEATS);
+        let (kept, was_cut) = cut("héllo", 2);
+        assert_eq!((kept, was_cut), ("h", true), "cut at a character boundary");
+    }
+
+    #[test]
+    fn the_journal_is_bounded_by_bytes_as_well_as_entries() {
+        let journal = Journal::new(Limits {
+            entries: 10_000,
+            max_mib: 1,
+        });
+        for seq in 1..=2_000 {
+            let mut e = entry(seq, "token", 400);
+            e.response_body = Value::String("x".repeat(MAX_BODY));
+            journal.record(e);
+        }
+        assert!(journal.bytes() <= 1024 * 1024, "{}", journal.bytes());
+        assert!(journal.len() < 100, "{}", journal.len());
+        assert_eq!(journal.last_seq(), 2_000, "the newest are kept");
+        journal.clear();
+        assert_eq!(journal.bytes(), 0);
     }
 }

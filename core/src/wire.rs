@@ -19,6 +19,41 @@ pub fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// The most characters of an `error_description` (or a challenge's quoted value): what the
+/// server says is short, but it may echo what the request sent, which may be anything.
+pub const MAX_DESCRIPTION: usize = 300;
+
+/// Makes `text` a valid `error_description`: RFC 6749 §4.1.2.1 and §5.2 (and RFC 6750 §3 for
+/// challenges) allow %x20-21 / %x23-5B / %x5D-7E only: ASCII, no double quote, no backslash.
+/// The section sign of the RFC references becomes the word, anything else non-ASCII a `?`.
+/// Cut to [`MAX_DESCRIPTION`] characters, with `...` after a cut.
+pub fn description_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_DESCRIPTION + 3));
+    for c in text.chars() {
+        if out.len() >= MAX_DESCRIPTION {
+            out.push_str("...");
+            break;
+        }
+        match c {
+            '§' => out.push_str("section "),
+            '"' => out.push('\''),
+            '\\' => out.push('/'),
+            c if (' '..='~').contains(&c) => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
+/// `text` cut to at most `max` characters, with `...` after a cut: for echoing what a request
+/// sent in a page or a message.
+pub fn shortened(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some((end, _)) => format!("{}...", &text[..end]).into(),
+    }
+}
+
 /// The claims of a JWT as presented, *not verified*: for describing a request (which user, which
 /// client), never for deciding anything about it.
 pub fn unverified_claims(token: &str) -> Option<Value> {
@@ -95,6 +130,21 @@ impl BearerErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_are_made_safe_and_short() {
+        assert_eq!(description_text("say \"hi\" \\ café"), "say 'hi' / caf?");
+        assert_eq!(
+            description_text("revoked (RFC 6749 §4.1.2)"),
+            "revoked (RFC 6749 section 4.1.2)"
+        );
+        assert_eq!(
+            description_text(&"x".repeat(5000)).len(),
+            MAX_DESCRIPTION + 3
+        );
+        assert_eq!(shortened("héllo", 2), "hé...");
+        assert_eq!(shortened("hé", 2), "hé");
+    }
     use axum::http::HeaderValue;
 
     #[test]

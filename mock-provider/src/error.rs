@@ -164,11 +164,14 @@ pub struct ErrorRedirect {
 }
 
 impl Error {
+    /// A page for the person at the browser. The detail may echo what the request sent, so it
+    /// is cut to a length no message of the provider's own reaches.
     pub fn page(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
         Self::Page {
             status,
             title,
-            detail: detail.into(),
+            detail: fauxauth_core::wire::shortened(&detail, 1024).into_owned(),
         }
     }
 
@@ -327,35 +330,11 @@ fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {
     }
 }
 
-/// Makes `text` a valid `error_description`: RFC 6749 §4.1.2.1 and §5.2 (and RFC 6750 §3 for
-/// challenges) allow %x20-21 / %x23-5B / %x5D-7E only: ASCII, no double quote, no backslash.
-/// The section sign of the RFC references becomes the word, anything else non-ASCII a `?`.
-pub fn description_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '§' => out.push_str("section "),
-            '"' => out.push('\''),
-            '\\' => out.push('/'),
-            c if (' '..='~').contains(&c) => out.push(c),
-            _ => out.push('?'),
-        }
-    }
-    out
-}
+pub use fauxauth_core::wire::description_text;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn descriptions_are_made_safe_for_challenges() {
-        assert_eq!(description_text("say \"hi\" \\ café"), "say 'hi' / caf?");
-        assert_eq!(
-            description_text("revoked (RFC 6749 §4.1.2)"),
-            "revoked (RFC 6749 section 4.1.2)"
-        );
-    }
 
     #[test]
     fn invalid_client_is_401_with_a_basic_challenge() {

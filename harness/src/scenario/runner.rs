@@ -384,7 +384,7 @@ async fn perform(
             .cloned()
             .ok_or_else(|| format!("step {name:?} sent no request to replay"))?,
         Action::AdvanceClock(by) => {
-            world.clock.advance(*by);
+            world.clock.try_advance(*by).map_err(|e| e.to_string())?;
             return Ok(Performed::default());
         }
         Action::RotateKeys(r) => {

@@ -380,7 +380,12 @@ impl Labels {
             .and_then(|n| LABELLED.iter().find(|(k, _)| *k == n))
             .map_or("secret", |(_, kind)| *kind);
         match value {
-            Value::String(s) if s.starts_with("[masked:") => json!(self.unmasked(s, kind)),
+            Value::String(s) if s.starts_with("[masked:") && s.ends_with(']') => {
+                json!(self.unmasked(s, kind))
+            }
+            // Text the journal kept as text (a form-encoded, XML or oversized JSON body), with
+            // fingerprints inside it.
+            Value::String(s) if s.contains("[masked:") => json!(self.unmask_text(s, kind)),
             Value::Object(map) if map.contains_key("masked") && map.contains_key("claims") => {
                 let label = self.unmasked(map["masked"].as_str().unwrap_or_default(), kind);
                 let claims = self.object(&map["claims"]);
@@ -396,6 +401,29 @@ impl Labels {
             }
             other => other.clone(),
         }
+    }
+
+    /// `text` with each fingerprint in it replaced by its label.
+    fn unmask_text(&mut self, text: &str, kind: &'static str) -> String {
+        const FINGERPRINT: usize = "[masked:xxxxxxxx]".len();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find("[masked:") {
+            out.push_str(&rest[..at]);
+            let candidate = rest.get(at..at + FINGERPRINT);
+            match candidate.filter(|c| c.ends_with(']')) {
+                Some(fingerprint) => {
+                    out.push_str(&self.unmasked(fingerprint, kind));
+                    rest = &rest[at + FINGERPRINT..];
+                }
+                None => {
+                    out.push_str("[masked:");
+                    rest = &rest[at + "[masked:".len()..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 
     /// The label of a fingerprint: the one its value already has, or a new one of `kind`.

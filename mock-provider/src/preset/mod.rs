@@ -175,6 +175,8 @@ pub fn token_answer(
             basic_realm,
             reason,
         }) => {
+            // What the strict core says may echo the request; the dialects word it as it is.
+            let description = crate::error::description_text(&description);
             let (status, body) = match issuer.settings.preset {
                 Preset::Github => (code.status(), github::error(code, reason, &description)),
                 Preset::Google => {
@@ -199,6 +201,9 @@ pub fn token_answer(
                         ) => Some(client_id),
                         _ => None,
                     };
+                    let client_id = client_id.map(|id| {
+                        fauxauth_core::wire::shortened(&id, MAX_ECHOED_CLIENT_ID).into_owned()
+                    });
                     let (number, message) = microsoft::aadsts(code, reason, client_id.as_deref());
                     let timestamp = humantime::format_rfc3339_seconds(issuer.now())
                         .to_string()
@@ -234,6 +239,9 @@ pub fn token_answer(
         Err(other) => other.into_response(),
     }
 }
+
+/// The most of a presented `client_id` an AADSTS message repeats (real ones are GUIDs).
+const MAX_ECHOED_CLIENT_ID: usize = 64;
 
 /// The body in the media type the preset answers with: JSON, or GitHub's form encoding unless
 /// `Accept` asks for JSON (or XML). Never cached (RFC 6749 §5.1).
