@@ -8,6 +8,7 @@
 //!   rules and records requests.
 //! - [`admin`]: the HTTP admin API under `/_fauxauth/` and its OpenAPI document.
 //! - [`serve`]: the serve loop, which can drop a connection without answering.
+//! - [`limits`]: how much a peer may take: timeouts, connections, the journal's size.
 //! - [`preset`]: the real providers fauxauth imitates, and where each keeps its endpoints.
 //! - [`wire`]: media types and unverified JWT claims, read the same way everywhere.
 //! - [`yaml`]: YAML parse errors with file, line and a suggestion for a misspelt key.
@@ -16,16 +17,18 @@
 //! Invariant: nothing in fauxauth reads the wall clock except through [`Clock`].
 
 pub mod admin;
-mod clock;
+pub mod clock;
 pub mod control;
 pub mod duration;
 pub mod journal;
+pub mod limits;
 pub mod preset;
 pub mod rules;
 mod server;
 pub mod wire;
 pub mod yaml;
 
-pub use clock::Clock;
+pub use clock::{Clock, OutOfRange};
 pub use control::Control;
-pub use server::{Peer, Running, Spawned, serve};
+pub use limits::Limits;
+pub use server::{Peer, Running, Spawned, connection_cap, raise_descriptor_limit, serve};

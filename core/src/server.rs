@@ -6,21 +6,36 @@
 //! a service error, on which hyper closes the connection unanswered; every request carries the
 //! [`Peer`] address as an extension. Shutdown is graceful: no new connections, and requests in
 //! flight finish (for up to five seconds).
+//!
+//! Every connection is bounded by [`Limits`]: hyper's header read timeout (HTTP/1.1, which also
+//! bounds the wait between keep-alive requests), an idle timeout of its own (no byte moved
+//! either way, which covers a connection that never says which HTTP it speaks, HTTP/2, and a
+//! client that stops reading), and a cap on connections held at once, below the process's file
+//! descriptor limit, so that `accept` never fails for want of descriptors.
 
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use tower::ServiceExt as _;
 
 use crate::control::DropConnection;
+use crate::limits::Limits;
 
 /// The address of the connection a request came on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,16 +46,48 @@ pub struct Peer(pub SocketAddr);
 #[error("connection dropped by rule")]
 struct Dropped;
 
-/// Serves `router` on `listener` until `shutdown` completes.
+/// Descriptors kept back from connections: the listener, files, the process's own clients.
+const RESERVED_DESCRIPTORS: u64 = 128;
+
+/// Raises this process's soft limit on open files to its hard limit, as servers do at start;
+/// returns the limit now in force. Call it once, from `main`.
+pub fn raise_descriptor_limit() -> io::Result<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
+}
+
+/// The connections `limits` allow, lowered to what the descriptor limit leaves room for.
+pub fn connection_cap(limits: &Limits) -> usize {
+    let fit = rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .map(|(soft, _)| soft.saturating_sub(RESERVED_DESCRIPTORS).max(1))
+        .unwrap_or(u64::MAX);
+    limits
+        .max_connections
+        .min(usize::try_from(fit).unwrap_or(usize::MAX))
+        .max(1)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, within `limits`.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let slots = Arc::new(Semaphore::new(connection_cap(&limits)));
     tokio::pin!(shutdown);
     loop {
+        // A slot first: at the cap, new connections wait in the listen queue.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -69,19 +116,126 @@ pub async fn serve(
                 Ok::<_, Dropped>(response)
             }
         });
+        let stream = Watched::new(stream);
+        let activity = stream.activity.clone();
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let connection = graceful.watch(connection);
+        let idle_timeout = limits.idle_timeout;
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "connection ended");
+            let _slot = slot;
+            tokio::select! {
+                ended = connection => if let Err(e) = ended {
+                    tracing::debug!(error = %e, "connection ended");
+                },
+                () = activity.idle_for(idle_timeout) => {
+                    tracing::debug!(%peer, "idle connection closed");
+                }
             }
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
     Ok(())
+}
+
+/// When a connection last moved a byte, in nanoseconds after `base`.
+#[derive(Debug)]
+struct Activity {
+    base: Instant,
+    last: AtomicU64,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let since = u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.last.store(since, Ordering::Relaxed);
+    }
+
+    /// Completes once no byte has moved for `idle`.
+    async fn idle_for(&self, idle: Duration) {
+        loop {
+            let last = self.base + Duration::from_nanos(self.last.load(Ordering::Relaxed));
+            let deadline = last + idle;
+            if Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline).await;
+        }
+    }
+}
+
+/// A TCP stream that notes when bytes move, for the idle timeout.
+#[derive(Debug)]
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl Watched {
+    fn new(stream: TcpStream) -> Self {
+        Self {
+            stream,
+            activity: Arc::new(Activity {
+                base: Instant::now(),
+                last: AtomicU64::new(0),
+            }),
+        }
+    }
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 /// A server running on a task of its own (for tests and embedding). Stops when dropped.
@@ -93,11 +247,11 @@ pub struct Spawned {
 }
 
 impl Spawned {
-    /// Serves `router` on `listener` from a new task.
-    pub fn start(listener: TcpListener, router: Router) -> std::io::Result<Self> {
+    /// Serves `router` on `listener` from a new task, within `limits`.
+    pub fn start(listener: TcpListener, router: Router, limits: Limits) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, router, async {
+        let task = tokio::spawn(serve(listener, router, limits, async {
             let _ = rx.await;
         }));
         Ok(Self {

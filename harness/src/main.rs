@@ -48,6 +48,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Servers hold a descriptor per connection: take what the hard limit allows, as servers do.
+    if let Err(e) = fauxauth_core::raise_descriptor_limit() {
+        tracing::debug!(error = %e, "the open-file limit could not be raised");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -12,6 +12,31 @@ pub fn base_url_for(addr: SocketAddr) -> String {
     }
 }
 
+/// The seed a provider listening at `addr` runs with.
+///
+/// One bound beyond loopback (`0.0.0.0`, a container's interfaces) with the default seed would
+/// hand out what every other fauxauth does: the same keys, so anyone could sign tokens it
+/// accepts, and the same first session cookie and code. It runs with a random seed instead,
+/// and says so; the demo's users keep their names, which were made before. A seed given in the
+/// file or with `--seed` (`FAUXAUTH_SEED`) is always kept: that is a choice to be reproducible.
+pub fn seed_for_bind(
+    config: &mut mock_provider::Config,
+    addr: SocketAddr,
+    explicit: Option<String>,
+) {
+    if let Some(seed) = explicit {
+        config.seed = seed;
+        return;
+    }
+    if !addr.ip().is_loopback() && config.seed == mock_provider::keys::DEFAULT_SEED {
+        config.seed = mock_provider::keys::random_seed();
+        eprintln!(
+            "fauxauth: listening on {addr}, beyond loopback: keys, codes and tokens come from a \
+             random seed (set seed: in the file, or FAUXAUTH_SEED, to choose one)"
+        );
+    }
+}
+
 pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]

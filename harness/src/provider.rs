@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use mock_provider::{Config, Provider};
 use tokio::net::TcpListener;
 
-use crate::process::{announce, announce_users, base_url_for, shutdown_signal};
+use crate::process::{announce, announce_users, base_url_for, seed_for_bind, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,6 +35,10 @@ pub struct Args {
     /// file, set `preset` per issuer there instead).
     #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with_all = ["config", "config_yaml"])]
     preset: Option<mock_provider::preset::Preset>,
+    /// Seeds keys, codes and tokens (overrides `seed` in the file). Without one, a provider
+    /// listening beyond loopback draws a random seed.
+    #[arg(long, env = "FAUXAUTH_SEED", hide_env_values = true)]
+    seed: Option<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -53,6 +57,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
+    seed_for_bind(&mut config, addr, args.seed);
     let clock = config.clock.build().map_err(anyhow::Error::msg)?;
     let provider = Provider::new(&config, &base_url_for(addr), clock)?;
 

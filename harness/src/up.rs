@@ -50,7 +50,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let (config, demo) = match &args.config {
+    let (mut config, demo) = match &args.config {
         Some(path) => (Config::load(path)?, false),
         None => (args.preset.map_or_else(demo, Config::preset), true),
     };
@@ -72,6 +72,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let provider_listener = bind(args.provider_port).await?;
     let resource_listener = bind(args.resource_port).await?;
     let client_listener = bind(args.client_port).await?;
+    crate::process::seed_for_bind(&mut config, provider_listener.local_addr()?, None);
 
     // One clock for all three: moving it (the provider's admin API) moves every component.
     let clock = config.clock.build().map_err(anyhow::Error::msg)?;

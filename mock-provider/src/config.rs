@@ -46,6 +46,9 @@ pub struct Config {
     /// token and no one else; without one, it admits loopback peers only.
     #[serde(default)]
     pub admin_token: Option<String>,
+    /// Timeouts, connections and the journal's size (see `fauxauth_core::Limits`).
+    #[serde(default)]
+    pub limits: fauxauth_core::Limits,
 }
 
 /// The virtual clock's start.
@@ -386,6 +389,7 @@ impl Default for Config {
             rules: Vec::new(),
             clock: ClockConfig::default(),
             admin_token: None,
+            limits: fauxauth_core::Limits::default(),
         }
     }
 }
@@ -436,6 +440,9 @@ impl Config {
                 "admin_token",
                 "must be at least 16 characters".into(),
             );
+        }
+        for (field, message) in self.limits.problems() {
+            at(Place::Root, field, message);
         }
         let mut paths = HashSet::new();
         let mut names = HashSet::new();

@@ -35,6 +35,17 @@ use sha2::{Digest, Sha256};
 /// The seed used when the configuration names none.
 pub const DEFAULT_SEED: &str = "fauxauth";
 
+/// A seed no one can guess: 256 bits from the operating system, for a provider that must not
+/// share its keys, codes and tokens with every other fauxauth (one reachable beyond loopback).
+pub fn random_seed() -> String {
+    use aws_lc_rs::rand::SecureRandom as _;
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the system's random generator works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// RSA keys of [`DEFAULT_SEED`] by index, precomputed (see the module docs): the first four
 /// generations of the first issuer and the first key of the next three (see [`key_index`]). These
 /// are public test keys: anyone can derive them, so they protect nothing and must never guard

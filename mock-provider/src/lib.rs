@@ -113,7 +113,7 @@ impl Provider {
                 .map(Arc::new)
             })
             .collect::<Result<_, _>>()?;
-        let control = Control::new("provider", clock);
+        let control = Control::with_limits("provider", clock, config.limits);
         for rule in &config.rules {
             control.rules().add(rule.clone());
         }
@@ -309,7 +309,8 @@ pub async fn serve(
     provider: &Provider,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    fauxauth_core::serve(listener, router(provider), shutdown).await
+    let limits = *provider.control().limits();
+    fauxauth_core::serve(listener, router(provider), limits, shutdown).await
 }
 
 /// A provider serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
@@ -339,7 +340,7 @@ pub async fn spawn_with_clock(config: Config, clock: Clock) -> Result<Running, E
         &format!("http://{}", listener.local_addr()?),
         clock,
     )?;
-    let server = fauxauth_core::Spawned::start(listener, router(&provider))?;
+    let server = fauxauth_core::Spawned::start(listener, router(&provider), config.limits)?;
     Ok(Running { server, provider })
 }
 

@@ -81,6 +81,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Settings of the `github` preset's API.
     pub github: GithubSettings,
+    /// Timeouts, connections and the journal's size (see `fauxauth_core::Limits`).
+    pub limits: fauxauth_core::Limits,
     /// The clock `exp`, `nbf`, `iat` and the refetch interval are judged by. Not part of files:
     /// the harness hands every component of a scenario the same clock.
     #[serde(skip)]
@@ -107,6 +109,7 @@ impl Default for Config {
             rules: Vec::new(),
             admin_token: None,
             github: GithubSettings::default(),
+            limits: fauxauth_core::Limits::default(),
             clock: Clock::system(),
         }
     }
@@ -155,6 +158,9 @@ impl Config {
                         .push("issuer: must have no query or fragment (RFC 8414 §2)".to_owned());
                 }
             }
+        }
+        for (field, message) in self.limits.problems() {
+            problems.push(format!("{field}: {message}"));
         }
         if self.audience.is_empty() {
             problems.push("audience: must not be empty (RFC 9068 §4 requires checking aud)".into());

@@ -115,7 +115,7 @@ impl ResourceState {
     pub fn new(config: Config) -> Result<Self, StartError> {
         config.validate().map_err(StartError::Config)?;
         let issuer = Issuer::new(&config)?;
-        let control = Control::new("resource", config.clock.clone());
+        let control = Control::with_limits("resource", config.clock.clone(), config.limits);
         for rule in &config.rules {
             control.rules().add(rule.clone());
         }
@@ -240,7 +240,8 @@ pub async fn serve(
     state: ResourceState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    fauxauth_core::serve(listener, router(state), shutdown).await
+    let limits = *state.control().limits();
+    fauxauth_core::serve(listener, router(state), limits, shutdown).await
 }
 
 /// A server on `127.0.0.1` at a free port, with its state, for tests. Stops when dropped.
@@ -258,6 +259,8 @@ pub async fn spawn_with(
 ) -> Result<Running, StartError> {
     let state = ResourceState::new(config)?;
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let server = fauxauth_core::Spawned::start(listener, router_with(state.clone(), extra))?;
+    let limits = *state.control().limits();
+    let server =
+        fauxauth_core::Spawned::start(listener, router_with(state.clone(), extra), limits)?;
     Ok(Running::new(server, state))
 }

@@ -292,7 +292,13 @@ pub async fn serve(
     state: ClientState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    fauxauth_core::serve(listener, router(state), shutdown).await
+    fauxauth_core::serve(
+        listener,
+        router(state),
+        fauxauth_core::Limits::default(),
+        shutdown,
+    )
+    .await
 }
 
 /// A server on `127.0.0.1` at a free port, with its state, for tests. Stops when dropped.
@@ -303,7 +309,11 @@ pub type Running = fauxauth_core::Running<ClientState>;
 pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let state = ClientState::new(config, &format!("http://{}", listener.local_addr()?))?;
-    let server = fauxauth_core::Spawned::start(listener, router(state.clone()))?;
+    let server = fauxauth_core::Spawned::start(
+        listener,
+        router(state.clone()),
+        fauxauth_core::Limits::default(),
+    )?;
     Ok(Running::new(server, state))
 }
 
