@@ -136,6 +136,16 @@ async fn apply(
         ..
     } = facts;
     let (path, path_cut) = journal::path(&path);
+    // What the describer read off the request is the request's too: as bounded as the rest.
+    let mut facts_cut = false;
+    let mut bounded = |value: Option<String>| {
+        value.map(|v| {
+            let (kept, was_cut) = journal::cut(&v, journal::MAX_VALUE);
+            facts_cut |= was_cut;
+            if was_cut { kept.to_owned() } else { v }
+        })
+    };
+    let (client_id, grant_type, user) = (bounded(client_id), bounded(grant_type), bounded(user));
     let (query, query_cut) = journal::params(parts.uri.query().unwrap_or_default().as_bytes());
     let (form, form_cut) = if crate::wire::is_form(&parts.headers) {
         journal::params(&body)
@@ -169,6 +179,7 @@ async fn apply(
         ("query", query_cut),
         ("form", form_cut),
         ("headers", headers_cut),
+        ("facts", facts_cut),
     ] {
         if was_cut {
             entry.mark_cut(part);

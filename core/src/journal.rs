@@ -58,7 +58,7 @@ const RESPONSE_HEADERS: &[&str] = &[
 /// Response bodies longer than this are cut (as text; a JSON body too big is kept as its text).
 const MAX_BODY: usize = 16 * 1024;
 /// A parameter or header value longer than this is cut.
-const MAX_VALUE: usize = 4 * 1024;
+pub const MAX_VALUE: usize = 4 * 1024;
 /// A parameter name longer than this is cut.
 const MAX_NAME: usize = 128;
 /// Parameters kept per query or form: distinct names, and values of one name.
@@ -136,7 +136,8 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules_fired: Vec<String>,
     /// The parts of the entry that were too big to keep whole, and were cut (`path`, `query`,
-    /// `form`, `headers`, `response_body`).
+    /// `form`, `headers`, `facts` (client, grant type, user), `response_headers`,
+    /// `response_body`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cut: Vec<String>,
 }

@@ -7,6 +7,7 @@ mod authorize;
 mod clients;
 mod discovery;
 mod e2e;
+mod hardening;
 mod logout;
 mod presets;
 mod refresh;
