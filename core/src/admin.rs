@@ -9,7 +9,7 @@ use std::time::UNIX_EPOCH;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::handler::Handler;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq as _;
 
 use crate::control::Control;
-use crate::journal::{Entry, Expect, Filter, Mismatch};
+use crate::journal::{Entry, Expect, Filter};
 use crate::rules::{Rule, RuleStatus};
 use crate::server::Peer;
 
@@ -52,6 +52,15 @@ impl AdminError {
             description: description.into(),
         }
     }
+
+    /// A body the schema allows, refused for what a schema cannot say (RFC 9110 §15.5.21).
+    pub fn unprocessable(description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "invalid_request",
+            description: description.into(),
+        }
+    }
 }
 
 impl IntoResponse for AdminError {
@@ -64,13 +73,165 @@ impl IntoResponse for AdminError {
     }
 }
 
-/// A JSON body, with serde's complaint as an [`AdminError`] instead of axum's plain text.
+/// Path parameters, with a refusal as an [`AdminError`] (404: no such thing) instead of axum's
+/// plain text.
+#[derive(Debug)]
+pub struct Path<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AdminError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|e| AdminError::not_found(e.body_text()))
+    }
+}
+
+/// Makes the integer formats schemars writes (`uint32`, `uint16`, ...) bounds a validator
+/// enforces: JSON Schema leaves formats to annotation, but serde refuses a number too big.
+fn integer_bounds(schema: &mut Schema) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let bounds: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
+        Some("uint8") => Some((0, u8::MAX.into())),
+        Some("uint16") => Some((0, u16::MAX.into())),
+        Some("uint32") => Some((0, u32::MAX.into())),
+        Some("uint64" | "uint") => Some((0, u64::MAX.into())),
+        Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+        Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+        Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+        Some("int64" | "int") => Some((i64::MIN.into(), i64::MAX.into())),
+        _ => None,
+    };
+    if let Some((min, max)) = bounds {
+        // Written as exact integers: as floats, u64::MAX would round up and let 2^64 through.
+        let exact = |v: i128| {
+            u64::try_from(v)
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::from(i64::try_from(v).unwrap_or(i64::MIN)))
+        };
+        let current = |o: &serde_json::Map<String, Value>, key: &str| {
+            o.get(key).and_then(|v| {
+                v.as_i64()
+                    .map(i128::from)
+                    .or_else(|| v.as_u64().map(i128::from))
+            })
+        };
+        let min = current(object, "minimum").map_or(min, |c| c.max(min));
+        let max = current(object, "maximum").map_or(max, |c| c.min(max));
+        object.insert("minimum".into(), exact(min));
+        object.insert("maximum".into(), exact(max));
+    }
+}
+
+/// The generator every admin schema comes from, for the document and the validator alike.
+fn generator(definitions_path: &str) -> SchemaGenerator {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.definitions_path = definitions_path.to_owned().into();
+    settings
+        .with_transform(schemars::transform::RecursiveTransform(integer_bounds))
+        .into_generator()
+}
+
+/// A JSON body that the operation's documented schema allows, then read into `T`; every refusal
+/// an [`AdminError`], never axum's plain text.
+///
+/// The body is validated against the JSON Schema of `T`, the very one the OpenAPI document
+/// shows, so what the document allows and what the API accepts cannot drift apart (serde alone
+/// would, for one, take a JSON array for an object). What a schema cannot say (a duration's
+/// text, a user that must exist) is the handler's to refuse.
 #[derive(Debug)]
 pub struct Body<T>(pub T);
 
+/// A compiled schema, and what it says of the body as a whole (said again on a refusal).
+struct Checker {
+    validator: jsonschema::Validator,
+    description: Option<String>,
+}
+
+/// The checker of `T`'s schema, compiled on first use and kept (one per type): a server that
+/// is never scripted never pays for it.
+fn checker<T: JsonSchema + 'static>() -> Arc<Checker> {
+    type Checkers = std::sync::Mutex<std::collections::HashMap<std::any::TypeId, Arc<Checker>>>;
+    static CHECKERS: OnceLock<Checkers> = OnceLock::new();
+    let mut map = CHECKERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    map.entry(std::any::TypeId::of::<T>())
+        .or_insert_with(|| {
+            let schema = serde_json::to_value(generator("#/$defs/").into_root_schema_for::<T>())
+                .expect("a schema is JSON");
+            Arc::new(Checker {
+                validator: jsonschema::validator_for(&schema)
+                    .expect("schemas derived by schemars are valid JSON Schema"),
+                description: schema["description"].as_str().map(str::to_owned),
+            })
+        })
+        .clone()
+}
+
+/// JSON Schema's `integer` is any number with no fraction (`163.0` is one); serde's integers
+/// are not. Such numbers become integers before serde reads them.
+fn integral_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            // Only where the float stands for one integer exactly: 2^64 (which is how
+            // `u64::MAX as f64` rounds) and beyond stay floats, which serde then refuses.
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                if (0.0..u64::MAX as f64).contains(&f) {
+                    *value = Value::from(f as u64);
+                } else if (i64::MIN as f64..0.0).contains(&f) {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
+/// `bytes` read as a body of `T`: JSON the schema of `T` allows (400 otherwise).
+pub fn parse_body<T>(bytes: &[u8]) -> Result<T, AdminError>
+where
+    T: serde::de::DeserializeOwned + JsonSchema + 'static,
+{
+    let mut value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))?;
+    let checker = checker::<T>();
+    if let Some(error) = checker.validator.iter_errors(&value).next() {
+        let at = error.instance_path().to_string();
+        let at = if at.is_empty() {
+            "the body".to_owned()
+        } else {
+            at
+        };
+        let mut description = format!("{at}: {}", crate::wire::shortened(&error.to_string(), 300));
+        if let Some(about) = &checker.description {
+            description.push_str(&format!(" ({})", about.replace('\n', " ")));
+        }
+        return Err(AdminError::bad_request(description));
+    }
+    integral_numbers(&mut value);
+    serde_json::from_value(value)
+        .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))
+}
+
 impl<T, S> axum::extract::FromRequest<S> for Body<T>
 where
-    T: serde::de::DeserializeOwned,
+    T: serde::de::DeserializeOwned + JsonSchema + 'static,
     S: Send + Sync,
 {
     type Rejection = AdminError;
@@ -88,9 +249,7 @@ where
                 },
                 description: e.body_text(),
             })?;
-        serde_json::from_slice(&bytes)
-            .map(Body)
-            .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))
+        parse_body(&bytes).map(Body)
     }
 }
 
@@ -108,6 +267,13 @@ pub struct Operation {
     pub summary: &'static str,
     request: Option<fn(&mut SchemaGenerator) -> Schema>,
     response: Option<fn(&mut SchemaGenerator) -> Schema>,
+    /// The status of success: 200, or 201 / 204 as [`Api::answers`] says.
+    success: StatusCode,
+    /// Answers besides success and the ones every operation may give (400, 401, 403, and 404,
+    /// 413 where they apply), each an admin error body.
+    others: Vec<(StatusCode, &'static str)>,
+    /// Whether the request body may be left out.
+    body_optional: bool,
 }
 
 /// The schema of `T`, for [`Api::route`].
@@ -157,7 +323,34 @@ impl<S: Clone + Send + Sync + 'static> Api<S> {
             summary,
             request,
             response,
+            success: StatusCode::OK,
+            others: Vec::new(),
+            body_optional: false,
         });
+        self
+    }
+
+    /// The route just added may be called without a body.
+    pub fn body_optional(mut self) -> Self {
+        if let Some(last) = self.operations.last_mut() {
+            last.body_optional = true;
+        }
+        self
+    }
+
+    /// The route just added succeeds with `status` (201, 204) instead of 200.
+    pub fn succeeds_with(mut self, status: StatusCode) -> Self {
+        if let Some(last) = self.operations.last_mut() {
+            last.success = status;
+        }
+        self
+    }
+
+    /// The route just added may also answer `status`, for the reason given.
+    pub fn answers(mut self, status: StatusCode, why: &'static str) -> Self {
+        if let Some(last) = self.operations.last_mut() {
+            last.others.push((status, why));
+        }
         self
     }
 
@@ -193,31 +386,52 @@ impl<S: Clone + Send + Sync + 'static> Api<S> {
 
 /// The OpenAPI 3.1 document of `operations`.
 pub fn openapi(title: &str, operations: &[Operation]) -> Value {
-    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
-    settings.definitions_path = "#/components/schemas/".into();
-    let mut generator = settings.into_generator();
+    let mut generator = generator("#/components/schemas/");
     let mut paths = serde_json::Map::new();
+    let error = |why: &str| json!({ "description": why, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AdminErrorBody" } } } });
     for op in operations {
-        let mut operation = json!({
-            "summary": op.summary,
-            "responses": {
-                "200": { "description": "success" },
-                "400": { "description": "invalid request", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AdminErrorBody" } } } }
-            }
-        });
-        if let Some(request) = op.request {
-            operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": request(&mut generator) } } });
-        }
-        if let Some(response) = op.response {
-            operation["responses"]["200"]["content"] =
-                json!({ "application/json": { "schema": response(&mut generator) } });
-        }
         let parameters: Vec<Value> = op
             .path
             .split('/')
             .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            // One path segment: anything but a slash, percent-encoded as needed.
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[^/]+$" } }))
             .collect();
+        let mut responses = serde_json::Map::new();
+        let mut success = json!({ "description": "success" });
+        if let Some(response) = op.response {
+            success["content"] =
+                json!({ "application/json": { "schema": response(&mut generator) } });
+        }
+        responses.insert(op.success.as_u16().to_string(), success);
+        responses.insert(
+            "401".into(),
+            error("an admin token is configured and was not presented"),
+        );
+        responses.insert(
+            "403".into(),
+            error("the peer is not loopback and no admin token is configured"),
+        );
+        if op.request.is_some() {
+            responses.insert(
+                "400".into(),
+                error("the body is not what the schema allows"),
+            );
+            responses.insert("413".into(), error("the body is too large"));
+        }
+        if !parameters.is_empty() {
+            responses.insert(
+                "404".into(),
+                error("no such issuer, user, client, key or rule"),
+            );
+        }
+        for (status, why) in &op.others {
+            responses.insert(status.as_u16().to_string(), error(why));
+        }
+        let mut operation = json!({ "summary": op.summary, "responses": responses });
+        if let Some(request) = op.request {
+            operation["requestBody"] = json!({ "required": !op.body_optional, "content": { "application/json": { "schema": request(&mut generator) } } });
+        }
         if !parameters.is_empty() {
             operation["parameters"] = Value::Array(parameters);
         }
@@ -315,15 +529,51 @@ pub struct ClockState {
     pub frozen: bool,
 }
 
-/// Move the clock: by `advance`, or to `set` (RFC 3339 or seconds since the epoch).
+/// Move the clock: by `advance`, or to `set`. The clock runs from 1970-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59Z (0 to 253402300799 seconds since the epoch).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ClockChange {
+    Advance(Advance),
+    Set(Set),
+}
+
+/// Move the clock forward.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ClockChange {
-    #[serde(default)]
-    pub advance: Option<String>,
-    #[serde(default)]
-    pub set: Option<Value>,
+pub struct Advance {
+    /// How far: `10m`, `2h`, `30d`, `1h 30m` (a part is at most about 2,700 years; the clock
+    /// stops at 9999-12-31T23:59:59Z).
+    #[schemars(schema_with = "crate::duration::schema")]
+    pub advance: String,
 }
+
+/// Move the clock to an instant, forward or back.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Set {
+    pub set: Instant,
+}
+
+/// An instant the clock can show.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Instant {
+    /// Seconds since the epoch, 0 to 253402300799 (9999-12-31T23:59:59Z).
+    Seconds(#[schemars(range(min = 0, max = 253_402_300_799u64))] u64),
+    /// RFC 3339 in UTC, from 1970 to 9999: `2030-01-01T00:00:00Z`.
+    Text(#[schemars(regex(pattern = RFC3339_UTC))] String),
+}
+
+/// RFC 3339 `date-time` in UTC (`Z`), years 1970 to 9999, only dates that exist (February 29th
+/// in leap years alone), with any fraction of a second: what the clock accepts, as a pattern.
+const RFC3339_UTC: &str = concat!(
+    "^(?:(?:19[7-9][0-9]|[2-9][0-9]{3})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])",
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))",
+    "|(?:19(?:7[26]|8[048]|9[26])|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])",
+    "|(?:[2468][048]|[3579][26])00)-02-29)",
+    "T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?Z$"
+);
 
 /// A rule's id.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -363,12 +613,18 @@ where
             Some(schema::<ClockState>),
             post_clock,
         )
+        .answers(StatusCode::CONFLICT, "the move would take the clock past 9999-12-31T23:59:59Z from where it is")
         .route(Method::GET, "/rules", "List the rules in order, with match and fire counts", None, Some(schema::<Vec<RuleStatus>>), list_rules)
         .route(Method::POST, "/rules", "Add a rule at the end (a rule with an existing id replaces it)", Some(schema::<Rule>), Some(schema::<RuleId>), add_rule)
+        .succeeds_with(StatusCode::CREATED)
         .route(Method::DELETE, "/rules", "Remove every rule", None, None, clear_rules)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::DELETE, "/rules/{id}", "Remove one rule", None, None, remove_rule)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::GET, "/journal", "Journal entries matching the query's filter fields", None, Some(schema::<Entries>), get_journal)
+        .answers(StatusCode::BAD_REQUEST, "a filter field of the query is not valid")
         .route(Method::DELETE, "/journal", "Forget every journal entry", None, None, clear_journal)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(
             Method::POST,
             "/journal/fingerprint",
@@ -382,9 +638,10 @@ where
             "/journal/verify",
             "Check how many requests match: 200 when the expectation holds, 422 with the matches when not",
             Some(schema::<Verification>),
-            Some(schema::<Mismatch>),
+            Some(schema::<Verified>),
             verify_journal,
         )
+        .answers(StatusCode::UNPROCESSABLE_ENTITY, "the expectation does not hold; the body says how many matched, and which")
 }
 
 pub fn clock_state(control: &Control) -> ClockState {
@@ -404,33 +661,35 @@ async fn post_clock(
     State(control): State<Control>,
     Body(change): Body<ClockChange>,
 ) -> Result<Json<ClockState>, AdminError> {
-    let out_of_range = |e: crate::OutOfRange| AdminError::bad_request(e.to_string());
-    match (change.advance, change.set) {
-        (Some(by), None) => control
-            .clock()
-            .try_advance(crate::duration::parse(&by).map_err(AdminError::bad_request)?)
-            .map_err(out_of_range)?,
-        (None, Some(Value::Number(n))) => {
-            let secs = n.as_u64().ok_or_else(|| {
-                AdminError::bad_request(
-                    "set must be whole seconds since the epoch, 0 to 253402300799",
-                )
+    let clock = control.clock();
+    match change {
+        ClockChange::Advance(Advance { advance }) => {
+            let by = crate::duration::parse(&advance).map_err(AdminError::bad_request)?;
+            // Within the range itself, but not from where the clock is now: a conflict with
+            // the clock's state, which moving it back resolves.
+            clock.try_advance(by).map_err(|e| AdminError {
+                status: StatusCode::CONFLICT,
+                error: "out_of_range",
+                description: format!(
+                    "{e}; the clock is at {}",
+                    humantime::format_rfc3339_seconds(clock.now())
+                ),
             })?;
-            control
-                .clock()
-                .try_set_seconds(secs)
-                .map_err(out_of_range)?;
         }
-        (None, Some(Value::String(t))) => {
-            let at = humantime::parse_rfc3339_weak(&t).map_err(|e| {
-                AdminError::bad_request(format!("{t:?} is not an RFC 3339 time: {e}"))
+        ClockChange::Set(Set {
+            set: Instant::Seconds(seconds),
+        }) => clock
+            .try_set_seconds(seconds)
+            .map_err(|e| AdminError::bad_request(e.to_string()))?,
+        ClockChange::Set(Set {
+            set: Instant::Text(text),
+        }) => {
+            let at = humantime::parse_rfc3339_weak(&text).map_err(|e| {
+                AdminError::bad_request(format!("{text:?} is not an RFC 3339 time: {e}"))
             })?;
-            control.clock().try_set(at).map_err(out_of_range)?;
-        }
-        _ => {
-            return Err(AdminError::bad_request(
-                "give exactly one of advance or set",
-            ));
+            clock
+                .try_set(at)
+                .map_err(|e| AdminError::bad_request(e.to_string()))?;
         }
     }
     Ok(Json(clock_state(&control)))
@@ -503,12 +762,24 @@ async fn clear_journal(State(control): State<Control>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// A verification that held.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Verified {
+    /// Always `true`: a failed verification is a 422 with the mismatch.
+    pub ok: bool,
+}
+
 async fn verify_journal(State(control): State<Control>, Body(v): Body<Verification>) -> Response {
     match control.journal().verify(&v.filter, v.expect) {
-        Ok(()) => Json(json!({ "ok": true })).into_response(),
+        Ok(()) => Json(Verified { ok: true }).into_response(),
         Err(mismatch) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "ok": false, "mismatch": mismatch })),
+            Json(json!({
+                "error": "expectation_failed",
+                "error_description": mismatch.to_string(),
+                "ok": false,
+                "mismatch": mismatch,
+            })),
         )
             .into_response(),
     }

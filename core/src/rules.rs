@@ -57,6 +57,7 @@ pub enum ErrorStyle {
 pub struct Rule {
     /// A name to list, remove and recognise it by; one is made up when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[A-Za-z0-9._~-]+$"))]
     pub id: Option<String>,
     #[serde(default)]
     pub when: When,
@@ -101,7 +102,7 @@ pub enum Action {
     /// Wait this long (real time) before answering.
     Delay(
         #[serde(with = "crate::duration")]
-        #[schemars(with = "String")]
+        #[schemars(schema_with = "crate::duration::schema")]
         Duration,
     ),
     /// Close the connection without answering.
@@ -113,13 +114,16 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorAction {
-    /// The RFC error code, e.g. `invalid_grant`, `temporarily_unavailable`.
+    /// The RFC error code, e.g. `invalid_grant`, `temporarily_unavailable` (RFC 6749 §5.2:
+    /// %x20-21 / %x23-5B / %x5D-7E).
+    #[schemars(regex(pattern = "^[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]+$"))]
     pub error: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// HTTP status; 400 by default (401 for `invalid_client` and `invalid_token`, 403 for
     /// `insufficient_scope`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 100, max = 599))]
     pub status: Option<u16>,
 }
 
@@ -138,6 +142,7 @@ impl ErrorAction {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawResponse {
+    #[schemars(range(min = 100, max = 599))]
     pub status: u16,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,

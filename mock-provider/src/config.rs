@@ -189,18 +189,23 @@ impl Default for Lifetimes {
 #[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
+    /// Printable ASCII (RFC 6749 Appendix A.1).
+    #[schemars(regex(pattern = "^[\\x20-\\x7E]+$"))]
     pub client_id: String,
     /// Present for a confidential client, absent for a public one.
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub client_secret: Option<String>,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
     #[serde(default = "default_grant_types")]
+    #[schemars(length(min = 1))]
     pub grant_types: Vec<GrantType>,
     /// Scopes this client may request; any scope the issuer supports when absent.
     #[serde(default)]
+    #[schemars(inner(regex(pattern = "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$")))]
     pub scopes: Option<Vec<String>>,
     /// `required` or `optional`; required for public clients unless set (RFC 9700 §2.1.1).
     #[serde(default)]
@@ -347,15 +352,20 @@ impl AuthMethod {
 #[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
+    /// Not blank.
+    #[schemars(regex(pattern = "\\S"))]
     pub username: String,
     /// When set, the login page asks for it.
     #[serde(default)]
     pub password: Option<String>,
     /// The subject identifier; the username when absent.
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub sub: Option<String>,
-    /// Standard claims (OIDC Core §5.1) and any others, released according to the granted scopes.
+    /// Standard claims (OIDC Core §5.1) and any others, released according to the granted
+    /// scopes. Not `sub`: that is the user's own field.
     #[serde(default)]
+    #[schemars(extend("not" = { "required": ["sub"] }))]
     pub claims: Map<String, Value>,
 }
 

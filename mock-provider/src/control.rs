@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{FromRef, State};
 use axum::http::{Method, StatusCode, header};
 use fauxauth_core::Control;
-use fauxauth_core::admin::{AdminError, Api, Body, schema};
+use fauxauth_core::admin::{AdminError, Api, Body, Path, schema};
 use fauxauth_core::control::Describe;
 use fauxauth_core::rules::{ErrorStyle, Facts};
 use serde::{Deserialize, Serialize};
@@ -169,6 +169,7 @@ pub struct IssuerInfo {
 #[serde(deny_unknown_fields)]
 pub struct Rotation {
     #[serde(default)]
+    #[schemars(schema_with = "fauxauth_core::duration::schema")]
     pub grace: Option<String>,
 }
 
@@ -195,17 +196,27 @@ pub fn admin_operations() -> Vec<fauxauth_core::admin::Operation> {
 fn admin_api() -> Api<Provider> {
     fauxauth_core::admin::common::<Provider>()
         .route(Method::POST, "/reset", "Back to the loaded configuration: clients, users, keys, rules, clock; journal and every issued token forgotten", None, None, reset)
+        .succeeds_with(StatusCode::NO_CONTENT)
+        .answers(StatusCode::INTERNAL_SERVER_ERROR, "a key file of the configuration can no longer be read")
         .route(Method::GET, "/issuers", "The issuers served", None, Some(schema::<Vec<IssuerInfo>>), issuers)
         .route(Method::GET, "/issuers/{issuer}/users", "An issuer's users", None, Some(schema::<Vec<UserConfig>>), list_users)
         .route(Method::POST, "/issuers/{issuer}/users", "Add a user, or change the one with that username", Some(schema::<UserConfig>), None, put_user)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::DELETE, "/issuers/{issuer}/users/{username}", "Remove a user", None, None, remove_user)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::GET, "/issuers/{issuer}/clients", "An issuer's clients", None, Some(schema::<Vec<ClientConfig>>), list_clients)
         .route(Method::POST, "/issuers/{issuer}/clients", "Add a client, or change the one with that client_id", Some(schema::<ClientConfig>), None, put_client)
+        .succeeds_with(StatusCode::NO_CONTENT)
+        .answers(StatusCode::UNPROCESSABLE_ENTITY, "the client breaks a rule a schema cannot state: a redirect URI that is not absolute, has a fragment, or is plain http to a host other than loopback; client_credentials or an authentication method for a public client")
         .route(Method::DELETE, "/issuers/{issuer}/clients/{client_id}", "Remove a client", None, None, remove_client)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::GET, "/issuers/{issuer}/keys", "An issuer's keys: active, published, retiring", None, Some(schema::<Vec<KeyInfo>>), list_keys)
-        .route(Method::POST, "/issuers/{issuer}/keys/rotate", "Make a new key the signer; the old one stays published for the grace period", Some(schema::<Rotation>), Some(schema::<Kid>), rotate_keys)
+        .route(Method::POST, "/issuers/{issuer}/keys/rotate", "Make a new key the signer; the old one stays published for the grace period (1h unless `grace` says)", Some(schema::<Rotation>), Some(schema::<Kid>), rotate_keys)
+        .body_optional()
         .route(Method::POST, "/issuers/{issuer}/keys/{kid}/publish", "Put a key back in the JWKS", None, None, publish_key)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::POST, "/issuers/{issuer}/keys/{kid}/unpublish", "Take a key out of the JWKS (tokens it signed stop verifying)", None, None, unpublish_key)
+        .succeeds_with(StatusCode::NO_CONTENT)
 }
 
 fn issuer(provider: &Provider, name: &str) -> Result<Arc<Issuer>, AdminError> {
@@ -218,9 +229,11 @@ fn issuer(provider: &Provider, name: &str) -> Result<Arc<Issuer>, AdminError> {
 }
 
 async fn reset(State(provider): State<Provider>) -> Result<StatusCode, AdminError> {
-    provider
-        .reset()
-        .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    provider.reset().map_err(|e| AdminError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        error: "server_error",
+        description: e.to_string(),
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -257,7 +270,7 @@ async fn put_user(
 ) -> Result<StatusCode, AdminError> {
     provider
         .put_user(&issuer(&provider, &name)?.name, user)
-        .map_err(AdminError::bad_request)?;
+        .map_err(AdminError::unprocessable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -294,7 +307,7 @@ async fn put_client(
 ) -> Result<StatusCode, AdminError> {
     provider
         .put_client(&issuer(&provider, &name)?.name, client)
-        .map_err(AdminError::bad_request)?;
+        .map_err(AdminError::unprocessable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -326,8 +339,7 @@ async fn rotate_keys(
     let rotation: Rotation = if body.iter().all(u8::is_ascii_whitespace) {
         Rotation::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))?
+        fauxauth_core::admin::parse_body(&body)?
     };
     let grace = match rotation.grace {
         Some(text) => fauxauth_core::duration::parse(&text).map_err(AdminError::bad_request)?,

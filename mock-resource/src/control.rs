@@ -77,6 +77,7 @@ fn admin_api() -> Api<ResourceState> {
         None,
         reset,
     )
+    .succeeds_with(StatusCode::NO_CONTENT)
 }
 
 async fn reset(State(state): State<ResourceState>) -> StatusCode {

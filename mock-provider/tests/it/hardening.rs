@@ -253,3 +253,38 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
         .unwrap();
     assert!(answer.contains("200 OK"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_admin_api_accepts_exactly_what_its_document_allows() {
+    let p = TestProvider::new();
+    // serde alone reads an object from an array; the schema does not allow it.
+    for body in [
+        json!({ "then": [], "when": [null, null] }),
+        json!({ "then": [{ "respond": { "status": 99_999 } }] }),
+        json!({ "then": [{ "error": { "error": "" } }] }),
+        json!({ "id": "", "then": [] }),
+        json!({ "then": [], "when": { "times": 4_294_967_296u64 } }),
+        json!({ "then": [{ "delay": "soon" }] }),
+    ] {
+        let refused = admin(&p, "POST", "/rules", Some(body.clone())).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    // A whole number written with a fraction is a whole number (JSON Schema's `integer`).
+    let added = admin(
+        &p,
+        "POST",
+        "/rules",
+        Some(json!({ "then": [{ "respond": { "status": 503.0 } }], "when": { "times": 1.0 } })),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED);
+    // What a schema cannot say is refused as 422: plain http to a public host.
+    let client = json!({ "client_id": "c", "client_secret": "s", "redirect_uris": ["http://app.example/cb"] });
+    let refused = admin(&p, "POST", "/issuers/default/clients", Some(client)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A path that names nothing is a 404 in the admin API's own words.
+    let missing = admin(&p, "GET", "/issuers/nope/users", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let body: Value = serde_json::from_slice(&missing.body).unwrap();
+    assert_eq!(body["error"], "not_found");
+}

@@ -835,7 +835,8 @@ async fn users_and_clients_are_added_changed_and_removed_over_http() {
             Some(json!({"client_id": "bad", "redirect_uris": ["http://app.example/cb"]})),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Well-formed, so not a 400: refused for what no schema can say (RFC 9110 §15.5.21).
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         error["error_description"]
             .as_str()
