@@ -11,9 +11,11 @@
 //! - `http`: the generator's lean HTTP/1.1 client (one connection per worker).
 //! - `load`: the load generator (fixed concurrency, a request budget and a time budget) and the
 //!   operations: GET, `client_credentials`, the code flow with PKCE.
+//! - `hostile`: the hostile-load soak: junk floods, idle connections, memory and flows under attack.
 //! - `stats`: nearest-rank percentiles.
 //! - `report`: the tables, the JSON reports, the comparison with its targets.
 
+mod hostile;
 mod http;
 mod load;
 mod process;
@@ -120,6 +122,14 @@ struct SpawnArgs {
     /// Time `fauxauth run DIR` (the scenario library).
     #[arg(long)]
     scenarios: Option<PathBuf>,
+    /// After the load: the hostile soak. Floods of oversized and malformed requests (this many,
+    /// 8 at a time, for at most 120 s), then code flows measured while `--idle-connections`
+    /// connections are held open; memory before and after.
+    #[arg(long, value_name = "JUNK_REQUESTS")]
+    hostile: Option<u64>,
+    /// Connections held open (silent, or half a request) during the hostile soak's flows.
+    #[arg(long, default_value_t = 2000)]
+    idle_connections: usize,
     /// Another provider to start instead of fauxauth; it must print `issuer: URL` on stdout.
     #[arg(last = true)]
     command: Vec<String>,
@@ -167,6 +177,8 @@ fn seconds(s: &str) -> Result<f64, String> {
 }
 
 fn main() -> ExitCode {
+    // The hostile soak holds thousands of connections.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -249,6 +261,16 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
     ))?;
     std::thread::sleep(Duration::from_secs(1));
     report.rss_after_load_kib = rss_kib(server.pid());
+    if let Some(junk) = args.hostile {
+        runtime.block_on(hostile_soak(
+            &args.load,
+            &server.issuer,
+            server.pid(),
+            junk,
+            args.idle_connections,
+            &mut report,
+        ))?;
+    }
     if args.soak_rounds > 0 {
         runtime.block_on(soak(
             &args.load,
@@ -497,6 +519,40 @@ async fn code_flows(ctx: &Arc<Ctx>, limits: Limits, pid: Option<u32>) -> Through
         }
     })
     .await
+}
+
+/// The hostile soak (see `hostile`): junk, then flows beside held connections.
+async fn hostile_soak(
+    load: &LoadArgs,
+    issuer: &url::Url,
+    pid: u32,
+    junk: u64,
+    idle: usize,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let addr = issuer
+        .socket_addrs(|| None)?
+        .into_iter()
+        .next()
+        .context("the issuer has no address")?;
+    let mut found = hostile::Hostile {
+        rss_before_kib: rss_kib(pid),
+        ..Default::default()
+    };
+    eprintln!("  hostile: {junk} junk requests");
+    hostile::flood(addr, junk, 8, Duration::from_secs(120), &mut found).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    found.rss_after_junk_kib = rss_kib(pid);
+    eprintln!("  hostile: {idle} connections held");
+    let held = hostile::hold(addr, idle).await;
+    found.idle_connections = held.len();
+    let ctx = context(load, issuer).await?;
+    found.code_flow_under_attack = Some(code_flows(&ctx, limits(load), Some(pid)).await);
+    drop(held);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    found.rss_after_attack_kib = rss_kib(pid);
+    report.hostile = Some(found);
+    Ok(())
 }
 
 /// Rounds of code flows, each followed by moving the clock 31 days on (past every default

@@ -41,6 +41,9 @@ pub struct Report {
     pub scenarios_seconds: Option<f64>,
     #[serde(default)]
     pub scenarios_passed: Option<bool>,
+    /// The hostile soak, when run.
+    #[serde(default)]
+    pub hostile: Option<crate::hostile::Hostile>,
 }
 
 impl Report {
@@ -85,6 +88,36 @@ impl Report {
         if !self.rss_soak_kib.is_empty() {
             let rounds: Vec<String> = self.rss_soak_kib.iter().map(|k| mib(*k)).collect();
             rows.push(["RSS after each soak round".into(), rounds.join(", ")]);
+        }
+        if let Some(h) = &self.hostile {
+            let kib = |v: Option<u64>| v.map_or("-".into(), mib);
+            rows.push([
+                "hostile: junk requests".into(),
+                format!(
+                    "{} sent ({:.0} MiB), {} answered, {} with a 5xx",
+                    h.junk_sent,
+                    h.junk_bytes as f64 / (1024.0 * 1024.0),
+                    h.junk_answered,
+                    h.junk_server_errors
+                ),
+            ]);
+            rows.push([
+                "hostile: RSS before / after the junk".into(),
+                format!("{} / {}", kib(h.rss_before_kib), kib(h.rss_after_junk_kib)),
+            ]);
+            if let Some(t) = &h.code_flow_under_attack {
+                rows.push([
+                    format!(
+                        "hostile: code flows beside {} held connections",
+                        h.idle_connections
+                    ),
+                    throughput(t),
+                ]);
+            }
+            rows.push([
+                "hostile: RSS after the attack".into(),
+                kib(h.rss_after_attack_kib),
+            ]);
         }
         if let Some(s) = self.scenarios_seconds {
             let verdict = match self.scenarios_passed {
@@ -289,6 +322,39 @@ impl Comparison<'_> {
                 ratio: ratio(iv, pv, ""),
                 target: "≥ 3×".into(),
                 met: iv.zip(pv).map(|(i, p)| i >= 3.0 * p),
+            });
+        }
+        if let Some(h) = &f.hostile {
+            let after = h.rss_after_junk_kib.max(h.rss_after_attack_kib);
+            out.push(Verdict {
+                what: format!("hostile: RSS after {} junk requests", h.junk_sent),
+                fauxauth: kib(after),
+                peer: "-".into(),
+                ratio: String::new(),
+                target: "< 64 MiB".into(),
+                met: after.map(|v| v < 64 * 1024),
+            });
+            let (under, plain) = (rate_of(&h.code_flow_under_attack), rate_of(&f.code_flow));
+            out.push(Verdict {
+                what: format!(
+                    "hostile: code flows beside {} held connections",
+                    h.idle_connections
+                ),
+                fauxauth: per_s(under),
+                peer: "-".into(),
+                ratio: under.zip(plain).map_or(String::new(), |(u, p)| {
+                    format!("{:.0} % of unattacked", 100.0 * u / p)
+                }),
+                target: "≥ 80 %".into(),
+                met: under.zip(plain).map(|(u, p)| u >= 0.8 * p),
+            });
+            out.push(Verdict {
+                what: "hostile: junk answered with a 5xx".into(),
+                fauxauth: h.junk_server_errors.to_string(),
+                peer: "-".into(),
+                ratio: String::new(),
+                target: "0".into(),
+                met: Some(h.junk_server_errors == 0),
             });
         }
         let latency = |t: &Option<Throughput>| {

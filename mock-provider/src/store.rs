@@ -21,6 +21,11 @@ pub type GrantId = u64;
 /// recognised as a replay and revokes what the code gave (RFC 6749 §4.1.2).
 const REPLAY_MEMORY: Duration = Duration::from_secs(600);
 
+/// The most page logins waiting at once: each is made by an unauthenticated GET of the
+/// authorization endpoint and lives up to an hour, so a flood must not hold memory for that long.
+/// Beyond it, the oldest is forgotten (its page then says the sign-in expired).
+const MAX_TRANSACTIONS: usize = 10_000;
+
 /// Expired entries are swept after at least this many insertions (more when much is held, see
 /// `Store::sweep_due`), so memory stays flat under load.
 const SWEEP_EVERY: u32 = 512;
@@ -42,12 +47,33 @@ pub struct Code {
     /// identifier of its own, never the session cookie's value.
     pub sid: Option<String>,
     pub expires_at: SystemTime,
-    /// Set once redeemed: the grant it produced.
-    pub redeemed: Option<GrantId>,
     /// Google's `access_type=offline` was asked for.
     pub offline: bool,
     /// `prompt=consent` was asked for.
     pub consent_prompted: bool,
+}
+
+/// A code as held: issued and waiting, or redeemed and remembered only as far as a replay needs
+/// (which grant to revoke, whose it was), so the many codes a busy provider remembers for ten
+/// minutes after use hold little.
+#[derive(Clone, Debug)]
+enum CodeEntry {
+    Issued(Box<Code>),
+    Redeemed {
+        grant: GrantId,
+        username: String,
+        /// When it is forgotten.
+        until: SystemTime,
+    },
+}
+
+impl CodeEntry {
+    fn expires_at(&self) -> SystemTime {
+        match self {
+            Self::Issued(code) => code.expires_at,
+            Self::Redeemed { until, .. } => *until,
+        }
+    }
 }
 
 /// One authorization: a user's consent to a client, or a client acting for itself.
@@ -148,7 +174,7 @@ pub enum Revoked {
 
 #[derive(Debug, Default)]
 pub struct Store {
-    codes: HashMap<String, Code>,
+    codes: HashMap<String, CodeEntry>,
     grants: HashMap<GrantId, Grant>,
     refresh_tokens: HashMap<String, RefreshToken>,
     access_tokens: HashMap<String, AccessToken>,
@@ -157,13 +183,16 @@ pub struct Store {
     offline_consents: HashSet<(String, String)>,
     sessions: HashMap<String, Session>,
     transactions: HashMap<String, Transaction>,
+    /// Transaction ids in the order they were made, to forget the oldest beyond
+    /// [`MAX_TRANSACTIONS`]; ids already taken are skipped when met.
+    transaction_order: std::collections::VecDeque<String>,
     next_grant: GrantId,
     inserts: u32,
 }
 
 impl Store {
     pub fn insert_code(&mut self, code: String, record: Code, now: SystemTime) {
-        self.codes.insert(code, record);
+        self.codes.insert(code, CodeEntry::Issued(Box::new(record)));
         self.inserted(now);
     }
 
@@ -178,36 +207,50 @@ impl Store {
         until: SystemTime,
         check: impl FnOnce(&Code) -> Result<(), E>,
     ) -> Result<(GrantId, Code), RedeemError<E>> {
-        let Some(record) = self.codes.get(code) else {
-            return Err(RedeemError::Invalid);
-        };
-        if let Some(grant) = record.redeemed {
-            if let Some(grant) = self.grants.get_mut(&grant) {
-                grant.revoked = true;
+        let record = match self.codes.get(code) {
+            None => return Err(RedeemError::Invalid),
+            Some(CodeEntry::Redeemed { grant, .. }) => {
+                let grant = *grant;
+                self.revoke_grant(grant);
+                return Err(RedeemError::Replayed);
             }
-            return Err(RedeemError::Replayed);
-        }
+            Some(CodeEntry::Issued(record)) => record,
+        };
         if now >= record.expires_at {
             return Err(RedeemError::Invalid);
         }
         check(record).map_err(RedeemError::Refused)?;
-        let id = self.open_grant(Grant {
+        let grant = Grant {
             username: Some(record.username.clone()),
             scope: record.scope.clone(),
             auth_time: Some(record.auth_time),
             sid: record.sid.clone(),
             revoked: false,
             expires_at: until.max(now),
-        });
-        let record = self.codes.get_mut(code).expect("looked up above");
-        record.redeemed = Some(id);
-        record.expires_at = record.expires_at.max(now) + REPLAY_MEMORY;
-        Ok((id, record.clone()))
+        };
+        let (username, forget_at) = (
+            record.username.clone(),
+            record.expires_at.max(now) + REPLAY_MEMORY,
+        );
+        let id = self.open_grant(grant);
+        let redeemed = CodeEntry::Redeemed {
+            grant: id,
+            username,
+            until: forget_at,
+        };
+        let entry = self.codes.get_mut(code).expect("looked up above");
+        match std::mem::replace(entry, redeemed) {
+            CodeEntry::Issued(record) => Ok((id, *record)),
+            CodeEntry::Redeemed { .. } => unreachable!("found issued above, under the same lock"),
+        }
     }
 
     /// Whose code this is (for describing a request; changes nothing).
     pub fn code_username(&self, code: &str) -> Option<String> {
-        self.codes.get(code).map(|c| c.username.clone())
+        self.codes.get(code).map(|c| match c {
+            CodeEntry::Issued(code) => code.username.clone(),
+            CodeEntry::Redeemed { username, .. } => username.clone(),
+        })
     }
 
     /// Whose refresh token this is (for describing a request; changes nothing).
@@ -362,7 +405,16 @@ impl Store {
     }
 
     pub fn insert_transaction(&mut self, id: String, tx: Transaction, now: SystemTime) {
-        self.transactions.insert(id, tx);
+        self.transactions.insert(id.clone(), tx);
+        self.transaction_order.push_back(id);
+        while self.transactions.len() > MAX_TRANSACTIONS
+            || self.transaction_order.len() > 2 * MAX_TRANSACTIONS
+        {
+            let Some(oldest) = self.transaction_order.pop_front() else {
+                break;
+            };
+            self.transactions.remove(&oldest);
+        }
         self.inserted(now);
     }
 
@@ -413,14 +465,23 @@ impl Store {
 
     /// Forgets everything that can no longer matter.
     pub fn sweep(&mut self, now: SystemTime) {
-        self.codes.retain(|_, c| now < c.expires_at);
+        self.codes.retain(|_, c| now < c.expires_at());
         self.access_tokens.retain(|_, t| now < t.expires_at);
         self.refresh_tokens.retain(|_, t| now < t.expires_at);
         self.sessions.retain(|_, s| now < s.expires_at);
         self.transactions.retain(|_, t| now < t.expires_at);
+        let live = &self.transactions;
+        self.transaction_order.retain(|id| live.contains_key(id));
         // A grant outlives its tokens while a redeemed code remembers it, so a replay can
         // still find and revoke it.
-        let remembered: HashSet<GrantId> = self.codes.values().filter_map(|c| c.redeemed).collect();
+        let remembered: HashSet<GrantId> = self
+            .codes
+            .values()
+            .filter_map(|c| match c {
+                CodeEntry::Redeemed { grant, .. } => Some(*grant),
+                CodeEntry::Issued(_) => None,
+            })
+            .collect();
         self.grants
             .retain(|id, g| now < g.expires_at || remembered.contains(id));
     }
@@ -459,7 +520,6 @@ mod tests {
             auth_time: 0,
             sid: None,
             expires_at: t(60),
-            redeemed: None,
             offline: false,
             consent_prompted: false,
         }
@@ -658,6 +718,35 @@ mod tests {
         assert_eq!(store.sizes(), (1, 1, 0, 1, 0));
         store.sweep(t(100));
         assert_eq!(store.sizes(), (0, 0, 0, 0, 0));
+    }
+
+    #[test]
+    fn waiting_page_logins_are_bounded_and_the_oldest_go_first() {
+        let mut store = Store::default();
+        let request = |_| crate::endpoints::authorize::tests_support::request();
+        for i in 0..MAX_TRANSACTIONS + 500 {
+            store.insert_transaction(
+                format!("tx{i}"),
+                Transaction {
+                    request: request(i),
+                    browser: None,
+                    logged_in: None,
+                    expires_at: t(3600),
+                },
+                t(0),
+            );
+        }
+        assert_eq!(store.transactions.len(), MAX_TRANSACTIONS);
+        assert!(
+            store.transaction_mut("tx0", t(1)).is_none(),
+            "the oldest is gone"
+        );
+        assert!(
+            store
+                .transaction_mut(&format!("tx{}", MAX_TRANSACTIONS + 499), t(1))
+                .is_some()
+        );
+        assert!(store.transaction_order.len() <= 2 * MAX_TRANSACTIONS);
     }
 
     #[test]

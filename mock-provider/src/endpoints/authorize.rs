@@ -647,7 +647,6 @@ fn issue_code(
             auth_time,
             sid: Some(sid.to_owned()),
             expires_at: now + issuer.settings.lifetimes.code,
-            redeemed: None,
             offline: request.offline,
             consent_prompted: request.prompt.consent,
         },
@@ -905,6 +904,30 @@ pub(super) async fn consent(
         }
     };
     issue_code(&issuer, jar, &request, &username, auth_time, &sid)
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A plain authorization request, for tests of what holds one.
+    pub fn request() -> AuthorizationRequest {
+        AuthorizationRequest {
+            client_id: "web".into(),
+            redirect_uri: "https://rp/cb".into(),
+            redirect_uri_in_request: true,
+            scope: Scopes::parse("openid").unwrap(),
+            state: Some("s".into()),
+            nonce: None,
+            prompt: Prompt::default(),
+            max_age: None,
+            login_hint: None,
+            hinted_sub: None,
+            challenge: None,
+            via_post: false,
+            offline: false,
+        }
+    }
 }
 
 #[cfg(test)]
