@@ -17,9 +17,17 @@
 //! crate of every build differently and which `cargo install` from a registry never reads. A
 //! statically linked build (`+crt-static`, the container image) is left as it is: it is linked
 //! `-static-pie` and relocates itself.
+//!
+//! It also embeds the scenario library (`scenarios/`), so that `fauxauth run` and `fauxauth test`
+//! work from `cargo install` and the container image, far from a checkout: every `.yaml` file
+//! becomes an entry of a table in `$OUT_DIR/library.rs`, read with `include_str!`, and the build
+//! runs again when any of them changes or one is added.
+
+use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    embed_library();
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     let crt_static = features.split(',').any(|feature| feature == "crt-static");
@@ -27,5 +35,49 @@ fn main() {
         // The compiler driver (`cc`) links; its last `-pie` / `-no-pie` wins, and link
         // arguments come after the ones rustc chooses.
         println!("cargo::rustc-link-arg-bin=fauxauth=-no-pie");
+    }
+}
+
+/// Writes `library.rs`: `&[(path, text)]` for every scenario file, paths relative to the
+/// repository (`scenarios/code/replay.yaml`), sorted.
+fn embed_library() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let root = manifest.join("..");
+    let library = root.join("scenarios");
+    println!("cargo::rerun-if-changed={}", library.display());
+    let mut files = Vec::new();
+    walk(&library, &mut files);
+    files.sort();
+    let mut out = String::from("&[\n");
+    for file in files {
+        // Directories are watched by their contents' times: a changed or added file reruns this.
+        println!("cargo::rerun-if-changed={}", file.display());
+        let relative = file
+            .strip_prefix(&root)
+            .expect("under the repository")
+            .to_string_lossy()
+            .replace('\\', "/");
+        out.push_str(&format!(
+            "    ({relative:?}, include_str!({:?})),\n",
+            file.display().to_string()
+        ));
+    }
+    out.push_str("]\n");
+    let target = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("library.rs");
+    std::fs::write(target, out).expect("OUT_DIR is writable");
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            println!("cargo::rerun-if-changed={}", path.display());
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
     }
 }

@@ -159,7 +159,11 @@ pub enum TokenTarget {
     #[default]
     IdToken,
     AccessToken,
+    /// The ID token and the access token.
     Both,
+    /// The claims the UserInfo endpoint answers (`set_claims`, `remove_claims`; OIDC Core
+    /// §5.3.2: a `sub` there other than the ID token's must make a client drop them).
+    Userinfo,
 }
 
 impl TokenTarget {
@@ -179,6 +183,9 @@ pub enum SignWith {
     Rogue,
     /// No signature at all: `alg: none` (RFC 7519 §6).
     None,
+    /// HS256 keyed with the client's own secret (OIDC Core §10.1 allows it only for a client
+    /// that registered it): a client that takes the algorithm from the token accepts it.
+    ClientSecret,
 }
 
 /// Changes to a minted token, for tokens that must fail validation.

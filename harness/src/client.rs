@@ -46,6 +46,8 @@ pub struct Args {
     /// Switch one protection off, on purpose (repeat for several). A test target only.
     #[arg(
         long = "weakness",
+        env = "FAUXAUTH_CLIENT_WEAKNESSES",
+        value_delimiter = ',',
         value_name = "NAME",
         value_parser = weakness_parser(),
         long_help = weakness_help()

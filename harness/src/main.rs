@@ -7,6 +7,7 @@ mod process;
 mod provider;
 mod resource;
 mod run;
+mod test;
 mod up;
 
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     Up(up::Args),
     /// Run scenarios against the built-in ecosystem; exit 0 only when all pass.
     Run(run::Args),
+    /// Run the app check library against your own app (see fauxauth test --init); exit 0 only
+    /// when no check fails.
+    Test(test::Args),
     /// List the reference client's weaknesses; with --check, prove each is caught by a scenario.
     Weaknesses(run::WeaknessArgs),
     /// Exit 0 when the provider on this machine answers (a container's health check).
@@ -86,6 +90,14 @@ fn main() -> ExitCode {
             // Exit 0 only when every scenario passed.
             Command::Run(args) => run::run(args).await.map(|all_passed| {
                 if all_passed {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }),
+            // Exit 0 only when no check failed (nor warned, when strict).
+            Command::Test(args) => test::run(args).await.map(|passed| {
+                if passed {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::FAILURE

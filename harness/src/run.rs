@@ -15,8 +15,9 @@ use crate::process::announce;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scenario files or folders (searched for `.yaml`).
-    #[arg(default_value = "scenarios")]
+    /// Scenario files or folders (searched for `.yaml`). Without one: `./scenarios` when there
+    /// is one, else the library built into fauxauth. The app checks (`app/`) are left out: they
+    /// run against an app, with `fauxauth test`.
     paths: Vec<PathBuf>,
     /// Run only scenarios whose name, path or tags contain this.
     #[arg(long)]
@@ -30,6 +31,9 @@ pub struct Args {
     /// Write a JSON report here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write a self-contained HTML report here: each scenario as a sequence diagram.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Write each scenario's transcript into this folder (`<group>/<file>.yaml`).
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
@@ -42,9 +46,14 @@ pub struct Args {
 /// `fauxauth weaknesses`: which scenarios catch each of the client's weaknesses.
 #[derive(Debug, clap::Args)]
 pub struct WeaknessArgs {
-    /// Scenario files or folders.
-    #[arg(default_value = "scenarios")]
+    /// Scenario files or folders (`./scenarios`, or the built-in library, when none).
     paths: Vec<PathBuf>,
+    /// Also run the app checks against the reference client started as a separate process
+    /// through this app file (`examples/reference-client/fauxauth.app.yaml`), once with every
+    /// protection on and once per weakness: a weakness counts as caught by a failing scenario
+    /// or app check, and every app check must catch one.
+    #[arg(long, value_name = "APP_FILE")]
+    app: Option<PathBuf>,
     /// Run the self-check: fail when some weakness is caught by no scenario.
     #[arg(long)]
     check: bool,
@@ -53,16 +62,38 @@ pub struct WeaknessArgs {
     jobs: usize,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<bool> {
-    let files = scenario::discover(&args.paths).map_err(anyhow::Error::msg)?;
-    let loaded = match scenario::load_all(&files) {
-        Ok(loaded) => loaded,
-        Err(problems) => bail!(
+/// The protocol scenarios at `paths`, or where they are by default (app checks left out).
+pub fn protocol_scenarios(paths: &[PathBuf]) -> anyhow::Result<Vec<Loaded>> {
+    let local = PathBuf::from("scenarios");
+    let loaded = if paths.is_empty() && !local.is_dir() {
+        scenario::load_built_in(false)
+    } else {
+        let paths = if paths.is_empty() {
+            vec![local]
+        } else {
+            paths.to_vec()
+        };
+        let files: Vec<PathBuf> = scenario::discover(&paths)
+            .map_err(anyhow::Error::msg)?
+            .into_iter()
+            .filter(|f| !scenario::is_app_check(f))
+            .collect();
+        if files.is_empty() {
+            bail!("no protocol scenario there (the app checks in app/ run with fauxauth test)");
+        }
+        scenario::load_all(&files)
+    };
+    loaded.map_err(|problems| {
+        anyhow::anyhow!(
             "{} problem(s) in the scenarios; nothing was run:\n{}",
             problems.len(),
             problems.join("\n")
-        ),
-    };
+        )
+    })
+}
+
+pub async fn run(args: Args) -> anyhow::Result<bool> {
+    let loaded = protocol_scenarios(&args.paths)?;
     let selected: Vec<Loaded> = loaded
         .into_iter()
         .filter(|l| match &args.filter {
@@ -142,6 +173,10 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         std::fs::write(path, junit_report(&outcomes, elapsed))
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    if let Some(path) = &args.html {
+        std::fs::write(path, html_report(&outcomes, elapsed))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     Ok(failed.is_empty())
 }
 
@@ -166,20 +201,32 @@ pub async fn weaknesses(args: WeaknessArgs) -> anyhow::Result<bool> {
         announce("\nfauxauth weaknesses --check runs the self-check.");
         return Ok(true);
     }
-    let files = scenario::discover(&args.paths).map_err(anyhow::Error::msg)?;
-    let loaded = scenario::load_all(&files).map_err(|problems| {
-        anyhow::anyhow!(
-            "{} problem(s) in the scenarios:\n{}",
-            problems.len(),
-            problems.join("\n")
-        )
-    })?;
+    let loaded = protocol_scenarios(&args.paths)?;
     let started = Instant::now();
-    let report = scenario::self_check(&loaded, args.jobs, &Weakness::ALL).await;
+    let mut report = scenario::self_check(&loaded, args.jobs, &Weakness::ALL).await;
+    let mut app_report = None;
+    if let Some(file) = &args.app {
+        let checks = harness::app::checks(None, None)
+            .or_else(|_| harness::app::checks(Some(&PathBuf::from("scenarios")), None))
+            .map_err(|p| anyhow::anyhow!("{}", p.join("\n")))?;
+        let found = harness::app::self_check(file, &checks, &Weakness::ALL).await?;
+        report.merge(&found.caught, &found.failing_baseline);
+        app_report = Some(found);
+    }
     for path in &report.failing_baseline {
         announce(&format!("FAIL with every protection on: {path}"));
     }
     announce(&report.table());
+    let mut passed = report.passed();
+    if let Some(found) = &app_report {
+        let idle = found.catching_nothing();
+        for check in &idle {
+            announce(&format!(
+                "app check {check} catches no weakness of the reference client"
+            ));
+        }
+        passed &= idle.is_empty();
+    }
     let uncaught = report.uncaught();
     announce(&format!(
         "{} weaknesses, {} caught, {} not caught ({:.2} s)",
@@ -188,7 +235,7 @@ pub async fn weaknesses(args: WeaknessArgs) -> anyhow::Result<bool> {
         uncaught.len(),
         started.elapsed().as_secs_f64()
     ));
-    Ok(report.passed())
+    Ok(passed)
 }
 
 fn failure_report(outcome: &Outcome) -> String {
@@ -305,4 +352,41 @@ fn xml(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+fn html_report(outcomes: &[Outcome], elapsed: std::time::Duration) -> String {
+    let items: Vec<harness::report::Item<'_>> = outcomes
+        .iter()
+        .map(|o| harness::report::Item {
+            id: relative(&o.path).with_extension("").display().to_string(),
+            name: &o.name,
+            verdict: if o.passed() { "passed" } else { "failed" },
+            note: String::new(),
+            refs: &[],
+            why: "",
+            failures: o
+                .failures
+                .iter()
+                .map(|f| {
+                    (
+                        f.step.clone(),
+                        f.check.clone(),
+                        f.expected.clone(),
+                        f.actual.clone(),
+                    )
+                })
+                .collect(),
+            record: Some(&o.record),
+        })
+        .collect();
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    let summary = vec![(
+        "scenarios".to_owned(),
+        format!(
+            "{passed} passed, {} failed in {:.2} s",
+            outcomes.len() - passed,
+            elapsed.as_secs_f64()
+        ),
+    )];
+    harness::report::html("fauxauth run", &summary, &items)
 }

@@ -59,17 +59,31 @@ fn facts(provider: &Provider, parts: &axum::http::request::Parts, body: &[u8]) -
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    // A bearer token names its client and user: a JWT in its claims, an opaque one (a preset's
+    // `gho_`, `ya29.`) in the store.
+    let bearer = match (
+        &issuer,
+        bearer_of(authorization).or_else(|| get("access_token")),
+    ) {
+        (Some(issuer), Some(token)) if endpoint == "userinfo" => bearer_subject(issuer, token),
+        _ => None,
+    };
     let client_id = match presented(authorization, get("client_id"), None) {
         Ok(
             Presented::Basic { client_id, .. }
             | Presented::IdOnly { client_id }
             | Presented::Post { client_id, .. },
         ) => Some(client_id),
-        _ => get("client_id").map(str::to_owned),
+        _ => get("client_id")
+            .map(str::to_owned)
+            .or_else(|| bearer.as_ref().map(|(client, _)| client.clone())),
     };
-    let user = issuer
-        .as_ref()
-        .and_then(|issuer| user_of(issuer, endpoint, &get, authorization));
+    let user = match bearer {
+        Some((_, user)) => user,
+        None => issuer
+            .as_ref()
+            .and_then(|issuer| user_of(issuer, endpoint, &get)),
+    };
     Facts {
         endpoint: endpoint.to_owned(),
         method: parts.method.to_string(),
@@ -122,13 +136,39 @@ fn issuer_of<'a>(provider: &Provider, path: &'a str) -> Option<(Arc<Issuer>, &'a
         })
 }
 
+/// The token of a `Bearer` authorization.
+fn bearer_of(authorization: Option<&str>) -> Option<&str> {
+    let (scheme, token) = authorization?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The client and the user (by username) a bearer token was issued to, as far as can be told
+/// without verifying it: a JWT's claims, or an opaque token's record in the store.
+fn bearer_subject(issuer: &Issuer, token: &str) -> Option<(String, Option<String>)> {
+    let (client, sub) = match fauxauth_core::wire::unverified_claims(token) {
+        Some(claims) => (
+            claims["client_id"].as_str()?.to_owned(),
+            claims["sub"].as_str().map(str::to_owned),
+        ),
+        None => {
+            let store = issuer.store();
+            let claims = store.access_token(token)?.opaque.as_ref()?;
+            (claims.client_id.clone(), Some(claims.sub.clone()))
+        }
+    };
+    let user = sub
+        .and_then(|sub| issuer.user_by_sub(&sub))
+        .map(|u| u.username.clone());
+    Some((client, user))
+}
+
 /// The user a request concerns, as far as can be told without changing anything: the one
-/// logging in, the owner of the code or refresh token, or the subject of the bearer token.
+/// logging in, or the owner of the code or refresh token. (A bearer token's, see
+/// [`bearer_subject`].)
 fn user_of<'a>(
     issuer: &Issuer,
     endpoint: &str,
     get: &impl Fn(&str) -> Option<&'a str>,
-    authorization: Option<&str>,
 ) -> Option<String> {
     match endpoint {
         "authorize" => get("login_hint").map(str::to_owned),
@@ -139,16 +179,6 @@ fn user_of<'a>(
             get("code")
                 .and_then(|code| store.code_username(code))
                 .or_else(|| get("refresh_token").and_then(|t| store.refresh_username(t, now)))
-        }
-        "userinfo" => {
-            let token = authorization
-                .and_then(|a| a.split_once(' '))
-                .map(|(_, t)| t.trim())
-                .or_else(|| get("access_token"))?;
-            let claims = fauxauth_core::wire::unverified_claims(token)?;
-            issuer
-                .user_by_sub(claims["sub"].as_str()?)
-                .map(|u| u.username.clone())
         }
         _ => None,
     }

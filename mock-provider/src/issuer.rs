@@ -180,6 +180,15 @@ impl Issuer {
     /// Back to the loaded configuration: clients, users, keys, generator; everything issued is
     /// forgotten.
     pub fn reset(&self) -> Result<(), BuildError> {
+        self.reset_state()?;
+        *self.rng.lock().unwrap_or_else(|p| p.into_inner()) =
+            ChaCha20Rng::from_seed(rng_seed(&self.seed, &self.settings.name));
+        Ok(())
+    }
+
+    /// As [`Issuer::reset`], but the generator runs on: no code, token or session id given
+    /// out before is given out again (an app under test may remember them).
+    pub fn reset_state(&self) -> Result<(), BuildError> {
         let keys = initial_keys(&self.settings, &self.seed, self.position)?;
         {
             let mut registry = write(&self.registry);
@@ -189,8 +198,6 @@ impl Issuer {
         }
         *write(&self.keys) = keys;
         *self.store() = Store::default();
-        *self.rng.lock().unwrap_or_else(|p| p.into_inner()) =
-            ChaCha20Rng::from_seed(rng_seed(&self.seed, &self.settings.name));
         Ok(())
     }
 

@@ -163,6 +163,22 @@ impl Provider {
         for issuer in &self.inner.issuers {
             issuer.reset()?;
         }
+        self.reset_control();
+        Ok(())
+    }
+
+    /// As [`Provider::reset`], but the random generator runs on, so nothing issued before is
+    /// issued again: what `fauxauth test` does between checks, since an app under test may
+    /// remember codes and tokens it has seen.
+    pub fn reset_keeping_generator(&self) -> Result<(), Error> {
+        for issuer in &self.inner.issuers {
+            issuer.reset_state()?;
+        }
+        self.reset_control();
+        Ok(())
+    }
+
+    fn reset_control(&self) {
         let control = &self.inner.control;
         control.rules().clear();
         for rule in &self.inner.rules {
@@ -170,7 +186,6 @@ impl Provider {
         }
         control.journal().clear();
         control.clock().reset();
-        Ok(())
     }
 
     /// Rotates an issuer's signing key: a new key signs from now on and is published; the old
@@ -335,6 +350,16 @@ pub async fn spawn(config: Config) -> Result<Running, Error> {
 /// Starts `config` on `127.0.0.1:0`, reading time from `clock`.
 pub async fn spawn_with_clock(config: Config, clock: Clock) -> Result<Running, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    spawn_on(listener, config, clock).await
+}
+
+/// Starts `config` on `listener` (an address the caller chose: an issuer URL that must stay the
+/// same), reading time from `clock`.
+pub async fn spawn_on(
+    listener: TcpListener,
+    config: Config,
+    clock: Clock,
+) -> Result<Running, Error> {
     let provider = Provider::new(
         &config,
         &format!("http://{}", listener.local_addr()?),

@@ -147,7 +147,15 @@ pub fn issue(
         (key.sign(ACCESS_TOKEN_TYP, &claims), None)
     } else {
         (
-            sign_changed(issuer, &key, ACCESS_TOKEN_TYP, &claims, &for_access, iat),
+            sign_changed(
+                issuer,
+                client,
+                &key,
+                ACCESS_TOKEN_TYP,
+                &claims,
+                &for_access,
+                iat,
+            ),
             None,
         )
     };
@@ -175,7 +183,7 @@ pub fn issue(
             Some(if for_id.is_empty() {
                 key.sign("JWT", &claims)
             } else {
-                sign_changed(issuer, &key, "JWT", &claims, &for_id, iat)
+                sign_changed(issuer, client, &key, "JWT", &claims, &for_id, iat)
             })
         }
         _ => None,
@@ -273,6 +281,7 @@ fn preset_claims(
 /// `active` is the key that signs the token unchanged; a rogue key is one of its algorithm.
 fn sign_changed<T: Serialize>(
     issuer: &Issuer,
+    client: &ClientConfig,
     active: &Arc<SigningKey>,
     typ: &str,
     claims: &T,
@@ -322,6 +331,19 @@ fn sign_changed<T: Serialize>(
     }
     let key = match sign_with {
         SignWith::None => return SigningKey::unsigned(typ, &value),
+        SignWith::ClientSecret => {
+            // The algorithm confusion: HMAC keyed with what the client holds. A public client
+            // has no secret; an empty key stands in, and the token fails the same way.
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+            header.typ = Some(typ.to_owned());
+            let secret = client.client_secret.as_deref().unwrap_or_default();
+            return jsonwebtoken::encode(
+                &header,
+                &value,
+                &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .expect("HS256 signs any claims");
+        }
         SignWith::Rogue => issuer.rogue_key(active.alg()),
         SignWith::Active => active.clone(),
     };

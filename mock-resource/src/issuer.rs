@@ -118,6 +118,7 @@ impl Issuer {
             // fauxauth's issuers live on this machine or a container network; an HTTP proxy
             // from the environment would only get in the way (and must not see test traffic).
             .no_proxy()
+            .user_agent(crate::USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(REQUEST_TIMEOUT)
             .build()?;

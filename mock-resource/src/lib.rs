@@ -244,6 +244,10 @@ pub async fn serve(
     fauxauth_core::serve(listener, router(state), limits, shutdown).await
 }
 
+/// The `User-Agent` of the resource's own requests (to its issuer), so journals can tell them
+/// from a client's.
+pub const USER_AGENT: &str = "fauxauth-resource";
+
 /// A server on `127.0.0.1` at a free port, with its state, for tests. Stops when dropped.
 pub type Running = fauxauth_core::Running<ResourceState>;
 

@@ -151,8 +151,10 @@ impl Check {
         }
     }
 
-    /// What the browser is told: 4xx for what arrived at the client itself, 502 when the
-    /// provider or the resource misbehaved.
+    /// What the browser is told. A login that did not happen is a page saying so, never a
+    /// server error: 400 for a callback that is malformed or carries an error, 403 for one the
+    /// client refused (what the provider sent failed a check, or the provider failed). 502 only
+    /// for a page of the logged-in person's that the resource could not serve.
     pub fn status(self) -> StatusCode {
         match self {
             Self::NoPendingLogin
@@ -163,8 +165,9 @@ impl Check {
             | Self::MissingCode => StatusCode::BAD_REQUEST,
             Self::NotLoggedIn => StatusCode::UNAUTHORIZED,
             Self::NoResource => StatusCode::NOT_FOUND,
+            Self::ResourceFailed | Self::RefreshFailed => StatusCode::BAD_GATEWAY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -243,7 +246,8 @@ mod tests {
     #[test]
     fn the_page_carries_the_code_in_a_header_and_an_attribute() {
         let response = Error::new(Check::NonceMismatch, "<b>x</b>").into_response();
-        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        // A refused login is a page, not a server error.
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
         assert_eq!(response.headers()[ERROR_HEADER], "nonce_mismatch");
         let body = html::tests::body(response);
         assert!(body.contains(r#"data-error="nonce_mismatch""#), "{body}");

@@ -208,6 +208,82 @@ pub fn forms(html: &str, base: &Url) -> Vec<Form> {
         .collect()
 }
 
+/// Every link of a page, resolved against `base`.
+pub fn links(html: &str, base: &Url) -> Vec<Url> {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse("a[href]").expect("a valid selector");
+    document
+        .select(&selector)
+        .filter_map(|a| base.join(a.value().attr("href")?).ok())
+        .collect()
+}
+
+/// What a person clicks to start a login on a page: a link or a form's button.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    Link(Url),
+    Form(Form),
+}
+
+/// The way into a login on a page: the link or form whose text (or, failing that, target) says
+/// `wanted`, or when nothing is wanted, one that reads like a login ("log in", "sign in",
+/// "login", "signin").
+pub fn login_entry(html: &str, base: &Url, wanted: Option<&str>) -> Option<Entry> {
+    let document = Html::parse_document(html);
+    let links = Selector::parse("a[href]").expect("a valid selector");
+    let form_selector = Selector::parse("form").expect("a valid selector");
+    let fold = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let says = |text: &str, target: &str| match wanted {
+        Some(w) => fold(text).contains(&fold(w)),
+        None => {
+            let (text, target) = (fold(text), target.to_lowercase());
+            ["log in", "sign in", "login", "signin", "log on"]
+                .iter()
+                .any(|w| text.contains(w) || target.contains(&w.replace(' ', "")))
+        }
+    };
+    for link in document.select(&links) {
+        let href = link.value().attr("href").unwrap_or("");
+        let text: String = link.text().collect();
+        if says(&text, href)
+            && let Ok(url) = base.join(href)
+        {
+            return Some(Entry::Link(url));
+        }
+    }
+    let all = forms(html, base);
+    document
+        .select(&form_selector)
+        .zip(all)
+        .find(|(element, form)| {
+            let text: String = element.text().collect();
+            says(&text, form.action.as_str())
+        })
+        .map(|(_, form)| Entry::Form(form))
+}
+
+/// The text a person reads on a page: scripts and styles left out, whitespace folded.
+pub fn visible_text(html: &str) -> String {
+    let document = Html::parse_document(html);
+    let skip = Selector::parse("script, style, head").expect("a valid selector");
+    let hidden: Vec<_> = document.select(&skip).map(|e| e.id()).collect();
+    let mut out = String::new();
+    for node in document.tree.root().descendants() {
+        if let scraper::Node::Text(text) = node.value()
+            && !node.ancestors().any(|a| hidden.contains(&a.id()))
+        {
+            out.push(' ');
+            out.push_str(text);
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +298,31 @@ mod tests {
         assert_eq!(found[0].action.as_str(), "http://127.0.0.1:9/login");
         assert_eq!(found[0].fields, [("tx".to_owned(), "a&b".to_owned())]);
         assert_eq!(found[1].method, Method::GET);
+    }
+
+    #[test]
+    fn a_login_link_or_button_is_found_by_its_text() {
+        let base = Url::parse("http://127.0.0.1:5/").unwrap();
+        let page = r#"<a href="/about">About</a><a href="/auth/start">Log in with fauxauth</a>"#;
+        assert_eq!(
+            login_entry(page, &base, None),
+            Some(Entry::Link(base.join("/auth/start").unwrap()))
+        );
+        let form = r#"<form method="post" action="/go"><input type="hidden" name="csrf" value="x"><button>Sign in</button></form>"#;
+        assert!(
+            matches!(login_entry(form, &base, None), Some(Entry::Form(f)) if f.action.path() == "/go")
+        );
+        assert_eq!(
+            login_entry(page, &base, Some("About")),
+            Some(Entry::Link(base.join("/about").unwrap()))
+        );
+        assert_eq!(login_entry("<p>nothing</p>", &base, None), None);
+    }
+
+    #[test]
+    fn visible_text_folds_markup_and_leaves_scripts_out() {
+        let html = "<html><head><title>T</title><style>p{}</style></head><body><h1>Logged in as\n <span>Alice  Example</span></h1><script>var x = 1;</script></body></html>";
+        assert_eq!(visible_text(html), "Logged in as Alice Example");
     }
 
     #[test]

@@ -1,5 +1,10 @@
-//! The in-process world a scenario runs in: a provider and a resource on `127.0.0.1:0`, sharing
-//! one frozen virtual clock.
+//! The world a scenario runs in: a provider and a resource, and in the client slot the reference
+//! client or an app under test.
+//!
+//! For `fauxauth run`, each scenario gets a world of its own on `127.0.0.1:0`, sharing one
+//! frozen virtual clock, with the reference client in process. For `fauxauth test`, one world
+//! serves the whole run (the provider at one issuer URL, on the real clock, since the app reads
+//! the real clock) and an app under test takes the slot; it is reset between checks.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -88,7 +93,7 @@ pub fn standard_preset_provider(preset: Preset, quirks: Option<Quirks>) -> Confi
     config
 }
 
-/// The running world of one scenario.
+/// The running world of one scenario (or of a whole `fauxauth test` run).
 #[derive(Debug)]
 pub struct Ecosystem {
     pub clock: Clock,
@@ -97,20 +102,74 @@ pub struct Ecosystem {
     pub resource: mock_resource::Running,
     /// The client under test, when the scenario has one.
     pub client: Option<ClientSlot>,
+    /// Who logs in when a step names no one: `alice`, or an app file's first user.
+    pub person: String,
 }
 
-/// The client slot: what the harness needs to know of the app under test. Today the reference
-/// client runs in it; an app under test (by URL, command or container) only has to give the same.
+/// The client slot: what the harness needs to know of the client under test, whichever it is.
 #[derive(Debug)]
 pub struct ClientSlot {
     /// Where the app is (`http://127.0.0.1:port`).
     pub url: String,
-    /// Where a login starts.
-    pub login_path: &'static str,
-    /// Where a logout starts (a page whose form the browser submits, or a redirect).
-    pub logout_path: &'static str,
-    /// Keeps the reference client running for as long as the slot lives.
-    _running: sample_client::Running,
+    /// Where a login starts: a page that leads, through redirects, a link or a form, to the
+    /// provider's authorization endpoint.
+    pub login_path: String,
+    /// Where a logout starts (a page whose form the browser submits, or a redirect), if the
+    /// app has one.
+    pub logout_path: Option<String>,
+    /// The text of the link or button that starts a login on the login page, when the page
+    /// does not redirect at once (a "Log in with ..." button); any that reads like a login
+    /// when not given.
+    pub login_click: Option<String>,
+    pub app: App,
+}
+
+/// Who is in the client slot, and so how the harness tells what it decided.
+#[derive(Debug)]
+pub enum App {
+    /// The reference client, in this process: its pages carry markers saying whether someone is
+    /// logged in and which check refused.
+    Reference(sample_client::Running),
+    /// An app under test: judged by what it shows, as a person would.
+    UnderTest(Sign),
+}
+
+/// How an app under test shows that a person is logged in.
+#[derive(Clone, Debug)]
+pub struct Sign {
+    /// The page to open.
+    pub path: String,
+    /// The status it answers when someone is logged in.
+    pub status: Option<u16>,
+    /// Text it shows when someone is logged in; `{claim}` is the person's claim (`{name}`,
+    /// `{email}`, `{sub}`, `{username}`).
+    pub shows: Option<String>,
+}
+
+impl Sign {
+    /// The sign as it reads for `user`, whose claims fill its placeholders.
+    pub fn text_for(&self, user: Option<&UserConfig>) -> Option<String> {
+        let template = self.shows.as_deref()?;
+        let mut out = template.to_owned();
+        if let Some(user) = user {
+            out = out
+                .replace("{username}", &user.username)
+                .replace("{sub}", user.sub());
+            for (claim, value) in &user.claims {
+                let text = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                out = out.replace(&format!("{{{claim}}}"), &text);
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether the sign names who is logged in (a placeholder), so two people's signs differ.
+    pub fn names_user(&self) -> bool {
+        self.shows.as_deref().is_some_and(|s| s.contains('{'))
+    }
 }
 
 impl Ecosystem {
@@ -178,7 +237,46 @@ impl Ecosystem {
             provider,
             resource,
             client,
+            person: "alice".to_owned(),
         })
+    }
+
+    /// What a scenario knows of the world's people without capturing it: `${person}` and
+    /// `${attacker}` (when there is one), and each one's claims as `${person_email}`,
+    /// `${attacker_name}`, ...
+    pub fn people_vars(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (role, username) in [
+            ("person", Some(self.person.as_str())),
+            (
+                "attacker",
+                self.user(crate::app::ATTACKER).map(|u| u.username.as_str()),
+            ),
+        ] {
+            let Some(user) = username.and_then(|u| self.user(u)) else {
+                continue;
+            };
+            out.push((role.to_owned(), user.username.clone()));
+            out.push((format!("{role}_sub"), user.sub().to_owned()));
+            for (claim, value) in &user.claims {
+                let text = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                out.push((format!("{role}_{claim}"), text));
+            }
+        }
+        out
+    }
+
+    /// A user of the first issuer.
+    pub fn user(&self, username: &str) -> Option<&UserConfig> {
+        self.config
+            .issuers
+            .first()?
+            .users
+            .iter()
+            .find(|u| u.username == username)
     }
 
     /// The provider's first issuer URL.
@@ -273,9 +371,10 @@ async fn start_client(
     provider.provider().put_client(&issuer, updated)?;
     Ok(ClientSlot {
         url: running.url(),
-        login_path: "/login",
-        logout_path: "/logout",
-        _running: running,
+        login_path: "/login".to_owned(),
+        logout_path: Some("/logout".to_owned()),
+        login_click: None,
+        app: App::Reference(running),
     })
 }
 

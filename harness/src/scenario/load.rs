@@ -15,6 +15,48 @@ pub struct Loaded {
     pub scenario: Scenario,
 }
 
+/// The scenario library as built into this binary: (path, text), paths as in the repository
+/// (`scenarios/code/replay.yaml`).
+pub const BUILT_IN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/library.rs"));
+
+/// The folder of the app checks (`fauxauth test`); the rest is the protocol library
+/// (`fauxauth run`).
+pub const APP_GROUP: &str = "app";
+
+/// Whether a scenario is an app check: it lives in `scenarios/app/`.
+pub fn is_app_check(path: &Path) -> bool {
+    path.parent()
+        .and_then(Path::file_name)
+        .is_some_and(|group| group == APP_GROUP)
+}
+
+/// Loads the built-in library: the app checks, or the protocol scenarios.
+pub fn load_built_in(app_checks: bool) -> Result<Vec<Loaded>, Vec<String>> {
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for (path, text) in BUILT_IN {
+        let path = PathBuf::from(path);
+        if is_app_check(&path) != app_checks {
+            continue;
+        }
+        let origin = format!("(built in) {}", path.display());
+        let parsed = if app_checks {
+            parse_app_check(text, &origin)
+        } else {
+            parse(text, &origin)
+        };
+        match parsed {
+            Ok(scenario) => loaded.push(Loaded { path, scenario }),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(problems)
+    }
+}
+
 /// Every `.yaml` / `.yml` file under `paths` (files are taken as they are), sorted.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
@@ -64,12 +106,86 @@ pub fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, Vec<String>> {
     }
 }
 
-/// Reads, parses and checks one scenario file.
+/// Reads, parses and checks one scenario file (as an app check when it is in `app/`).
 pub fn load(path: &Path) -> Result<Scenario, Vec<String>> {
     let origin = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|e| vec![format!("{origin}: cannot read: {e}")])?;
-    parse(&text, &origin)
+    if is_app_check(path) {
+        parse_app_check(&text, &origin)
+    } else {
+        parse(&text, &origin)
+    }
+}
+
+/// Parses and checks an app check: a scenario that runs against an app fauxauth knows only by
+/// what it shows, in a world the app file describes. So no `setup`; only what a person and the
+/// provider can do (browser steps, rules, keys); no verdict only the reference client can give
+/// (`client.error`); and no moving the clock, which the app does not read.
+pub fn parse_app_check(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
+    let scenario = parse(text, origin)?;
+    let mut problems = Vec::new();
+    let setup = &scenario.setup;
+    if setup.provider.is_some()
+        || setup.preset.is_some()
+        || setup.resource.is_some()
+        || setup.client.is_some()
+        || setup.start.is_some()
+    {
+        problems.push(format!(
+            "{origin}: setup: an app check runs in the world its app file describes; it has no setup"
+        ));
+    }
+    if scenario.why.trim().is_empty() {
+        problems.push(format!(
+            "{origin}: why: an app check says, in plain words, what a failing app accepted and why it matters"
+        ));
+    }
+    if scenario.refs.is_empty() {
+        problems.push(format!(
+            "{origin}: refs: an app check names the requirements it checks"
+        ));
+    }
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let allowed = matches!(
+            step.action,
+            Action::Login(_)
+                | Action::Visit(_)
+                | Action::Open(_)
+                | Action::Explore(_)
+                | Action::Logout(_)
+                | Action::RotateKeys(_)
+                | Action::AddRule(_)
+                | Action::AddResourceRule(_)
+                | Action::RemoveRule(_)
+                | Action::RemoveResourceRule(_)
+        );
+        if !allowed {
+            problems.push(format!(
+                "{origin}: step {}: {}: an app check acts as a person and as the provider (login, \
+                 visit, open, explore, logout, rotate_keys, add_rule, remove_rule), not as the client",
+                i + 1,
+                super::model::action_name(&step.action)
+            ));
+        }
+        if step
+            .expect
+            .client
+            .as_ref()
+            .is_some_and(|c| c.error.is_some())
+        {
+            problems.push(format!(
+                "{origin}: step {}: expect.client.error: only the reference client names the check \
+                 that refused; an app is judged by what it shows (logged_in, shows, hides)",
+                i + 1
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Parses and checks scenario text; `origin` names it in messages.
@@ -148,7 +264,9 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
             }
         }
         for variable in references(step) {
-            if !captured.contains(variable.as_str()) {
+            // The world's people (`${person_email}`) are known without capturing.
+            let known = variable.starts_with("person") || variable.starts_with("attacker");
+            if !known && !captured.contains(variable.as_str()) {
                 problems.push(format!(
                     "{}: {label}: ${{{variable}}} is not captured by an earlier step",
                     at(i)

@@ -26,9 +26,99 @@ pub struct Scenario {
     /// The requirements it checks: RFC sections, OpenID conformance modules.
     #[serde(default)]
     pub refs: Vec<String>,
+    /// An app check's weight (`scenarios/app/`): `must` fails the run, `should` warns unless
+    /// the run is strict. Protocol scenarios are all `must`.
+    #[serde(default)]
+    pub level: Severity,
+    /// Facts about the app under which a `must` is only a `should`: another protection stands
+    /// in for this one (PKCE for `state`, TLS for the ID token's signature).
+    #[serde(default)]
+    pub relaxed_by: Vec<Fact>,
+    /// Facts that must hold for the check to mean anything (a nonce check needs an app that
+    /// sends a nonce); otherwise it is skipped, saying which.
+    #[serde(default)]
+    pub applies_when: Vec<Fact>,
+    /// Facts under which the check means nothing (a public client has no secret to sign with);
+    /// it is skipped when one holds.
+    #[serde(default)]
+    pub unless: Vec<Fact>,
+    /// For people reading a failure: what the app accepted, in plain words, and why it matters.
+    #[serde(default)]
+    pub why: String,
     #[serde(default)]
     pub setup: Setup,
     pub steps: Vec<Step>,
+}
+
+/// How much a failed check weighs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// What a specification requires in this context: a failure fails the run.
+    #[default]
+    Must,
+    /// Defence in depth (a SHOULD, or a MUST another protection may replace): a failure warns,
+    /// and fails only a strict run.
+    Should,
+}
+
+/// What fauxauth learned about an app from its normal login (and its app file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    /// Its authorization request carries `state`.
+    SendsState,
+    /// Its authorization request carries `nonce`.
+    SendsNonce,
+    /// Its authorization request carries an S256 `code_challenge` (RFC 7636).
+    UsesPkce,
+    /// It asks for `openid`: an OpenID Connect login with an ID token.
+    Openid,
+    /// It calls the provider's UserInfo endpoint.
+    CallsUserinfo,
+    /// Its registration has no secret.
+    PublicClient,
+    /// The provider is reached over HTTPS, so TLS authenticates what the token endpoint says
+    /// (OpenID Connect Core §3.1.3.7 step 6).
+    Tls,
+    /// The provider puts `iss` in its authorization responses and says so (RFC 9207).
+    ProviderSendsIss,
+    /// The app has a logout.
+    HasLogout,
+    /// The logged-in sign names the person (a claim such as `{name}` or `{email}`), so two
+    /// people's signs differ.
+    SignNamesUser,
+}
+
+impl Fact {
+    pub const ALL: [Fact; 10] = [
+        Self::SendsState,
+        Self::SendsNonce,
+        Self::UsesPkce,
+        Self::Openid,
+        Self::CallsUserinfo,
+        Self::PublicClient,
+        Self::Tls,
+        Self::ProviderSendsIss,
+        Self::HasLogout,
+        Self::SignNamesUser,
+    ];
+
+    /// The name written in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SendsState => "sends_state",
+            Self::SendsNonce => "sends_nonce",
+            Self::UsesPkce => "uses_pkce",
+            Self::Openid => "openid",
+            Self::CallsUserinfo => "calls_userinfo",
+            Self::PublicClient => "public_client",
+            Self::Tls => "tls",
+            Self::ProviderSendsIss => "provider_sends_iss",
+            Self::HasLogout => "has_logout",
+            Self::SignNamesUser => "sign_names_user",
+        }
+    }
 }
 
 /// The ecosystem a scenario runs in. Everything is optional: the defaults are a provider with the
@@ -119,6 +209,11 @@ pub enum Action {
     Login(Login),
     /// Open a page of the client (`/`, `/me`, ...), following redirects.
     Visit(String),
+    /// Open any URL (a captured callback, say) in a browser, following the client's redirects.
+    Open(Open),
+    /// Use the client as a person would once logged in: its logged-in page, then every page of
+    /// its own that page links to (links and GET forms; logouts left out).
+    Explore(Empty),
     /// Log out through the client, following it to the provider's end-session endpoint and back.
     Logout(Empty),
     /// Send a request to the provider's authorization endpoint, as a browser would.
@@ -163,23 +258,28 @@ impl Default for ClientSetup {
 }
 
 /// A browser login through the client.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
-    /// Who logs in (`alice` by default). With a headless provider the browser adds `login_hint`
-    /// to the authorization request; with a login page it picks the user there.
-    #[serde(default = "default_user")]
-    pub user: String,
+    /// Who logs in: the world's person when absent (`alice` in the built-in world, the app
+    /// file's first user against an app). With a headless provider the browser adds
+    /// `login_hint` to the authorization request; with a login page it picks the user there.
+    #[serde(default)]
+    pub user: Option<String>,
     /// The password typed on the login page, for users that have one.
     #[serde(default)]
     pub password: Option<String>,
+    /// Which browser (`person` when absent): each has its own cookies, so an attacker's
+    /// browser is not the victim's.
+    #[serde(default)]
+    pub browser: Option<String>,
     /// Tamper with the redirect back to the client before delivering it.
     #[serde(default)]
     pub callback: Option<CallbackChange>,
 }
 
 /// What the browser does to the provider's redirect to the client's callback.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackChange {
     /// Parameters added or replaced; `null` removes one.
@@ -188,6 +288,35 @@ pub struct CallbackChange {
     /// Deliver it twice (the second answer is the step's).
     #[serde(default)]
     pub twice: bool,
+    /// Deliver it at all: `false` stops the browser before the client sees the callback (an
+    /// attacker keeping a code for later); capture `callback.url` or `callback.<param>`.
+    #[serde(default = "yes")]
+    pub deliver: bool,
+}
+
+impl Default for CallbackChange {
+    fn default() -> Self {
+        Self {
+            params: BTreeMap::new(),
+            twice: false,
+            deliver: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Opens a URL in a browser, following the client's redirects.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Open {
+    /// An absolute URL or a path of the client; placeholders and captured values are filled in.
+    pub url: String,
+    /// Which browser (`person` when absent).
+    #[serde(default)]
+    pub browser: Option<String>,
 }
 
 /// An action with nothing to say.
@@ -354,6 +483,11 @@ pub struct Expect {
     /// What the servers' journals must show after the step.
     #[serde(default)]
     pub journal: Vec<JournalExpect>,
+    /// No URL the step's browser opened, nor any request the servers received, carries a
+    /// secret or a token: no `client_secret`, `access_token`, `refresh_token`, `id_token` or
+    /// `code_verifier` parameter, no JWT (RFC 6750 §2.3, RFC 9700 §4.3).
+    #[serde(default)]
+    pub no_secrets_in_urls: bool,
 }
 
 /// What the client's page says: logged in (as whom), or which check stopped it.
@@ -369,9 +503,21 @@ pub struct ClientExpect {
     #[serde(default)]
     pub hides: Option<String>,
     /// The check that refused, as the client names it (`state_mismatch`,
-    /// `id_token_signature_invalid`, ...); `none` for a page without an error.
+    /// `id_token_signature_invalid`, ...); `none` for a page without an error. The reference
+    /// client only: an app under test is judged by what it shows.
     #[serde(default)]
     pub error: Option<Matcher>,
+    /// Whether some page of the client answered with a 5xx during the step: `false` asks that
+    /// the app fail gracefully.
+    #[serde(default)]
+    pub server_error: Option<bool>,
+    /// An app under test: whose logged-in sign `logged_in` looks for (the person who last
+    /// logged in with the browser when absent).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// An app under test: the browser whose session is looked at (the step's when absent).
+    #[serde(default)]
+    pub browser: Option<String>,
 }
 
 /// A check of one value. A plain value means "equal to"; otherwise one of the forms.
@@ -381,6 +527,11 @@ pub enum Matcher {
     Present(bool),
     Contains(String),
     OneOf(Vec<Value>),
+    /// Anything but this (absent counts as different).
+    Not(Value),
+    /// A value an attacker cannot guess: at least 128 bits' worth of random-looking characters
+    /// (RFC 6749 §10.10, §10.12).
+    Unguessable(bool),
 }
 
 /// "The client called /token once", "no request reached /userinfo": how many requests in a
@@ -405,6 +556,15 @@ pub struct JournalExpect {
     /// Requests where this rule fired.
     #[serde(default)]
     pub rule: Option<String>,
+    /// Query parameters the request carried (every matching request must have them).
+    #[serde(default)]
+    pub query: BTreeMap<String, Matcher>,
+    /// Form parameters the request carried.
+    #[serde(default)]
+    pub form: BTreeMap<String, Matcher>,
+    /// Request headers (names in lower case; credentials as the journal masks them).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Matcher>,
     /// Exactly this many; at least one when neither `times` nor `never` is given.
     #[serde(default)]
     pub times: Option<usize>,
@@ -430,10 +590,6 @@ impl JournalExpect {
 
 fn default_client() -> String {
     "web".to_owned()
-}
-
-fn default_user() -> String {
-    "alice".to_owned()
 }
 
 fn default_method() -> String {
@@ -468,14 +624,19 @@ impl<'de> Deserialize<'de> for Matcher {
             Contains(String),
             OneOf(Vec<Value>),
             Equals(Value),
+            Not(Value),
+            Unguessable(bool),
         }
         let value = Value::deserialize(d)?;
         // A one-key map naming a form is that form; anything else is a value to equal.
         if let Value::Object(map) = &value
             && map.len() == 1
-            && map
-                .keys()
-                .all(|k| matches!(k.as_str(), "present" | "contains" | "one_of" | "equals"))
+            && map.keys().all(|k| {
+                matches!(
+                    k.as_str(),
+                    "present" | "contains" | "one_of" | "equals" | "not" | "unguessable"
+                )
+            })
         {
             let form: Form = serde_json::from_value(value.clone()).map_err(de::Error::custom)?;
             return Ok(match form {
@@ -483,6 +644,8 @@ impl<'de> Deserialize<'de> for Matcher {
                 Form::Contains(s) => Matcher::Contains(s),
                 Form::OneOf(v) => Matcher::OneOf(v),
                 Form::Equals(v) => Matcher::Equals(v),
+                Form::Not(v) => Matcher::Not(v),
+                Form::Unguessable(u) => Matcher::Unguessable(u),
             });
         }
         Ok(Matcher::Equals(value))
@@ -493,9 +656,11 @@ impl<'de> Deserialize<'de> for Matcher {
 const STEP_KEYS: [&str; 4] = ["name", "note", "capture", "expect"];
 
 /// The action keys, for the error message that lists them.
-const ACTIONS: [&str; 17] = [
+const ACTIONS: [&str; 19] = [
     "login",
     "visit",
+    "open",
+    "explore",
     "logout",
     "authorize",
     "token",
@@ -555,6 +720,8 @@ impl<'de> Visitor<'de> for StepVisitor {
                     action = Some(match other {
                         "login" => Action::Login(map.next_value()?),
                         "visit" => Action::Visit(map.next_value()?),
+                        "open" => Action::Open(map.next_value()?),
+                        "explore" => Action::Explore(map.next_value()?),
                         "logout" => Action::Logout(map.next_value()?),
                         "authorize" => Action::Authorize(map.next_value()?),
                         "token" => Action::Token(map.next_value()?),
@@ -609,6 +776,8 @@ pub fn action_name(action: &Action) -> &'static str {
     match action {
         Action::Login(_) => "login",
         Action::Visit(_) => "visit",
+        Action::Open(_) => "open",
+        Action::Explore(_) => "explore",
         Action::Logout(_) => "logout",
         Action::Authorize(_) => "authorize",
         Action::Token(_) => "token",
@@ -634,7 +803,11 @@ impl Scenario {
             || self.steps.iter().any(|s| {
                 matches!(
                     s.action,
-                    Action::Login(_) | Action::Visit(_) | Action::Logout(_)
+                    Action::Login(_)
+                        | Action::Visit(_)
+                        | Action::Open(_)
+                        | Action::Explore(_)
+                        | Action::Logout(_)
                 )
             })
     }

@@ -64,6 +64,19 @@ pub struct SelfCheck {
 }
 
 impl SelfCheck {
+    /// Adds what another self-check found (the app checks'): its catchers beside each
+    /// weakness's, its failing baseline beside this one's.
+    pub fn merge(&mut self, caught: &[(Weakness, Vec<String>)], failing_baseline: &[String]) {
+        for (weakness, by) in caught {
+            match self.caught.iter_mut().find(|(w, _)| w == weakness) {
+                Some((_, existing)) => existing.extend(by.iter().cloned()),
+                None => self.caught.push((*weakness, by.clone())),
+            }
+        }
+        self.failing_baseline
+            .extend(failing_baseline.iter().cloned());
+    }
+
     /// Weaknesses no scenario caught.
     pub fn uncaught(&self) -> Vec<Weakness> {
         self.caught
@@ -103,9 +116,10 @@ impl SelfCheck {
 /// with that one protection off: a scenario catches a weakness when it passed before and fails
 /// now.
 pub async fn self_check(scenarios: &[Loaded], jobs: usize, weaknesses: &[Weakness]) -> SelfCheck {
+    // The app checks run against an app through its app file (`crate::app::self_check`).
     let with_client: Vec<Loaded> = scenarios
         .iter()
-        .filter(|l| l.scenario.uses_client())
+        .filter(|l| l.scenario.uses_client() && !super::is_app_check(&l.path))
         .cloned()
         .collect();
     let baseline = run_all(&with_client, jobs, &[], |_, _, _| {}).await;

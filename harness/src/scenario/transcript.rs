@@ -318,6 +318,14 @@ impl Labels {
             format!("{server}_saw"),
             json!(format!("{} {}", e.method, e.path)),
         );
+        // The resource's own calls to the provider (keys, introspection), told apart from the
+        // client's.
+        if e.headers
+            .get("user-agent")
+            .is_some_and(|ua| ua.starts_with(mock_resource::USER_AGENT))
+        {
+            out.insert("by".into(), json!("resource"));
+        }
         if !e.query.is_empty() {
             out.insert(
                 "query".into(),
@@ -462,7 +470,7 @@ impl Labels {
         }
     }
 
-    fn placeholders(&self, value: &Value) -> Value {
+    pub fn placeholders(&self, value: &Value) -> Value {
         match value {
             Value::String(s) => Value::String(self.addresses(s)),
             Value::Array(items) => {

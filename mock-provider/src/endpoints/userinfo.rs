@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fauxauth_core::control::Injected;
+use fauxauth_core::rules::TokenTarget;
 use serde_json::{Value, json};
 
 use crate::error::{BearerErrorCode, Error, json_no_store};
@@ -16,12 +19,26 @@ use crate::tokens::{released_claims, verify_access_token};
 
 pub(super) async fn userinfo(
     State(issuer): State<Arc<Issuer>>,
+    injected: Option<Extension<Arc<Injected>>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match handle(&issuer, query.as_deref(), &headers, &body) {
-        Ok(claims) => json_no_store(StatusCode::OK, &claims),
+        Ok(mut claims) => {
+            // Rules that change what UserInfo says (a `sub` other than the ID token's, say).
+            let changes = injected.iter().flat_map(|Extension(i)| &i.token_changes);
+            for change in changes.filter(|c| c.target == TokenTarget::Userinfo) {
+                let object = claims.as_object_mut().expect("claims are an object");
+                for (name, value) in &change.set_claims {
+                    object.insert(name.clone(), value.clone());
+                }
+                for name in &change.remove_claims {
+                    object.remove(name);
+                }
+            }
+            json_no_store(StatusCode::OK, &claims)
+        }
         Err(e) => e.into_response(),
     }
 }

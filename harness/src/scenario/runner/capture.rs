@@ -1,0 +1,211 @@
+//! What a scenario remembers between steps: values it captured or learned by itself, requests it
+//! sent (for replays), and its browsers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use super::act::{Received, Sent};
+use crate::scenario::browser::Browser;
+use crate::scenario::ecosystem::Ecosystem;
+
+/// Where a capture reads from: `json.<path>`, `form.<name>` (a form-encoded body),
+/// `param.<name>` (the redirect's query), `header.<name>`, `status`, or
+/// `journal.<endpoint>.query.<name>` / `journal.<endpoint>.form.<name>` (what the latest request
+/// to a provider endpoint carried: what an app under test sent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Json(String),
+    Form(String),
+    Param(String),
+    Header(String),
+    Status,
+    Journal {
+        endpoint: String,
+        form: bool,
+        name: String,
+    },
+}
+
+impl Source {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let journal = text.strip_prefix("journal.").and_then(|rest| {
+            let (endpoint, rest) = rest.split_once('.')?;
+            let (part, name) = rest.split_once('.')?;
+            let form = match part {
+                "query" => false,
+                "form" => true,
+                _ => return None,
+            };
+            (!endpoint.is_empty() && !name.is_empty()).then(|| Self::Journal {
+                endpoint: endpoint.to_owned(),
+                form,
+                name: name.to_owned(),
+            })
+        });
+        if let Some(journal) = journal {
+            return Ok(journal);
+        }
+        match text.split_once('.') {
+            Some(("json", path)) if !path.is_empty() => Ok(Self::Json(path.to_owned())),
+            Some(("form", name)) if !name.is_empty() => Ok(Self::Form(name.to_owned())),
+            Some(("param", name)) if !name.is_empty() => Ok(Self::Param(name.to_owned())),
+            Some(("header", name)) if !name.is_empty() => {
+                Ok(Self::Header(name.to_ascii_lowercase()))
+            }
+            None if text == "status" => Ok(Self::Status),
+            _ => Err(format!(
+                "{text:?}: capture from json.<path>, form.<name>, param.<name>, header.<name>, \
+                 status, or journal.<endpoint>.query.<name> / journal.<endpoint>.form.<name>"
+            )),
+        }
+    }
+}
+
+/// Values every scenario remembers by itself, as the latest of each seen: from authorization
+/// requests (`code_verifier`, `redirect_uri`, `client_id`), redirects (`code`, `state`, `iss`,
+/// `error`), token responses (`access_token`, `refresh_token`, `id_token`), and the last
+/// callback a browser was sent to (`callback`).
+pub const REMEMBERED: [&str; 11] = [
+    "code_verifier",
+    "redirect_uri",
+    "client_id",
+    "code",
+    "state",
+    "iss",
+    "error",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "callback",
+];
+
+/// The browser a step uses when it names none.
+pub const PERSON: &str = "person";
+
+/// What a scenario remembers between steps.
+#[derive(Debug)]
+pub struct Memory {
+    pub vars: HashMap<String, String>,
+    pub sent: HashMap<String, Sent>,
+    /// Browsers by name, each with its cookies, and who last logged in with it.
+    pub browsers: BTreeMap<String, (Browser, Option<String>)>,
+    pub authorizations: u32,
+    clock: fauxauth_core::Clock,
+}
+
+impl Memory {
+    pub fn new(clock: fauxauth_core::Clock) -> Self {
+        Self {
+            vars: HashMap::new(),
+            sent: HashMap::new(),
+            browsers: BTreeMap::new(),
+            authorizations: 0,
+            clock,
+        }
+    }
+
+    /// The browser named `name` (`person` when `None`), opened on first use.
+    pub fn browser(&mut self, name: Option<&str>) -> &mut Browser {
+        &mut self.session(name).0
+    }
+
+    /// The browser named `name` and who last logged in with it.
+    pub fn session(&mut self, name: Option<&str>) -> &mut (Browser, Option<String>) {
+        let clock = self.clock.clone();
+        self.browsers
+            .entry(name.unwrap_or(PERSON).to_owned())
+            .or_insert_with(|| (Browser::new(clock), None))
+    }
+}
+
+/// What every answer teaches for later steps: a code and state from a redirect, tokens from a
+/// token response.
+pub fn remember(memory: &mut Memory, received: &Received) {
+    for name in ["code", "state", "iss", "error"] {
+        if let Some(value) = received.params.get(name) {
+            memory.vars.insert(name.to_owned(), value.clone());
+        }
+    }
+    for name in ["access_token", "refresh_token", "id_token"] {
+        if let Some(value) = received.member(name) {
+            memory.vars.insert(name.to_owned(), value);
+        }
+    }
+}
+
+/// The value at `source`, in the step's answer or in the provider's journal since `since`.
+pub fn capture(
+    received: Option<&Received>,
+    source: &str,
+    world: &Ecosystem,
+    since: u64,
+) -> Option<String> {
+    match Source::parse(source).ok()? {
+        Source::Json(path) => lookup(received?.json.as_ref()?, &path).map(text_of),
+        Source::Form(name) => received?.form.as_ref()?.get(&name).cloned(),
+        Source::Param(name) => received?.params.get(&name).cloned(),
+        Source::Header(name) => received?.headers.get(&name).cloned(),
+        Source::Status => Some(received?.status.to_string()),
+        Source::Journal {
+            endpoint,
+            form,
+            name,
+        } => {
+            let filter = fauxauth_core::journal::Filter {
+                endpoint: Some(endpoint),
+                since: Some(since),
+                ..Default::default()
+            };
+            let entries = world.provider.provider().journal().query(&filter);
+            let entry = entries.last()?;
+            let params = if form { &entry.form } else { &entry.query };
+            params.get(&name).map(text_of)
+        }
+    }
+}
+
+pub fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `a.b.0.c` in a JSON value.
+pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(value, |v, part| match v {
+        Value::Array(items) => items.get(part.parse::<usize>().ok()?),
+        other => other.get(part),
+    })
+}
+
+/// Replaces `${name}` with remembered values.
+pub fn interpolate(text: &str, memory: &Memory) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("{text:?}: unclosed ${{"))?;
+        let name = &after[..end];
+        let value = memory
+            .vars
+            .get(name)
+            .ok_or_else(|| format!("${{{name}}} has no value yet"))?;
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+pub fn encode(pairs: &[(String, String)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
