@@ -101,6 +101,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let base = base_url_for(listener.local_addr()?);
+    if let Some(warning) = sample_client::warning(&config.weaknesses, config.preset) {
+        // On stderr, whoever starts it: a client with protections off must never run quietly.
+        eprintln!("{warning}");
+    }
     let state = ClientState::new(config, &base)?;
     announce(&format!("client: {base}"));
     sample_client::serve(listener, state, shutdown_signal())

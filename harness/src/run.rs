@@ -203,6 +203,12 @@ pub async fn weaknesses(args: WeaknessArgs) -> anyhow::Result<bool> {
     }
     let loaded = protocol_scenarios(&args.paths)?;
     let started = Instant::now();
+    // One word of warning, not one per client started.
+    eprintln!(
+        "fauxauth: the reference client now runs with each of its {} weaknesses in turn, on \
+         purpose, on this machine only",
+        Weakness::ALL.len()
+    );
     let mut report = scenario::self_check(&loaded, args.jobs, &Weakness::ALL).await;
     let mut app_report = None;
     if let Some(file) = &args.app {

@@ -121,6 +121,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(warning) = redirect_warning(registered, client.redirect_uri()) {
         eprintln!("fauxauth: warning: {warning}");
     }
+    if let Some(warning) = sample_client::warning(&args.weaknesses, preset) {
+        eprintln!("{warning}");
+    }
 
     announce(&format!("issuer: {issuer}"));
     if preset != Preset::Generic {

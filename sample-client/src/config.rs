@@ -298,10 +298,43 @@ pub enum Weakness {
     /// An error response at the callback (`error=...`, RFC 6749 §4.1.2.1) is not recognised:
     /// the client goes on as if the login had succeeded.
     IgnoreErrorResponse,
+    /// No `state` is sent, so none is checked (RFC 6749 §10.12).
+    NoState,
+    /// The `state` is a counter (`state-1`, `state-2`): present, but guessable
+    /// (RFC 6749 §10.10).
+    PredictableState,
+    /// No `nonce` is sent, so none is checked (OIDC Core §3.1.2.1).
+    NoNonce,
+    /// Neither PKCE nor a nonce: nothing binds the code to the login that asked for it
+    /// (RFC 9700 §4.5: code injection).
+    NoCodeBinding,
+    /// Each code's token response is remembered, and a callback repeating a code is answered
+    /// from memory, with that login's session: a "retry-safe" callback that lets whoever holds
+    /// a callback URL in (RFC 6749 §10.5).
+    CacheCodeExchange,
+    /// HS256 ID tokens are accepted, verified with the client secret (algorithm confusion,
+    /// RFC 8725 §3.1; OIDC Core §10.1 allows it only when registered).
+    AcceptHs256,
+    /// An ID token without `sub` is accepted; the email stands in for it (OIDC Core §2).
+    AcceptMissingSub,
+    /// The ID token's `iat` is not checked (OIDC Core §3.1.3.7 step 10).
+    SkipIatCheck,
+    /// Accounts are kept by email, verified or not: a second login with an address already
+    /// seen opens the first account (OIDC Core §5.7).
+    AccountsByEmail,
+    /// The provider's keys are fetched once and never again, so a rotated key is never seen
+    /// (OIDC Core §10.1.1).
+    NoJwksRefetch,
+    /// Only the first key of the provider's JWKS is used, whatever the token's `kid`.
+    FirstKeyOnly,
+    /// Requests to the provider give up after one second.
+    ShortTimeout,
+    /// A provider that answers an error or fails makes the client answer 500.
+    CrashOnProviderError,
 }
 
 impl Weakness {
-    pub const ALL: [Weakness; 14] = [
+    pub const ALL: [Weakness; 27] = [
         Self::SkipStateCheck,
         Self::SkipNonceCheck,
         Self::SkipIssCheck,
@@ -316,7 +349,42 @@ impl Weakness {
         Self::ReuseRefreshToken,
         Self::TokenInUrl,
         Self::IgnoreErrorResponse,
+        Self::NoState,
+        Self::PredictableState,
+        Self::NoNonce,
+        Self::NoCodeBinding,
+        Self::CacheCodeExchange,
+        Self::AcceptHs256,
+        Self::AcceptMissingSub,
+        Self::SkipIatCheck,
+        Self::AccountsByEmail,
+        Self::NoJwksRefetch,
+        Self::FirstKeyOnly,
+        Self::ShortTimeout,
+        Self::CrashOnProviderError,
     ];
+
+    /// Whether only the app checks (`fauxauth test`) can see this weakness: it shows in how the
+    /// client behaves over several logins, or against a provider that misbehaves in ways the
+    /// protocol scenarios do not stage.
+    pub fn app_checks_only(self) -> bool {
+        matches!(
+            self,
+            Self::NoState
+                | Self::PredictableState
+                | Self::NoNonce
+                | Self::NoCodeBinding
+                | Self::CacheCodeExchange
+                | Self::AcceptHs256
+                | Self::AcceptMissingSub
+                | Self::SkipIatCheck
+                | Self::AccountsByEmail
+                | Self::NoJwksRefetch
+                | Self::FirstKeyOnly
+                | Self::ShortTimeout
+                | Self::CrashOnProviderError
+        )
+    }
 
     /// The documented name (`skip-state-check`).
     pub fn name(self) -> &'static str {
@@ -335,6 +403,19 @@ impl Weakness {
             Self::ReuseRefreshToken => "reuse-refresh-token",
             Self::TokenInUrl => "token-in-url",
             Self::IgnoreErrorResponse => "ignore-error-response",
+            Self::NoState => "no-state",
+            Self::PredictableState => "predictable-state",
+            Self::NoNonce => "no-nonce",
+            Self::NoCodeBinding => "no-code-binding",
+            Self::CacheCodeExchange => "cache-code-exchange",
+            Self::AcceptHs256 => "accept-hs256",
+            Self::AcceptMissingSub => "accept-missing-sub",
+            Self::SkipIatCheck => "skip-iat-check",
+            Self::AccountsByEmail => "accounts-by-email",
+            Self::NoJwksRefetch => "no-jwks-refetch",
+            Self::FirstKeyOnly => "first-key-only",
+            Self::ShortTimeout => "short-timeout",
+            Self::CrashOnProviderError => "crash-on-provider-error",
         }
     }
 
@@ -355,6 +436,19 @@ impl Weakness {
             Self::ReuseRefreshToken => "rotated refresh tokens are ignored; the old one is reused",
             Self::TokenInUrl => "the access token is sent in the URL",
             Self::IgnoreErrorResponse => "error responses at the callback are ignored",
+            Self::NoState => "no state is sent or checked",
+            Self::PredictableState => "the state is a guessable counter",
+            Self::NoNonce => "no nonce is sent or checked",
+            Self::NoCodeBinding => "neither PKCE nor a nonce binds the code to the login",
+            Self::CacheCodeExchange => "a repeated callback is answered from memory",
+            Self::AcceptHs256 => "HS256 ID tokens keyed by the client secret are accepted",
+            Self::AcceptMissingSub => "ID tokens without sub are accepted",
+            Self::SkipIatCheck => "the ID token's iat is not checked",
+            Self::AccountsByEmail => "accounts are kept by email, verified or not",
+            Self::NoJwksRefetch => "the provider's keys are never fetched again",
+            Self::FirstKeyOnly => "only the JWKS's first key is used",
+            Self::ShortTimeout => "requests to the provider give up after one second",
+            Self::CrashOnProviderError => "a provider error makes the client answer 500",
         }
     }
 
@@ -370,6 +464,11 @@ impl Weakness {
                     | Self::ReuseRefreshToken
                     | Self::TokenInUrl
                     | Self::IgnoreErrorResponse
+                    | Self::NoState
+                    | Self::PredictableState
+                    | Self::CacheCodeExchange
+                    | Self::ShortTimeout
+                    | Self::CrashOnProviderError
             )
     }
 
@@ -632,7 +731,12 @@ mod tests {
                 "no-pkce",
                 "reuse-refresh-token",
                 "token-in-url",
-                "ignore-error-response"
+                "ignore-error-response",
+                "no-state",
+                "predictable-state",
+                "cache-code-exchange",
+                "short-timeout",
+                "crash-on-provider-error"
             ]
         );
         for preset in [Preset::Generic, Preset::Google, Preset::Microsoft] {

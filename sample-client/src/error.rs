@@ -151,6 +151,20 @@ impl Check {
         }
     }
 
+    /// Whether the provider failed or refused (rather than the client refusing what it sent):
+    /// what a client with `crash-on-provider-error` turns into a server error.
+    pub fn is_provider_failure(self) -> bool {
+        matches!(
+            self,
+            Self::AuthorizationError
+                | Self::TokenError
+                | Self::TokenEndpointFailed
+                | Self::TokenResponseInvalid
+                | Self::Discovery
+                | Self::UserinfoFailed
+        )
+    }
+
     /// What the browser is told. A login that did not happen is a page saying so, never a
     /// server error: 400 for a callback that is malformed or carries an error, 403 for one the
     /// client refused (what the provider sent failed a check, or the provider failed). 502 only

@@ -68,6 +68,7 @@ mod resource;
 mod session;
 mod token;
 mod verify;
+mod weak;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -75,7 +76,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use config::{Config, DEFAULT_SCOPES, RESOURCE_PATH, Weakness};
+pub use config::{Config, DEFAULT_SCOPES, RESOURCE_PATH, Weakness, warning};
 pub use error::{Check, ERROR_HEADER, Error};
 pub use fauxauth_core::Clock;
 pub use fauxauth_core::preset::Preset;
@@ -119,12 +120,15 @@ struct Inner {
     github: Option<Github>,
     http: Http,
     sessions: Sessions,
+    /// What only a weakness makes it remember.
+    weak: weak::Remembered,
 }
 
 impl ClientState {
     /// Validates `config` and prepares a client served at `base_url` (`http://127.0.0.1:8080`),
     /// from which the redirect and post-logout URIs are derived unless configured. No I/O: the
-    /// provider is first contacted at the first login. Prints the weakness warning, if any.
+    /// provider is first contacted at the first login. Whoever runs a client with weaknesses
+    /// as a process says so ([`warning`]); a library user chose them in code.
     pub fn new(config: Config, base_url: &str) -> Result<Self, StartError> {
         config.validate().map_err(StartError::Config)?;
         let base_url = base_url.trim_end_matches('/').to_owned();
@@ -138,7 +142,12 @@ impl ClientState {
             .post_logout_redirect_uri
             .clone()
             .unwrap_or_else(|| format!("{base_url}/"));
-        let http = Http::new(config.timeout)?;
+        let timeout = if config.weaknesses.contains(&Weakness::ShortTimeout) {
+            std::time::Duration::from_secs(1)
+        } else {
+            config.timeout
+        };
+        let http = Http::new(timeout)?;
         let credentials = Credentials {
             client_id: openidconnect::ClientId::new(config.client_id.clone()),
             client_secret: config
@@ -163,10 +172,6 @@ impl ClientState {
         };
         let provider = Provider::new(config.preset, &config.issuer, credentials, http.clone())
             .map_err(|e| StartError::Config(vec![e]))?;
-        if let Some(warning) = config::warning(&config.weaknesses, config.preset) {
-            // On stderr, whoever starts it: a client with protections off must never run quietly.
-            eprintln!("{warning}");
-        }
         Ok(Self {
             inner: Arc::new(Inner {
                 weaknesses: Weaknesses::of(&config.weaknesses),
@@ -180,6 +185,7 @@ impl ClientState {
                 github,
                 http,
                 sessions: Sessions::default(),
+                weak: weak::Remembered::default(),
             }),
         })
     }
@@ -238,6 +244,10 @@ impl ClientState {
 
     fn http(&self) -> &Http {
         &self.inner.http
+    }
+
+    fn weak(&self) -> &weak::Remembered {
+        &self.inner.weak
     }
 
     fn sessions(&self) -> &Sessions {

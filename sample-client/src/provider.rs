@@ -153,6 +153,10 @@ impl Provider {
         &self.credentials.client_id
     }
 
+    pub fn client_secret(&self) -> Option<&openidconnect::ClientSecret> {
+        self.credentials.client_secret.as_ref()
+    }
+
     /// The provider's metadata and keys, fetched on first need (OIDC Discovery §4; the
     /// metadata's `issuer` must be exactly the configured one, §4.3, but as the preset allows).
     pub async fn discovered(&self) -> Result<Arc<Discovered>, Error> {

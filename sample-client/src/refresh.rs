@@ -71,6 +71,7 @@ pub async fn refresh(
                 &Expect {
                     issuer: discovered.issuer(),
                     client_id: state.provider().client_id(),
+                    client_secret: state.provider().client_secret(),
                     nonce: NonceRule::AbsentOr(login.nonce.as_ref()),
                     access_token: response.access_token(),
                     now,

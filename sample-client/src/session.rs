@@ -246,7 +246,8 @@ impl Sessions {
 
     /// Records a login under a fresh session id, retiring `old` (so a session id planted before
     /// login is worth nothing after it); returns the new id.
-    pub fn log_in(&self, old: &str, login: Login, now: SystemTime) -> String {
+    /// The login may be shared with another session (only a weakness does that).
+    pub fn log_in(&self, old: &str, login: Arc<Login>, now: SystemTime) -> String {
         let mut map = self.lock();
         map.remove(old);
         let id = fresh_secret();
@@ -255,7 +256,7 @@ impl Sessions {
             Session {
                 created: Some(now),
                 pending: None,
-                login: Some(Arc::new(login)),
+                login: Some(login),
             },
         );
         id

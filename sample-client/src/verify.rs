@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openidconnect::core::CoreIdTokenClaims;
 
 use crate::ClientState;
+use crate::config::Weakness;
 use crate::error::{Check, Error};
 use crate::protocol::id_token::{self, Expect, Refusal};
 use crate::provider::Discovered;
@@ -17,15 +18,34 @@ pub async fn id_token(
     expect: &Expect<'_>,
 ) -> Result<CoreIdTokenClaims, Error> {
     let (generation, keys) = discovered.keys();
+    // A weakness: the first key, whatever the token names.
+    let first_only = |keys: std::sync::Arc<openidconnect::core::CoreJsonWebKeySet>| {
+        if state.has(Weakness::FirstKeyOnly) {
+            let first = keys.keys().first().cloned().into_iter().collect();
+            std::sync::Arc::new(openidconnect::core::CoreJsonWebKeySet::new(first))
+        } else {
+            keys
+        }
+    };
+    let keys = first_only(keys);
     match id_token::verify(token, &keys, expect) {
         Ok(claims) => return Ok(claims),
         Err(Refusal::Failed(error)) => return Err(error),
+        // A weakness: the keys first fetched are all there will ever be.
+        Err(Refusal::UnknownKey) if state.has(Weakness::NoJwksRefetch) => {
+            return Err(Error::new(
+                Check::IdTokenSignatureInvalid,
+                "no key of the JWKS fetched at start fits the ID token",
+            ));
+        }
         Err(Refusal::UnknownKey) => {}
     }
-    let keys = state
-        .provider()
-        .refetch_keys(discovered, generation)
-        .await?;
+    let keys = first_only(
+        state
+            .provider()
+            .refetch_keys(discovered, generation)
+            .await?,
+    );
     match id_token::verify(token, &keys, expect) {
         Ok(claims) => Ok(claims),
         Err(Refusal::Failed(error)) => Err(error),

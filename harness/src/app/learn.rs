@@ -213,6 +213,12 @@ fn diagnose(session: &Session, outcome: &crate::scenario::Outcome, journal: &[En
         }
         out.push('.');
     }
+    // The record writes addresses as placeholders; a person reads them as they are.
+    out = out
+        .replace("{client}", &slot.url)
+        .replace("{provider}", &world.issuer())
+        .replace("{origin}", &world.origin())
+        .replace("{resource}", &world.resource_url());
     out.push_str("\nwhat the provider saw:\n");
     for e in journal {
         let _ = writeln!(out, "  {} {} -> {}", e.method, e.path, e.status);
@@ -263,14 +269,15 @@ fn redirect_error(entry: &Entry) -> Option<String> {
     })
 }
 
-/// The last page the browser opened in a run's record, and its status.
+/// The last page the browser opened on its way through the login (not looking for the sign
+/// after it), and its status.
 fn last_browser_hop(record: &Value) -> Option<(String, String)> {
     let steps = record["steps"].as_array()?;
     let exchanges = steps.last()?["exchanges"].as_array()?;
     let hop = exchanges
         .iter()
         .rev()
-        .find(|e| e.get("browser").is_some())?;
+        .find(|e| e.get("browser").is_some() && e.get("looking_for_the_sign").is_none())?;
     Some((
         hop["browser"].as_str()?.to_owned(),
         hop["response"]["status"].to_string(),

@@ -236,7 +236,13 @@ impl Session {
             facts: BTreeSet::new(),
         };
         session.start_app(env).await?;
-        session.facts = learn::learn(&session).await?;
+        match learn::learn(&session).await {
+            Ok(facts) => session.facts = facts,
+            Err(e) => {
+                session.stop().await;
+                return Err(e);
+            }
+        }
         Ok(session)
     }
 
@@ -258,7 +264,11 @@ impl Session {
         match &f.app.start {
             Some(start) => {
                 let mut app = AppProcess::start(start, &self.file.dir, &self.placeholders, env)?;
-                app.wait_ready(&ready, start.timeout).await?;
+                if let Err(e) = app.wait_ready(&ready, start.timeout).await {
+                    // Stopped (and reaped) before the error is told: nothing is left running.
+                    app.stop().await;
+                    return Err(e.into());
+                }
                 self.app = Some(app);
             }
             None => {

@@ -529,7 +529,7 @@ pub enum Matcher {
     OneOf(Vec<Value>),
     /// Anything but this (absent counts as different).
     Not(Value),
-    /// A value an attacker cannot guess: at least 128 bits' worth of random-looking characters
+    /// A value an attacker cannot guess: at least 96 bits' worth of random-looking characters
     /// (RFC 6749 §10.10, §10.12).
     Unguessable(bool),
 }

@@ -74,5 +74,12 @@ fn every_weakness_of_the_reference_client_is_caught_by_some_scenario() {
         "{:?}",
         report.failing_baseline
     );
-    assert_eq!(report.uncaught(), [], "\n{}", report.table());
+    // The rest show only in the app checks, which `fauxauth weaknesses --check --app` runs
+    // against the reference client as a process.
+    let uncaught: Vec<_> = report
+        .uncaught()
+        .into_iter()
+        .filter(|w| !w.app_checks_only())
+        .collect();
+    assert_eq!(uncaught, [], "\n{}", report.table());
 }

@@ -30,17 +30,44 @@ async fn callback(
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
+    let result = finish_login(&state, jar, query.as_deref().unwrap_or_default()).await;
+    match result {
+        // A weakness: whatever the provider did wrong becomes a server error of the client's.
+        Err(e) if state.has(Weakness::CrashOnProviderError) && e.check.is_provider_failure() => {
+            Err(Error::internal(format!("unhandled provider failure: {e}")))
+        }
+        other => other,
+    }
+}
+
+async fn finish_login(state: &ClientState, jar: CookieJar, query: &str) -> Result<Response, Error> {
     let now = state.clock().now();
     let sessions = state.sessions();
-    let id = super::session_id(&state, &jar).ok_or_else(|| no_pending("no session"))?;
+    let old = super::session_id(state, &jar).unwrap_or_default();
+    let code = Callback::parse(query).ok().and_then(|a| a.code);
+    // A weakness: a code seen before is answered from memory, whoever brings it.
+    if state.has(Weakness::CacheCodeExchange)
+        && let Some(login) = code.as_deref().and_then(|c| state.weak().exchange(c))
+    {
+        let id = sessions.log_in(&old, login, now);
+        let jar = jar.add(session::cookie(id, state.secure_cookie()));
+        return Ok((jar, Redirect::to(paths::HOME)).into_response());
+    }
+    let id = super::session_id(state, &jar).ok_or_else(|| no_pending("no session"))?;
     let pending = sessions
         .take_pending(&id, now)
         .ok_or_else(|| no_pending("this session started no login, or it expired"))?;
-    let answer = Callback::parse(query.as_deref().unwrap_or_default())?;
+    let answer = Callback::parse(query)?;
     let login = match state.github() {
-        Some(github) => github_login(&state, github, &answer, pending, now).await?,
-        None => openid_login(&state, &answer, pending, now).await?,
+        Some(github) => github_login(state, github, &answer, pending, now).await?,
+        None => openid_login(state, &answer, pending, now).await?,
     };
+    let login = std::sync::Arc::new(login);
+    if state.has(Weakness::CacheCodeExchange)
+        && let Some(code) = &code
+    {
+        state.weak().remember_exchange(code, login.clone());
+    }
     let id = sessions.log_in(&id, login, now);
     tracing::info!("logged in");
     let jar = jar.add(session::cookie(id, state.secure_cookie()));
@@ -74,9 +101,8 @@ async fn openid_login(
         )
     })?;
     let access_token = response.access_token();
-    let nonce = pending
-        .nonce
-        .ok_or_else(|| Error::internal("an OpenID login started without a nonce"))?;
+    // Sent unless a weakness left it out; then nothing is compared.
+    let nonce = pending.nonce;
     let claims = verify::id_token(
         state,
         &discovered,
@@ -84,7 +110,11 @@ async fn openid_login(
         &Expect {
             issuer: discovered.issuer(),
             client_id: provider.client_id(),
-            nonce: NonceRule::Sent(&nonce),
+            client_secret: provider.client_secret(),
+            nonce: match &nonce {
+                Some(nonce) => NonceRule::Sent(nonce),
+                None => NonceRule::AbsentOr(None),
+            },
             access_token,
             now,
             leeway: state.config().leeway,
@@ -99,10 +129,13 @@ async fn openid_login(
         .userinfo(&discovered, access_token, expected_sub)
         .await?
         .map(|claims| serde_json::to_value(claims).unwrap_or_default());
-    let person = Person::from_id_token(&claims, userinfo.as_ref());
+    let mut person = Person::from_id_token(&claims, userinfo.as_ref());
+    if state.has(Weakness::AccountsByEmail) {
+        person = state.weak().account(person);
+    }
     Ok(Login::new(
         person,
-        Some(nonce),
+        nonce,
         tokens(&response, Some(id_token), now),
     ))
 }

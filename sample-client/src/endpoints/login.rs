@@ -20,9 +20,15 @@ pub fn router() -> Router<ClientState> {
 }
 
 async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Response, Error> {
-    let login_state = fresh_secret();
-    let nonce = state.github().is_none().then(fresh_secret);
-    let (verifier, challenge) = if state.has(Weakness::NoPkce) {
+    let login_state = if state.has(Weakness::PredictableState) {
+        state.weak().next_state()
+    } else {
+        fresh_secret()
+    };
+    let no_nonce = state.has(Weakness::NoNonce) || state.has(Weakness::NoCodeBinding);
+    let nonce = (state.github().is_none() && !no_nonce).then(fresh_secret);
+    let (verifier, challenge) = if state.has(Weakness::NoPkce) || state.has(Weakness::NoCodeBinding)
+    {
         (None, None)
     } else {
         let verifier = PkceCodeVerifier::new(fresh_secret());
@@ -30,7 +36,7 @@ async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Respo
         (Some(verifier), Some(challenge))
     };
     let scopes = state.config().requested_scopes();
-    let url = match state.github() {
+    let mut url = match state.github() {
         Some(github) => github
             .endpoints
             .authorization_url(&scopes, login_state.clone(), challenge),
@@ -40,12 +46,28 @@ async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Respo
                 &discovered,
                 &scopes,
                 login_state.clone(),
-                // Drawn above for every OpenID preset.
+                // Drawn above for every OpenID preset, unless a weakness leaves it out.
                 nonce.clone().unwrap_or_default(),
                 challenge,
             )
         }
     };
+    // The libraries always send both; a weakness takes them back out.
+    let drop: Vec<&str> = [
+        state.has(Weakness::NoState).then_some("state"),
+        nonce.is_none().then_some("nonce"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !drop.is_empty() {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !drop.contains(&k.as_ref()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
     let id = state.sessions().begin(
         super::session_id(&state, &jar),
         PendingLogin {

@@ -78,7 +78,7 @@ pub fn check(
     expected: &Expected<'_>,
     weaknesses: Weaknesses,
 ) -> Result<String, Error> {
-    if !weaknesses.has(Weakness::SkipStateCheck) {
+    if !weaknesses.has(Weakness::SkipStateCheck) && !weaknesses.has(Weakness::NoState) {
         // RFC 6749 §10.12: the state binds the response to this browser's request.
         match &callback.state {
             None => {

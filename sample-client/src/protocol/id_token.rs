@@ -69,6 +69,8 @@ pub struct Expect<'a> {
     /// Whom `iss` must name (OIDC Core §3.1.3.7 step 2, as the preset reads it).
     pub issuer: &'a IssuerRule,
     pub client_id: &'a ClientId,
+    /// Only a client with `accept-hs256` verifies with it (HMAC), never a sound one.
+    pub client_secret: Option<&'a openidconnect::ClientSecret>,
     pub nonce: NonceRule<'a>,
     /// The access token issued beside it, for `at_hash`.
     pub access_token: &'a AccessToken,
@@ -103,14 +105,17 @@ pub fn verify(
     // original is verified here.
     let (token, legacy) = match jws.parse::<CoreIdToken>() {
         Ok(token) => (token, None),
-        Err(why) => match Legacy::of(jws, expect.issuer) {
+        Err(why) => match Legacy::of(jws, expect.issuer, has(Weakness::AcceptMissingSub)) {
             Some((copy, legacy)) => (copy, Some(legacy)),
             None => return Err(Error::new(Check::IdTokenMalformed, why.to_string()).into()),
         },
     };
+    // A weakness: HS256, verified with the client secret, joins the allow-list.
+    let hs256 = has(Weakness::AcceptHs256)
+        && token.signing_alg() == Ok(&CoreJwsSigningAlgorithm::HmacSha256);
     // The alg allow-list first, by hand, so it holds whether or not the signature is checked.
     let alg = match token.signing_alg() {
-        Ok(alg) if ALLOWED_ALGS.contains(alg) => Some(alg.clone()),
+        Ok(alg) if ALLOWED_ALGS.contains(alg) || hs256 => Some(alg.clone()),
         Ok(alg) => return Err(alg_refused(&alg_name(alg)).into()),
         Err(SignatureVerificationError::NoSignature) if has(Weakness::AcceptAlgNone) => None,
         Err(SignatureVerificationError::NoSignature) => return Err(alg_refused("none").into()),
@@ -131,20 +136,30 @@ pub fn verify(
 
     let now = expect.now;
     let leeway = expect.leeway;
-    let mut verifier =
-        CoreIdTokenVerifier::new_public_client(expect.client_id.clone(), issuer, keys.clone())
-            .set_allowed_algs(ALLOWED_ALGS)
-            // Step 10: not issued in the future, beyond the leeway.
-            .set_issue_time_verifier_fn(move |iat| {
-                if iat > to_chrono(now + leeway) {
-                    Err(format!(
-                        "{IAT_FAILURE}{iat} is after now ({})",
-                        to_chrono(now)
-                    ))
-                } else {
-                    Ok(())
-                }
-            });
+    let skip_iat = has(Weakness::SkipIatCheck);
+    let verifier = match (hs256, expect.client_secret) {
+        (true, Some(secret)) => CoreIdTokenVerifier::new_confidential_client(
+            expect.client_id.clone(),
+            secret.clone(),
+            issuer,
+            keys.clone(),
+        )
+        .set_allowed_algs([CoreJwsSigningAlgorithm::HmacSha256]),
+        _ => CoreIdTokenVerifier::new_public_client(expect.client_id.clone(), issuer, keys.clone())
+            .set_allowed_algs(ALLOWED_ALGS),
+    };
+    let mut verifier = verifier
+        // Step 10: not issued in the future, beyond the leeway.
+        .set_issue_time_verifier_fn(move |iat| {
+            if !skip_iat && iat > to_chrono(now + leeway) {
+                Err(format!(
+                    "{IAT_FAILURE}{iat} is after now ({})",
+                    to_chrono(now)
+                ))
+            } else {
+                Ok(())
+            }
+        });
     // Step 9: the crate refuses when now >= exp; the leeway moves "now" back.
     verifier = if has(Weakness::SkipExpCheck) {
         verifier.set_time_fn(|| DateTime::<Utc>::MIN_UTC)
@@ -167,11 +182,16 @@ pub fn verify(
     }
 
     let skip_nonce = has(Weakness::SkipNonceCheck);
-    let rule = expect.nonce;
+    // With no nonce sent (a weakness), there is nothing to compare: a nonce in the token is not
+    // asked about.
+    let rule = match expect.nonce {
+        NonceRule::AbsentOr(None) if has(Weakness::NoNonce) || has(Weakness::NoCodeBinding) => None,
+        rule => Some(rule),
+    };
     let nonce_check = move |found: Option<&Nonce>| -> Result<(), String> {
-        if skip_nonce {
+        let Some(rule) = rule.filter(|_| !skip_nonce) else {
             return Ok(());
-        }
+        };
         match (rule, found) {
             (NonceRule::Sent(sent), found) => openidconnect::NonceVerifier::verify(sent, found),
             (NonceRule::AbsentOr(_), None) => Ok(()),
@@ -204,7 +224,10 @@ struct Legacy {
 impl Legacy {
     /// A copy of `jws` spelling the issuer in full, for the crate to judge, and what verifies the
     /// original; `None` unless `iss` is the rule's other spelling.
-    fn of(jws: &str, rule: &IssuerRule) -> Option<(CoreIdToken, Self)> {
+    ///
+    /// With `sub_from_email` (the `accept-missing-sub` weakness), a token without `sub` is
+    /// read too: its email stands in for the subject.
+    fn of(jws: &str, rule: &IssuerRule, sub_from_email: bool) -> Option<(CoreIdToken, Self)> {
         let mut parts = jws.split('.');
         let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() {
@@ -212,10 +235,21 @@ impl Legacy {
         }
         let mut claims = unverified_claims(jws)?;
         let iss = claims.get("iss")?.as_str()?;
-        if !rule.accepts_legacy_spelling(iss) {
+        let legacy = rule.accepts_legacy_spelling(iss);
+        let no_sub = sub_from_email && claims.get("sub").is_none();
+        if !legacy && !no_sub {
             return None;
         }
-        claims["iss"] = Value::String(rule.expected(None).ok()?);
+        if legacy {
+            claims["iss"] = Value::String(rule.expected(None).ok()?);
+        }
+        if no_sub {
+            let email = claims
+                .get("email")
+                .cloned()
+                .unwrap_or_else(|| "unknown".into());
+            claims["sub"] = email;
+        }
         let copy = format!(
             "{header}.{}.{signature}",
             URL_SAFE_NO_PAD.encode(claims.to_string())
@@ -566,6 +600,7 @@ mod tests {
             &Expect {
                 issuer,
                 client_id: &client_id,
+                client_secret: None,
                 nonce,
                 access_token: &access_token,
                 now: UNIX_EPOCH + Duration::from_secs(NOW),

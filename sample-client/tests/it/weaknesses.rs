@@ -66,6 +66,19 @@ impl Scenario {
         }
     }
 
+    /// The weaknesses besides [`Scenario::weakness`] that change how this scenario ends: those
+    /// that switch off the same protection along with others (no state at all, no binding of
+    /// the code at all), and a client that turns a provider's error into a server error.
+    fn also_touched_by(self) -> &'static [Weakness] {
+        match self {
+            Self::StateTampered => &[Weakness::NoState],
+            Self::NonceWrong => &[Weakness::NoNonce, Weakness::NoCodeBinding],
+            Self::CodeInjected => &[Weakness::NoCodeBinding, Weakness::CrashOnProviderError],
+            Self::ErrorBesideCode => &[Weakness::CrashOnProviderError],
+            _ => &[],
+        }
+    }
+
     /// What a correct client ends with.
     fn protected(self) -> &'static str {
         match self {
@@ -242,7 +255,10 @@ async fn run(scenario: Scenario, weaknesses: &[Weakness]) -> String {
 
 #[test]
 fn every_weakness_has_a_scenario() {
-    for weakness in Weakness::ALL {
+    // The others show over several logins or against a provider misbehaving in ways this fake
+    // does not stage; the app self-check proves each against the client as a process
+    // (`fauxauth weaknesses --check --app`).
+    for weakness in Weakness::ALL.into_iter().filter(|w| !w.app_checks_only()) {
         assert!(
             Scenario::ALL.iter().any(|s| s.weakness() == weakness),
             "{weakness}"
@@ -278,7 +294,7 @@ async fn each_weakness_leaves_every_other_protection_in_place() {
     for weakness in Weakness::ALL {
         for scenario in Scenario::ALL
             .into_iter()
-            .filter(|s| s.weakness() != weakness)
+            .filter(|s| s.weakness() != weakness && !s.also_touched_by().contains(&weakness))
         {
             assert_eq!(
                 run(scenario, &[weakness]).await,

@@ -149,8 +149,10 @@ pub async fn run_in(loaded: &Loaded, world: &Ecosystem) -> Outcome {
                 break;
             }
         };
+        let mut sign_seqs = Vec::new();
         let sign = match look_for_sign(world, &mut memory, step, browser.as_deref()).await {
             Ok(Some((seen, sign_hops))) => {
+                sign_seqs.extend(sign_hops.iter().map(|h| h.seq));
                 hops.extend(sign_hops);
                 Some(seen)
             }
@@ -212,7 +214,7 @@ pub async fn run_in(loaded: &Loaded, world: &Ecosystem) -> Outcome {
                 }),
             }
         }
-        let exchanges = exchanges(world, &mut labels, &hops, since);
+        let exchanges = exchanges(world, &mut labels, &hops, &sign_seqs, since);
         if !exchanges.is_empty() {
             entry.insert("exchanges".into(), Value::Array(exchanges));
         }
@@ -310,8 +312,24 @@ async fn look_for_sign(
 /// Every exchange of a step, in the order it happened: the browsers' hops, and what the
 /// provider and resource saw from anyone but the harness itself (the client's calls, the
 /// resource fetching keys).
-fn exchanges(world: &Ecosystem, labels: &mut Labels, hops: &[Hop], since: u64) -> Vec<Value> {
-    let mut items: Vec<(u64, Value)> = hops.iter().map(|hop| (hop.seq, labels.hop(hop))).collect();
+/// The hops in `sign_seqs` were the harness looking for an app's logged-in sign, and say so.
+fn exchanges(
+    world: &Ecosystem,
+    labels: &mut Labels,
+    hops: &[Hop],
+    sign_seqs: &[u64],
+    since: u64,
+) -> Vec<Value> {
+    let mut items: Vec<(u64, Value)> = hops
+        .iter()
+        .map(|hop| {
+            let mut value = labels.hop(hop);
+            if sign_seqs.contains(&hop.seq) {
+                value["looking_for_the_sign"] = json!(true);
+            }
+            (hop.seq, value)
+        })
+        .collect();
     let filter = fauxauth_core::journal::Filter {
         since: Some(since),
         ..Default::default()
