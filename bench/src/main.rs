@@ -122,6 +122,10 @@ struct SpawnArgs {
     /// Time `fauxauth run DIR` (the scenario library).
     #[arg(long)]
     scenarios: Option<PathBuf>,
+    /// Time `fauxauth test FILE` (the app check library against the app FILE starts; the
+    /// app's own start-up is part of it).
+    #[arg(long, value_name = "APP_FILE")]
+    app: Option<PathBuf>,
     /// After the load: the hostile soak. Floods of oversized and malformed requests (this many,
     /// 8 at a time, for at most 120 s), then code flows measured while `--idle-connections`
     /// connections are held open; memory before and after.
@@ -293,6 +297,20 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot run {}", fauxauth.display()))?;
         report.scenarios_seconds = Some(start.elapsed().as_secs_f64());
         report.scenarios_passed = Some(status.success());
+    }
+    if let Some(file) = &args.app {
+        eprintln!("{}: fauxauth test {}", report.label, file.display());
+        let start = Instant::now();
+        let status = std::process::Command::new(&fauxauth)
+            .arg("test")
+            .arg(file)
+            .arg("--quiet")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run {}", fauxauth.display()))?;
+        report.app_checks_seconds = Some(start.elapsed().as_secs_f64());
+        report.app_checks_passed = Some(status.success());
     }
     finish(&args.load, &report)
 }

@@ -44,6 +44,11 @@ pub struct Report {
     /// The hostile soak, when run.
     #[serde(default)]
     pub hostile: Option<crate::hostile::Hostile>,
+    /// `fauxauth test` of an app file, start to end.
+    #[serde(default)]
+    pub app_checks_seconds: Option<f64>,
+    #[serde(default)]
+    pub app_checks_passed: Option<bool>,
 }
 
 impl Report {
@@ -126,6 +131,16 @@ impl Report {
             };
             rows.push([
                 "scenario library (fauxauth run)".into(),
+                format!("{s:.2} s{verdict}"),
+            ]);
+        }
+        if let Some(s) = self.app_checks_seconds {
+            let verdict = match self.app_checks_passed {
+                Some(false) => " (some FAILED)",
+                _ => "",
+            };
+            rows.push([
+                "app checks (fauxauth test, reference client)".into(),
                 format!("{s:.2} s{verdict}"),
             ]);
         }
@@ -322,6 +337,16 @@ impl Comparison<'_> {
                 ratio: ratio(iv, pv, ""),
                 target: "≥ 3×".into(),
                 met: iv.zip(pv).map(|(i, p)| i >= 3.0 * p),
+            });
+        }
+        if let Some(s) = f.app_checks_seconds {
+            out.push(Verdict {
+                what: "app check library (fauxauth test, the reference client)".into(),
+                fauxauth: format!("{s:.2} s"),
+                peer: "-".into(),
+                ratio: String::new(),
+                target: "< 15 s".into(),
+                met: Some(s < 15.0 && f.app_checks_passed != Some(false)),
             });
         }
         if let Some(h) = &f.hostile {
