@@ -25,6 +25,9 @@ use crate::rules::{Answer, ErrorAction, ErrorStyle, Facts, RawResponse, RuleSet,
 /// Request bodies larger than this are refused: no OAuth request comes near it.
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
+/// A body larger than this is noted to [`crate::memory`] when it is freed.
+const LARGE_BODY: usize = 64 * 1024;
+
 /// The clock, rules and journal of one server. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Control {
@@ -113,9 +116,17 @@ async fn apply(
     );
     let body = match read.await {
         Ok(Ok(body)) => body,
-        Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Ok(Err(_)) => {
+            // What was read before the limit was hit is freed with the error.
+            crate::memory::freed(MAX_REQUEST_BODY);
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        }
         Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
     };
+    if body.len() > LARGE_BODY {
+        // Freed once the request is answered: a flood of them is what leaves memory behind.
+        crate::memory::freed(body.len());
+    }
     let facts = describe(&parts, &body);
     let outcome = control.rules().evaluate(&facts);
     if !outcome.delay.is_zero() {

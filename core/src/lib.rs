@@ -22,6 +22,7 @@ pub mod control;
 pub mod duration;
 pub mod journal;
 pub mod limits;
+pub mod memory;
 pub mod preset;
 pub mod rules;
 mod server;

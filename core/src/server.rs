@@ -133,6 +133,7 @@ pub async fn serve(
                     tracing::debug!(%peer, "idle connection closed");
                 }
             }
+            crate::memory::freed(crate::memory::CONNECTION);
         });
     }
     drop(listener);

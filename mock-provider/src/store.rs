@@ -472,18 +472,9 @@ impl Store {
         self.transactions.retain(|_, t| now < t.expires_at);
         let live = &self.transactions;
         self.transaction_order.retain(|id| live.contains_key(id));
-        // A grant outlives its tokens while a redeemed code remembers it, so a replay can
-        // still find and revoke it.
-        let remembered: HashSet<GrantId> = self
-            .codes
-            .values()
-            .filter_map(|c| match c {
-                CodeEntry::Redeemed { grant, .. } => Some(*grant),
-                CodeEntry::Issued(_) => None,
-            })
-            .collect();
-        self.grants
-            .retain(|id, g| now < g.expires_at || remembered.contains(id));
+        // A grant lives as long as its longest-lived token. A replay of its code after that is
+        // still refused (the code is remembered as redeemed), with nothing left to revoke.
+        self.grants.retain(|_, g| now < g.expires_at);
     }
 
     #[cfg(test)]
