@@ -36,6 +36,9 @@ pub struct Args {
     /// Write a JSON report here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Print the checks (those --filter keeps) as a Markdown table and exit.
+    #[arg(long)]
+    list: bool,
     /// Print only failures, warnings and the summary.
     #[arg(long, short)]
     quiet: bool,
@@ -60,12 +63,16 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         return Ok(true);
     }
     // Every problem of the file and of the checks before anything starts.
-    let loaded = file::load(&args.file)?;
     let checks = app::checks(args.library.as_deref(), args.filter.as_deref())
         .map_err(|p| anyhow::anyhow!("{} problem(s) in the checks:\n{}", p.len(), p.join("\n")))?;
     if checks.is_empty() {
         bail!("no check matches");
     }
+    if args.list {
+        print!("{}", report::list(&checks));
+        return Ok(true);
+    }
+    let loaded = file::load(&args.file)?;
     let options = Options {
         strict: args.strict,
         filter: args.filter.clone(),

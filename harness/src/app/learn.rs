@@ -247,13 +247,12 @@ fn auth_hint(entry: &Entry, client: &mock_provider::ClientConfig) -> String {
     };
     let registered = client
         .token_endpoint_auth_method
-        .map(|m| format!("{m:?}"))
-        .unwrap_or_else(|| "client_secret_basic or client_secret_post".into());
+        .map_or("client_secret_basic or client_secret_post", |m| m.as_str());
     format!(
         "\n  The app sent {sent}; the registration allows {}. Set \
          provider.client.token_endpoint_auth_method to what the app uses, or check \
          provider.client.client_secret.",
-        registered.to_lowercase()
+        registered
     )
 }
 

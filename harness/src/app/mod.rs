@@ -30,9 +30,7 @@ use crate::scenario::model::{Fact, Severity};
 use crate::scenario::{Loaded, Outcome, run_in};
 use process::AppProcess;
 
-/// The attacker fauxauth adds to the provider's users: the other person of the checks that
-/// need two (an injected code, an email claimed by someone else).
-pub const ATTACKER: &str = "mallory";
+pub use crate::scenario::ecosystem::ATTACKER;
 
 /// The environment variable the reference client reads its weaknesses from (comma-separated):
 /// how the self-check switches its protections off through the same app file a user writes.
@@ -66,6 +64,29 @@ impl CheckResult {
     /// `app/state-forged` for `scenarios/app/state-forged.yaml`.
     pub fn id(&self) -> String {
         check_id(&self.check.path)
+    }
+}
+
+/// The level a check is judged at for an app with these facts, and the fact that relaxed a
+/// `must` to a `should`, if one did.
+fn weigh(
+    scenario: &crate::scenario::model::Scenario,
+    facts: &BTreeSet<Fact>,
+) -> (Severity, Option<Fact>) {
+    let relaxable = scenario.level == Severity::Must
+        && !scenario.not_relaxed_for.iter().any(|f| facts.contains(f));
+    let relaxed_by = relaxable
+        .then(|| {
+            scenario
+                .relaxed_by
+                .iter()
+                .copied()
+                .find(|f| facts.contains(f))
+        })
+        .flatten();
+    match relaxed_by {
+        Some(fact) => (Severity::Should, Some(fact)),
+        None => (scenario.level, None),
     }
 }
 
@@ -354,21 +375,7 @@ impl Session {
         for (n, check) in checks.iter().enumerate() {
             let id = check_id(&check.path);
             let scenario = &check.scenario;
-            let severity = match scenario.level {
-                Severity::Must if scenario.relaxed_by.iter().any(|f| self.facts.contains(f)) => {
-                    Severity::Should
-                }
-                level => level,
-            };
-            let relaxed_by = (severity != scenario.level)
-                .then(|| {
-                    scenario
-                        .relaxed_by
-                        .iter()
-                        .copied()
-                        .find(|f| self.facts.contains(f))
-                })
-                .flatten();
+            let (severity, relaxed_by) = weigh(scenario, &self.facts);
             let skip = if let Some(why) = self.file.file.checks.skip.get(&id) {
                 Some(format!("skipped by the app file: {why}"))
             } else {
@@ -624,4 +631,35 @@ async fn bind(issuer: &str) -> Result<tokio::net::TcpListener, Error> {
                 "cannot listen on {host}:{port} for the provider ({issuer}): {e}"
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(yaml: &str) -> crate::scenario::model::Scenario {
+        crate::scenario::parse(&format!("{yaml}\nsteps: [{{ login: {{}} }}]"), "check.yaml")
+            .unwrap()
+    }
+
+    #[test]
+    fn another_protection_turns_a_must_into_a_should() {
+        let pkce = check("name: pkce\nrelaxed_by: [sends_nonce]\nnot_relaxed_for: [public_client]");
+        let facts = |list: &[Fact]| list.iter().copied().collect::<BTreeSet<_>>();
+        assert_eq!(weigh(&pkce, &facts(&[])), (Severity::Must, None));
+        assert_eq!(
+            weigh(&pkce, &facts(&[Fact::SendsNonce])),
+            (Severity::Should, Some(Fact::SendsNonce))
+        );
+        // A public client has no secret; only PKCE binds its code.
+        assert_eq!(
+            weigh(&pkce, &facts(&[Fact::SendsNonce, Fact::PublicClient])),
+            (Severity::Must, None)
+        );
+        let should = check("name: iat\nlevel: should\nrelaxed_by: [tls]");
+        assert_eq!(
+            weigh(&should, &facts(&[Fact::Tls])),
+            (Severity::Should, None)
+        );
+    }
 }

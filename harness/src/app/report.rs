@@ -36,12 +36,9 @@ pub fn failure(result: &CheckResult) -> String {
     if let Some(fact) = result.relaxed_by {
         let _ = writeln!(
             out,
-            "  a warning, not a failure: the app has {} ({}), which stands in for this protection",
+            "  a warning, not a failure: the app has {}, which stands in for this protection \
+             (--strict fails on it)",
             fact.name(),
-            match result.severity {
-                Severity::Should => "should",
-                Severity::Must => "must",
-            }
         );
     } else if result.severity == Severity::Should && result.verdict == Verdict::Warned {
         out.push_str(
@@ -56,12 +53,60 @@ pub fn failure(result: &CheckResult) -> String {
                 f.step, f.check, f.expected, f.actual
             );
         }
-        if let Some(first) = outcome.failures.first().filter(|f| !f.context.is_empty()) {
+        // A warning's transcript is in the reports (--html, --json); a failure's is printed.
+        if let Some(first) = outcome
+            .failures
+            .first()
+            .filter(|f| !f.context.is_empty() && result.verdict == Verdict::Failed)
+        {
             let _ = writeln!(out, "  transcript of step {}:", first.step);
             for line in first.context.lines() {
                 let _ = writeln!(out, "    {line}");
             }
         }
+    }
+    out
+}
+
+/// The checks as a Markdown table (`fauxauth test --list`): id, what it checks, its level, the
+/// facts that relax it or that it needs, and its requirements. The README's table is this text.
+pub fn list(checks: &[crate::scenario::Loaded]) -> String {
+    let facts = |list: &[crate::scenario::model::Fact]| {
+        list.iter()
+            .map(|f| format!("`{}`", f.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::from(
+        "| check | what it checks | level | relaxed by | applies when | requirements |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for check in checks {
+        let s = &check.scenario;
+        let mut relaxed = facts(&s.relaxed_by);
+        if !s.not_relaxed_for.is_empty() {
+            let _ = write!(relaxed, " (not for {})", facts(&s.not_relaxed_for));
+        }
+        let mut applies = facts(&s.applies_when);
+        if !s.unless.is_empty() {
+            let _ = write!(
+                applies,
+                "{}not {}",
+                if applies.is_empty() { "" } else { "; " },
+                facts(&s.unless)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {relaxed} | {applies} | {} |",
+            super::check_id(&check.path),
+            s.name,
+            match s.level {
+                Severity::Must => "must",
+                Severity::Should => "should",
+            },
+            s.refs.join("; "),
+        );
     }
     out
 }

@@ -14,6 +14,10 @@ use mock_provider::{ClientConfig, Config, GrantType, IssuerConfig, UserConfig};
 
 use super::model::Setup;
 
+/// The attacker `fauxauth test` adds to the provider's users: the other person of the checks
+/// that need two (an injected code, an email claimed by someone else).
+pub const ATTACKER: &str = "mallory";
+
 /// Where scenario clocks start unless a scenario says otherwise.
 pub const DEFAULT_START: &str = "2030-01-01T00:00:00Z";
 
@@ -248,10 +252,7 @@ impl Ecosystem {
         let mut out = Vec::new();
         for (role, username) in [
             ("person", Some(self.person.as_str())),
-            (
-                "attacker",
-                self.user(crate::app::ATTACKER).map(|u| u.username.as_str()),
-            ),
+            ("attacker", self.user(ATTACKER).map(|u| u.username.as_str())),
         ] {
             let Some(user) = username.and_then(|u| self.user(u)) else {
                 continue;

@@ -34,6 +34,10 @@ pub struct Scenario {
     /// in for this one (PKCE for `state`, TLS for the ID token's signature).
     #[serde(default)]
     pub relaxed_by: Vec<Fact>,
+    /// Facts under which `relaxed_by` does not count (a nonce stands in for PKCE only for a
+    /// confidential client: RFC 9700 §2.1.1).
+    #[serde(default)]
+    pub not_relaxed_for: Vec<Fact>,
     /// Facts that must hold for the check to mean anything (a nonce check needs an app that
     /// sends a nonce); otherwise it is skipped, saying which.
     #[serde(default)]

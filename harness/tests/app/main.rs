@@ -158,8 +158,33 @@ fn a_should_check_warns_and_fails_only_a_strict_run() {
     let out = text(&lenient);
     assert!(lenient.status.success(), "{out}");
     assert!(out.contains("WARNING app/iss-wrong"), "{out}");
+    assert!(
+        !out.contains("transcript of step"),
+        "a warning's transcript is in the reports, not the output: {out}"
+    );
     let strict = test(&file, &["--filter", "iss-", "--strict"]);
     assert_eq!(strict.status.code(), Some(1), "{}", text(&strict));
+}
+
+#[test]
+fn a_login_with_another_authentication_method_than_registered_is_explained() {
+    // The reference client uses HTTP Basic; the registration says the body.
+    let (_dir, file) = app_file(|t| {
+        t.replace(
+            "    scopes: [openid",
+            "    token_endpoint_auth_method: client_secret_post\n    scopes: [openid",
+        )
+    });
+    let output = test(&file, &[]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains(
+            "The app sent HTTP Basic (client_secret_basic); the registration allows \
+             client_secret_post."
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -294,4 +319,23 @@ fn init_writes_a_starting_file_and_never_overwrites_one() {
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+}
+
+/// The README's table of app checks is what `fauxauth test --list` prints for the built-in
+/// library: a check added, removed or changed without the README fails here.
+#[test]
+fn the_readme_lists_every_check_as_it_is() {
+    let output = Command::new(FAUXAUTH)
+        .args(["test", "--list"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(table.lines().count() > 30, "{table}");
+    assert!(table.contains("| `app/state-forged` |"), "{table}");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "README.md's table of checks differs from `fauxauth test --list`; paste it in:\n{table}"
+    );
 }

@@ -10,77 +10,12 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::capture::{Memory, encode, interpolate};
+use super::exchange::{Received, Sent};
 use crate::scenario::browser::{self, Hop};
 use crate::scenario::ecosystem::Ecosystem;
 use crate::scenario::model::{
     Action, Authorize, BearerCall, ClientAuth, FormCall, Login, Open, RawRequest, Server, Step,
 };
-
-/// A request as sent, for replay and the transcript.
-#[derive(Clone, Debug)]
-pub struct Sent {
-    pub server: Server,
-    pub method: Method,
-    /// Relative to the server's base URL (path and query), or an absolute URL (a preset's
-    /// endpoint outside its issuer URL).
-    pub target: String,
-    pub headers: Vec<(String, String)>,
-    pub form: Option<Vec<(String, String)>>,
-    pub body: Option<String>,
-}
-
-/// An answer as received.
-#[derive(Clone, Debug)]
-pub struct Received {
-    pub status: u16,
-    pub headers: BTreeMap<String, String>,
-    pub body: String,
-    pub json: Option<Value>,
-    /// A form-encoded body's members.
-    pub form: Option<BTreeMap<String, String>>,
-    /// The query of the `Location` header, decoded.
-    pub params: BTreeMap<String, String>,
-}
-
-impl Received {
-    /// An answer, its body read as JSON or as a form when its content type says so.
-    pub fn new(status: u16, headers: BTreeMap<String, String>, body: String) -> Self {
-        let content_type = headers.get("content-type").map_or("", String::as_str);
-        let json = content_type
-            .contains("json")
-            .then(|| serde_json::from_str(&body).ok())
-            .flatten();
-        let form = content_type
-            .starts_with("application/x-www-form-urlencoded")
-            .then(|| {
-                form_urlencoded::parse(body.as_bytes())
-                    .into_owned()
-                    .collect()
-            });
-        let params = headers
-            .get("location")
-            .and_then(|l| url::Url::parse(l).ok())
-            .map(|u| u.query_pairs().into_owned().collect())
-            .unwrap_or_default();
-        Self {
-            status,
-            headers,
-            body,
-            json,
-            form,
-            params,
-        }
-    }
-
-    /// A member of the JSON body, or of the form-encoded body, as text.
-    pub fn member(&self, name: &str) -> Option<String> {
-        match (&self.json, &self.form) {
-            (Some(json), _) => json.get(name).and_then(Value::as_str).map(str::to_owned),
-            (None, Some(form)) => form.get(name).cloned(),
-            (None, None) => None,
-        }
-    }
-}
 
 /// What a step did.
 #[derive(Debug, Default)]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::act::{Received, Sent};
+use super::exchange::{Received, Sent};
 use crate::scenario::browser::Browser;
 use crate::scenario::ecosystem::Ecosystem;
 

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::act::Received;
 use super::capture::{lookup, text_of};
+use super::exchange::Received;
 use crate::scenario::browser::Hop;
 use crate::scenario::ecosystem::{App, Ecosystem};
 use crate::scenario::model::{ClientExpect, Expect, JournalExpect, Matcher, Server};

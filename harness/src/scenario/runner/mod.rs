@@ -7,6 +7,7 @@
 
 mod act;
 mod capture;
+mod exchange;
 mod expect;
 
 use std::time::{Duration, Instant};
