@@ -46,6 +46,12 @@ struct Inner {
     events: AtomicU64,
 }
 
+/// A time in whole seconds since the Unix epoch, as JWT claims (`iat`, `exp`) write it; 0 for
+/// a time before it.
+pub fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 impl Clock {
     /// A clock that follows the wall clock until it is moved.
     pub fn system() -> Self {
@@ -85,9 +91,7 @@ impl Clock {
 
     /// The current virtual time in whole seconds since the Unix epoch, as JWT claims want it.
     pub fn unix_seconds(&self) -> u64 {
-        self.now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
+        unix(self.now())
     }
 
     /// The real time, for journals that record both. Not for protocol decisions.

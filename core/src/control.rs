@@ -28,6 +28,38 @@ const MAX_REQUEST_BODY: usize = 1024 * 1024;
 /// A body larger than this is noted to [`crate::memory`] when it is freed.
 const LARGE_BODY: usize = 64 * 1024;
 
+/// A server that carries the scripting model: what the provider's and the resource's handles
+/// share, written once. Implementors give their [`Control`]; the rest comes with it.
+pub trait Scripted {
+    /// The rules, journal and clock of this server.
+    fn control(&self) -> &Control;
+
+    /// The clock every expiry of this server follows.
+    fn clock(&self) -> &Clock {
+        self.control().clock()
+    }
+
+    /// Every request served (but admin calls), with what was answered.
+    fn journal(&self) -> &Journal {
+        self.control().journal()
+    }
+
+    /// Adds a rule at the end of the list; returns its id.
+    fn add_rule(&self, rule: crate::rules::Rule) -> String {
+        self.control().rules().add(rule)
+    }
+
+    /// Removes a rule; whether it existed.
+    fn remove_rule(&self, id: &str) -> bool {
+        self.control().rules().remove(id)
+    }
+
+    /// The rules in order, with how often each matched and fired.
+    fn rules(&self) -> Vec<crate::rules::RuleStatus> {
+        self.control().rules().list()
+    }
+}
+
 /// The clock, rules and journal of one server. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Control {
@@ -281,17 +313,20 @@ pub fn error_response(error: &ErrorAction, style: ErrorStyle, realm: &str) -> Re
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut body = json!({ "error": error.error });
     if let Some(description) = &error.description {
-        body["error_description"] = json!(description);
+        body["error_description"] = json!(crate::wire::description_text(description));
     }
     let mut response = (status, axum::Json(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let challenge = match style {
-        ErrorStyle::Bearer => Some(format!(
-            "Bearer realm=\"{realm}\", error=\"{}\"",
-            error.error
+        // The description stays in the body: the challenge names the realm and the code.
+        ErrorStyle::Bearer => Some(crate::wire::bearer_challenge(
+            realm,
+            Some(&error.error),
+            None,
+            None,
         )),
-        _ if status == StatusCode::UNAUTHORIZED => Some(format!("Basic realm=\"{realm}\"")),
+        _ if status == StatusCode::UNAUTHORIZED => Some(crate::wire::basic_challenge(realm)),
         _ => None,
     };
     if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {

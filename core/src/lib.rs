@@ -29,7 +29,28 @@ mod server;
 pub mod wire;
 pub mod yaml;
 
-pub use clock::{Clock, OutOfRange};
-pub use control::Control;
+pub use clock::{Clock, OutOfRange, unix};
+pub use control::{Control, Scripted};
 pub use limits::Limits;
 pub use server::{Peer, Running, Spawned, connection_cap, raise_descriptor_limit, serve};
+
+/// Why a fauxauth server (the resource, the reference client) could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Its configuration is wrong: each problem with its field.
+    #[error("invalid configuration:\n{}", .0.join("\n"))]
+    Config(Vec<String>),
+    /// Its HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// It could not listen.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StartError {
+    /// An HTTP client that could not be built.
+    pub fn http(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Http(Box::new(error))
+    }
+}

@@ -45,6 +45,33 @@ pub fn description_text(text: &str) -> String {
     out
 }
 
+/// An RFC 6750 §3 `WWW-Authenticate: Bearer` challenge: the realm, then the error code, its
+/// description and the scope needed, each when given (a request without any token gets the
+/// realm alone, §3.1). Every quoted value is made valid by [`description_text`].
+pub fn bearer_challenge(
+    realm: &str,
+    error: Option<&str>,
+    description: Option<&str>,
+    scope: Option<&str>,
+) -> String {
+    let mut out = format!("Bearer realm=\"{}\"", description_text(realm));
+    for (name, value) in [
+        ("error", error),
+        ("error_description", description),
+        ("scope", scope),
+    ] {
+        if let Some(value) = value {
+            out.push_str(&format!(", {name}=\"{}\"", description_text(value)));
+        }
+    }
+    out
+}
+
+/// An RFC 7617 `WWW-Authenticate: Basic` challenge (RFC 6749 §5.2 for `invalid_client`).
+pub fn basic_challenge(realm: &str) -> String {
+    format!("Basic realm=\"{}\"", description_text(realm))
+}
+
 /// `text` cut to at most `max` characters, with `...` after a cut: for echoing what a request
 /// sent in a page or a message.
 pub fn shortened(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
@@ -130,6 +157,29 @@ impl BearerErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn challenges_quote_only_what_rfc_6750_allows() {
+        assert_eq!(
+            bearer_challenge("api", None, None, None),
+            "Bearer realm=\"api\""
+        );
+        assert_eq!(
+            bearer_challenge("api", Some("invalid_token"), None, None),
+            "Bearer realm=\"api\", error=\"invalid_token\""
+        );
+        assert_eq!(
+            bearer_challenge(
+                "api",
+                Some("insufficient_scope"),
+                Some("needs \"items:write\""),
+                Some("items:write")
+            ),
+            "Bearer realm=\"api\", error=\"insufficient_scope\", \
+             error_description=\"needs 'items:write'\", scope=\"items:write\""
+        );
+        assert_eq!(basic_challenge("token\\x"), "Basic realm=\"token/x\"");
+    }
 
     #[test]
     fn descriptions_are_made_safe_and_short() {

@@ -1,6 +1,10 @@
 //! Reading YAML: parse errors put where they happened first (`file:line:column:`), with a
 //! "did you mean" for a misspelt key. Every YAML file fauxauth reads goes through here.
 
+/// Where a value starts in a file, its contents ignored: the field of a line index, a struct that
+/// reads a file a second time only to learn on which line each checked part begins.
+pub type Mark = serde_saphyr::Spanned<serde::de::IgnoredAny>;
+
 /// One line for a parse error: `origin:line:column: message (did you mean ...?)`.
 pub fn describe(e: &serde_saphyr::Error, origin: &str) -> String {
     let text = e.without_snippet().to_string();

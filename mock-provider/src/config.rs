@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use fauxauth_core::Clock;
@@ -389,28 +389,7 @@ impl UserConfig {
     }
 }
 
-impl Default for Config {
-    /// The demo: one root issuer with a confidential client, a public client and three users.
-    fn default() -> Self {
-        Self {
-            seed: default_seed(),
-            base_url: None,
-            issuers: default_issuers(),
-            rules: Vec::new(),
-            clock: ClockConfig::default(),
-            admin_token: None,
-            limits: fauxauth_core::Limits::default(),
-        }
-    }
-}
-
 impl Config {
-    /// The demo of a preset: one issuer at the root that looks like Google, GitHub or Microsoft,
-    /// with a login page and the preset's fake users.
-    pub fn preset(preset: crate::preset::Preset) -> Self {
-        Self::single(crate::demo::preset_issuer(preset, &default_seed()))
-    }
-
     /// A configuration with one issuer at the root.
     pub fn single(issuer: IssuerConfig) -> Self {
         Self {
@@ -760,81 +739,6 @@ impl fmt::Display for Problem {
     }
 }
 
-/// A configuration file that could not be loaded: every message names the file and line.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", .messages.join("\n"))]
-pub struct LoadError {
-    pub messages: Vec<String>,
-}
-
-impl Config {
-    /// Reads and validates a YAML configuration file.
-    pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-            messages: vec![format!("{}: cannot read: {e}", path.display())],
-        })?;
-        Self::from_yaml(&text, &path.display().to_string())
-    }
-
-    /// Parses and validates YAML; `origin` names the source in messages (a file name, or the
-    /// environment variable the text came from).
-    pub fn from_yaml(text: &str, origin: &str) -> Result<Self, LoadError> {
-        let config: Config = if text.trim().is_empty() {
-            Config::default()
-        } else {
-            serde_saphyr::from_str(text).map_err(|e| LoadError {
-                messages: vec![fauxauth_core::yaml::describe(&e, origin)],
-            })?
-        };
-        let mut config = config;
-        if config.issuers.is_empty() {
-            config.issuers = vec![crate::demo::issuer(&config.seed)];
-        }
-        config.validate().map_err(|problems| {
-            // The text parsed, so it parses again into the location index.
-            let index: LocationIndex = serde_saphyr::from_str(text).unwrap_or_default();
-            LoadError {
-                messages: problems
-                    .iter()
-                    .map(|p| match index.line_of(p.place) {
-                        Some(line) => format!("{origin}:{line}: {p}"),
-                        None => format!("{origin}: {p}"),
-                    })
-                    .collect(),
-            }
-        })?;
-        Ok(config)
-    }
-}
-
-/// The lines where issuers, clients and users begin, for validation messages.
-#[derive(Debug, Default, Deserialize)]
-struct LocationIndex {
-    #[serde(default)]
-    issuers: Vec<serde_saphyr::Spanned<IssuerLocations>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct IssuerLocations {
-    #[serde(default)]
-    clients: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
-    #[serde(default)]
-    users: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
-}
-
-impl LocationIndex {
-    fn line_of(&self, place: Place) -> Option<u64> {
-        let issuer = |i: usize| self.issuers.get(i);
-        let loc = match place {
-            Place::Root => return None,
-            Place::Issuer(i) => issuer(i)?.referenced,
-            Place::Client(i, c) => issuer(i)?.value.clients.get(c)?.referenced,
-            Place::User(i, u) => issuer(i)?.value.users.get(u)?.referenced,
-        };
-        Some(loc.line())
-    }
-}
-
 /// `""` for the root, else `/segment[/segment…]` without a trailing slash.
 fn normalize_path(path: &str) -> Result<String, String> {
     let trimmed = path.trim_end_matches('/');
@@ -894,7 +798,7 @@ fn check_redirect_uri(uri: &str, allow_insecure: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn default_seed() -> String {
+pub(crate) fn default_seed() -> String {
     crate::keys::DEFAULT_SEED.to_owned()
 }
 
@@ -908,10 +812,6 @@ fn default_audience() -> String {
 
 fn default_grant_types() -> Vec<GrantType> {
     vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
-}
-
-fn default_issuers() -> Vec<IssuerConfig> {
-    vec![crate::demo::issuer(&default_seed())]
 }
 
 fn yes() -> bool {

@@ -1,6 +1,7 @@
 //! The provider's side of the scripting model: how it describes requests to rules and the
 //! journal, and its admin routes (issuers' users, clients and keys; reset).
 
+use fauxauth_core::Scripted as _;
 use std::sync::Arc;
 use std::time::Duration;
 

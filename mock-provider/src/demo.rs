@@ -13,7 +13,9 @@ use std::time::Duration;
 use fauxauth_core::preset::microsoft::CONSUMERS_TENANT_ID;
 use rand::Rng as _;
 
-use crate::config::{ClientConfig, GrantType, IssuerConfig, LoginMode, UserConfig};
+use crate::config::{
+    ClientConfig, ClockConfig, Config, GrantType, IssuerConfig, LoginMode, UserConfig, default_seed,
+};
 use crate::preset::Preset;
 
 pub const WEB_CLIENT_ID: &str = "demo-web";
@@ -24,6 +26,29 @@ const REDIRECT_URIS: [&str; 3] = [
     "http://localhost:8080/callback",
     "http://localhost:3000/callback",
 ];
+
+impl Default for Config {
+    /// The demo: one root issuer with a confidential client, a public client and three users.
+    fn default() -> Self {
+        Self {
+            seed: default_seed(),
+            base_url: None,
+            issuers: vec![issuer(&default_seed())],
+            rules: Vec::new(),
+            clock: ClockConfig::default(),
+            admin_token: None,
+            limits: fauxauth_core::Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The demo of a preset: one issuer at the root that looks like Google, GitHub or Microsoft,
+    /// with a login page and the preset's fake users.
+    pub fn preset(preset: Preset) -> Self {
+        Self::single(preset_issuer(preset, &default_seed()))
+    }
+}
 
 /// The demo issuer for `seed`.
 pub fn issuer(seed: &str) -> IssuerConfig {

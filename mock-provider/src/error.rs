@@ -248,7 +248,7 @@ impl IntoResponse for Error {
                     set_header(
                         &mut response,
                         header::WWW_AUTHENTICATE,
-                        &format!("Basic realm=\"{}\"", description_text(&realm)),
+                        &basic_challenge(&realm),
                     );
                 }
                 response
@@ -259,20 +259,15 @@ impl IntoResponse for Error {
                 realm,
                 scope,
             } => {
-                let mut challenge = format!("Bearer realm=\"{}\"", description_text(&realm));
-                let status = match code {
-                    Some(code) => {
-                        challenge.push_str(&format!(
-                            ", error=\"{}\", error_description=\"{}\"",
-                            code.as_str(),
-                            description_text(&description)
-                        ));
-                        if let Some(scope) = scope {
-                            challenge.push_str(&format!(", scope=\"{scope}\""));
-                        }
-                        code.status()
-                    }
-                    None => StatusCode::UNAUTHORIZED,
+                let (challenge, status) = match code {
+                    Some(code) => (
+                        bearer_challenge(&realm, Some(code.as_str()), Some(&description), scope),
+                        code.status(),
+                    ),
+                    None => (
+                        bearer_challenge(&realm, None, None, None),
+                        StatusCode::UNAUTHORIZED,
+                    ),
                 };
                 let body = match code {
                     Some(code) => {
@@ -330,7 +325,7 @@ fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {
     }
 }
 
-pub use fauxauth_core::wire::description_text;
+pub use fauxauth_core::wire::{basic_challenge, bearer_challenge, description_text};
 
 #[cfg(test)]
 mod tests {

@@ -538,7 +538,7 @@ impl Issuer {
                 active: active(e.key.kid()),
                 companion: e.companion,
                 published: e.is_published(now),
-                retires_at: e.retire_at.map(crate::tokens::unix),
+                retires_at: e.retire_at.map(fauxauth_core::unix),
             })
             .collect()
     }

@@ -4,6 +4,7 @@
 //! setting. Several issuers can share one server, each under its own path.
 //!
 //! ```no_run
+//! use mock_provider::Scripted as _; // clock, rules and journal
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let running = mock_provider::spawn(mock_provider::Config::default()).await?;
 //! println!("issuer: {}", running.issuer());
@@ -13,11 +14,12 @@
 //! ```
 //!
 //! # Map
-//! - [`config`]: the one configuration schema (YAML, environment, Rust), validated with
-//!   file-and-line errors.
-//! - `protocol`: the protocol core as plain functions (parameters, scopes, PKCE, redirect
-//!   matching, client credentials), no HTTP.
-//! - `endpoints`: one module per endpoint, thin adapters from HTTP to the core.
+//! - [`config`]: the one configuration schema (Rust types, validated); `load` reads it from
+//!   YAML with file-and-line errors; `demo` is what runs when none is given.
+//! - `protocol`: the protocol core as plain functions (the authorization request, parameters,
+//!   scopes, PKCE, redirect matching, client credentials), no HTTP and no running issuer.
+//! - `claims`: the tokens' claims as data.
+//! - `endpoints`: one module per endpoint, from HTTP to the core and back.
 //! - `store`: codes, grants, tokens and sessions of one issuer, behind one mutex.
 //! - [`keys`]: deterministic signing keys, parsed once, JWKS, signing and verification.
 //! - `tokens`: what access tokens and ID tokens contain.
@@ -26,9 +28,12 @@
 //! # Invariants
 //! - Nothing reads the wall clock except through [`Clock`]; nothing draws randomness except from
 //!   an issuer's seeded generator (and the ECDSA nonce inside `aws-lc-rs`).
+//! - The configuration, the store and the protocol core never reach `issuer` or `endpoints`;
+//!   no two modules import each other.
 //! - No lock is held across an `.await`.
 //! - A request that could not be tied to a registered redirect URI is never redirected.
 
+mod claims;
 pub mod config;
 mod control;
 mod demo;
@@ -37,6 +42,7 @@ mod error;
 mod html;
 mod issuer;
 pub mod keys;
+mod load;
 mod paths;
 pub mod preset;
 mod protocol;
@@ -57,11 +63,12 @@ pub use config::{
 };
 pub use control::{DEFAULT_GRACE, admin_operations};
 pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, dress};
-pub use fauxauth_core::Clock;
 pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal, Mismatch};
 pub use fauxauth_core::rules::{Action, Rule, RuleStatus, When};
+pub use fauxauth_core::{Clock, Scripted};
 pub use issuer::KeyInfo;
 pub use keys::SigningAlg;
+pub use load::LoadError;
 
 use fauxauth_core::Control;
 use issuer::Issuer;
@@ -89,6 +96,13 @@ struct Inner {
     control: Control,
     rules: Vec<Rule>,
     admin_token: Option<String>,
+}
+
+/// The clock, rules and journal of the whole provider (every issuer).
+impl Scripted for Provider {
+    fn control(&self) -> &Control {
+        &self.inner.control
+    }
 }
 
 impl Provider {
@@ -125,36 +139,6 @@ impl Provider {
                 admin_token: config.admin_token.clone(),
             }),
         })
-    }
-
-    /// The clock every issuer of this provider reads.
-    pub fn clock(&self) -> &Clock {
-        self.inner.control.clock()
-    }
-
-    /// The rules, journal and clock of this provider.
-    pub fn control(&self) -> &Control {
-        &self.inner.control
-    }
-
-    /// Every request served (but admin calls), with what was answered.
-    pub fn journal(&self) -> &Journal {
-        self.inner.control.journal()
-    }
-
-    /// Adds a rule at the end of the list; returns its id.
-    pub fn add_rule(&self, rule: Rule) -> String {
-        self.inner.control.rules().add(rule)
-    }
-
-    /// Removes a rule; whether it existed.
-    pub fn remove_rule(&self, id: &str) -> bool {
-        self.inner.control.rules().remove(id)
-    }
-
-    /// The rules in order, with how often each matched and fired.
-    pub fn rules(&self) -> Vec<RuleStatus> {
-        self.inner.control.rules().list()
     }
 
     /// Back to the loaded configuration: clients, users, keys, rules and clock as configured;

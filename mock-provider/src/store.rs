@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
-use crate::endpoints::authorize::AuthorizationRequest;
+use crate::protocol::authorize::AuthorizationRequest;
 use crate::protocol::pkce::CodeChallengeMethod;
 use crate::protocol::scope::Scopes;
 
@@ -109,7 +109,7 @@ pub struct AccessToken {
     pub expires_at: SystemTime,
     pub revoked: bool,
     /// What an opaque token stands for (it is then held under its own value, not a `jti`).
-    pub opaque: Option<Box<crate::tokens::AccessTokenClaims>>,
+    pub opaque: Option<Box<crate::claims::AccessTokenClaims>>,
 }
 
 /// A user logged in at the provider, as a browser's session cookie names it.
@@ -714,7 +714,7 @@ mod tests {
     #[test]
     fn waiting_page_logins_are_bounded_and_the_oldest_go_first() {
         let mut store = Store::default();
-        let request = |_| crate::endpoints::authorize::tests_support::request();
+        let request = |_| crate::protocol::authorize::tests_support::request();
         for i in 0..MAX_TRANSACTIONS + 500 {
             store.insert_transaction(
                 format!("tx{i}"),

@@ -2,9 +2,10 @@
 //! opaque refresh tokens; and the claims a user releases for a set of scopes (OIDC Core §5.4).
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use fauxauth_core::unix;
+
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::config::{ClientConfig, UserConfig};
@@ -16,27 +17,7 @@ use crate::preset::Preset;
 use crate::protocol::scope::Scopes;
 use crate::store::{AccessToken, GrantId, RefreshToken};
 
-/// The JOSE `typ` of access tokens (RFC 9068 §2.1).
-pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
-
-/// RFC 9068 §2.2 claims of an access token.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct AccessTokenClaims {
-    pub iss: String,
-    pub sub: String,
-    pub aud: String,
-    pub exp: u64,
-    pub iat: u64,
-    pub jti: String,
-    pub client_id: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub scope: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_time: Option<u64>,
-    /// Never minted; read so that a token made with one (by a rule) is judged by it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nbf: Option<u64>,
-}
+pub use crate::claims::{ACCESS_TOKEN_TYP, AccessTokenClaims};
 
 /// OIDC Core §2 ID token claims, with the user's released claims beside them.
 #[derive(Debug, Serialize)]
@@ -435,10 +416,6 @@ fn scope_of_claim(claim: &str) -> Option<&'static str> {
         "phone_number" | "phone_number_verified" => "phone",
         _ => return None,
     })
-}
-
-pub fn unix(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The bearer check in front of every route: find the token (RFC 6750 §2), validate it, and hand
-//! it to the handler as an [`AccessToken`] extension, or answer with the challenge of §3 (the
-//! presets' routes: with their provider's refusal).
+//! it to the handler as an [`AccessToken`] extension, or answer with the challenge of §3. The
+//! presets' routes use the same check through `presets::authenticate`, with their provider's
+//! refusal.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -8,11 +9,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use fauxauth_core::preset::Preset;
-
 use crate::ResourceState;
 use crate::error::Error;
-use crate::presets::{self, Context};
 use crate::protocol::bearer::{self, Accept, Via};
 
 /// The largest form body read to look for `access_token` (RFC 6750 §2.2).
@@ -30,25 +28,7 @@ pub async fn authenticate(
     }
 }
 
-/// The same check in front of a preset's routes: GitHub's `Authorization: token X` is taken
-/// with the github preset, and refusals are written as the provider writes them.
-pub async fn authenticate_preset(
-    State(state): State<ResourceState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let accept = Accept {
-        token_scheme: state.config().preset == Preset::Github,
-        ..state.accept()
-    };
-    let context = Context::of(request.headers());
-    match authorize(&state, request, accept).await {
-        Ok((request, via)) => pass(request, via, next).await,
-        Err(e) => presets::refusal(&state, &context, e).into_response(),
-    }
-}
-
-async fn pass(request: Request, via: Via, next: Next) -> Response {
+pub(crate) async fn pass(request: Request, via: Via, next: Next) -> Response {
     let mut response = next.run(request).await;
     if via == Via::Query {
         private(&mut response);
@@ -56,7 +36,7 @@ async fn pass(request: Request, via: Via, next: Next) -> Response {
     response
 }
 
-async fn authorize(
+pub(crate) async fn authorize(
     state: &ResourceState,
     request: Request,
     accept: Accept,

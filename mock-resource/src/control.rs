@@ -1,6 +1,7 @@
 //! The resource's side of the scripting model: how it describes requests to rules and the
 //! journal, and its admin routes.
 
+use fauxauth_core::Scripted as _;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, State};

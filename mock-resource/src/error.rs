@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fauxauth_core::wire::description_text;
+use fauxauth_core::wire::{bearer_challenge, description_text};
 use serde_json::json;
 
 pub use fauxauth_core::wire::BearerErrorCode;
@@ -106,14 +106,12 @@ impl ApiError {
             Self::GoogleInvalidCredentials { realm, presented }
             | Self::GraphInvalidToken {
                 realm, presented, ..
-            } => Some(if *presented {
-                format!(
-                    "Bearer realm=\"{}\", error=\"invalid_token\"",
-                    description_text(realm)
-                )
-            } else {
-                format!("Bearer realm=\"{}\"", description_text(realm))
-            }),
+            } => Some(bearer_challenge(
+                realm,
+                presented.then_some("invalid_token"),
+                None,
+                None,
+            )),
             _ => None,
         }
     }
@@ -200,26 +198,18 @@ impl Error {
     /// The `WWW-Authenticate` value, when the answer carries one.
     pub fn challenge(&self) -> Option<String> {
         match self {
-            Self::Unauthenticated { realm } => {
-                Some(format!("Bearer realm=\"{}\"", description_text(realm)))
-            }
+            Self::Unauthenticated { realm } => Some(bearer_challenge(realm, None, None, None)),
             Self::Bearer {
                 code,
                 description,
                 realm,
                 scope,
-            } => {
-                let mut challenge = format!(
-                    "Bearer realm=\"{}\", error=\"{}\", error_description=\"{}\"",
-                    description_text(realm),
-                    code.as_str(),
-                    description_text(description)
-                );
-                if let Some(scope) = scope {
-                    challenge.push_str(&format!(", scope=\"{}\"", description_text(scope)));
-                }
-                Some(challenge)
-            }
+            } => Some(bearer_challenge(
+                realm,
+                Some(code.as_str()),
+                Some(description),
+                scope.as_deref(),
+            )),
             Self::Api(api) => api.challenge(),
             Self::BadRequest(_) | Self::Unavailable(_) | Self::Internal => None,
         }

@@ -10,6 +10,7 @@
 //! `/user`, Google's `/oauth2/v3/userinfo`, Graph's `/v1.0/me`) as the real ones answer.
 //!
 //! ```no_run
+//! use mock_resource::Scripted as _; // clock, rules and journal
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let running = mock_resource::spawn(mock_resource::Config::new("http://127.0.0.1:9000")).await?;
 //! println!("resource: {}", running.url());
@@ -82,16 +83,7 @@ use endpoints::items::Items;
 use issuer::Issuer;
 use protocol::bearer::Accept;
 
-/// Why a resource could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("invalid configuration:\n{}", .0.join("\n"))]
-    Config(Vec<String>),
-    #[error("cannot build the HTTP client: {0}")]
-    Http(#[from] reqwest::Error),
-    #[error("cannot listen: {0}")]
-    Io(#[from] std::io::Error),
-}
+pub use fauxauth_core::{Scripted, StartError};
 
 /// A handle on a resource's state: cheap to clone, shared with its server and its handlers.
 #[derive(Clone, Debug)]
@@ -109,12 +101,19 @@ struct Inner {
     control: Control,
 }
 
+/// The clock, rules and journal of the resource.
+impl Scripted for ResourceState {
+    fn control(&self) -> &Control {
+        &self.inner.control
+    }
+}
+
 impl ResourceState {
     /// Validates `config` and prepares the resource. No I/O: the issuer is first contacted when
     /// the first token arrives.
     pub fn new(config: Config) -> Result<Self, StartError> {
         config.validate().map_err(StartError::Config)?;
-        let issuer = Issuer::new(&config)?;
+        let issuer = Issuer::new(&config).map_err(StartError::http)?;
         let control = Control::with_limits("resource", config.clock.clone(), config.limits);
         for rule in &config.rules {
             control.rules().add(rule.clone());
@@ -129,31 +128,6 @@ impl ResourceState {
                 control,
             }),
         })
-    }
-
-    /// The clock tokens are judged by.
-    pub fn clock(&self) -> &Clock {
-        &self.inner.config.clock
-    }
-
-    /// The rules, journal and clock of this resource.
-    pub fn control(&self) -> &Control {
-        &self.inner.control
-    }
-
-    /// Every request served (but admin calls), with what was answered.
-    pub fn journal(&self) -> &Journal {
-        self.inner.control.journal()
-    }
-
-    /// Adds a rule at the end of the list; returns its id.
-    pub fn add_rule(&self, rule: Rule) -> String {
-        self.inner.control.rules().add(rule)
-    }
-
-    /// Removes a rule; whether it existed.
-    pub fn remove_rule(&self, id: &str) -> bool {
-        self.inner.control.rules().remove(id)
     }
 
     /// Back to the loaded configuration: the configured rules, the clock's start, no items, no

@@ -232,7 +232,12 @@ fn cut(mut text: String) -> String {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         tracing::info!(check = self.check.code(), detail = %self.detail, "refused");
-        let mut response = html::error_page(self.check.status(), self.check, &self.detail);
+        let mut response = html::error_page(
+            self.check.status(),
+            self.check.code(),
+            self.check.phrase(),
+            &self.detail,
+        );
         response
             .headers_mut()
             .insert(ERROR_HEADER, HeaderValue::from_static(self.check.code()));

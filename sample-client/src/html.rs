@@ -6,8 +6,6 @@ use askama::Template;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 
-use crate::error::Check;
-
 /// The response header saying whether the page was served to a logged-in visitor.
 pub const STATE_HEADER: HeaderName = HeaderName::from_static("x-fauxauth-client-state");
 
@@ -112,12 +110,13 @@ pub fn me(
     response
 }
 
-pub fn error_page(status: StatusCode, check: Check, detail: &str) -> Response {
+/// The page of a refused login: the check's stable code, its phrase, and what was wrong.
+pub fn error_page(status: StatusCode, code: &str, phrase: &str, detail: &str) -> Response {
     page(
         status,
         ErrorPage {
-            code: check.code(),
-            phrase: check.phrase(),
+            code,
+            phrase,
             detail,
         }
         .render(),

@@ -78,8 +78,8 @@ use tokio::net::TcpListener;
 
 pub use config::{Config, DEFAULT_SCOPES, RESOURCE_PATH, Weakness, warning};
 pub use error::{Check, ERROR_HEADER, Error};
-pub use fauxauth_core::Clock;
 pub use fauxauth_core::preset::Preset;
+pub use fauxauth_core::{Clock, StartError};
 pub use html::STATE_HEADER;
 
 use config::Weaknesses;
@@ -88,17 +88,6 @@ use http::Http;
 use provider::Provider;
 use session::Sessions;
 use token::Credentials;
-
-/// Why a client could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("invalid configuration:\n{}", .0.join("\n"))]
-    Config(Vec<String>),
-    #[error("cannot build the HTTP client: {0}")]
-    Http(#[from] reqwest::Error),
-    #[error("cannot listen: {0}")]
-    Io(#[from] std::io::Error),
-}
 
 /// A handle on a client's state: cheap to clone, shared with its server and its handlers.
 #[derive(Clone, Debug)]
@@ -147,7 +136,7 @@ impl ClientState {
         } else {
             config.timeout
         };
-        let http = Http::new(timeout)?;
+        let http = Http::new(timeout).map_err(StartError::http)?;
         let credentials = Credentials {
             client_id: openidconnect::ClientId::new(config.client_id.clone()),
             client_secret: config

@@ -373,32 +373,30 @@ struct Lines {
 #[derive(Debug, Default, Deserialize)]
 struct AppLines {
     #[serde(default)]
-    url: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    url: Option<fauxauth_core::yaml::Mark>,
     #[serde(default)]
-    start: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    start: Option<fauxauth_core::yaml::Mark>,
     #[serde(default)]
-    login: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    login: Option<fauxauth_core::yaml::Mark>,
     #[serde(default)]
-    logged_in: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    logged_in: Option<fauxauth_core::yaml::Mark>,
     #[serde(default)]
-    logout: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    logout: Option<fauxauth_core::yaml::Mark>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct ProviderLines {
     #[serde(default)]
-    issuer: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    issuer: Option<fauxauth_core::yaml::Mark>,
     #[serde(default)]
-    client: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    client: Option<fauxauth_core::yaml::Mark>,
     #[serde(default)]
-    users: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    users: Option<fauxauth_core::yaml::Mark>,
 }
 
 impl Lines {
     fn line_of(&self, field: &str) -> Option<u64> {
-        let line = |s: &Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>| {
-            s.as_ref().map(|s| s.referenced.line())
-        };
+        let line = |s: &Option<fauxauth_core::yaml::Mark>| s.as_ref().map(|s| s.referenced.line());
         let app = self.app.as_ref().map(|a| &a.value);
         let provider = self.provider.as_ref().map(|p| &p.value);
         let found = match field.split('.').take(2).collect::<Vec<_>>()[..] {

@@ -3,6 +3,7 @@
 //! way), which is a debugging tool of its own. When it does, what the login sent becomes the facts
 //! the checks depend on (does the app send a nonce? use PKCE? call UserInfo?).
 
+use mock_provider::Scripted as _;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 

@@ -300,7 +300,7 @@ fn references(step: &super::model::Step) -> Vec<String> {
 #[derive(Debug, Default, Deserialize)]
 struct StepLines {
     #[serde(default)]
-    steps: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    steps: Vec<fauxauth_core::yaml::Mark>,
     #[serde(default)]
     setup: Option<SetupLines>,
 }
@@ -309,9 +309,9 @@ struct StepLines {
 #[derive(Debug, Default, Deserialize)]
 struct SetupLines {
     #[serde(default)]
-    preset: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    preset: Option<fauxauth_core::yaml::Mark>,
     #[serde(default)]
-    quirks: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    quirks: Option<fauxauth_core::yaml::Mark>,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! provider-side fault (or a tampered callback) that the client catches, and that gets through
 //! when the weakness is on. Also the `fauxauth client` and `fauxauth up` commands.
 
+use mock_provider::Scripted as _;
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,7 @@
 //! The provider and the resource together, as an app meets them: tokens from `mock-provider`
 //! used at `mock-resource`, in both validation modes.
 
+use mock_provider::Scripted as _;
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -17,18 +17,18 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use fauxauth_core::control::Injected;
 use subtle::ConstantTimeEq as _;
 
-use crate::config::{ClientConfig, GrantType, LoginMode, UserConfig};
-use crate::error::{AuthorizeErrorCode, Error, ErrorRedirect, redirect};
+use crate::config::{ClientConfig, LoginMode, UserConfig};
+use crate::error::{AuthorizeErrorCode, Error, redirect};
 use crate::html::{self, Login, UserChoice};
 use crate::issuer::Issuer;
 use crate::paths;
 use crate::preset::Preset;
+use crate::protocol::authorize::{AuthorizationRequest, IssuerView};
 use crate::protocol::params::Params;
-use crate::protocol::pkce::{self, CodeChallengeMethod};
-use crate::protocol::redirect::{matches, matches_subdirectory, with_query};
+use crate::protocol::redirect::with_query;
 use crate::protocol::scope::Scopes;
 use crate::store::{Code, Session, Transaction};
-use crate::tokens::unix;
+use fauxauth_core::unix;
 
 pub(super) const SESSION_COOKIE: &str = "fauxauth_session";
 
@@ -36,61 +36,6 @@ pub(super) const SESSION_COOKIE: &str = "fauxauth_session";
 /// RFC 9700 §4.4.1.8 in the provider's own forms): the login form's submission must come with
 /// the same value, so a page cannot post a login it did not start into someone else's browser.
 pub(super) const BROWSER_COOKIE: &str = "fauxauth_browser";
-
-/// Parameters this endpoint understands; none may be repeated (RFC 6749 §3.1).
-const KNOWN: &[&str] = &[
-    "access_type",
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "prompt",
-    "max_age",
-    "login_hint",
-    "id_token_hint",
-    "code_challenge",
-    "code_challenge_method",
-    "response_mode",
-    "request",
-    "request_uri",
-    "display",
-    "ui_locales",
-    "claims_locales",
-    "acr_values",
-    "claims",
-];
-
-/// A validated authorization request.
-#[derive(Clone, Debug)]
-pub struct AuthorizationRequest {
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub redirect_uri_in_request: bool,
-    pub scope: Scopes,
-    pub state: Option<String>,
-    pub nonce: Option<String>,
-    pub prompt: Prompt,
-    pub max_age: Option<u64>,
-    pub login_hint: Option<String>,
-    /// The `sub` of a valid `id_token_hint`.
-    pub hinted_sub: Option<String>,
-    pub challenge: Option<(String, CodeChallengeMethod)>,
-    /// Whether the request came as a POST: redirects are then 303 (RFC 9700 §4.12).
-    pub via_post: bool,
-    /// Google's `access_type=offline`.
-    pub offline: bool,
-}
-
-/// The `prompt` values (OIDC Core §3.1.2.1).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Prompt {
-    pub none: bool,
-    pub login: bool,
-    pub consent: bool,
-    pub select_account: bool,
-}
 
 pub(super) async fn authorize_get(
     State(issuer): State<Arc<Issuer>>,
@@ -137,285 +82,37 @@ fn authorize(
     if let Some(error) = injected.as_ref().and_then(|Extension(i)| i.error.as_ref()) {
         let description = error.description.as_deref().unwrap_or("injected by a rule");
         return request
-            .error_code(issuer, error.error.clone().into(), description)
+            .error_code(error.error.clone().into(), description)
             .into_response();
     }
     proceed(issuer, jar, request).unwrap_or_else(IntoResponse::into_response)
 }
 
-impl AuthorizationRequest {
-    pub fn parse(issuer: &Issuer, params: &Params, via_post: bool) -> Result<Self, Error> {
-        let page = |title, detail: String| Error::page(StatusCode::BAD_REQUEST, title, detail);
-
-        // 1. What decides whether redirecting is safe. Failures are pages (RFC 6749 §4.1.2.1).
-        if let Some(name) = params.first_repeated(&["client_id", "redirect_uri"]) {
-            return Err(page(
-                "Invalid request",
-                format!("The parameter {name} is repeated."),
-            ));
-        }
-        let Some(client_id) = params.get("client_id").ok().flatten() else {
-            return Err(page(
-                "Invalid request",
-                "The request has no client_id.".into(),
-            ));
-        };
-        let Some(client) = issuer.client(client_id) else {
-            return Err(page(
-                "Unknown client",
-                format!("No client is registered as {client_id:?} at this provider."),
-            ));
-        };
-        let openid = params
-            .get("scope")
-            .ok()
-            .flatten()
-            .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
-        let (redirect_uri, redirect_uri_in_request) = match params
-            .get("redirect_uri")
-            .ok()
-            .flatten()
-        {
-            Some(uri)
-                if client.redirect_uris.iter().any(|r| {
-                    if issuer.quirks.redirect_uri_subdirectories {
-                        matches_subdirectory(r, uri)
-                    } else {
-                        matches(r, uri)
-                    }
-                }) =>
-            {
-                (uri.to_owned(), true)
-            }
-            Some(uri) => {
-                return Err(page(
-                    "Invalid redirect URI",
-                    format!(
-                        "{uri:?} is not a redirect URI registered for client {client_id:?}. \
-                         Registered URIs must match exactly (RFC 6749 §3.1.2.4, RFC 9700 §2.1)."
-                    ),
-                ));
-            }
-            None => match client.redirect_uris.as_slice() {
-                [only] if !openid => (only.clone(), false),
-                // GitHub: without redirect_uri, the app's (first) callback URL.
-                [first, ..] if issuer.settings.preset == Preset::Github => (first.clone(), false),
-                [_] => {
-                    return Err(page(
-                        "Invalid request",
-                        "redirect_uri is required in an OpenID Connect request (OIDC Core §3.1.2.1)."
-                            .into(),
-                    ));
-                }
-                _ => {
-                    return Err(page(
-                        "Invalid request",
-                        format!(
-                            "redirect_uri is required: client {client_id:?} has several \
-                             registered (RFC 6749 §3.1.2.3)."
-                        ),
-                    ));
-                }
-            },
-        };
-
-        // OIDC Core §3.1.2.6 / Multiple Response Types §5: an unknown response_mode cannot be
-        // honoured, so there is no safe way to respond through the redirect.
-        if let Ok(Some(mode)) = params.get("response_mode")
-            && mode != "query"
-        {
-            return Err(page(
-                "Unsupported response mode",
-                format!("response_mode {mode:?} is not supported; this provider uses query."),
-            ));
-        }
-
-        // 2. From here on, errors go back to the client.
-        let state = params.get("state").ok().flatten().map(str::to_owned);
-        let fail = |code, description: &str| {
-            Error::Redirect(Box::new(ErrorRedirect {
-                redirect_uri: redirect_uri.clone(),
-                error: AuthorizeErrorCode::as_str(code).into(),
-                description: description.to_owned(),
-                state: state.clone(),
-                iss: issuer.response_iss(),
-                see_other: via_post,
-            }))
-        };
-        use AuthorizeErrorCode::*;
-
-        if let Some(name) = params.first_repeated(KNOWN) {
-            return Err(fail(
-                InvalidRequest,
-                &format!("parameter {name} must not be repeated (RFC 6749 §3.1)"),
-            ));
-        }
-        let get = |name| params.get(name).ok().flatten();
-        if get("request").is_some() {
-            return Err(fail(
-                RequestNotSupported,
-                "request objects are not supported",
-            ));
-        }
-        if get("request_uri").is_some() {
-            return Err(fail(RequestUriNotSupported, "request_uri is not supported"));
-        }
-        match get("response_type") {
-            None if issuer.quirks.response_type_optional => {}
-            None => return Err(fail(InvalidRequest, "response_type is required")),
-            Some("code") => {}
-            Some(other) => {
-                return Err(fail(
-                    UnsupportedResponseType,
-                    &format!("response_type {other:?} is not supported; use code"),
-                ));
-            }
-        }
-        if !client.allows_grant(GrantType::AuthorizationCode) {
-            return Err(fail(
-                UnauthorizedClient,
-                "this client is not allowed the authorization_code grant",
-            ));
-        }
-
-        let scope = Scopes::parse(get("scope").unwrap_or_default())
-            .map_err(|e| fail(InvalidScope, &e.to_string()))?;
-        if let Some(problem) = issuer.scope_problem(&client, &scope) {
-            return Err(fail(InvalidScope, &problem));
-        }
-
-        let challenge =
-            pkce_challenge(&client, get("code_challenge"), get("code_challenge_method"))
-                .map_err(|m| fail(InvalidRequest, m))?;
-
-        let prompt = Prompt::parse(get("prompt")).map_err(|m| fail(InvalidRequest, &m))?;
-        let max_age = get("max_age")
-            .map(|v| v.parse::<u64>())
-            .transpose()
-            .map_err(|_| fail(InvalidRequest, "max_age must be a non-negative integer"))?;
-
-        let hinted_sub = match get("id_token_hint") {
-            None => None,
-            Some(hint) => Some(hinted_subject(issuer, hint).ok_or_else(|| {
-                fail(
-                    InvalidRequest,
-                    "id_token_hint was not issued by this provider",
-                )
-            })?),
-        };
-
-        // Google: `access_type=offline` asks for a refresh token.
-        let offline = match get("access_type") {
-            Some("offline") => true,
-            None | Some("online") => false,
-            Some(other) if issuer.settings.preset == Preset::Google => {
-                return Err(fail(
-                    InvalidRequest,
-                    &format!("Invalid access_type: {other}"),
-                ));
-            }
-            Some(_) => false,
-        };
-
-        Ok(Self {
-            client_id: client.client_id.clone(),
-            offline,
-            redirect_uri: redirect_uri.clone(),
-            redirect_uri_in_request,
-            scope,
-            state: state.clone(),
-            nonce: get("nonce").map(str::to_owned),
-            prompt,
-            max_age,
-            // GitHub names the suggested account `login`.
-            login_hint: get("login_hint")
-                .or_else(|| {
-                    (issuer.settings.preset == Preset::Github)
-                        .then(|| get("login"))
-                        .flatten()
-                })
-                .map(str::to_owned),
-            hinted_sub,
-            challenge,
-            via_post,
-        })
+/// What parsing an authorization request needs of the issuer, answered by the issuer.
+impl IssuerView for Issuer {
+    fn client(&self, client_id: &str) -> Option<Arc<ClientConfig>> {
+        Issuer::client(self, client_id)
     }
 
-    /// An error response to this request's redirect URI.
-    fn error(&self, issuer: &Issuer, code: AuthorizeErrorCode, description: &str) -> Error {
-        self.error_code(issuer, code.as_str().into(), description)
+    fn quirks(&self) -> &crate::preset::Active {
+        &self.quirks
     }
 
-    fn error_code(
-        &self,
-        issuer: &Issuer,
-        error: std::borrow::Cow<'static, str>,
-        description: &str,
-    ) -> Error {
-        Error::Redirect(Box::new(ErrorRedirect {
-            redirect_uri: self.redirect_uri.clone(),
-            error,
-            description: description.to_owned(),
-            state: self.state.clone(),
-            iss: issuer.response_iss(),
-            see_other: self.via_post,
-        }))
+    fn preset(&self) -> Preset {
+        self.settings.preset
     }
-}
 
-impl Prompt {
-    fn parse(value: Option<&str>) -> Result<Self, String> {
-        let mut prompt = Self::default();
-        let Some(value) = value else {
-            return Ok(prompt);
-        };
-        for token in value.split(' ').filter(|t| !t.is_empty()) {
-            match token {
-                "none" => prompt.none = true,
-                "login" => prompt.login = true,
-                "consent" => prompt.consent = true,
-                "select_account" => prompt.select_account = true,
-                other => return Err(format!("prompt value {other:?} is not supported")),
-            }
-        }
-        if prompt.none && (prompt.login || prompt.consent || prompt.select_account) {
-            return Err(
-                "prompt=none cannot be combined with other values (OIDC Core §3.1.2.1)".into(),
-            );
-        }
-        Ok(prompt)
+    fn scope_problem(&self, client: &ClientConfig, scope: &Scopes) -> Option<String> {
+        Issuer::scope_problem(self, client, scope)
     }
-}
 
-/// RFC 7636 §4.3–4.4.1 and RFC 9700 §2.1.1.
-fn pkce_challenge(
-    client: &ClientConfig,
-    challenge: Option<&str>,
-    method: Option<&str>,
-) -> Result<Option<(String, CodeChallengeMethod)>, &'static str> {
-    let Some(challenge) = challenge else {
-        if method.is_some() {
-            return Err("code_challenge_method was sent without code_challenge");
-        }
-        if client.pkce_required() {
-            return Err("code_challenge is required for this client (RFC 9700 §2.1.1)");
-        }
-        return Ok(None);
-    };
-    let parsed = CodeChallengeMethod::parse(method)
-        .ok_or("transform algorithm not supported; use S256 (RFC 7636 §4.4.1)")?;
-    if parsed == CodeChallengeMethod::Plain && !client.allow_plain_pkce {
-        return Err(if method.is_none() {
-            "code_challenge_method is missing, which means plain (RFC 7636 §4.3); \
-             this client must use S256"
-        } else {
-            "code_challenge_method plain is not allowed; use S256 (RFC 7636 §7.2)"
-        });
+    fn hinted_subject(&self, id_token_hint: &str) -> Option<String> {
+        hinted_subject(self, id_token_hint)
     }
-    if !pkce::is_well_formed(challenge) {
-        return Err("code_challenge must be 43 to 128 unreserved characters (RFC 7636 §4.2)");
+
+    fn response_iss(&self) -> String {
+        Issuer::response_iss(self)
     }
-    Ok(Some((challenge.to_owned(), parsed)))
 }
 
 /// The subject of an ID token this issuer signed. Expiry does not matter for a hint.
@@ -478,14 +175,12 @@ fn proceed(
         // OIDC Core §3.1.2.1: no UI at all; say what would have been needed.
         if needs_login {
             return Err(request.error(
-                issuer,
                 AuthorizeErrorCode::LoginRequired,
                 "the user is not logged in, or must log in again",
             ));
         }
         if needs_consent(session.as_ref().map(|(_, s)| s)) {
             return Err(request.error(
-                issuer,
                 AuthorizeErrorCode::ConsentRequired,
                 "the user has not consented",
             ));
@@ -533,14 +228,12 @@ fn proceed(
     let user = match &request.login_hint {
         Some(hint) => issuer.user(hint).ok_or_else(|| {
             request.error(
-                issuer,
                 AuthorizeErrorCode::AccessDenied,
                 &format!("login_hint {hint:?} names no user of this provider"),
             )
         })?,
         None => issuer.default_user().ok_or_else(|| {
             request.error(
-                issuer,
                 AuthorizeErrorCode::AccessDenied,
                 "this provider has no users",
             )
@@ -787,7 +480,6 @@ pub(super) async fn login(
         issuer.store().take_transaction(tx_id, now);
         return request
             .error(
-                &issuer,
                 AuthorizeErrorCode::AccessDenied,
                 "the user cancelled the login",
             )
@@ -887,7 +579,6 @@ pub(super) async fn consent(
     if params.get("decision").ok().flatten() != Some("allow") {
         return request
             .error(
-                &issuer,
                 AuthorizeErrorCode::AccessDenied,
                 "the user denied the request",
             )
@@ -904,79 +595,4 @@ pub(super) async fn consent(
         }
     };
     issue_code(&issuer, jar, &request, &username, auth_time, &sid)
-}
-
-#[cfg(test)]
-pub(crate) mod tests_support {
-    use super::*;
-
-    /// A plain authorization request, for tests of what holds one.
-    pub fn request() -> AuthorizationRequest {
-        AuthorizationRequest {
-            client_id: "web".into(),
-            redirect_uri: "https://rp/cb".into(),
-            redirect_uri_in_request: true,
-            scope: Scopes::parse("openid").unwrap(),
-            state: Some("s".into()),
-            nonce: None,
-            prompt: Prompt::default(),
-            max_age: None,
-            login_hint: None,
-            hinted_sub: None,
-            challenge: None,
-            via_post: false,
-            offline: false,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prompt_none_stands_alone() {
-        assert!(Prompt::parse(Some("none")).unwrap().none);
-        assert!(Prompt::parse(Some("none login")).is_err());
-        assert!(Prompt::parse(Some("bogus")).is_err());
-        let p = Prompt::parse(Some("login consent")).unwrap();
-        assert!(p.login && p.consent && !p.none);
-    }
-
-    #[test]
-    fn pkce_policy() {
-        let public = ClientConfig::public("spa", "http://127.0.0.1/cb");
-        let confidential = ClientConfig::confidential("web", "s", "http://127.0.0.1/cb");
-        let good = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-        assert!(
-            pkce_challenge(&public, None, None)
-                .unwrap_err()
-                .contains("required")
-        );
-        assert_eq!(pkce_challenge(&confidential, None, None), Ok(None));
-        assert!(
-            pkce_challenge(&public, Some(good), None)
-                .unwrap_err()
-                .contains("means plain")
-        );
-        assert!(
-            pkce_challenge(&public, Some(good), Some("plain"))
-                .unwrap_err()
-                .contains("not allowed")
-        );
-        assert!(
-            pkce_challenge(&public, Some(good), Some("S512"))
-                .unwrap_err()
-                .contains("transform")
-        );
-        assert!(pkce_challenge(&public, Some("short"), Some("S256")).is_err());
-        assert!(pkce_challenge(&public, None, Some("S256")).is_err());
-        assert_eq!(
-            pkce_challenge(&public, Some(good), Some("S256")),
-            Ok(Some((good.to_owned(), CodeChallengeMethod::S256)))
-        );
-        let mut lenient = public.clone();
-        lenient.allow_plain_pkce = true;
-        assert!(pkce_challenge(&lenient, Some(good), None).is_ok());
-    }
 }

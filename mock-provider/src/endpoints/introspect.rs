@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use super::client_auth::authenticate;
 use crate::error::{Error, TokenErrorCode, json_no_store};
 use crate::issuer::Issuer;
-use crate::tokens::{unix, verify_access_token};
+use crate::tokens::verify_access_token;
+use fauxauth_core::unix;
 
 pub(super) async fn introspect(
     State(issuer): State<Arc<Issuer>>,

@@ -1,5 +1,6 @@
 //! The protocol core: plain functions over plain types, no HTTP and no I/O, each unit-tested.
 
+pub mod authorize;
 pub mod client_auth;
 pub mod params;
 pub mod pkce;

@@ -1,6 +1,7 @@
 //! The authorization endpoint: RFC 6749 §4.1.1–4.1.2, RFC 7636, RFC 9207, OIDC Core §3.1.2.
 
 use axum::http::{StatusCode, header};
+use mock_provider::Scripted as _;
 use mock_provider::{Config, LoginMode};
 
 use crate::helpers::*;

@@ -1,6 +1,7 @@
 //! Hostile input: what a peer can make the provider hold, how long it may take, and the admin
 //! API's answers to values out of range. Each test is a regression of a bug found by probing.
 
+use mock_provider::Scripted as _;
 use std::time::Duration;
 
 use axum::body::Body;

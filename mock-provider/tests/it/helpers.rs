@@ -1,5 +1,6 @@
 //! A provider behind its router, driven without sockets, with a frozen clock.
 
+use mock_provider::Scripted as _;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

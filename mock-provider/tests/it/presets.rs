@@ -2,6 +2,7 @@
 //! shown on and (where it matters) switched off.
 
 use axum::http::{StatusCode, header};
+use mock_provider::Scripted as _;
 use mock_provider::preset::{Preset, Quirks};
 use mock_provider::{Config, IssuerConfig};
 

@@ -1,6 +1,7 @@
 //! Revocation (RFC 7009) and introspection (RFC 7662), consistent with each other.
 
 use axum::http::{StatusCode, header};
+use mock_provider::Scripted as _;
 use serde_json::json;
 
 use crate::helpers::*;

@@ -1,5 +1,6 @@
 //! Scripting a running provider over its HTTP admin API: what a client sees for each action.
 
+use mock_provider::Scripted as _;
 use std::time::Duration;
 
 use axum::body::Body;

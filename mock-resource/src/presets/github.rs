@@ -39,6 +39,7 @@
 //! - A valid token that names no person (a client's own) is "Bad credentials": GitHub issues
 //!   none.
 
+use fauxauth_core::Scripted as _;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

@@ -20,11 +20,15 @@ mod microsoft;
 mod person;
 
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
-use axum::middleware;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use fauxauth_core::Scripted as _;
 use fauxauth_core::preset::Preset;
 
 use crate::error::{ApiError, Error, GraphInner};
+use crate::protocol::bearer::Accept;
 use crate::{ResourceState, auth};
 
 pub use github::RateLimits;
@@ -37,10 +41,25 @@ pub fn router(state: &ResourceState) -> Router<ResourceState> {
         Preset::Google => google::router(),
         Preset::Microsoft => microsoft::router(),
     };
-    routes.route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        auth::authenticate_preset,
-    ))
+    routes.route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+}
+
+/// The same check in front of a preset's routes: GitHub's `Authorization: token X` is taken
+/// with the github preset, and refusals are written as the provider writes them.
+pub async fn authenticate(
+    State(state): State<ResourceState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let accept = Accept {
+        token_scheme: state.config().preset == Preset::Github,
+        ..state.accept()
+    };
+    let context = Context::of(request.headers());
+    match auth::authorize(&state, request, accept).await {
+        Ok((request, via)) => auth::pass(request, via, next).await,
+        Err(e) => refusal(&state, &context, e).into_response(),
+    }
 }
 
 /// What a refusal needs to know of the request it answers, taken before the request moves on.

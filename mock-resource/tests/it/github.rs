@@ -1,6 +1,7 @@
 //! The github preset: GitHub's `/user` and `/user/emails` made from the person behind the token,
 //! its scope headers, its rate limit on the virtual clock, and its refusals.
 
+use mock_resource::Scripted as _;
 use std::time::Duration;
 
 use mock_resource::Preset;

@@ -1,5 +1,6 @@
 //! JWT mode: what is accepted, and every reason a token is refused (RFC 9068 §4, RFC 8725).
 
+use mock_resource::Scripted as _;
 use serde_json::{Value, json};
 
 use crate::helpers::*;

@@ -1,6 +1,7 @@
 //! The issuer's keys and metadata over HTTP: cached, refetched once for a rotated key,
 //! rate-limited against made-up `kid`s, single-flight under concurrency.
 
+use mock_resource::Scripted as _;
 use std::time::Duration;
 
 use serde_json::{Value, json};

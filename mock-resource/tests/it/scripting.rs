@@ -1,6 +1,7 @@
 //! Scripting a running resource over its admin API: the faults a client of the API must survive,
 //! the journal, reset, and the OpenAPI document.
 
+use mock_resource::Scripted as _;
 use std::time::Duration;
 
 use reqwest::StatusCode;

@@ -1,6 +1,7 @@
 //! Acting: what each step does. Requests to the servers, and a person's browser through the
 //! client and the provider.
 
+use mock_provider::Scripted as _;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;

@@ -1,6 +1,7 @@
 //! What a scenario remembers between steps: values it captured or learned by itself, requests it
 //! sent (for replays), and its browsers.
 
+use mock_provider::Scripted as _;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;

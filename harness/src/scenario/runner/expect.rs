@@ -1,5 +1,6 @@
 //! Expecting: judging a step's result against what the scenario says it must show.
 
+use mock_provider::Scripted as _;
 use serde_json::{Value, json};
 
 use super::capture::{lookup, text_of};

@@ -10,6 +10,7 @@ mod capture;
 mod exchange;
 mod expect;
 
+use mock_provider::Scripted as _;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};

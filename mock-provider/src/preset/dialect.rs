@@ -1,0 +1,157 @@
+//! The dialect of the token endpoint: the strict core's result, said as the real provider says
+//! it (error codes and descriptions, media types, extra members). Needs the running issuer.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::{Preset, github, google, microsoft};
+use crate::error::{Error, json_no_store, no_store};
+use crate::issuer::Issuer;
+use crate::protocol::client_auth::{Presented, presented};
+use crate::protocol::params::Params;
+
+/// How the token endpoint answers: the strict core's result, said as the preset says it.
+pub fn token_answer(
+    issuer: &Issuer,
+    result: Result<Value, Error>,
+    headers: &HeaderMap,
+    request_body: &[u8],
+) -> Response {
+    let quirks = &issuer.quirks;
+    match result {
+        Ok(mut body) => {
+            if let Some(scope) = body.get("scope").and_then(Value::as_str) {
+                let scope = if quirks.expanded_scope_urls {
+                    google::expand_scope(scope)
+                } else if quirks.comma_separated_scope {
+                    scope.replace(' ', ",")
+                } else {
+                    scope.to_owned()
+                };
+                body["scope"] = Value::String(scope);
+            }
+            if quirks.comma_separated_scope {
+                body["token_type"] = "bearer".into();
+            }
+            if issuer.settings.preset == Preset::Microsoft
+                && let Some(expires_in) = body.get("expires_in").cloned()
+            {
+                body["ext_expires_in"] = expires_in;
+            }
+            if issuer.settings.preset == Preset::Github {
+                let object = body.as_object_mut().expect("token responses are objects");
+                if quirks.github_app_tokens {
+                    if object.contains_key("refresh_token") {
+                        let lifetime = issuer.settings.lifetimes.refresh_token.as_secs();
+                        object.insert("refresh_token_expires_in".into(), lifetime.into());
+                    }
+                } else {
+                    // An OAuth App's token never expires.
+                    object.remove("expires_in");
+                }
+            }
+            negotiated(issuer, StatusCode::OK, &body, headers)
+        }
+        Err(Error::Token {
+            code,
+            description,
+            basic_realm,
+            reason,
+        }) => {
+            // What the strict core says may echo the request; the dialects word it as it is.
+            let description = crate::error::description_text(&description);
+            let (status, body) = match issuer.settings.preset {
+                Preset::Github => (code.status(), github::error(code, reason, &description)),
+                Preset::Google => {
+                    let (status, body) = google::error(code, reason, &description);
+                    (StatusCode::from_u16(status).expect("a valid status"), body)
+                }
+                Preset::Microsoft => {
+                    // Some AADSTS messages name the application, however it presented itself.
+                    let authorization = headers
+                        .get(header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok());
+                    let form = Params::parse(request_body);
+                    let client_id = match presented(
+                        authorization,
+                        form.get("client_id").ok().flatten(),
+                        None,
+                    ) {
+                        Ok(
+                            Presented::Basic { client_id, .. }
+                            | Presented::IdOnly { client_id }
+                            | Presented::Post { client_id, .. },
+                        ) => Some(client_id),
+                        _ => None,
+                    };
+                    let client_id = client_id.map(|id| {
+                        fauxauth_core::wire::shortened(&id, MAX_ECHOED_CLIENT_ID).into_owned()
+                    });
+                    let (number, message) = microsoft::aadsts(code, reason, client_id.as_deref());
+                    let timestamp = humantime::format_rfc3339_seconds(issuer.now())
+                        .to_string()
+                        .replace('T', " ");
+                    let status = code.status();
+                    let body = microsoft::error_body(
+                        code.as_str(),
+                        number,
+                        &message,
+                        &timestamp,
+                        &issuer.random_guid(),
+                        &issuer.random_guid(),
+                    );
+                    (status, body)
+                }
+                Preset::Generic => {
+                    return Error::Token {
+                        code,
+                        description,
+                        basic_realm,
+                        reason,
+                    }
+                    .into_response();
+                }
+            };
+            let status = if quirks.token_errors_with_200 {
+                StatusCode::OK
+            } else {
+                status
+            };
+            negotiated(issuer, status, &body, headers)
+        }
+        Err(other) => other.into_response(),
+    }
+}
+
+/// The most of a presented `client_id` an AADSTS message repeats (real ones are GUIDs).
+const MAX_ECHOED_CLIENT_ID: usize = 64;
+
+/// The body in the media type the preset answers with: JSON, or GitHub's form encoding unless
+/// `Accept` asks for JSON (or XML). Never cached (RFC 6749 §5.1).
+fn negotiated(issuer: &Issuer, status: StatusCode, body: &Value, headers: &HeaderMap) -> Response {
+    if !issuer.quirks.form_encoded_token_response {
+        return json_no_store(status, body);
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let members = github::ordered_members(body.as_object().expect("an object"));
+    let (media_type, text) = if accept.contains("application/json") {
+        return json_no_store(status, body);
+    } else if accept.contains("application/xml") {
+        ("application/xml; charset=utf-8", github::xml(&members))
+    } else {
+        (
+            "application/x-www-form-urlencoded; charset=utf-8",
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&members)
+                .finish(),
+        )
+    };
+    let mut response = (status, [(header::CONTENT_TYPE, media_type)], text).into_response();
+    no_store(&mut response);
+    response
+}

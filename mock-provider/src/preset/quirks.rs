@@ -1,0 +1,130 @@
+//! The quirks: every behaviour of a real provider that departs from strict OpenID Connect, one
+//! named setting each, as configured and as resolved for a preset. Data only, read by the
+//! configuration, the protocol core and the endpoints alike.
+
+use serde::{Deserialize, Serialize};
+
+use fauxauth_core::preset::Preset;
+
+/// The quirks of an issuer as configured: unset means "as the preset does".
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quirks {
+    /// GitHub: the token endpoint answers `application/x-www-form-urlencoded` unless the request
+    /// sends `Accept: application/json` (or XML for `Accept: application/xml`).
+    #[serde(default)]
+    pub form_encoded_token_response: Option<bool>,
+    /// GitHub: token endpoint errors are answered with HTTP 200, in GitHub's vocabulary
+    /// (`bad_verification_code`, `incorrect_client_credentials`, `redirect_uri_mismatch`).
+    #[serde(default)]
+    pub token_errors_with_200: Option<bool>,
+    /// GitHub: the granted `scope` is joined with commas in token responses (requests use spaces),
+    /// and `token_type` is a lowercase `bearer`.
+    #[serde(default)]
+    pub comma_separated_scope: Option<bool>,
+    /// GitHub: `response_type` may be omitted from the authorization request (it means `code`).
+    #[serde(default)]
+    pub response_type_optional: Option<bool>,
+    /// GitHub: a `redirect_uri` matches a registered one when it is on the same host and port and
+    /// its path is the registered path or below it (loopback ports may differ, RFC 8252 §7.3).
+    #[serde(default)]
+    pub redirect_uri_subdirectories: Option<bool>,
+    /// GitHub App user tokens: `ghu_` access tokens expiring in 8 hours, with `ghr_` refresh
+    /// tokens (6 months, `refresh_token_expires_in`) that rotate. Off: an OAuth App's `gho_` token
+    /// that never expires and comes with no refresh token.
+    #[serde(default)]
+    pub github_app_tokens: Option<bool>,
+    /// Google: a refresh token is issued only with `access_type=offline`, and only on the first
+    /// consent of a user to a client, or when `prompt=consent` asks for consent again. Refreshing
+    /// returns no new refresh token: the same one keeps working.
+    #[serde(default)]
+    pub refresh_token_on_first_consent_only: Option<bool>,
+    /// Google: the granted `scope` names `profile` and `email` as the URLs
+    /// `https://www.googleapis.com/auth/userinfo.profile` and `.../userinfo.email`.
+    #[serde(default)]
+    pub expanded_scope_urls: Option<bool>,
+    /// Google (legacy implementations): ID tokens say `iss` without the scheme
+    /// (`accounts.google.com`). Off in the preset too; switch it on to reproduce it.
+    #[serde(default)]
+    pub issuer_without_scheme: Option<bool>,
+    /// Microsoft: for the multi-tenant segments (`common`, `organizations`) discovery names the
+    /// issuer with a literal `{tenantid}`; ID tokens name the user's own tenant.
+    #[serde(default)]
+    pub tenant_issuer_template: Option<bool>,
+    /// Microsoft: refreshing issues a new refresh token and the old one stays valid.
+    #[serde(default)]
+    pub refresh_tokens_stay_valid: Option<bool>,
+    /// Opaque access tokens (Google `ya29.`, GitHub `gho_`/`ghu_`) instead of RFC 9068 JWTs;
+    /// resources must introspect them.
+    #[serde(default)]
+    pub opaque_access_tokens: Option<bool>,
+}
+
+/// The quirks in force: the preset's, overridden by the configuration's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Active {
+    pub form_encoded_token_response: bool,
+    pub token_errors_with_200: bool,
+    pub comma_separated_scope: bool,
+    pub response_type_optional: bool,
+    pub redirect_uri_subdirectories: bool,
+    pub github_app_tokens: bool,
+    pub refresh_token_on_first_consent_only: bool,
+    pub expanded_scope_urls: bool,
+    pub issuer_without_scheme: bool,
+    pub tenant_issuer_template: bool,
+    pub refresh_tokens_stay_valid: bool,
+    pub opaque_access_tokens: bool,
+}
+
+impl Quirks {
+    /// What `preset` does, with the configured settings on top.
+    pub fn resolve(&self, preset: Preset) -> Active {
+        let github = preset == Preset::Github;
+        let google = preset == Preset::Google;
+        let microsoft = preset == Preset::Microsoft;
+        Active {
+            form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
+            token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
+            comma_separated_scope: self.comma_separated_scope.unwrap_or(github),
+            response_type_optional: self.response_type_optional.unwrap_or(github),
+            redirect_uri_subdirectories: self.redirect_uri_subdirectories.unwrap_or(github),
+            github_app_tokens: self.github_app_tokens.unwrap_or(false),
+            refresh_token_on_first_consent_only: self
+                .refresh_token_on_first_consent_only
+                .unwrap_or(google),
+            expanded_scope_urls: self.expanded_scope_urls.unwrap_or(google),
+            issuer_without_scheme: self.issuer_without_scheme.unwrap_or(false),
+            tenant_issuer_template: self.tenant_issuer_template.unwrap_or(microsoft),
+            refresh_tokens_stay_valid: self.refresh_tokens_stay_valid.unwrap_or(microsoft),
+            opaque_access_tokens: self.opaque_access_tokens.unwrap_or(github || google),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preset_switches_its_quirks_on_and_configuration_switches_any_off() {
+        assert_eq!(
+            Quirks::default().resolve(Preset::Generic),
+            Active::default()
+        );
+        let github = Quirks::default().resolve(Preset::Github);
+        assert!(github.form_encoded_token_response && github.token_errors_with_200);
+        assert!(!github.refresh_token_on_first_consent_only);
+        let off = Quirks {
+            form_encoded_token_response: Some(false),
+            ..Quirks::default()
+        };
+        let github = off.resolve(Preset::Github);
+        assert!(!github.form_encoded_token_response && github.token_errors_with_200);
+        let on = Quirks {
+            comma_separated_scope: Some(true),
+            ..Quirks::default()
+        };
+        assert!(on.resolve(Preset::Generic).comma_separated_scope);
+    }
+}
