@@ -153,12 +153,13 @@ struct UrlArgs {
 
 #[derive(Debug, clap::Args)]
 struct CompareArgs {
-    /// fauxauth's report (RS256).
-    #[arg(long)]
-    fauxauth: PathBuf,
-    /// The peer's report (RS256).
-    #[arg(long)]
-    peer: PathBuf,
+    /// fauxauth's reports (RS256): the first is the full one; the throughputs are the median
+    /// over all of them (repeat the option for runs taken in turn with the peer's).
+    #[arg(long, required = true)]
+    fauxauth: Vec<PathBuf>,
+    /// The peer's reports (RS256), as `--fauxauth`.
+    #[arg(long, required = true)]
+    peer: Vec<PathBuf>,
     /// fauxauth's reports with faster signatures (ES256, EdDSA).
     #[arg(long)]
     fast: Vec<PathBuf>,
@@ -340,8 +341,12 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot read {}", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("{}: not a report", path.display()))
     };
-    let fauxauth = read(&args.fauxauth)?;
-    let peer = read(&args.peer)?;
+    let runs = |paths: &[PathBuf]| -> anyhow::Result<Report> {
+        let reports = paths.iter().map(read).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(report::median_of(reports))
+    };
+    let fauxauth = runs(&args.fauxauth)?;
+    let peer = runs(&args.peer)?;
     let fast = args
         .fast
         .iter()
@@ -369,6 +374,7 @@ fn new_report(load: &LoadArgs, label: String, issuer: &str, alg: Alg) -> Report 
         max_requests: load.requests,
         max_seconds: load.seconds,
         cores: cores(),
+        runs: 1,
         ..Report::default()
     }
 }
