@@ -192,9 +192,10 @@ pub struct ClientConfig {
     /// Printable ASCII (RFC 6749 Appendix A.1).
     #[schemars(regex(pattern = "^[\\x20-\\x7E]+$"))]
     pub client_id: String,
-    /// Present for a confidential client, absent for a public one.
+    /// Present for a confidential client, absent for a public one. Printable ASCII (RFC 6749
+    /// Appendix A.2), of any length.
     #[serde(default)]
-    #[schemars(length(min = 1))]
+    #[schemars(regex(pattern = "^[\\x20-\\x7E]+$"))]
     pub client_secret: Option<String>,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
@@ -614,11 +615,18 @@ impl ClientConfig {
                 "must be non-empty printable ASCII (RFC 6749 Appendix A.1)".into(),
             ));
         }
-        if self.client_secret.as_deref() == Some("") {
-            out.push((
+        // No minimum length: the secret is the app's test fixture, and the app decides it. It is
+        // printable ASCII (RFC 6749 Appendix A.2), so it fits Basic credentials and forms alike.
+        match self.client_secret.as_deref() {
+            Some("") => out.push((
                 "client_secret",
                 "is empty; leave it out for a public client".into(),
-            ));
+            )),
+            Some(secret) if !secret.chars().all(|c| (' '..='~').contains(&c)) => out.push((
+                "client_secret",
+                "must be printable ASCII (RFC 6749 Appendix A.2)".into(),
+            )),
+            _ => {}
         }
         if self.grant_types.is_empty() {
             out.push(("grant_types", "must name at least one grant type".into()));
@@ -835,7 +843,7 @@ issuers:
     lifetimes: { code: 30s, access_token: 1h, id_token: 1h, refresh_token: 30d }
     clients:
       - client_id: web-app
-        client_secret: a-secret-of-at-least-16-chars
+        client_secret: web-app-secret
         redirect_uris: [http://127.0.0.1:8080/callback]
         post_logout_redirect_uris: [http://127.0.0.1:8080/]
         grant_types: [authorization_code, refresh_token, client_credentials]
@@ -860,6 +868,18 @@ issuers:
         );
         assert!(issuer.clients[0].pkce_required());
         assert_eq!(config.path_of(issuer), "");
+    }
+
+    #[test]
+    fn a_secret_is_printable_ascii_of_any_length() {
+        assert!(load(&GOOD.replace("web-app-secret", "s")).is_ok());
+        let err = load(&GOOD.replace("web-app-secret", "\"caf\u{e9}\"")).unwrap_err();
+        assert!(
+            err.contains("clients[0].client_secret: must be printable ASCII"),
+            "{err}"
+        );
+        let err = load(&GOOD.replace("web-app-secret", "\"\"")).unwrap_err();
+        assert!(err.contains("client_secret: is empty"), "{err}");
     }
 
     #[test]
