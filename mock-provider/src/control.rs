@@ -250,6 +250,19 @@ fn admin_api() -> Api<Provider> {
         .succeeds_with(StatusCode::NO_CONTENT)
 }
 
+/// A refused change, in the admin API's terms: what does not exist is 404, what the
+/// configuration would refuse 422.
+impl From<crate::ScriptError> for AdminError {
+    fn from(e: crate::ScriptError) -> Self {
+        match e {
+            crate::ScriptError::NoSuchIssuer(_) | crate::ScriptError::NoSuchKey(_) => {
+                AdminError::not_found(e.to_string())
+            }
+            crate::ScriptError::Invalid { .. } => AdminError::unprocessable(e.to_string()),
+        }
+    }
+}
+
 fn issuer(provider: &Provider, name: &str) -> Result<Arc<Issuer>, AdminError> {
     provider
         .issuers()
@@ -299,9 +312,7 @@ async fn put_user(
     Path(name): Path<String>,
     Body(user): Body<UserConfig>,
 ) -> Result<StatusCode, AdminError> {
-    provider
-        .put_user(&issuer(&provider, &name)?.name, user)
-        .map_err(AdminError::unprocessable)?;
+    provider.put_user(&issuer(&provider, &name)?.name, user)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -336,9 +347,7 @@ async fn put_client(
     Path(name): Path<String>,
     Body(client): Body<ClientConfig>,
 ) -> Result<StatusCode, AdminError> {
-    provider
-        .put_client(&issuer(&provider, &name)?.name, client)
-        .map_err(AdminError::unprocessable)?;
+    provider.put_client(&issuer(&provider, &name)?.name, client)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

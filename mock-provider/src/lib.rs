@@ -84,6 +84,23 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+/// Why a change to a running provider (a user, a client, a key) was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScriptError {
+    /// No issuer of this provider has that name.
+    #[error("no issuer is named {0:?}")]
+    NoSuchIssuer(String),
+    /// The issuer has no key with that `kid`.
+    #[error("no key has kid {0:?}")]
+    NoSuchKey(String),
+    /// The user or client is one the configuration file would refuse.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
 /// A handle on a provider's state: cheap to clone, shared with its server.
 #[derive(Clone, Debug)]
 pub struct Provider {
@@ -174,7 +191,7 @@ impl Provider {
 
     /// Rotates an issuer's signing key: a new key signs from now on and is published; the old
     /// one stays published for `grace`. Returns the new `kid`.
-    pub fn rotate_keys(&self, issuer: &str, grace: Duration) -> Result<String, String> {
+    pub fn rotate_keys(&self, issuer: &str, grace: Duration) -> Result<String, ScriptError> {
         Ok(self.issuer_named(issuer)?.rotate_keys(grace))
     }
 
@@ -184,32 +201,32 @@ impl Provider {
         issuer: &str,
         kid: &str,
         published: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), ScriptError> {
         if self.issuer_named(issuer)?.set_published(kid, published) {
             Ok(())
         } else {
-            Err(format!("no key has kid {kid:?}"))
+            Err(ScriptError::NoSuchKey(kid.to_owned()))
         }
     }
 
     /// An issuer's keys: active, published, retiring.
-    pub fn keys(&self, issuer: &str) -> Result<Vec<KeyInfo>, String> {
+    pub fn keys(&self, issuer: &str) -> Result<Vec<KeyInfo>, ScriptError> {
         Ok(self.issuer_named(issuer)?.key_infos())
     }
 
     /// Removes a user; whether they existed.
-    pub fn remove_user(&self, issuer: &str, username: &str) -> Result<bool, String> {
+    pub fn remove_user(&self, issuer: &str, username: &str) -> Result<bool, ScriptError> {
         Ok(self.issuer_named(issuer)?.remove_user(username))
     }
 
     /// Removes a client; whether it existed.
-    pub fn remove_client(&self, issuer: &str, client_id: &str) -> Result<bool, String> {
+    pub fn remove_client(&self, issuer: &str, client_id: &str) -> Result<bool, ScriptError> {
         Ok(self.issuer_named(issuer)?.remove_client(client_id))
     }
 
-    fn issuer_named(&self, name: &str) -> Result<&Arc<Issuer>, String> {
+    fn issuer_named(&self, name: &str) -> Result<&Arc<Issuer>, ScriptError> {
         self.issuer(name)
-            .ok_or_else(|| format!("no issuer is named {name:?}"))
+            .ok_or_else(|| ScriptError::NoSuchIssuer(name.to_owned()))
     }
 
     fn issuers(&self) -> &[Arc<Issuer>] {
@@ -251,10 +268,10 @@ impl Provider {
     }
 
     /// Adds a user to an issuer, or replaces the one with the same username.
-    pub fn put_user(&self, issuer: &str, user: UserConfig) -> Result<(), String> {
+    pub fn put_user(&self, issuer: &str, user: UserConfig) -> Result<(), ScriptError> {
         let issuer = self.issuer_named(issuer)?;
         if let Some((field, message)) = user.problems().into_iter().next() {
-            return Err(format!("{field}: {message}"));
+            return Err(ScriptError::Invalid { field, message });
         }
         issuer.put_user(user);
         Ok(())
@@ -262,10 +279,10 @@ impl Provider {
 
     /// Adds a client to an issuer, or replaces the one with the same id. The client is checked
     /// as the configuration file would check it.
-    pub fn put_client(&self, issuer: &str, client: ClientConfig) -> Result<(), String> {
+    pub fn put_client(&self, issuer: &str, client: ClientConfig) -> Result<(), ScriptError> {
         let issuer = self.issuer_named(issuer)?;
         if let Some((field, message)) = client.problems(&issuer.settings).into_iter().next() {
-            return Err(format!("{field}: {message}"));
+            return Err(ScriptError::Invalid { field, message });
         }
         issuer.put_client(client);
         Ok(())

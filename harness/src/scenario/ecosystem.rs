@@ -369,7 +369,10 @@ async fn start_client(
         updated.post_logout_redirect_uris.push(post_logout);
     }
     let issuer = config.issuers[0].name.clone();
-    provider.provider().put_client(&issuer, updated)?;
+    provider
+        .provider()
+        .put_client(&issuer, updated)
+        .map_err(|e| e.to_string())?;
     Ok(ClientSlot {
         url: running.url(),
         login_path: "/login".to_owned(),

@@ -75,7 +75,8 @@ pub async fn perform(
             let grace = r.grace.unwrap_or(mock_provider::DEFAULT_GRACE);
             tokio::task::spawn_blocking(move || provider.rotate_keys(&issuer, grace))
                 .await
-                .map_err(|e| e.to_string())??;
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
             return Ok(Performed::default());
         }
         Action::AddRule(rule) => {
