@@ -14,9 +14,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// A complete OAuth 2.0 / OpenID Connect world on one machine, for integration testing.
+/// A complete OAuth 2.0 / OpenID Connect world on one machine, for integration testing: a strict,
+/// scriptable provider, a resource API, a reference client, and the scenarios that test them,
+/// or your own app (`fauxauth test`).
 #[derive(Debug, Parser)]
-#[command(name = "fauxauth", version, about)]
+#[command(name = "fauxauth", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,6 +53,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal, never in a file or a CI log.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // Servers hold a descriptor per connection: take what the hard limit allows, as servers do.
     if let Err(e) = fauxauth_core::raise_descriptor_limit() {

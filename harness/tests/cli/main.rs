@@ -371,3 +371,100 @@ fn health_exits_zero_while_the_provider_serves_and_one_once_it_is_gone() {
         "{stderr}"
     );
 }
+
+#[test]
+fn help_says_what_fauxauth_is_and_names_every_command() {
+    let output = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        help.starts_with("A complete OAuth 2.0 / OpenID Connect world on one machine"),
+        "{help}"
+    );
+    for command in [
+        "provider",
+        "resource",
+        "client",
+        "up",
+        "run",
+        "test",
+        "weaknesses",
+    ] {
+        assert!(
+            help.contains(&format!("\n  {command} ")),
+            "{command}: {help}"
+        );
+    }
+}
+
+#[test]
+fn logs_written_to_a_file_or_pipe_carry_no_colour_codes() {
+    let mut child = Command::new(BIN)
+        .args(["provider", "--port", "0"])
+        .env_remove("FAUXAUTH_CONFIG")
+        .env_remove("FAUXAUTH_CONFIG_YAML")
+        .env("FAUXAUTH_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
+    let issuer = first.strip_prefix("issuer: ").unwrap().to_owned();
+    // A request hyper cannot parse ends its connection with an error, which is logged at debug.
+    let address = issuer
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    std::io::Write::write_all(&mut stream, b"NOT HTTP\r\n\r\n").unwrap();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut Vec::new());
+    // Read the log until that line; a provider that never writes it is stopped after 20 s.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        let _ = Command::new("kill")
+            .arg(&pid)
+            .stderr(Stdio::null())
+            .status();
+    });
+    let mut logs = String::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        logs.push_str(&line);
+        logs.push('\n');
+        if line.contains("connection ended") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        logs.contains("connection ended"),
+        "the debug line was written: {logs}"
+    );
+    assert!(!logs.contains('\u{1b}'), "no ANSI escapes: {logs}");
+}
+
+/// The README's table of the provider's flags names every flag `fauxauth provider --help` does.
+#[test]
+fn the_readme_documents_every_provider_flag() {
+    let output = Command::new(BIN)
+        .args(["provider", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let flags: Vec<&str> = help
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && *w != "--help")
+        .collect();
+    assert!(flags.len() >= 7, "{help}");
+    for flag in flags {
+        assert!(
+            readme.contains(&format!("| `{flag} ")),
+            "README.md's provider flags lack {flag}"
+        );
+    }
+}
