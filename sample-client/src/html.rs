@@ -174,6 +174,29 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn long_values_wrap_inside_the_card() {
+        // Graph's `@odata.context` is one long URL with no space to break at.
+        let context = "https://graph.microsoft.com/v1.0/$metadata#users/$entity".repeat(3);
+        let body = body(me(
+            "http://127.0.0.1:9001",
+            "/v1.0/me",
+            "Alice",
+            vec![("@odata.context".into(), context.clone())],
+            &context,
+        ));
+        assert!(body.contains(&context), "{body}");
+        let style = &body[body.find("<style>").unwrap()..body.find("</style>").unwrap()];
+        for rule in ["th, td {", "pre {"] {
+            let at = style
+                .find(rule)
+                .unwrap_or_else(|| panic!("no {rule} in {style}"));
+            let block = &style[at..at + style[at..].find('}').unwrap()];
+            assert!(block.contains("overflow-wrap: anywhere"), "{block}");
+        }
+        assert!(style.contains("table-layout: fixed"), "{style}");
+    }
+
+    #[test]
     fn home_says_who_is_logged_in_and_marks_it() {
         let response = home(
             Some(UserView {
