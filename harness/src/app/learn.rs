@@ -11,10 +11,10 @@ use fauxauth_core::journal::{Entry, Filter};
 use serde_json::Value;
 
 use super::{Error, Session};
-use crate::scenario::browser;
 use crate::scenario::ecosystem::App;
 use crate::scenario::model::Fact;
 use crate::scenario::{Loaded, run_in};
+use fauxauth_browser as browser;
 
 /// The normal login: the person logs in, and the app must show its logged-in sign.
 const NORMAL_LOGIN: &str = "\

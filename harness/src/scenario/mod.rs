@@ -9,7 +9,6 @@
 //! - `suite`: many scenarios in parallel, and the self-check of the client's protections.
 //! - `transcript`: the stable record of every exchange.
 
-pub mod browser;
 pub mod ecosystem;
 pub mod load;
 pub mod model;

@@ -278,7 +278,7 @@ impl Labels {
     }
 
     /// A browser hop: the request, and the answer in brief.
-    pub fn hop(&mut self, hop: &super::browser::Hop) -> Value {
+    pub fn hop(&mut self, hop: &fauxauth_browser::Hop) -> Value {
         let mut out = Map::new();
         out.insert(
             "browser".into(),

@@ -350,7 +350,7 @@ async fn no_pkce_applies_to_github_too() {
 async fn logging_out_of_github_ends_the_session_here_only() {
     let world = GithubWorld::start(AppKind::OAuthApp, Account::default()).await;
     assert_eq!(world.login().await.status, 303);
-    let page = world.browser.post(&world.url("/logout"), &[]).await;
+    let page = world.browser.submit(&world.url("/logout"), &[]).await;
     assert_eq!(page.status, 303, "{page:#?}");
     assert_eq!(page.location.as_deref(), Some("/"));
     assert!(!world.is_logged_in().await);

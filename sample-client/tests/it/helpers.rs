@@ -665,85 +665,36 @@ fn escape(text: &str) -> String {
     text.replace('\'', "&#39;").replace('"', "&#34;")
 }
 
-/// A browser: carries cookies (ignoring ports, as browsers do on one host), follows nothing.
-pub struct Browser {
-    http: reqwest::Client,
-    cookies: Mutex<HashMap<String, String>>,
+/// The one browser every test plays (`fauxauth-browser`), its answers read as the reference
+/// client's pages.
+pub use fauxauth_browser::Browser;
+
+/// What a test does at a page: open a URL or submit a form, nothing followed.
+pub trait Open {
+    async fn open(&self, url: &str) -> Page;
+    async fn submit(&self, url: &str, form: &[(&str, &str)]) -> Page;
 }
 
-impl Default for Browser {
-    fn default() -> Self {
+impl Open for Browser {
+    async fn open(&self, url: &str) -> Page {
+        Page::from(self.get(url).await.unwrap())
+    }
+
+    async fn submit(&self, url: &str, form: &[(&str, &str)]) -> Page {
+        Page::from(self.post(url, form).await.unwrap())
+    }
+}
+
+impl From<fauxauth_browser::Hop> for Page {
+    fn from(hop: fauxauth_browser::Hop) -> Self {
+        let header = |name: &str| hop.header(name).map(str::to_owned);
         Self {
-            http: reqwest::Client::builder()
-                .no_proxy()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-impl Browser {
-    pub async fn get(&self, url: &str) -> Page {
-        self.send(self.http.get(url)).await
-    }
-
-    pub async fn post(&self, url: &str, form: &[(&str, &str)]) -> Page {
-        self.send(self.http.post(url).form(form)).await
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
-        let cookie = self
-            .cookies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let request = if cookie.is_empty() {
-            request
-        } else {
-            request.header("cookie", cookie)
-        };
-        let response = request.send().await.unwrap();
-        for set in response.headers().get_all("set-cookie") {
-            let set = set.to_str().unwrap();
-            let pair = set.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            let removed = set.contains("Max-Age=0") || value.is_empty();
-            let mut cookies = self.cookies.lock().unwrap();
-            if removed {
-                cookies.remove(name);
-            } else {
-                cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
-        Page {
-            status: response.status().as_u16(),
+            status: hop.status,
             location: header("location"),
             error: header(ERROR_HEADER.as_str()),
             state: header(STATE_HEADER.as_str()),
-            body: response.text().await.unwrap(),
+            body: hop.body,
         }
-    }
-
-    pub fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies.lock().unwrap().get(name).cloned()
-    }
-
-    pub fn set_cookie(&self, name: &str, value: &str) {
-        self.cookies
-            .lock()
-            .unwrap()
-            .insert(name.to_owned(), value.to_owned());
     }
 }
 
@@ -758,7 +709,7 @@ pub trait AtClient {
 
     /// `/login`, up to the provider's authorization URL.
     async fn start_login(&self) -> String {
-        let page = self.browser().get(&self.url("/login")).await;
+        let page = self.browser().open(&self.url("/login")).await;
         assert_eq!(page.status, 303, "{page:#?}");
         page.location.expect("a redirect to the provider")
     }
@@ -766,16 +717,16 @@ pub trait AtClient {
     /// The callback with `query`, as the browser would follow it.
     async fn callback(&self, query: &str) -> Page {
         self.browser()
-            .get(&self.url(&format!("/callback?{query}")))
+            .open(&self.url(&format!("/callback?{query}")))
             .await
     }
 
     async fn home(&self) -> Page {
-        self.browser().get(&self.url("/")).await
+        self.browser().open(&self.url("/")).await
     }
 
     async fn me(&self) -> Page {
-        self.browser().get(&self.url("/me")).await
+        self.browser().open(&self.url("/me")).await
     }
 
     /// Whether `/` says the browser is logged in.

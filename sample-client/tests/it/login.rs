@@ -313,7 +313,7 @@ async fn a_rotated_key_is_fetched_once_and_accepted() {
     world.logged_in().await;
     assert_eq!(world.provider.requests(JWKS).await.len(), 1);
     world.provider.rotate();
-    world.browser.post(&world.url("/logout"), &[]).await;
+    world.browser.submit(&world.url("/logout"), &[]).await;
     world.logged_in().await;
     assert_eq!(world.provider.requests(JWKS).await.len(), 2);
 }

@@ -7,7 +7,7 @@ use crate::helpers::*;
 async fn a_get_only_asks_to_confirm() {
     let world = World::start().await;
     world.logged_in().await;
-    let page = world.browser.get(&world.url("/logout")).await;
+    let page = world.browser.open(&world.url("/logout")).await;
     assert_eq!(page.status, 200);
     assert!(
         page.body
@@ -22,7 +22,7 @@ async fn a_get_only_asks_to_confirm() {
 async fn logging_out_ends_the_session_and_offers_rp_initiated_logout() {
     let world = World::start().await;
     world.logged_in().await;
-    let page = world.browser.post(&world.url("/logout"), &[]).await;
+    let page = world.browser.submit(&world.url("/logout"), &[]).await;
     assert_eq!(page.status, 200, "{page:#?}");
     assert_eq!(page.state.as_deref(), Some("logged-out"));
     assert!(
@@ -58,7 +58,7 @@ async fn logging_out_ends_the_session_and_offers_rp_initiated_logout() {
 #[tokio::test]
 async fn logging_out_without_a_session_goes_home() {
     let world = World::start().await;
-    let page = world.browser.post(&world.url("/logout"), &[]).await;
+    let page = world.browser.submit(&world.url("/logout"), &[]).await;
     assert_eq!(page.status, 303);
     assert_eq!(page.location.as_deref(), Some("/"));
 }
@@ -80,7 +80,7 @@ async fn without_an_end_session_endpoint_logout_goes_home() {
         )
         .await;
     world.logged_in().await;
-    let page = world.browser.post(&world.url("/logout"), &[]).await;
+    let page = world.browser.submit(&world.url("/logout"), &[]).await;
     assert_eq!(page.status, 303);
     assert!(!world.is_logged_in().await);
 }

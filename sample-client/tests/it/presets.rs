@@ -206,7 +206,7 @@ async fn the_template_is_refused_for_one_tenant_and_without_the_preset() {
     ] {
         let world = microsoft(tenant, preset, template).await;
         in_tenant(&world, TENANT, Some(TENANT));
-        let page = world.browser.get(&world.url("/login")).await;
+        let page = world.browser.open(&world.url("/login")).await;
         page.assert_refused(Check::Discovery);
         assert!(page.body.contains("{tenantid}"), "{}", page.body);
         assert!(world.provider.requests(TOKEN).await.is_empty());

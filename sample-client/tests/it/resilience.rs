@@ -125,7 +125,7 @@ async fn a_failing_discovery_is_reported_and_tried_again_next_time() {
         .up_to_n_times(1)
         .mount(&world.provider.server)
         .await;
-    let page = world.browser.get(&world.url("/login")).await;
+    let page = world.browser.open(&world.url("/login")).await;
     page.assert_refused(Check::Discovery);
     assert!(page.body.contains("HTTP 500"), "{}", page.body);
     world.logged_in().await;
@@ -144,7 +144,7 @@ async fn discovery_naming_another_issuer_is_refused() {
             ResponseTemplate::new(200).set_body_json(metadata),
         )
         .await;
-    let page = world.browser.get(&world.url("/login")).await;
+    let page = world.browser.open(&world.url("/login")).await;
     page.assert_refused(Check::Discovery);
     assert!(page.body.contains("attacker.example"), "{}", page.body);
 }
@@ -160,7 +160,7 @@ async fn discovery_missing_fields_is_refused() {
             ResponseTemplate::new(200).set_body_json(json!({"issuer": world.provider.url()})),
         )
         .await;
-    let page = world.browser.get(&world.url("/login")).await;
+    let page = world.browser.open(&world.url("/login")).await;
     page.assert_refused(Check::Discovery);
     assert!(page.body.contains("malformed"), "{}", page.body);
 }
@@ -169,7 +169,7 @@ async fn discovery_missing_fields_is_refused() {
 async fn a_jwks_outage_is_reported() {
     let world = World::start().await;
     world.provider.override_with("GET", JWKS, html(503)).await;
-    let page = world.browser.get(&world.url("/login")).await;
+    let page = world.browser.open(&world.url("/login")).await;
     page.assert_refused(Check::Discovery);
 }
 

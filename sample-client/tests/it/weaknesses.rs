@@ -174,7 +174,7 @@ impl Scenario {
             Self::CodeInjected => {
                 // Mallory starts a login of her own at the same client and keeps the code...
                 let mallory = Browser::default();
-                let page = mallory.get(&world.url("/login")).await;
+                let page = mallory.open(&world.url("/login")).await;
                 let stolen = provider.authorize(&page.location.unwrap(), "mallory");
                 let code = stolen.split('&').find(|p| p.starts_with("code=")).unwrap();
                 // ...and plants it in Alice's callback.

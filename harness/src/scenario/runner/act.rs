@@ -12,11 +12,11 @@ use sha2::{Digest, Sha256};
 
 use super::capture::{Memory, encode, interpolate};
 use super::exchange::{Received, Sent};
-use crate::scenario::browser::{self, Hop};
 use crate::scenario::ecosystem::Ecosystem;
 use crate::scenario::model::{
     Action, Authorize, BearerCall, ClientAuth, FormCall, Login, Open, RawRequest, Server, Step,
 };
+use fauxauth_browser::{self as browser, Hop};
 
 /// What a step did.
 #[derive(Debug, Default)]
@@ -139,7 +139,12 @@ async fn browse_login(
         url::Url::parse(&format!("{}{}", slot.url, slot.login_path)).map_err(|e| e.to_string())?;
     let name = login.browser.as_deref();
     let browser = memory.browser(name);
-    let mut hops = vec![browser.request(Method::GET, start, None).await?];
+    let mut hops = vec![
+        browser
+            .request(Method::GET, start, None)
+            .await
+            .map_err(|e| e.to_string())?,
+    ];
     let mut clicks = 0;
     loop {
         // Through the client's own redirects to the provider, then through the provider
@@ -164,7 +169,8 @@ async fn browse_login(
                 }
                 Some(target)
             })
-            .await?;
+            .await
+            .map_err(|e| e.to_string())?;
         if let Some(callback) = callback {
             return deliver_callback(memory, hops, callback, login, &user).await;
         }
@@ -177,15 +183,16 @@ async fn browse_login(
             {
                 clicks += 1;
                 let hop = match entry {
-                    browser::Entry::Link(url) => {
-                        memory.browser(name).request(Method::GET, url, None).await?
-                    }
-                    browser::Entry::Form(form) => {
-                        memory
-                            .browser(name)
-                            .request(form.method, form.action, Some(form.fields))
-                            .await?
-                    }
+                    browser::Entry::Link(url) => memory
+                        .browser(name)
+                        .request(Method::GET, url, None)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                    browser::Entry::Form(form) => memory
+                        .browser(name)
+                        .request(form.method, form.action, Some(form.fields))
+                        .await
+                        .map_err(|e| e.to_string())?,
                 };
                 hops.push(hop);
                 continue;
@@ -218,7 +225,8 @@ async fn browse_login(
         let hop = memory
             .browser(name)
             .request(form.method, form.action, Some(fields))
-            .await?;
+            .await
+            .map_err(|e| e.to_string())?;
         hops.push(hop);
     }
 }
@@ -266,7 +274,8 @@ async fn deliver_callback(
         let hop = memory
             .browser(name)
             .request(Method::GET, url.clone(), None)
-            .await?;
+            .await
+            .map_err(|e| e.to_string())?;
         hops.push(hop);
         let client = url.origin();
         memory
@@ -274,7 +283,8 @@ async fn deliver_callback(
             .follow(&mut hops, |next| {
                 (next.origin() == client).then(|| next.clone())
             })
-            .await?;
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let received = received_of(hops.last().expect("at least one hop"));
     Ok(Performed {
@@ -389,7 +399,12 @@ async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Perform
         .ok_or("the client has no logout")?;
     let start = url::Url::parse(&format!("{}{logout}", slot.url)).map_err(|e| e.to_string())?;
     let browser = memory.browser(None);
-    let mut hops = vec![browser.request(Method::GET, start, None).await?];
+    let mut hops = vec![
+        browser
+            .request(Method::GET, start, None)
+            .await
+            .map_err(|e| e.to_string())?,
+    ];
     // Submit the client's confirmation form, then its form to the provider's end-session
     // endpoint; the walk ends once the browser has been to the provider and followed it back.
     let client = url::Url::parse(&slot.url)
@@ -400,7 +415,10 @@ async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Perform
         .origin();
     let mut left = false;
     for _ in 0..3 {
-        browser.follow(&mut hops, |next| Some(next.clone())).await?;
+        browser
+            .follow(&mut hops, |next| Some(next.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
         let last = hops.last().expect("at least one hop");
         left |= hops.iter().any(|h| h.url.origin() != client);
         let Some(form) = browser::forms(&last.body, &last.url).into_iter().next() else {
@@ -421,10 +439,14 @@ async fn browse_logout(world: &Ecosystem, memory: &mut Memory) -> Result<Perform
         }
         let hop = browser
             .request(form.method, form.action, Some(fields))
-            .await?;
+            .await
+            .map_err(|e| e.to_string())?;
         hops.push(hop);
     }
-    browser.follow(&mut hops, |next| Some(next.clone())).await?;
+    browser
+        .follow(&mut hops, |next| Some(next.clone()))
+        .await
+        .map_err(|e| e.to_string())?;
     memory.session(None).1 = None;
     let received = received_of(hops.last().expect("at least one hop"));
     Ok(Performed {
@@ -442,10 +464,16 @@ pub async fn navigate(
     follow: impl Fn(&url::Url) -> bool,
 ) -> Result<Performed, String> {
     let browser = memory.browser(browser);
-    let mut hops = vec![browser.request(Method::GET, url, None).await?];
+    let mut hops = vec![
+        browser
+            .request(Method::GET, url, None)
+            .await
+            .map_err(|e| e.to_string())?,
+    ];
     browser
         .follow(&mut hops, |next| follow(next).then(|| next.clone()))
-        .await?;
+        .await
+        .map_err(|e| e.to_string())?;
     let received = received_of(hops.last().expect("at least one hop"));
     Ok(Performed {
         received: Some(received),

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 
 use super::exchange::{Received, Sent};
-use crate::scenario::browser::Browser;
 use crate::scenario::ecosystem::Ecosystem;
+use fauxauth_browser::Browser;
 
 /// Where a capture reads from: `json.<path>`, `form.<name>` (a form-encoded body),
 /// `param.<name>` (the redirect's query), `header.<name>`, `status`, or

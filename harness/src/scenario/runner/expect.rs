@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 
 use super::capture::{lookup, text_of};
 use super::exchange::Received;
-use crate::scenario::browser::Hop;
 use crate::scenario::ecosystem::{App, Ecosystem};
 use crate::scenario::model::{ClientExpect, Expect, JournalExpect, Matcher, Server};
+use fauxauth_browser::Hop;
 
 /// What an app under test showed when its logged-in sign was looked for after a step.
 #[derive(Clone, Debug)]

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::browser::{self, Hop};
 use super::ecosystem::{App, Ecosystem};
 use super::load::Loaded;
 use super::model::{Step, action_name};
@@ -23,6 +22,7 @@ use super::transcript::Labels;
 use act::{Performed, perform};
 use capture::{Memory, capture, remember};
 use expect::{Evidence, SignSeen, judge};
+use fauxauth_browser::{self as browser, Hop};
 
 pub use capture::{REMEMBERED, Source, lookup};
 pub use expect::{decode_jwt, unguessable};
