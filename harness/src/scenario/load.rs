@@ -236,7 +236,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
         ));
     }
     let mut names = HashSet::new();
-    let mut captured: HashSet<&str> = super::runner::REMEMBERED.iter().copied().collect();
+    let mut captured: HashSet<&str> = super::model::REMEMBERED.iter().copied().collect();
     for (i, step) in scenario.steps.iter().enumerate() {
         let label = match &step.name {
             Some(name) => format!("step {} ({name})", i + 1),
@@ -259,7 +259,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
             ));
         }
         for source in step.capture.values() {
-            if let Err(e) = super::runner::Source::parse(source) {
+            if let Err(e) = super::model::Source::parse(source) {
                 problems.push(format!("{}: {label}: capture: {e}", at(i)));
             }
         }

@@ -816,3 +816,74 @@ impl Scenario {
             })
     }
 }
+
+/// Where a capture reads from: `json.<path>`, `form.<name>` (a form-encoded body),
+/// `param.<name>` (the redirect's query), `header.<name>`, `status`, or
+/// `journal.<endpoint>.query.<name>` / `journal.<endpoint>.form.<name>` (what the latest request
+/// to a provider endpoint carried: what an app under test sent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Json(String),
+    Form(String),
+    Param(String),
+    Header(String),
+    Status,
+    Journal {
+        endpoint: String,
+        form: bool,
+        name: String,
+    },
+}
+
+impl Source {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let journal = text.strip_prefix("journal.").and_then(|rest| {
+            let (endpoint, rest) = rest.split_once('.')?;
+            let (part, name) = rest.split_once('.')?;
+            let form = match part {
+                "query" => false,
+                "form" => true,
+                _ => return None,
+            };
+            (!endpoint.is_empty() && !name.is_empty()).then(|| Self::Journal {
+                endpoint: endpoint.to_owned(),
+                form,
+                name: name.to_owned(),
+            })
+        });
+        if let Some(journal) = journal {
+            return Ok(journal);
+        }
+        match text.split_once('.') {
+            Some(("json", path)) if !path.is_empty() => Ok(Self::Json(path.to_owned())),
+            Some(("form", name)) if !name.is_empty() => Ok(Self::Form(name.to_owned())),
+            Some(("param", name)) if !name.is_empty() => Ok(Self::Param(name.to_owned())),
+            Some(("header", name)) if !name.is_empty() => {
+                Ok(Self::Header(name.to_ascii_lowercase()))
+            }
+            None if text == "status" => Ok(Self::Status),
+            _ => Err(format!(
+                "{text:?}: capture from json.<path>, form.<name>, param.<name>, header.<name>, \
+                 status, or journal.<endpoint>.query.<name> / journal.<endpoint>.form.<name>"
+            )),
+        }
+    }
+}
+
+/// Values every scenario remembers by itself, as the latest of each seen: from authorization
+/// requests (`code_verifier`, `redirect_uri`, `client_id`), redirects (`code`, `state`, `iss`,
+/// `error`), token responses (`access_token`, `refresh_token`, `id_token`), and the last
+/// callback a browser was sent to (`callback`).
+pub const REMEMBERED: [&str; 11] = [
+    "code_verifier",
+    "redirect_uri",
+    "client_id",
+    "code",
+    "state",
+    "iss",
+    "error",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "callback",
+];

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::model::Server;
-use super::runner::decode_jwt;
+use fauxauth_core::wire::unverified_header_and_claims as decode_jwt;
 
 /// Parameters and members whose values are secrets or one-time values, by the label they get.
 const LABELLED: &[(&str, &str)] = &[

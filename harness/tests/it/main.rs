@@ -6,10 +6,12 @@
 //! - `client`: the reference client against the real provider and resource, each weakness caught
 //!   when off and let through when on; `fauxauth client` and `fauxauth up`;
 //! - `ecosystem`: provider, resource and client together through the Rust API;
+//! - `readme`: the README's sample output, counted against the library;
 //! - `scenarios`: the scenario library, each transcript against its snapshot.
 
 mod app;
 mod cli;
 mod client;
 mod ecosystem;
+mod readme;
 mod scenarios;

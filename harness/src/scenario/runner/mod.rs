@@ -24,8 +24,8 @@ use capture::{Memory, capture, remember};
 use expect::{Evidence, SignSeen, judge};
 use fauxauth_browser::{self as browser, Hop};
 
-pub use capture::{REMEMBERED, Source, lookup};
-pub use expect::{decode_jwt, unguessable};
+pub use capture::lookup;
+pub use expect::unguessable;
 
 /// How one scenario went.
 #[derive(Clone, Debug)]
