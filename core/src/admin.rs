@@ -379,6 +379,23 @@ impl<S: Clone + Send + Sync + 'static> Api<S> {
                     Json(document.get_or_init(|| openapi(title, operations)).clone())
                 }),
             )
+            // What no route answers is still the admin API's: refused in its JSON, never handed
+            // to the server's own routes (where it would be journaled and subject to rules).
+            .route(
+                &format!("{PREFIX}/{{*rest}}"),
+                axum::routing::any(|| async {
+                    AdminError::not_found(format!(
+                        "no admin route has this path; {PREFIX}/openapi.json lists them"
+                    ))
+                }),
+            )
+            .method_not_allowed_fallback(|| async {
+                AdminError {
+                    status: StatusCode::METHOD_NOT_ALLOWED,
+                    error: "invalid_request",
+                    description: "this admin route does not answer this method".into(),
+                }
+            })
             .with_state(state);
         router.layer(axum::middleware::from_fn_with_state(Arc::new(token), guard))
     }

@@ -900,6 +900,47 @@ async fn users_and_clients_are_added_changed_and_removed_over_http() {
     );
 }
 
+/// What no admin route answers is refused in the admin API's JSON, not handed to the protocol's
+/// routes: an unknown path is a 404 the journal never sees, a wrong method a 405 naming the
+/// methods allowed.
+#[tokio::test]
+async fn unknown_admin_paths_and_methods_are_refused_in_the_admin_apis_json() {
+    let live = Live::start().await;
+    let (status, body) = live
+        .admin(reqwest::Method::POST, "/clock/nowhere", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found", "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("/_fauxauth/openapi.json"),
+        "{body}"
+    );
+    let response = live
+        .http
+        .get(live.url("/_fauxauth/rules/some-rule"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        response.headers().get(header::ALLOW.as_str()).unwrap(),
+        "DELETE"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    assert!(
+        live.running
+            .provider()
+            .journal()
+            .query(&Default::default())
+            .is_empty(),
+        "admin calls are never journaled"
+    );
+}
+
 #[tokio::test]
 async fn reset_returns_to_the_loaded_configuration() {
     let live = Live::start().await;
