@@ -1,7 +1,9 @@
 //! Signing keys: deterministic derivation, loading from PEM, JWKS, signing and verification.
 //!
-//! Keys are parsed once, when an issuer is built, into `aws-lc-rs` key pairs and kept ready to
-//! sign. `jsonwebtoken` parses the private key again on every `encode`, which would put an RSA key
+//! A key loaded from a file is parsed once, when its issuer is built (so a bad file stops the
+//! start), into an `aws-lc-rs` key pair kept ready to sign. A derived key is made on its first
+//! use (its `kid`, its JWK, a signature), once: a provider that has signed nothing holds no key
+//! material, and neither its start nor its idle memory pays for keys before they are needed. `jsonwebtoken` parses the private key again on every `encode`, which would put an RSA key
 //! parse on every token; so JWS compact serialization (three base64url parts) is done here, and
 //! `jsonwebtoken` serves for verification and the JWK types.
 //!
@@ -9,7 +11,7 @@
 //! algorithm and `i`. ES256 and EdDSA keys derive in microseconds. RSA-2048 generation takes a
 //! noticeable fraction of a second, so the RSA keys of the default seed are shipped precomputed in
 //! `keys/` (a test checks that they are exactly what the derivation gives); other seeds pay the
-//! generation cost once, at start.
+//! generation cost once, on the key's first use.
 //!
 //! RS256 companions: OpenID Connect Discovery 1.0 §3 requires every provider to support RS256 for
 //! ID tokens, so an issuer whose own algorithm is ES256 or EdDSA also holds an RS256 key, for the
@@ -18,6 +20,7 @@
 //! so no companion is ever any issuer's own RS256 key or rogue key, whatever the numbers.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as sig, KeyPair as _};
@@ -145,10 +148,26 @@ enum Pair {
     Ed(sig::Ed25519KeyPair),
 }
 
-/// A private key, parsed once, with its public JWK and a verifier.
+/// A private key with its public JWK and a verifier: parsed once, and for a derived key made on
+/// first use.
 pub struct SigningKey {
-    kid: String,
     alg: SigningAlg,
+    /// How a derived key is made; `None` for a key loaded from a file, made at once.
+    recipe: Option<Recipe>,
+    material: OnceLock<Material>,
+}
+
+/// The inputs of a derived key.
+struct Recipe {
+    label: &'static [u8],
+    precomputed_rsa: &'static [(u32, &'static str)],
+    seed: String,
+    index: u32,
+}
+
+/// What a key is once made.
+struct Material {
+    kid: String,
     pair: Pair,
     jwk: Jwk,
     decoding: DecodingKey,
@@ -157,23 +176,23 @@ pub struct SigningKey {
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
             .field("alg", &self.alg)
+            .field("kid", &self.material.get().map(|m| m.kid.as_str()))
             .finish_non_exhaustive()
     }
 }
 
 impl SigningKey {
     /// Key number `index` for `alg`, derived from `seed`: the same inputs give the same key,
-    /// on every machine, forever.
+    /// on every machine, forever. Made on first use.
     pub fn derive(seed: &str, alg: SigningAlg, index: u32) -> Self {
-        Self::derive_labelled(OWN_LABEL, &PRECOMPUTED_RSA, seed, alg, index)
+        Self::derived(OWN_LABEL, &PRECOMPUTED_RSA, seed, alg, index)
     }
 
     /// RS256 companion key number `index`, derived from `seed` like [`Self::derive`] but under a
     /// label of its own: never equal to a key `derive` gives, whatever the index.
     pub fn derive_rs256_companion(seed: &str, index: u32) -> Self {
-        Self::derive_labelled(
+        Self::derived(
             RS256_COMPANION_LABEL,
             &PRECOMPUTED_RS256_COMPANION,
             seed,
@@ -182,48 +201,48 @@ impl SigningKey {
         )
     }
 
-    fn derive_labelled(
-        label: &[u8],
-        precomputed_rsa: &[(u32, &str)],
+    fn derived(
+        label: &'static [u8],
+        precomputed_rsa: &'static [(u32, &'static str)],
         seed: &str,
         alg: SigningAlg,
         index: u32,
     ) -> Self {
-        let material = derivation_material(label, seed, alg, index);
-        let result = match alg {
-            SigningAlg::RS256 => {
-                let precomputed = precomputed_rsa.iter().find(|(i, _)| *i == index);
-                let pem = match precomputed {
-                    Some((_, pem)) if seed == DEFAULT_SEED => (*pem).to_owned(),
-                    _ => derive_rsa_pem(material),
-                };
-                Self::from_pem(&pem, alg)
-            }
-            SigningAlg::ES256 => {
-                derive_p256_pkcs8(material).and_then(|der| Self::from_pkcs8_or_der(&der, alg))
-            }
-            SigningAlg::EdDSA => sig::Ed25519KeyPair::from_seed_unchecked(&material)
-                .map_err(|e| rejected(alg, e))
-                .and_then(|pair| Self::from_pair(Pair::Ed(pair), alg)),
-        };
-        // Derivation feeds well-formed material to well-tested constructors; failure here is a
-        // bug in this module, not something a user can cause.
-        result.unwrap_or_else(|e| panic!("deriving {alg} key {index} failed: {e}"))
+        Self {
+            alg,
+            recipe: Some(Recipe {
+                label,
+                precomputed_rsa,
+                seed: seed.to_owned(),
+                index,
+            }),
+            material: OnceLock::new(),
+        }
+    }
+
+    /// The key itself, made now if it is a derived key used for the first time.
+    fn material(&self) -> &Material {
+        self.material.get_or_init(|| {
+            let recipe = self
+                .recipe
+                .as_ref()
+                .expect("a key without a recipe is made when it is loaded");
+            make(recipe, self.alg)
+        })
     }
 
     /// Loads a private key from PEM: PKCS#8 (`PRIVATE KEY`) for any algorithm, PKCS#1
     /// (`RSA PRIVATE KEY`) for RS256, SEC1 (`EC PRIVATE KEY`) for ES256.
     pub fn from_pem(text: &str, alg: SigningAlg) -> Result<Self, KeyError> {
-        let block = pem::parse(text)?;
-        match block.tag() {
-            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
-                Self::from_pkcs8_or_der(block.contents(), alg)
-            }
-            other => Err(KeyError::PemTag(other.to_owned())),
-        }
+        let material = material_from_pem(text, alg)?;
+        Ok(Self {
+            alg,
+            recipe: None,
+            material: OnceLock::from(material),
+        })
     }
 
-    fn from_pkcs8_or_der(der: &[u8], alg: SigningAlg) -> Result<Self, KeyError> {
+    fn from_pkcs8_or_der(der: &[u8], alg: SigningAlg) -> Result<Material, KeyError> {
         let pair = match alg {
             SigningAlg::RS256 => sig::RsaKeyPair::from_pkcs8(der)
                 .or_else(|_| sig::RsaKeyPair::from_der(der))
@@ -243,7 +262,7 @@ impl SigningKey {
         Self::from_pair(pair, alg)
     }
 
-    fn from_pair(pair: Pair, alg: SigningAlg) -> Result<Self, KeyError> {
+    fn from_pair(pair: Pair, alg: SigningAlg) -> Result<Material, KeyError> {
         let algorithm = match &pair {
             Pair::Rsa(p) => {
                 if p.public_modulus_len() < 256 {
@@ -291,9 +310,8 @@ impl SigningKey {
         let kid = jwk.thumbprint(ThumbprintHash::SHA256);
         jwk.common.key_id = Some(kid.clone());
         let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| rejected(alg, e))?;
-        Ok(Self {
+        Ok(Material {
             kid,
-            alg,
             pair,
             jwk,
             decoding,
@@ -301,7 +319,7 @@ impl SigningKey {
     }
 
     pub fn kid(&self) -> &str {
-        &self.kid
+        &self.material().kid
     }
 
     pub fn alg(&self) -> SigningAlg {
@@ -310,14 +328,14 @@ impl SigningKey {
 
     /// The public key as published in the JWKS.
     pub fn jwk(&self) -> &Jwk {
-        &self.jwk
+        &self.material().jwk
     }
 
     /// Signs `claims` as a compact JWS (RFC 7515 §7.1) with header `typ` and this key's `kid`.
     pub fn sign<T: Serialize>(&self, typ: &str, claims: &T) -> String {
         let mut header = Header::new(self.alg.jwt_algorithm());
         header.typ = Some(typ.to_owned());
-        header.kid = Some(self.kid.clone());
+        header.kid = Some(self.kid().to_owned());
         self.sign_with_header(&header, claims)
     }
 
@@ -346,7 +364,7 @@ impl SigningKey {
 
     fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
         let rng = SystemRandom::new();
-        match &self.pair {
+        match &self.material().pair {
             Pair::Rsa(p) => {
                 let mut signature = vec![0; p.public_modulus_len()];
                 p.sign(&sig::RSA_PKCS1_SHA256, &rng, message, &mut signature)
@@ -371,9 +389,51 @@ impl SigningKey {
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.validate_aud = false;
-        jsonwebtoken::decode(token, &self.decoding, &validation)
+        jsonwebtoken::decode(token, &self.material().decoding, &validation)
             .ok()
             .map(|data| data.claims)
+    }
+}
+
+/// Makes a derived key from its recipe.
+fn make(recipe: &Recipe, alg: SigningAlg) -> Material {
+    let Recipe {
+        label,
+        precomputed_rsa,
+        seed,
+        index,
+    } = recipe;
+    let material = derivation_material(label, seed, alg, *index);
+    let result = match alg {
+        SigningAlg::RS256 => {
+            let precomputed = precomputed_rsa.iter().find(|(i, _)| i == index);
+            let pem = match precomputed {
+                Some((_, pem)) if seed == DEFAULT_SEED => (*pem).to_owned(),
+                _ => derive_rsa_pem(material),
+            };
+            material_from_pem(&pem, alg)
+        }
+        SigningAlg::ES256 => {
+            derive_p256_pkcs8(material).and_then(|der| SigningKey::from_pkcs8_or_der(&der, alg))
+        }
+        SigningAlg::EdDSA => sig::Ed25519KeyPair::from_seed_unchecked(&material)
+            .map_err(|e| rejected(alg, e))
+            .and_then(|pair| SigningKey::from_pair(Pair::Ed(pair), alg)),
+    };
+    // Derivation feeds well-formed material to well-tested constructors; failure here is a bug
+    // in this module, not something a user can cause.
+    result.unwrap_or_else(|e| panic!("deriving {alg} key {index} failed: {e}"))
+}
+
+/// PKCS#8 (`PRIVATE KEY`) for any algorithm, PKCS#1 (`RSA PRIVATE KEY`) for RS256, SEC1
+/// (`EC PRIVATE KEY`) for ES256.
+fn material_from_pem(text: &str, alg: SigningAlg) -> Result<Material, KeyError> {
+    let block = pem::parse(text)?;
+    match block.tag() {
+        "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+            SigningKey::from_pkcs8_or_der(block.contents(), alg)
+        }
+        other => Err(KeyError::PemTag(other.to_owned())),
     }
 }
 
@@ -442,6 +502,27 @@ pub fn half_hash(alg: SigningAlg, value: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
+
+    #[test]
+    fn a_derived_key_is_made_on_first_use_and_a_loaded_one_at_once() {
+        let derived = SigningKey::derive(DEFAULT_SEED, SigningAlg::RS256, 0);
+        assert!(derived.material.get().is_none(), "nothing made before use");
+        let kid = derived.kid().to_owned();
+        assert!(derived.material.get().is_some());
+        // Made once: the same key afterwards, and the same as a fresh derivation.
+        assert_eq!(derived.kid(), kid);
+        assert_eq!(
+            SigningKey::derive(DEFAULT_SEED, SigningAlg::RS256, 0).kid(),
+            kid
+        );
+        let loaded = SigningKey::from_pem(PRECOMPUTED_RSA[0].1, SigningAlg::RS256).unwrap();
+        assert!(
+            loaded.material.get().is_some(),
+            "a file's key is checked when loaded"
+        );
+        assert_eq!(loaded.kid(), kid);
+        assert!(SigningKey::from_pem("not pem", SigningAlg::RS256).is_err());
+    }
 
     #[test]
     fn derived_keys_are_stable_and_distinct() {
