@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::scenario::Failure;
+
 /// One section of the report.
 #[derive(Clone, Debug)]
 pub struct Item<'a> {
@@ -20,8 +22,8 @@ pub struct Item<'a> {
     pub note: String,
     pub refs: &'a [String],
     pub why: &'a str,
-    /// (step, check, expected, actual).
-    pub failures: Vec<(String, String, String, String)>,
+    /// What failed, step by step.
+    pub failures: Vec<&'a Failure>,
     /// The transcript as data (`Outcome::record`), when it ran.
     pub record: Option<&'a Value>,
 }
@@ -92,14 +94,14 @@ fn section(out: &mut String, item: &Item<'_>) {
     }
     if !item.failures.is_empty() {
         out.push_str("<table class=\"failures\"><tr><th>step</th><th>check</th><th>expected</th><th>actual</th></tr>");
-        for (step, check, expected, actual) in &item.failures {
+        for failure in &item.failures {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(step),
-                esc(check),
-                esc(expected),
-                esc(actual)
+                esc(&failure.step),
+                esc(&failure.check),
+                esc(&failure.expected),
+                esc(&failure.actual)
             );
         }
         out.push_str("</table>");
@@ -275,3 +277,36 @@ h1{font-size:1.4rem}table{border-collapse:collapse}th,td{border:1px solid var(--
 .arrow.bad{border-color:var(--bad)}.arrow.bad::after{color:var(--bad)}.status{color:var(--muted)}
 .arrow pre{white-space:pre-wrap;font-size:.8em;background:rgba(100,116,139,.08);padding:.4rem;margin:.2rem 0 .6rem}
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_is_a_row_of_its_table_escaped() {
+        let failure = Failure {
+            step: "2".into(),
+            check: "status".into(),
+            expected: "302".into(),
+            actual: "200 <html>".into(),
+            context: String::new(),
+        };
+        let item = Item {
+            id: "code/replayed-code".into(),
+            name: "A replayed code is refused",
+            verdict: "failed",
+            note: String::new(),
+            refs: &[],
+            why: "",
+            failures: vec![&failure],
+            record: None,
+        };
+        let page = html("fauxauth run", &[], &[item]);
+        assert!(
+            page.contains(
+                "<tr><td>2</td><td>status</td><td>302</td><td>200 &lt;html&gt;</td></tr>"
+            ),
+            "{page}"
+        );
+    }
+}

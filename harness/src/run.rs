@@ -370,18 +370,7 @@ fn html_report(outcomes: &[Outcome], elapsed: std::time::Duration) -> String {
             note: String::new(),
             refs: &[],
             why: "",
-            failures: o
-                .failures
-                .iter()
-                .map(|f| {
-                    (
-                        f.step.clone(),
-                        f.check.clone(),
-                        f.expected.clone(),
-                        f.actual.clone(),
-                    )
-                })
-                .collect(),
+            failures: o.failures.iter().collect(),
             record: Some(&o.record),
         })
         .collect();

@@ -256,19 +256,7 @@ pub fn html(report: &Report) -> String {
             },
             refs: &r.check.scenario.refs,
             why: &r.check.scenario.why,
-            failures: r
-                .outcome
-                .iter()
-                .flat_map(|o| &o.failures)
-                .map(|f| {
-                    (
-                        f.step.clone(),
-                        f.check.clone(),
-                        f.expected.clone(),
-                        f.actual.clone(),
-                    )
-                })
-                .collect(),
+            failures: r.outcome.iter().flat_map(|o| &o.failures).collect(),
             record: r.outcome.as_ref().map(|o| &o.record),
         })
         .collect();
