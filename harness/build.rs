@@ -15,8 +15,9 @@
 //! test executables and other binaries keep the target's default. It is set here rather than as a
 //! `-C relocation-model=static` rustflag in `.cargo/config.toml`, which would recompile every
 //! crate of every build differently and which `cargo install` from a registry never reads. A
-//! statically linked build (`+crt-static`, the container image) is left as it is: it is linked
-//! `-static-pie` and relocates itself.
+//! statically linked build (`+crt-static`, the container image) is left as it is here:
+//! `image/build.sh` gives it `-C relocation-model=static`, so it is linked `-static` at a fixed
+//! address for the same reasons.
 //!
 //! It also embeds the scenario library (`scenarios/`), so that `fauxauth run` and `fauxauth test`
 //! work from `cargo install` and the container image, far from a checkout: every `.yaml` file

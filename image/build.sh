@@ -7,11 +7,14 @@ cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-gnu
 # crt-static links glibc statically: the binary runs in an image that has no libc at all. It never
 # resolves host names (addresses are IP literals), so glibc's static NSS caveats do not apply.
-RUSTFLAGS="-C target-feature=+crt-static" \
+# relocation-model=static links it at a fixed address (`-static`, not `-static-pie`), as
+# harness/build.rs does for the dynamically linked build: no 1 MB relocation table in the file,
+# and nothing to relocate into private memory at each start.
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
   cargo build --profile image --locked -p harness --target "$target"
 binary="${CARGO_TARGET_DIR:-target}/$target/image/fauxauth"
 
-# A static-pie binary keeps a dynamic section, but needs no shared library.
+# A static binary needs no shared library (and has no dynamic section at all).
 if readelf --dynamic "$binary" | grep --quiet NEEDED; then
   echo "image/build.sh: $binary is dynamically linked" >&2
   exit 1
