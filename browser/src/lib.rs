@@ -86,7 +86,13 @@ impl Default for Browser {
 impl Browser {
     /// A browser whose requests are numbered by `clock`'s events (see [`Hop::seq`]).
     pub fn new(clock: fauxauth_core::Clock) -> Self {
+        Self::trusting(clock, &fauxauth_core::Trust::default())
+    }
+
+    /// A browser that trusts `trust`'s certificate authorities over HTTPS (and no others).
+    pub fn trusting(clock: fauxauth_core::Clock, trust: &fauxauth_core::Trust) -> Self {
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(trust.client_config())
             .no_proxy()
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())

@@ -8,6 +8,8 @@
 //!   rules and records requests.
 //! - [`admin`]: the HTTP admin API under `/_fauxauth/` and its OpenAPI document.
 //! - [`serve`]: the serve loop, which can drop a connection without answering.
+//! - [`tls`]: HTTPS: a local certificate authority, derived from the seed or loaded, and the
+//!   certificates it issues.
 //! - [`limits`]: how much a peer may take: timeouts, connections, the journal's size.
 //! - [`preset`]: the real providers fauxauth imitates, and where each keeps its endpoints.
 //! - [`wire`]: media types and unverified JWT claims, read the same way everywhere.
@@ -26,13 +28,22 @@ pub mod memory;
 pub mod preset;
 pub mod rules;
 mod server;
+pub mod tls;
 pub mod wire;
 pub mod yaml;
 
 pub use clock::{Clock, OutOfRange, unix};
 pub use control::{Control, Scripted};
 pub use limits::Limits;
-pub use server::{Peer, Running, Spawned, connection_cap, raise_descriptor_limit, serve};
+pub use server::{
+    Listener, Peer, Running, Spawned, connection_cap, raise_descriptor_limit, serve, serve_all,
+    url_for,
+};
+pub use tls::{Authority, Tls, TlsConfig, Trust};
+
+/// The seed every fauxauth server runs with unless told another: its keys, codes, tokens and
+/// certificate authority are the same from run to run.
+pub const DEFAULT_SEED: &str = "fauxauth";
 
 /// Why a fauxauth server (the resource, the reference client) could not start.
 #[derive(Debug, thiserror::Error)]

@@ -27,15 +27,15 @@ use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt as _;
 
 use crate::control::DropConnection;
 use crate::limits::Limits;
+use crate::tls::Tls;
 
 /// The address of the connection a request came on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,30 +66,117 @@ pub fn connection_cap(limits: &Limits) -> usize {
         .max(1)
 }
 
+/// A socket a server accepts connections on: plain HTTP, or HTTPS with [`Tls`].
+#[derive(Debug)]
+pub struct Listener {
+    tcp: TcpListener,
+    tls: Option<Tls>,
+}
+
+impl Listener {
+    /// HTTPS on `tcp`.
+    pub fn tls(tcp: TcpListener, tls: Tls) -> Self {
+        Self {
+            tcp,
+            tls: Some(tls),
+        }
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// The URL of a server listening here: a wildcard address is reached on loopback.
+    pub fn url(&self) -> io::Result<String> {
+        Ok(url_for(self.scheme(), self.local_addr()?))
+    }
+}
+
+impl From<TcpListener> for Listener {
+    fn from(tcp: TcpListener) -> Self {
+        Self { tcp, tls: None }
+    }
+}
+
+/// The URL clients use for a server at `addr`: a wildcard address is reached on loopback.
+pub fn url_for(scheme: &str, addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("{scheme}://127.0.0.1:{}", a.port()),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("{scheme}://[::1]:{}", a.port()),
+        a => format!("{scheme}://{a}"),
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, within `limits`.
 pub async fn serve(
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     router: Router,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let graceful = GracefulShutdown::new();
+    serve_all(vec![listener.into()], router, limits, shutdown).await
+}
+
+/// Serves `router` on every listener (HTTP and HTTPS side by side) until `shutdown` completes,
+/// within `limits`, which the listeners share.
+pub async fn serve_all(
+    listeners: Vec<Listener>,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let cap = connection_cap(&limits);
+    let slots = Arc::new(Semaphore::new(cap));
+    let (closing, _) = watch::channel(false);
+    let mut loops = tokio::task::JoinSet::new();
+    for listener in listeners {
+        loops.spawn(accept_loop(
+            listener,
+            router.clone(),
+            limits,
+            slots.clone(),
+            closing.subscribe(),
+        ));
+    }
+    shutdown.await;
+    closing.send_replace(true);
+    while loops.join_next().await.is_some() {}
+    // Every connection holds a slot until it ends: all of them back means all ended.
+    let cap = u32::try_from(cap).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(Duration::from_secs(5), slots.acquire_many(cap)).await;
+    Ok(())
+}
+
+/// Accepts connections on `listener` until `closing` turns true.
+async fn accept_loop(
+    listener: Listener,
+    router: Router,
+    limits: Limits,
+    slots: Arc<Semaphore>,
+    mut closing: watch::Receiver<bool>,
+) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.read_timeout);
     builder.http2().timer(TokioTimer::new());
-    let slots = Arc::new(Semaphore::new(connection_cap(&limits)));
-    tokio::pin!(shutdown);
+    let builder = Arc::new(builder);
+    let Listener { tcp, tls } = listener;
     loop {
         // A slot first: at the cap, new connections wait in the listen queue.
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
+            () = closed(&mut closing) => break,
         };
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
+            accepted = tcp.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -98,10 +185,61 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            () = closed(&mut closing) => break,
         };
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let connection = Connection {
+            router: router.clone(),
+            builder: builder.clone(),
+            peer,
+            limits,
+            closing: closing.clone(),
+        };
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let stream = Watched::new(stream);
+            match tls {
+                None => connection.serve(stream, None).await,
+                Some(tls) => {
+                    let changes = tls.changes();
+                    let handshake = tls.acceptor().accept(stream);
+                    match tokio::time::timeout(limits.read_timeout, handshake).await {
+                        Ok(Ok(stream)) => connection.serve(stream, Some(changes)).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
+            }
+            crate::memory::freed(crate::memory::CONNECTION);
+        });
+    }
+}
+
+/// Completes once `closing` is true (or its sender is gone).
+async fn closed(closing: &mut watch::Receiver<bool>) {
+    let _ = closing.wait_for(|c| *c).await;
+}
+
+/// One accepted connection, and what serving it needs.
+struct Connection {
+    router: Router,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    peer: SocketAddr,
+    limits: Limits,
+    closing: watch::Receiver<bool>,
+}
+
+impl Connection {
+    /// Serves HTTP on `stream` until the peer is done, the connection is idle too long, or the
+    /// server closes; then (and when `changes` says the certificate changed) requests in flight
+    /// finish and the connection closes.
+    async fn serve<S>(mut self, stream: S, mut changes: Option<watch::Receiver<u64>>)
+    where
+        S: Watch + AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let peer = self.peer;
+        let router = self.router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(Peer(peer));
             let router = router.clone();
@@ -116,29 +254,59 @@ pub async fn serve(
                 Ok::<_, Dropped>(response)
             }
         });
-        let stream = Watched::new(stream);
-        let activity = stream.activity.clone();
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        let idle_timeout = limits.idle_timeout;
-        tokio::spawn(async move {
-            let _slot = slot;
+        let activity = stream.activity().clone();
+        let connection = self
+            .builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service);
+        tokio::pin!(connection);
+        let idle = activity.idle_for(self.limits.idle_timeout);
+        tokio::pin!(idle);
+        let mut winding_down = false;
+        loop {
             tokio::select! {
-                ended = connection => if let Err(e) = ended {
-                    tracing::debug!(error = %e, "connection ended");
-                },
-                () = activity.idle_for(idle_timeout) => {
+                ended = connection.as_mut() => {
+                    if let Err(e) = ended {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                    return;
+                }
+                () = &mut idle => {
                     tracing::debug!(%peer, "idle connection closed");
+                    return;
+                }
+                () = closed(&mut self.closing), if !winding_down => {
+                    winding_down = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+                changed = async { changes.as_mut().expect("guarded").changed().await },
+                    if !winding_down && changes.is_some() => {
+                    if changed.is_ok() {
+                        winding_down = true;
+                        connection.as_mut().graceful_shutdown();
+                    } else {
+                        changes = None;
+                    }
                 }
             }
-            crate::memory::freed(crate::memory::CONNECTION);
-        });
+        }
     }
-    drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
-    Ok(())
+}
+
+/// A stream whose byte movements are watched, for the idle timeout.
+trait Watch {
+    fn activity(&self) -> &Arc<Activity>;
+}
+
+impl Watch for Watched {
+    fn activity(&self) -> &Arc<Activity> {
+        &self.activity
+    }
+}
+
+impl Watch for tokio_rustls::server::TlsStream<Watched> {
+    fn activity(&self) -> &Arc<Activity> {
+        &self.get_ref().0.activity
+    }
 }
 
 /// When a connection last moved a byte, in nanoseconds after `base`.
@@ -243,20 +411,40 @@ impl AsyncWrite for Watched {
 #[derive(Debug)]
 pub struct Spawned {
     addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Spawned {
     /// Serves `router` on `listener` from a new task, within `limits`.
-    pub fn start(listener: TcpListener, router: Router, limits: Limits) -> std::io::Result<Self> {
-        let addr = listener.local_addr()?;
+    pub fn start(
+        listener: impl Into<Listener>,
+        router: Router,
+        limits: Limits,
+    ) -> std::io::Result<Self> {
+        Self::start_all(vec![listener.into()], router, limits)
+    }
+
+    /// Serves `router` on every listener from a new task, within `limits`. The first listener
+    /// is the one [`Spawned::addr`] and [`Spawned::url`] name.
+    pub fn start_all(
+        listeners: Vec<Listener>,
+        router: Router,
+        limits: Limits,
+    ) -> std::io::Result<Self> {
+        let first = listeners.first().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no listener to serve on")
+        })?;
+        let addr = first.local_addr()?;
+        let scheme = first.scheme();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, router, limits, async {
+        let task = tokio::spawn(serve_all(listeners, router, limits, async {
             let _ = rx.await;
         }));
         Ok(Self {
             addr,
+            scheme,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -265,6 +453,11 @@ impl Spawned {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Its base URL, `http://127.0.0.1:{port}` (`https` over TLS).
+    pub fn url(&self) -> String {
+        url_for(self.scheme, self.addr)
     }
 
     /// Stops accepting, and waits (up to five seconds) for requests in flight to finish.
@@ -304,9 +497,9 @@ impl<S> Running<S> {
         self.server.addr()
     }
 
-    /// Its base URL, `http://127.0.0.1:{port}`.
+    /// Its base URL, `http://127.0.0.1:{port}` (`https` over TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr())
+        self.server.url()
     }
 
     /// The handle to script it.

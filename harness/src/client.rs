@@ -3,9 +3,9 @@
 use anyhow::Context as _;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use sample_client::{ClientState, Config, Preset, Weakness};
-use tokio::net::TcpListener;
 
-use crate::process::{announce, base_url_for, shutdown_signal};
+use crate::process::{announce, shutdown_signal};
+use crate::tls::{Sockets, TlsArgs, announce_tls, server_tls};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -53,6 +53,8 @@ pub struct Args {
         long_help = weakness_help()
     )]
     weaknesses: Vec<Weakness>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Parses a preset by name.
@@ -84,7 +86,17 @@ pub fn weakness_parser() -> impl clap::builder::TypedValueParser<Value = Weaknes
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
+    let base = sockets.url()?;
+    let tls = server_tls(&args.tls, &base)?;
+    let mut trust = args.tls.trust(fauxauth_core::DEFAULT_SEED, tls.as_ref())?;
+    // As apps on OpenSSL do, the bundle SSL_CERT_FILE names is trusted too.
+    if let Some(bundle) = std::env::var_os("SSL_CERT_FILE") {
+        trust.add_pem_file(std::path::Path::new(&bundle), "SSL_CERT_FILE")?;
+    }
     let config = Config {
+        tls: tls.clone(),
+        trust,
         preset: args.preset,
         issuer: args.issuer,
         client_id: args.client_id,
@@ -97,17 +109,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     config
         .validate()
         .map_err(|problems| anyhow::anyhow!("invalid configuration:\n{}", problems.join("\n")))?;
-    let listener = TcpListener::bind((args.host.as_str(), args.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
-    let base = base_url_for(listener.local_addr()?);
     if let Some(warning) = sample_client::warning(&config.weaknesses, config.preset) {
         // On stderr, whoever starts it: a client with protections off must never run quietly.
         eprintln!("{warning}");
     }
     let state = ClientState::new(config, &base)?;
     announce(&format!("client: {base}"));
-    sample_client::serve(listener, state, shutdown_signal())
+    if let Some(tls) = &tls {
+        announce_tls(tls);
+    }
+    sample_client::serve(sockets.listeners(tls.as_ref()), state, shutdown_signal())
         .await
         .context("serving")?;
     Ok(())

@@ -8,6 +8,7 @@ mod provider;
 mod resource;
 mod run;
 mod test;
+mod tls;
 mod up;
 
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ enum Command {
     Weaknesses(run::WeaknessArgs),
     /// Exit 0 when the provider on this machine answers (a container's health check).
     Health(health::Args),
+    /// Write the certificate of fauxauth's local certificate authority (from the seed), for
+    /// clients to trust in a test run.
+    Ca(tls::CaArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
             Command::Resource(args) => resource::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Client(args) => client::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Up(args) => up::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Ca(args) => tls::ca(args).map(|()| ExitCode::SUCCESS),
             Command::Health(args) => health::run(args).await.map(|healthy| {
                 if healthy {
                     ExitCode::SUCCESS

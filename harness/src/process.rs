@@ -3,15 +3,6 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-/// The URL clients use: a wildcard address is reached on loopback.
-pub fn base_url_for(addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://127.0.0.1:{}", a.port()),
-        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("http://[::1]:{}", a.port()),
-        a => format!("http://{a}"),
-    }
-}
-
 /// The seed a provider listening at `addr` runs with.
 ///
 /// One bound beyond loopback (`0.0.0.0`, a container's interfaces) with the default seed would

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use mock_provider::{Config, Provider};
-use tokio::net::TcpListener;
 
-use crate::process::{announce, announce_users, base_url_for, seed_for_bind, shutdown_signal};
+use crate::process::{announce, announce_users, seed_for_bind, shutdown_signal};
+use crate::tls::{Sockets, TlsArgs, announce_tls};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,6 +39,8 @@ pub struct Args {
     /// listening beyond loopback draws a random seed.
     #[arg(long, env = "FAUXAUTH_SEED", hide_env_values = true)]
     seed: Option<String>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -53,13 +55,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(base) = args.base_url {
         config.base_url = Some(base);
     }
-    let listener = TcpListener::bind((args.host.as_str(), args.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
-    let addr = listener.local_addr()?;
+    args.tls.apply(&mut config.tls);
+    // Checked before binding, so a mistake never leaves a port taken.
+    config
+        .validate()
+        .map_err(mock_provider::Error::Config)?;
+    let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
+    let addr = sockets.addr()?;
     seed_for_bind(&mut config, addr, args.seed);
     let clock = config.clock.build().map_err(anyhow::Error::msg)?;
-    let provider = Provider::new(&config, &base_url_for(addr), clock)?;
+    let base_url = sockets.url()?;
+    let tls = mock_provider::tls(&config, &base_url)?;
+    let provider = Provider::new(&config, &base_url, clock)?;
 
     for url in provider.issuer_urls() {
         announce(&format!("issuer: {url}"));
@@ -75,14 +82,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
-    announce(&format!(
-        "admin: {}/_fauxauth/openapi.json",
-        base_url_for(addr)
-    ));
+    if let Some(tls) = &tls {
+        announce_tls(tls);
+    }
+    if let Some(plain) = sockets.plain_url()? {
+        announce(&format!("http: {plain} (the same issuers)"));
+    }
+    announce(&format!("admin: {base_url}/_fauxauth/openapi.json"));
     if demo {
         print_demo(&config);
     }
-    mock_provider::serve(listener, &provider, shutdown_signal())
+    mock_provider::serve(sockets.listeners(tls.as_ref()), &provider, shutdown_signal())
         .await
         .context("serving")?;
     Ok(())

@@ -2,9 +2,9 @@
 
 use anyhow::Context as _;
 use mock_resource::{Config, DEFAULT_AUDIENCE, Mode, Preset, ResourceState};
-use tokio::net::TcpListener;
 
-use crate::process::{announce, base_url_for, shutdown_signal};
+use crate::process::{announce, shutdown_signal};
+use crate::tls::{Sockets, TlsArgs, announce_tls, server_tls};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,10 +40,17 @@ pub struct Args {
         hide_env_values = true
     )]
     client_secret: Option<String>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
+    let url = sockets.url()?;
+    let tls = server_tls(&args.tls, &url)?;
     let config = Config {
+        trust: args.tls.trust(fauxauth_core::DEFAULT_SEED, tls.as_ref())?,
+        tls: tls.clone(),
         audience: args.audience,
         preset: args.preset,
         mode: args.mode,
@@ -52,12 +59,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ..Config::new(args.issuer)
     };
     let state = ResourceState::new(config)?;
-    let listener = TcpListener::bind((args.host.as_str(), args.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
-    let addr = listener.local_addr()?;
-    announce(&format!("resource: {}", base_url_for(addr)));
-    mock_resource::serve(listener, state, shutdown_signal())
+    announce(&format!("resource: {url}"));
+    if let Some(tls) = &tls {
+        announce_tls(tls);
+    }
+    mock_resource::serve(sockets.listeners(tls.as_ref()), state, shutdown_signal())
         .await
         .context("serving")?;
     Ok(())

@@ -11,7 +11,8 @@ use mock_resource::ResourceState;
 use sample_client::{ClientState, DEFAULT_SCOPES, Weakness};
 use tokio::net::TcpListener;
 
-use crate::process::{announce, announce_users, base_url_for, shutdown_signal};
+use crate::process::{announce, announce_users, shutdown_signal};
+use fauxauth_core::{Listener, Tls, url_for};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,6 +48,10 @@ pub struct Args {
     /// The client's port; the demo clients' redirect URIs expect 8080.
     #[arg(long = "client-port", default_value_t = 8080)]
     client_port: u16,
+    /// Serve all three over HTTPS, with certificates from one local certificate authority
+    /// (derived from the seed; `fauxauth ca` writes its certificate).
+    #[arg(long, env = "FAUXAUTH_TLS")]
+    tls: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -59,7 +64,35 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .first()
         .context("the configuration has no issuer")?
         .clone();
-    let registered = pick_client(&issuer_settings, args.client_id.as_deref())?;
+    let registered = pick_client(&issuer_settings, args.client_id.as_deref())?.clone();
+    let scheme = if args.tls { "https" } else { "http" };
+    if args.tls {
+        config.tls.get_or_insert_with(Default::default);
+        // The reference client comes back over HTTPS: its loopback redirect URIs in https too.
+        let client = config.issuers[0]
+            .clients
+            .iter_mut()
+            .find(|c| c.client_id == registered.client_id)
+            .context("the client is in the first issuer")?;
+        for uris in [
+            &mut client.redirect_uris,
+            &mut client.post_logout_redirect_uris,
+        ] {
+            let https: Vec<String> = uris
+                .iter()
+                .filter_map(|u| u.strip_prefix("http://"))
+                .filter(|u| u.starts_with("127.0.0.1") || u.starts_with("localhost"))
+                .map(|u| format!("https://{u}"))
+                .collect();
+            uris.extend(https);
+        }
+    }
+    let registered = &config.issuers[0]
+        .clients
+        .iter()
+        .find(|c| c.client_id == registered.client_id)
+        .context("the client is in the first issuer")?
+        .clone();
 
     let bind = |port: u16| {
         let host = args.host.clone();
@@ -76,26 +109,29 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     // One clock for all three: moving it (the provider's admin API) moves every component.
     let clock = config.clock.build().map_err(anyhow::Error::msg)?;
-    let provider = Provider::new(
-        &config,
-        &base_url_for(provider_listener.local_addr()?),
-        clock.clone(),
-    )?;
+    let provider_url = url_for(scheme, provider_listener.local_addr()?);
+    // One certificate, for all three (they share the host names).
+    let tls = mock_provider::tls(&config, &provider_url)?;
+    let trust = tls.as_ref().map(Tls::trust).unwrap_or_default();
+    let provider = Provider::new(&config, &provider_url, clock.clone())?;
     let issuer = provider
         .issuer_url(&issuer_settings.name)
         .context("the first issuer has no URL")?;
 
     let preset = issuer_settings.preset;
-    let resource_url = base_url_for(resource_listener.local_addr()?);
-    let resource = ResourceState::new(resource_config(
-        &provider,
-        &issuer,
-        &issuer_settings,
-        registered,
-        clock.clone(),
-    )?)?;
+    let resource_url = url_for(scheme, resource_listener.local_addr()?);
+    let resource = ResourceState::new(mock_resource::Config {
+        trust: trust.clone(),
+        ..resource_config(
+            &provider,
+            &issuer,
+            &issuer_settings,
+            registered,
+            clock.clone(),
+        )?
+    })?;
 
-    let client_url = base_url_for(client_listener.local_addr()?);
+    let client_url = url_for(scheme, client_listener.local_addr()?);
     let client = ClientState::new(
         sample_client::Config {
             issuer: issuer.clone(),
@@ -114,6 +150,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             },
             weaknesses: args.weaknesses.clone(),
             clock,
+            trust,
             ..sample_client::Config::default()
         },
         &client_url,
@@ -134,6 +171,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     announce(&format!("resource: {resource_url}"));
     announce(&format!("client: {client_url}"));
+    if let Some(tls) = &tls {
+        crate::tls::announce_tls(tls);
+    }
     if demo {
         announce_users(&issuer_settings.users);
     }
@@ -151,19 +191,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
+    let listen = |listener: TcpListener| match &tls {
+        Some(tls) => vec![Listener::tls(listener, tls.clone())],
+        None => vec![Listener::from(listener)],
+    };
     tokio::try_join!(
         async {
-            mock_provider::serve(provider_listener, &provider, until_stopped())
+            mock_provider::serve(listen(provider_listener), &provider, until_stopped())
                 .await
                 .context("serving the provider")
         },
         async {
-            mock_resource::serve(resource_listener, resource, until_stopped())
+            mock_resource::serve(listen(resource_listener), resource, until_stopped())
                 .await
                 .context("serving the resource")
         },
         async {
-            sample_client::serve(client_listener, client, until_stopped())
+            sample_client::serve(listen(client_listener), client, until_stopped())
                 .await
                 .context("serving the client")
         },

@@ -49,6 +49,10 @@ pub struct Config {
     /// Timeouts, connections and the journal's size (see `fauxauth_core::Limits`).
     #[serde(default)]
     pub limits: fauxauth_core::Limits,
+    /// Serve HTTPS (`tls: {}` for a certificate from the authority the seed derives); see
+    /// `fauxauth_core::TlsConfig` for a CA or a certificate of one's own.
+    #[serde(default)]
+    pub tls: Option<fauxauth_core::TlsConfig>,
 }
 
 /// The virtual clock's start.
@@ -423,6 +427,11 @@ impl Config {
         }
         if let Err(e) = self.clock.build() {
             at(Place::Root, "clock.start", e);
+        }
+        for name in self.tls.iter().flat_map(|t| &t.names) {
+            if let Err(e) = fauxauth_core::tls::check_name(name) {
+                at(Place::Root, "tls.names", e);
+            }
         }
         if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
             at(

@@ -38,6 +38,7 @@ impl Default for Config {
             clock: ClockConfig::default(),
             admin_token: None,
             limits: fauxauth_core::Limits::default(),
+            tls: None,
         }
     }
 }

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The seed used when the configuration names none.
-pub const DEFAULT_SEED: &str = "fauxauth";
+pub const DEFAULT_SEED: &str = fauxauth_core::DEFAULT_SEED;
 
 /// A seed no one can guess: 256 bits from the operating system, for a provider that must not
 /// share its keys, codes and tokens with every other fauxauth (one reachable beyond loopback).

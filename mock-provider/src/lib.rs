@@ -65,7 +65,7 @@ pub use control::{DEFAULT_GRACE, admin_operations};
 pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, dress};
 pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal, Mismatch};
 pub use fauxauth_core::rules::{Action, Rule, RuleStatus, When};
-pub use fauxauth_core::{Clock, Scripted};
+pub use fauxauth_core::{Clock, Listener, Scripted, Tls, TlsConfig};
 pub use issuer::KeyInfo;
 pub use keys::SigningAlg;
 pub use load::LoadError;
@@ -80,6 +80,8 @@ pub enum Error {
     Config(Vec<config::Problem>),
     #[error(transparent)]
     Build(#[from] issuer::BuildError),
+    #[error("invalid configuration:\n{0}")]
+    Tls(#[from] fauxauth_core::tls::TlsError),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -319,14 +321,28 @@ pub fn router(provider: &Provider) -> Router {
     control::admin(provider).fallback_service(protocol)
 }
 
-/// Serves `provider` on `listener` until `shutdown` completes.
+/// Serves `provider` on every listener (HTTP and HTTPS side by side) until `shutdown`
+/// completes.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<Listener>,
     provider: &Provider,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = *provider.control().limits();
-    fauxauth_core::serve(listener, router(provider), limits, shutdown).await
+    fauxauth_core::serve_all(listeners, router(provider), limits, shutdown).await
+}
+
+/// The HTTPS `config` asks for (its `tls` section), for a provider whose issuers live under
+/// `base_url` (or the file's `base_url`): files read and names checked now.
+pub fn tls(config: &Config, base_url: &str) -> Result<Option<Tls>, Error> {
+    let Some(settings) = &config.tls else {
+        return Ok(None);
+    };
+    let base = config.base_url.as_deref().unwrap_or(base_url);
+    let host = url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned));
+    Ok(Some(Tls::new(settings, &config.seed, host.as_deref())?))
 }
 
 /// A provider serving on `127.0.0.1` at a free port, for tests. Stops when dropped.
@@ -334,6 +350,7 @@ pub async fn serve(
 pub struct Running {
     server: fauxauth_core::Spawned,
     provider: Provider,
+    tls: Option<Tls>,
 }
 
 /// Starts `config` on `127.0.0.1:0`, with the clock its `clock` section describes.
@@ -355,19 +372,26 @@ pub async fn spawn_with_clock(config: Config, clock: Clock) -> Result<Running, E
 }
 
 /// Starts `config` on `listener` (an address the caller chose: an issuer URL that must stay the
-/// same), reading time from `clock`.
+/// same), reading time from `clock`. HTTPS when the configuration has a `tls` section.
 pub async fn spawn_on(
     listener: TcpListener,
     config: Config,
     clock: Clock,
 ) -> Result<Running, Error> {
-    let provider = Provider::new(
-        &config,
-        &format!("http://{}", listener.local_addr()?),
-        clock,
-    )?;
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let base_url = fauxauth_core::url_for(scheme, listener.local_addr()?);
+    let tls = tls(&config, &base_url)?;
+    let provider = Provider::new(&config, &base_url, clock)?;
+    let listener = match &tls {
+        Some(tls) => Listener::tls(listener, tls.clone()),
+        None => Listener::from(listener),
+    };
     let server = fauxauth_core::Spawned::start(listener, router(&provider), config.limits)?;
-    Ok(Running { server, provider })
+    Ok(Running {
+        server,
+        provider,
+        tls,
+    })
 }
 
 impl Running {
@@ -384,6 +408,16 @@ impl Running {
     /// The handle to script the running provider.
     pub fn provider(&self) -> &Provider {
         &self.provider
+    }
+
+    /// Its HTTPS (its authority, the switch to an untrusted certificate), when it serves HTTPS.
+    pub fn tls(&self) -> Option<&Tls> {
+        self.tls.as_ref()
+    }
+
+    /// Its base URL (`https://127.0.0.1:{port}` over TLS).
+    pub fn url(&self) -> String {
+        self.server.url()
     }
 
     /// Stops the server and waits (briefly) for open connections to finish.

@@ -121,6 +121,7 @@ impl Issuer {
             .user_agent(crate::USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(REQUEST_TIMEOUT)
+            .use_preconfigured_tls(config.trust.client_config())
             .build()?;
         let basic = match (&config.client_id, &config.client_secret) {
             (Some(id), Some(secret)) => Some(basic_credentials(id, secret)),

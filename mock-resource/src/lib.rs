@@ -208,14 +208,14 @@ pub fn router_with(state: ResourceState, extra: Router<ResourceState>) -> Router
     control::admin(&state).fallback_service(api)
 }
 
-/// Serves the demo API and preset API of `state` on `listener` until `shutdown` completes.
+/// Serves the demo API and preset API of `state` on every listener until `shutdown` completes.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<fauxauth_core::Listener>,
     state: ResourceState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = *state.control().limits();
-    fauxauth_core::serve(listener, router(state), limits, shutdown).await
+    fauxauth_core::serve_all(listeners, router(state), limits, shutdown).await
 }
 
 /// The `User-Agent` of the resource's own requests (to its issuer), so journals can tell them
@@ -235,8 +235,13 @@ pub async fn spawn_with(
     config: Config,
     extra: Router<ResourceState>,
 ) -> Result<Running, StartError> {
+    let tls = config.tls.clone();
     let state = ResourceState::new(config)?;
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let listener = match tls {
+        Some(tls) => fauxauth_core::Listener::tls(listener, tls),
+        None => listener.into(),
+    };
     let limits = *state.control().limits();
     let server =
         fauxauth_core::Spawned::start(listener, router_with(state.clone(), extra), limits)?;

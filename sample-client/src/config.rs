@@ -91,6 +91,13 @@ pub struct Config {
     /// scenario the same clock.
     #[serde(skip)]
     pub clock: Clock,
+    /// Serve HTTPS with this certificate (not part of files).
+    #[serde(skip)]
+    pub tls: Option<fauxauth_core::Tls>,
+    /// The certificate authorities trusted when calling the provider and the resource over
+    /// HTTPS (not part of files).
+    #[serde(skip)]
+    pub trust: fauxauth_core::Trust,
 }
 
 impl Default for Config {
@@ -108,6 +115,8 @@ impl Default for Config {
             post_logout_redirect_uri: None,
             timeout: Duration::from_secs(10),
             clock: Clock::system(),
+            tls: None,
+            trust: fauxauth_core::Trust::default(),
         }
     }
 }
@@ -331,10 +340,12 @@ pub enum Weakness {
     ShortTimeout,
     /// A provider that answers an error or fails makes the client answer 500.
     CrashOnProviderError,
+    /// The provider's TLS certificate is not verified: any certificate is accepted.
+    SkipTlsVerify,
 }
 
 impl Weakness {
-    pub const ALL: [Weakness; 27] = [
+    pub const ALL: [Weakness; 28] = [
         Self::SkipStateCheck,
         Self::SkipNonceCheck,
         Self::SkipIssCheck,
@@ -362,6 +373,7 @@ impl Weakness {
         Self::FirstKeyOnly,
         Self::ShortTimeout,
         Self::CrashOnProviderError,
+        Self::SkipTlsVerify,
     ];
 
     /// Whether only the app checks (`fauxauth test`) can see this weakness: it shows in how the
@@ -383,6 +395,7 @@ impl Weakness {
                 | Self::FirstKeyOnly
                 | Self::ShortTimeout
                 | Self::CrashOnProviderError
+                | Self::SkipTlsVerify
         )
     }
 
@@ -416,6 +429,7 @@ impl Weakness {
             Self::FirstKeyOnly => "first-key-only",
             Self::ShortTimeout => "short-timeout",
             Self::CrashOnProviderError => "crash-on-provider-error",
+            Self::SkipTlsVerify => "skip-tls-verify",
         }
     }
 
@@ -449,6 +463,7 @@ impl Weakness {
             Self::FirstKeyOnly => "only the JWKS's first key is used",
             Self::ShortTimeout => "requests to the provider give up after one second",
             Self::CrashOnProviderError => "a provider error makes the client answer 500",
+            Self::SkipTlsVerify => "the provider's TLS certificate is not verified",
         }
     }
 
@@ -469,6 +484,7 @@ impl Weakness {
                     | Self::CacheCodeExchange
                     | Self::ShortTimeout
                     | Self::CrashOnProviderError
+                    | Self::SkipTlsVerify
             )
     }
 

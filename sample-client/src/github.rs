@@ -201,7 +201,11 @@ mod tests {
                 .unwrap(),
             auth_type: oauth2::AuthType::RequestBody,
         };
-        let http = Http::new(std::time::Duration::from_secs(1)).unwrap();
+        let http = Http::new(
+            std::time::Duration::from_secs(1),
+            fauxauth_core::Trust::default().client_config(),
+        )
+        .unwrap();
         let github = Github::new(
             "http://127.0.0.1:9000/",
             "http://127.0.0.1:9001",

@@ -133,6 +133,8 @@ fn error_member(body: &[u8]) -> Option<(String, Option<String>)> {
     Some((error, description))
 }
 
+use fauxauth_core::tls::rustls_config;
+
 /// The client's HTTP transport: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Http {
@@ -141,8 +143,10 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// A transport trusting `tls` for HTTPS (a rustls client configuration).
+    pub fn new(timeout: Duration, tls: rustls_config::ClientConfig) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
             // fauxauth's servers live on this machine or a container network; an HTTP proxy from
             // the environment would only get in the way (and must not see tokens).
             .no_proxy()

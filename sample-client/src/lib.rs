@@ -136,7 +136,12 @@ impl ClientState {
         } else {
             config.timeout
         };
-        let http = Http::new(timeout).map_err(StartError::http)?;
+        let tls = if config.weaknesses.contains(&Weakness::SkipTlsVerify) {
+            fauxauth_core::tls::client_config_accepting_any_certificate()
+        } else {
+            config.trust.client_config()
+        };
+        let http = Http::new(timeout, tls).map_err(StartError::http)?;
         let credentials = Credentials {
             client_id: openidconnect::ClientId::new(config.client_id.clone()),
             client_secret: config
@@ -285,14 +290,14 @@ async fn private(mut response: axum::response::Response) -> axum::response::Resp
     response
 }
 
-/// Serves `state` on `listener` until `shutdown` completes.
+/// Serves `state` on every listener until `shutdown` completes.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<fauxauth_core::Listener>,
     state: ClientState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    fauxauth_core::serve(
-        listener,
+    fauxauth_core::serve_all(
+        listeners,
         router(state),
         fauxauth_core::Limits::default(),
         shutdown,
@@ -307,7 +312,11 @@ pub type Running = fauxauth_core::Running<ClientState>;
 /// `http://127.0.0.1:{port}/callback`.
 pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let state = ClientState::new(config, &format!("http://{}", listener.local_addr()?))?;
+    let listener = match config.tls.clone() {
+        Some(tls) => fauxauth_core::Listener::tls(listener, tls),
+        None => listener.into(),
+    };
+    let state = ClientState::new(config, &listener.url()?)?;
     let server = fauxauth_core::Spawned::start(
         listener,
         router(state.clone()),

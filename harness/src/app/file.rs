@@ -131,9 +131,14 @@ pub struct LoggedIn {
 #[serde(deny_unknown_fields)]
 pub struct ProviderSection {
     /// Its issuer URL, the same for the whole run (apps cache discovery and keys):
-    /// `http://127.0.0.1:<port>`. A free port when absent.
+    /// `http://127.0.0.1:<port>`. A free port when absent. An `https` URL serves HTTPS.
     #[serde(default)]
     pub issuer: Option<String>,
+    /// Serve the provider and the resource over HTTPS, with certificates from fauxauth's local
+    /// authority, whose certificate the app is given: `{ca_file}`, and in its environment
+    /// `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS` and `CURL_CA_BUNDLE`.
+    #[serde(default)]
+    pub tls: bool,
     /// The real provider the app is written against: `google`, `github`, `microsoft`.
     #[serde(default)]
     pub preset: Preset,

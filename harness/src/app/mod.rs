@@ -170,10 +170,12 @@ impl Session {
     /// Starts the provider and resource, then the app, and learns the app from a normal login.
     pub async fn start(file: file::Loaded, env: &[(String, String)]) -> Result<Self, Error> {
         let f = &file.file;
+        let tls = f.provider.tls || f.provider.issuer.as_ref().is_some_and(|i| i.starts_with("https:"));
         let issuer_url = match &f.provider.issuer {
             Some(issuer) => issuer.trim_end_matches('/').to_owned(),
             None => format!(
-                "http://127.0.0.1:{}",
+                "{}://127.0.0.1:{}",
+                if tls { "https" } else { "http" },
                 process::free_port().map_err(|e| Error::Setup(e.to_string()))?
             ),
         };
@@ -202,7 +204,10 @@ impl Session {
                 .unwrap_or_else(|_| "fauxauth".into()),
         );
 
-        let config = provider_config(&file, &placeholders)?;
+        let mut config = provider_config(&file, &placeholders)?;
+        if tls {
+            config.tls = Some(fauxauth_core::TlsConfig::default());
+        }
         let client = config.issuers[0].clients[0].clone();
         placeholders.insert("client_id", client.client_id.clone());
         placeholders.insert(
@@ -219,8 +224,15 @@ impl Session {
         let provider = mock_provider::spawn_on(listener, config.clone(), clock.clone())
             .await
             .map_err(|e| Error::Setup(format!("the provider did not start: {e}")))?;
+        let (trust, browser_trust) = crate::scenario::ecosystem::trust_of(&provider);
+        if let Some(authority) = provider.tls().and_then(|t| t.authority()) {
+            let path = ca_file(authority).map_err(Error::Setup)?;
+            placeholders.insert("ca_file", path.display().to_string());
+        }
         let mut resource_config = mock_resource::Config::new(provider.issuer());
         resource_config.clock = clock.clone();
+        resource_config.tls = provider.tls().cloned();
+        resource_config.trust = trust.clone();
         if let Some(audience) = f.resource.as_ref().and_then(|r| r.audience.clone()) {
             resource_config.audience = audience;
         }
@@ -248,6 +260,8 @@ impl Session {
                 app: App::UnderTest(sign),
             }),
             person,
+            trust,
+            browser_trust,
         };
         let mut session = Self {
             world,
@@ -323,6 +337,9 @@ impl Session {
             .provider()
             .reset_keeping_generator()
             .map_err(|e| Error::Setup(format!("the provider could not be reset: {e}")))?;
+        if let Some(tls) = self.world.provider.tls() {
+            tls.serve_untrusted(false);
+        }
         self.world.resource.state().reset();
         Ok(())
     }
@@ -614,6 +631,28 @@ fn provider_config(
     })?;
     Ok(config)
 }
+
+/// Writes the authority's certificate where the app can read it, named by its fingerprint (the
+/// same seed writes the same file), and returns the path.
+fn ca_file(authority: &fauxauth_core::Authority) -> Result<std::path::PathBuf, String> {
+    use sha2::Digest as _;
+    let pem = authority.certificate_pem();
+    let digest = sha2::Sha256::digest(pem.as_bytes());
+    let name: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let path = std::env::temp_dir().join(format!("fauxauth-ca-{name}.pem"));
+    std::fs::write(&path, pem)
+        .map_err(|e| format!("cannot write the CA certificate to {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The variables that point common HTTP stacks at the CA certificate in `ca_file`: OpenSSL
+/// (Python's `ssl`, Ruby, PHP, Go on Linux, .NET on Linux), Python `requests`, Node and curl.
+pub const CA_VARIABLES: [&str; 4] = [
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "CURL_CA_BUNDLE",
+];
 
 /// Binds the issuer URL's address, or says why it cannot.
 async fn bind(issuer: &str) -> Result<tokio::net::TcpListener, Error> {

@@ -81,6 +81,13 @@ impl AppProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        // The CA certificate of an HTTPS provider, where common stacks look for one; the
+        // file's own `env` may say otherwise.
+        if let Some(ca_file) = placeholders.get("ca_file") {
+            for name in super::CA_VARIABLES {
+                command.env(name, ca_file);
+            }
+        }
         for (name, value) in &start.env {
             command.env(name, fill(value));
         }

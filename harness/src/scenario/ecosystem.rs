@@ -8,7 +8,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use fauxauth_core::Clock;
+use fauxauth_core::{Clock, Trust};
 use mock_provider::preset::{Preset, Quirks};
 use mock_provider::{ClientConfig, Config, GrantType, IssuerConfig, UserConfig};
 
@@ -108,6 +108,22 @@ pub struct Ecosystem {
     pub client: Option<ClientSlot>,
     /// Who logs in when a step names no one: `alice`, or an app file's first user.
     pub person: String,
+    /// What the world's clients trust over HTTPS: the provider's certificate authority.
+    pub trust: Trust,
+    /// What the harness's browser trusts: that authority and the one behind the untrusted
+    /// certificate (`tls_certificate: untrusted` tests the app, not the person's browser).
+    pub browser_trust: Trust,
+}
+
+/// What clients and the browser trust when `provider` serves HTTPS (nothing otherwise).
+pub fn trust_of(provider: &mock_provider::Running) -> (Trust, Trust) {
+    let Some(tls) = provider.tls() else {
+        return (Trust::default(), Trust::default());
+    };
+    let trust = tls.trust();
+    let mut browser = trust.clone();
+    browser.add(tls.untrusted_authority().certificate_der().clone());
+    (trust, browser)
 }
 
 /// The client slot: what the harness needs to know of the client under test, whichever it is.
@@ -191,14 +207,18 @@ impl Ecosystem {
             + Duration::from_secs(at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()));
         let clock = Clock::frozen(at);
         // Loading refuses `preset` beside `provider`.
-        let config = match (&setup.provider, setup.preset) {
+        let mut config = match (&setup.provider, setup.preset) {
             (Some(config), _) => config.clone(),
             (None, Some(preset)) => standard_preset_provider(preset, setup.quirks.clone()),
             (None, None) => standard_provider(),
         };
+        if setup.tls && config.tls.is_none() {
+            config.tls = Some(fauxauth_core::TlsConfig::default());
+        }
         let provider = mock_provider::spawn_with_clock(config.clone(), clock.clone())
             .await
             .map_err(|e| format!("the provider did not start: {e}"))?;
+        let (trust, browser_trust) = trust_of(&provider);
 
         let wanted = setup.resource.clone().unwrap_or_default();
         let mut resource = mock_resource::Config::new(provider.issuer());
@@ -227,11 +247,23 @@ impl Ecosystem {
         if let Some(github) = wanted.github {
             resource.github = github;
         }
+        resource.tls = provider.tls().cloned();
+        resource.trust = trust.clone();
         let resource = mock_resource::spawn(resource)
             .await
             .map_err(|e| format!("the resource did not start: {e}"))?;
         let client = if with_client || setup.client.is_some() {
-            Some(start_client(setup, &config, &provider, &resource, &clock, weaknesses).await?)
+            Some(
+                start_client(
+                    setup,
+                    &config,
+                    &provider,
+                    &resource,
+                    (&clock, &trust),
+                    weaknesses,
+                )
+                .await?,
+            )
         } else {
             None
         };
@@ -242,6 +274,8 @@ impl Ecosystem {
             resource,
             client,
             person: "alice".to_owned(),
+            trust,
+            browser_trust,
         })
     }
 
@@ -325,7 +359,7 @@ async fn start_client(
     config: &Config,
     provider: &mock_provider::Running,
     resource: &mock_resource::Running,
-    clock: &Clock,
+    (clock, trust): (&Clock, &Trust),
     weaknesses: &[sample_client::Weakness],
 ) -> Result<ClientSlot, String> {
     let wanted = setup.client.clone().unwrap_or_default();
@@ -346,6 +380,8 @@ async fn start_client(
     // The API host, with the github preset.
     app.resource = Some(resource.url());
     app.clock = clock.clone();
+    app.tls = provider.tls().cloned();
+    app.trust = trust.clone();
     if let Some(scopes) = wanted.scopes {
         app.scopes = scopes;
     }
@@ -364,6 +400,17 @@ async fn start_client(
     // Its redirect URI matches the registered loopback one whatever the port (RFC 8252 §7.3);
     // its post-logout URI must be registered exactly, so it is, now that its port is known.
     let mut updated = registered;
+    if running.url().starts_with("https:") {
+        // Served over HTTPS, it comes back to https://127.0.0.1:{port}/callback: the registered
+        // loopback URIs, in https.
+        let https: Vec<String> = updated
+            .redirect_uris
+            .iter()
+            .filter_map(|uri| uri.strip_prefix("http://127.0.0.1/"))
+            .map(|path| format!("https://127.0.0.1/{path}"))
+            .collect();
+        updated.redirect_uris.extend(https);
+    }
     let post_logout = running.state().post_logout_redirect_uri().to_owned();
     if !updated.post_logout_redirect_uris.contains(&post_logout) {
         updated.post_logout_redirect_uris.push(post_logout);

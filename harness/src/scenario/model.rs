@@ -151,6 +151,10 @@ pub struct Setup {
     /// steps (`login`, `visit`, `logout`) or says how to set it up here.
     #[serde(default)]
     pub client: Option<ClientSetup>,
+    /// Every server over HTTPS, with certificates from the authority the provider's seed
+    /// derives, which the clients (and the harness's browser) are given to trust.
+    #[serde(default)]
+    pub tls: bool,
 }
 
 /// How the reference client is set up.
@@ -248,6 +252,17 @@ pub enum Action {
     RemoveRule(String),
     /// Remove a resource rule by id.
     RemoveResourceRule(String),
+    /// Which certificate the provider serves over HTTPS from now on: `untrusted` (from an
+    /// authority no client was told to trust; the browser still trusts it) or `trusted`.
+    TlsCertificate(Certificate),
+}
+
+/// A certificate the provider can serve (`tls_certificate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Certificate {
+    Trusted,
+    Untrusted,
 }
 
 impl Default for ClientSetup {
@@ -660,7 +675,7 @@ impl<'de> Deserialize<'de> for Matcher {
 const STEP_KEYS: [&str; 4] = ["name", "note", "capture", "expect"];
 
 /// The action keys, for the error message that lists them.
-const ACTIONS: [&str; 19] = [
+const ACTIONS: [&str; 20] = [
     "login",
     "visit",
     "open",
@@ -680,6 +695,7 @@ const ACTIONS: [&str; 19] = [
     "add_resource_rule",
     "remove_rule",
     "remove_resource_rule",
+    "tls_certificate",
 ];
 
 impl<'de> Deserialize<'de> for Step {
@@ -745,6 +761,7 @@ impl<'de> Visitor<'de> for StepVisitor {
                         "add_rule" => Action::AddRule(map.next_value()?),
                         "add_resource_rule" => Action::AddResourceRule(map.next_value()?),
                         "remove_rule" => Action::RemoveRule(map.next_value()?),
+                        "tls_certificate" => Action::TlsCertificate(map.next_value()?),
                         _ => Action::RemoveResourceRule(map.next_value()?),
                     });
                 }
@@ -797,6 +814,7 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::AddResourceRule(_) => "add_resource_rule",
         Action::RemoveRule(_) => "remove_rule",
         Action::RemoveResourceRule(_) => "remove_resource_rule",
+        Action::TlsCertificate(_) => "tls_certificate",
     }
 }
 

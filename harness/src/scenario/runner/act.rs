@@ -14,6 +14,7 @@ use super::capture::{Memory, encode, interpolate};
 use super::exchange::{Received, Sent};
 use crate::scenario::ecosystem::Ecosystem;
 use crate::scenario::model::{
+    Certificate,
     Action, Authorize, BearerCall, ClientAuth, FormCall, Login, Open, RawRequest, Server, Step,
 };
 use fauxauth_browser::{self as browser, Hop};
@@ -99,6 +100,14 @@ pub async fn perform(
         }
         Action::RemoveResourceRule(id) => {
             world.resource.state().remove_rule(id);
+            return Ok(Performed::default());
+        }
+        Action::TlsCertificate(which) => {
+            let tls = world.provider.tls().ok_or(
+                "tls_certificate: the provider does not serve HTTPS (setup: { tls: true }, or an \
+                 https issuer in the app file)",
+            )?;
+            tls.serve_untrusted(*which == Certificate::Untrusted);
             return Ok(Performed::default());
         }
     };

@@ -23,16 +23,19 @@ pub struct Memory {
     pub browsers: BTreeMap<String, (Browser, Option<String>)>,
     pub authorizations: u32,
     clock: fauxauth_core::Clock,
+    /// What the browsers trust over HTTPS.
+    trust: fauxauth_core::Trust,
 }
 
 impl Memory {
-    pub fn new(clock: fauxauth_core::Clock) -> Self {
+    pub fn new(clock: fauxauth_core::Clock, trust: fauxauth_core::Trust) -> Self {
         Self {
             vars: HashMap::new(),
             sent: HashMap::new(),
             browsers: BTreeMap::new(),
             authorizations: 0,
             clock,
+            trust,
         }
     }
 
@@ -43,10 +46,10 @@ impl Memory {
 
     /// The browser named `name` and who last logged in with it.
     pub fn session(&mut self, name: Option<&str>) -> &mut (Browser, Option<String>) {
-        let clock = self.clock.clone();
+        let (clock, trust) = (&self.clock, &self.trust);
         self.browsers
             .entry(name.unwrap_or(PERSON).to_owned())
-            .or_insert_with(|| (Browser::new(clock), None))
+            .or_insert_with(|| (Browser::trusting(clock.clone(), trust), None))
     }
 }
 

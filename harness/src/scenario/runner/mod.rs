@@ -105,12 +105,13 @@ pub async fn run_in(loaded: &Loaded, world: &Ecosystem) -> Outcome {
     let scenario = &loaded.scenario;
     let mut outcome = Outcome::new(loaded);
     let http = reqwest::Client::builder()
+        .use_preconfigured_tls(world.browser_trust.client_config())
         .no_proxy()
         .user_agent(browser::USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");
-    let mut memory = Memory::new(world.clock.clone());
+    let mut memory = Memory::new(world.clock.clone(), world.browser_trust.clone());
     memory.vars.extend(world.people_vars());
     let client_url = world
         .client
