@@ -435,6 +435,7 @@ fn limits(load: &LoadArgs) -> Limits {
 /// A general-purpose client for the few requests outside measurements (discovery, the clock).
 fn setup_client() -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(Duration::from_secs(30))

@@ -107,7 +107,9 @@ impl From<TcpListener> for Listener {
 /// The URL clients use for a server at `addr`: a wildcard address is reached on loopback.
 pub fn url_for(scheme: &str, addr: SocketAddr) -> String {
     match addr {
-        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("{scheme}://127.0.0.1:{}", a.port()),
+        SocketAddr::V4(a) if a.ip().is_unspecified() => {
+            format!("{scheme}://127.0.0.1:{}", a.port())
+        }
         SocketAddr::V6(a) if a.ip().is_unspecified() => format!("{scheme}://[::1]:{}", a.port()),
         a => format!("{scheme}://{a}"),
     }

@@ -151,10 +151,18 @@ impl Authority {
     pub fn load(cert: &Path, key: &Path) -> Result<Self, TlsError> {
         let cert_text = read(cert, "tls.ca_cert")?;
         let der = CertificateDer::from_pem_slice(cert_text.as_bytes()).map_err(|e| {
-            TlsError::new("tls.ca_cert", Some(cert), format!("not a PEM certificate ({e})"))
+            TlsError::new(
+                "tls.ca_cert",
+                Some(cert),
+                format!("not a PEM certificate ({e})"),
+            )
         })?;
         let (_, parsed) = x509_parser::parse_x509_certificate(&der).map_err(|e| {
-            TlsError::new("tls.ca_cert", Some(cert), format!("not an X.509 certificate ({e})"))
+            TlsError::new(
+                "tls.ca_cert",
+                Some(cert),
+                format!("not an X.509 certificate ({e})"),
+            )
         })?;
         if !parsed.is_ca() {
             return Err(TlsError::new(
@@ -167,7 +175,11 @@ impl Authority {
         let spki = parsed.public_key().raw.to_vec();
         let key_text = read(key, "tls.ca_key")?;
         let pair = KeyPair::from_pem(&key_text).map_err(|e| {
-            TlsError::new("tls.ca_key", Some(key), format!("not a private key in PEM ({e})"))
+            TlsError::new(
+                "tls.ca_key",
+                Some(key),
+                format!("not a private key in PEM ({e})"),
+            )
         })?;
         if pair.subject_public_key_info() != spki {
             return Err(TlsError::new(
@@ -177,7 +189,11 @@ impl Authority {
             ));
         }
         let issuer = Issuer::from_ca_cert_der(&der, CaKey::Loaded(pair)).map_err(|e| {
-            TlsError::new("tls.ca_cert", Some(cert), format!("cannot issue with it ({e})"))
+            TlsError::new(
+                "tls.ca_cert",
+                Some(cert),
+                format!("cannot issue with it ({e})"),
+            )
         })?;
         Ok(Self {
             pem: cert_text,
@@ -204,7 +220,12 @@ impl Authority {
 
     /// A server certificate for `names`, for the key `key`, valid from a day before `now` for
     /// 820 days (Apple's platforms refuse server certificates valid for more than 825).
-    fn issue(&self, names: &[String], key: &EcKey, now: SystemTime) -> Result<Vec<u8>, rcgen::Error> {
+    fn issue(
+        &self,
+        names: &[String],
+        key: &EcKey,
+        now: SystemTime,
+    ) -> Result<Vec<u8>, rcgen::Error> {
         let mut params = CertificateParams::default();
         params.subject_alt_names = names
             .iter()
@@ -214,7 +235,10 @@ impl Authority {
             })
             .collect::<Result<_, rcgen::Error>>()?;
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, names.first().cloned().unwrap_or_default());
+        dn.push(
+            DnType::CommonName,
+            names.first().cloned().unwrap_or_default(),
+        );
         params.distinguished_name = dn;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -536,7 +560,10 @@ impl Tls {
         }
         let mut names: Vec<String> = LOOPBACK_NAMES.iter().map(|n| (*n).to_owned()).collect();
         let host = host.map(|h| h.trim_start_matches('[').trim_end_matches(']'));
-        for name in host.into_iter().chain(config.names.iter().map(String::as_str)) {
+        for name in host
+            .into_iter()
+            .chain(config.names.iter().map(String::as_str))
+        {
             if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                 names.push(name.to_owned());
             }
@@ -551,7 +578,10 @@ impl Tls {
                     TlsError::new("tls.cert", Some(cert), format!("unreadable ({e})"))
                 })?;
                 // The names the server is reached by must be on it; loopback only if asked.
-                for name in host.into_iter().chain(config.names.iter().map(String::as_str)) {
+                for name in host
+                    .into_iter()
+                    .chain(config.names.iter().map(String::as_str))
+                {
                     let server_name = ServerName::try_from(name.trim_start_matches("*."))
                         .map_err(|e| TlsError::new("tls.names", None, e))?;
                     rustls::client::verify_server_name(&parsed, &server_name).map_err(|_| {
@@ -799,7 +829,11 @@ fn load_supplied(cert: &Path, key: &Path) -> Result<CertifiedKey, TlsError> {
     }
     let key_text = read(key, "tls.key")?;
     let private = PrivateKeyDer::from_pem_slice(key_text.as_bytes()).map_err(|e| {
-        TlsError::new("tls.key", Some(key), format!("not a private key in PEM ({e})"))
+        TlsError::new(
+            "tls.key",
+            Some(key),
+            format!("not a private key in PEM ({e})"),
+        )
     })?;
     CertifiedKey::from_der(chain, private, &crypto()).map_err(|e| {
         TlsError::new(
@@ -832,8 +866,14 @@ mod tests {
     #[test]
     fn the_seed_derives_the_same_authority_byte_for_byte() {
         let a = Authority::from_seed("one");
-        assert_eq!(a.certificate_pem(), Authority::from_seed("one").certificate_pem());
-        assert_ne!(a.certificate_pem(), Authority::from_seed("two").certificate_pem());
+        assert_eq!(
+            a.certificate_pem(),
+            Authority::from_seed("one").certificate_pem()
+        );
+        assert_ne!(
+            a.certificate_pem(),
+            Authority::from_seed("two").certificate_pem()
+        );
         assert!(a.subject().starts_with("fauxauth local CA "));
         let untrusted = Authority::derived("one", "untrusted");
         assert_ne!(a.certificate_der(), untrusted.certificate_der());
@@ -841,7 +881,13 @@ mod tests {
 
     #[test]
     fn names_are_checked() {
-        for good in ["example.test", "*.example.test", "127.0.0.1", "::1", "localhost"] {
+        for good in [
+            "example.test",
+            "*.example.test",
+            "127.0.0.1",
+            "::1",
+            "localhost",
+        ] {
             assert_eq!(check_name(good), Ok(()), "{good}");
         }
         for bad in ["", "exa mple.test", "a.*.test", "*", "1.2.3", "-"] {

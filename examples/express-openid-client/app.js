@@ -39,14 +39,9 @@ const PORT = Number.parseInt(env('PORT'), 10)
 const SESSION_SECRET = process.env.SESSION_SECRET || randomBytes(32).toString('hex')
 const SCOPE = 'openid email profile'
 
+// openid-client 6 refuses plain HTTP; fauxauth serves its provider over HTTPS
+// and hands Node its certificate authority in NODE_EXTRA_CA_CERTS.
 const options = { timeout: 10 }
-if (ISSUER.startsWith('http://')) {
-  // openid-client 6 refuses every plain-HTTP request (discovery, token, JWKS)
-  // unless told otherwise. fauxauth's test tool serves its provider over plain
-  // HTTP on 127.0.0.1 for now (HTTPS support is coming), so allow it then,
-  // and only then: an https:// issuer keeps the library's TLS-only default.
-  options.execute = [client.allowInsecureRequests]
-}
 
 // Discovery at start, retried until the issuer answers (for at most a minute).
 async function discover() {

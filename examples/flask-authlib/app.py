@@ -7,7 +7,7 @@ needs around it: every failure of the login becomes a 4xx "Login failed" page
 and leaves nobody logged in.
 
 Configuration, all from the environment:
-  ISSUER          issuer URL, e.g. http://127.0.0.1:9400
+  ISSUER          issuer URL, e.g. https://127.0.0.1:9400 (its CA in REQUESTS_CA_BUNDLE)
   CLIENT_ID       the client registered at the issuer
   CLIENT_SECRET   its secret (Authlib authenticates with client_secret_basic)
   REDIRECT_URI    e.g. http://127.0.0.1:5001/callback

@@ -57,9 +57,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     args.tls.apply(&mut config.tls);
     // Checked before binding, so a mistake never leaves a port taken.
-    config
-        .validate()
-        .map_err(mock_provider::Error::Config)?;
+    config.validate().map_err(mock_provider::Error::Config)?;
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let addr = sockets.addr()?;
     seed_for_bind(&mut config, addr, args.seed);
@@ -92,9 +90,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if demo {
         print_demo(&config);
     }
-    mock_provider::serve(sockets.listeners(tls.as_ref()), &provider, shutdown_signal())
-        .await
-        .context("serving")?;
+    mock_provider::serve(
+        sockets.listeners(tls.as_ref()),
+        &provider,
+        shutdown_signal(),
+    )
+    .await
+    .context("serving")?;
     Ok(())
 }
 

@@ -148,7 +148,10 @@ impl Sockets {
     /// The plain-HTTP URL served beside HTTPS, if any.
     pub fn plain_url(&self) -> std::io::Result<Option<String>> {
         match &self.https {
-            Some(_) => Ok(Some(fauxauth_core::url_for("http", self.main.local_addr()?))),
+            Some(_) => Ok(Some(fauxauth_core::url_for(
+                "http",
+                self.main.local_addr()?,
+            ))),
             None => Ok(None),
         }
     }

@@ -378,7 +378,11 @@ pub async fn spawn_on(
     config: Config,
     clock: Clock,
 ) -> Result<Running, Error> {
-    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let base_url = fauxauth_core::url_for(scheme, listener.local_addr()?);
     let tls = tls(&config, &base_url)?;
     let provider = Provider::new(&config, &base_url, clock)?;

@@ -144,7 +144,10 @@ pub struct Http {
 
 impl Http {
     /// A transport trusting `tls` for HTTPS (a rustls client configuration).
-    pub fn new(timeout: Duration, tls: rustls_config::ClientConfig) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        timeout: Duration,
+        tls: rustls_config::ClientConfig,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             // fauxauth's servers live on this machine or a container network; an HTTP proxy from

@@ -19,6 +19,7 @@ async fn a_code_flow_completes_against_the_container() {
         .await
         .expect("the container starts and announces itself");
     let http = reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -170,7 +170,11 @@ impl Session {
     /// Starts the provider and resource, then the app, and learns the app from a normal login.
     pub async fn start(file: file::Loaded, env: &[(String, String)]) -> Result<Self, Error> {
         let f = &file.file;
-        let tls = f.provider.tls || f.provider.issuer.as_ref().is_some_and(|i| i.starts_with("https:"));
+        let tls = f.provider.tls
+            || f.provider
+                .issuer
+                .as_ref()
+                .is_some_and(|i| i.starts_with("https:"));
         let issuer_url = match &f.provider.issuer {
             Some(issuer) => issuer.trim_end_matches('/').to_owned(),
             None => format!(
@@ -309,6 +313,7 @@ impl Session {
             None => {
                 // Already running: it must answer now.
                 reqwest::Client::builder()
+                    .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
                     .no_proxy()
                     .timeout(Duration::from_secs(10))
                     .redirect(reqwest::redirect::Policy::none())

@@ -146,6 +146,7 @@ impl AppProcess {
     pub async fn wait_ready(&mut self, url: &str, timeout: Duration) -> Result<(), StartError> {
         let deadline = Instant::now() + timeout;
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(5))

@@ -97,7 +97,10 @@ async fn provider_serves_a_presets_demo_at_the_real_providers_paths() {
         .await
         .unwrap();
     assert_eq!(discovery.status(), 404);
-    let answer = reqwest::Client::new()
+    let answer = reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
+        .build()
+        .unwrap()
         .post(&token)
         .form(&[
             ("grant_type", "authorization_code"),

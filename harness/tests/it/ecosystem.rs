@@ -35,6 +35,7 @@ fn provider_config() -> Config {
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -18,7 +18,12 @@ use serde_json::Value;
 use crate::helpers::*;
 
 fn http() -> reqwest::Client {
+    trusting(&fauxauth_core::Trust::default())
+}
+
+fn trusting(trust: &fauxauth_core::Trust) -> reqwest::Client {
     reqwest::Client::builder()
+        .use_preconfigured_tls(trust.client_config())
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -26,10 +31,24 @@ fn http() -> reqwest::Client {
 
 #[tokio::test]
 async fn openidconnect_crate_completes_every_flow() {
-    let running = mock_provider::spawn(Config::single(issuer_config()))
-        .await
-        .unwrap();
-    let http = http();
+    every_flow(false).await;
+}
+
+/// The same over HTTPS, the library trusting fauxauth's authority and nothing else.
+#[tokio::test]
+async fn openidconnect_crate_completes_every_flow_over_https() {
+    every_flow(true).await;
+}
+
+async fn every_flow(tls: bool) {
+    let mut config = Config::single(issuer_config());
+    if tls {
+        config.tls = Some(mock_provider::TlsConfig::default());
+    }
+    let running = mock_provider::spawn(config).await.unwrap();
+    assert_eq!(running.issuer().starts_with("https://"), tls);
+    let trust = running.tls().map(|t| t.trust()).unwrap_or_default();
+    let http = trusting(&trust);
     let metadata =
         CoreProviderMetadata::discover_async(IssuerUrl::new(running.issuer()).unwrap(), &http)
             .await

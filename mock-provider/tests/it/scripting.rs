@@ -25,6 +25,7 @@ impl Live {
     async fn with(config: Config) -> Self {
         let running = mock_provider::spawn(config).await.unwrap();
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
@@ -192,6 +193,7 @@ async fn a_delay_makes_an_impatient_client_time_out() {
         .add_rule(json!({"when": {"endpoint": "discovery"}, "then": [{"delay": "2s"}]}))
         .await;
     let impatient = reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();

@@ -367,7 +367,11 @@ pub async fn introspecting_resource(issuer: &FakeIssuer) -> Running {
 }
 
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
+    reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
+        .no_proxy()
+        .build()
+        .unwrap()
 }
 
 /// `GET {resource}{path}` with `Authorization: Bearer {token}`.

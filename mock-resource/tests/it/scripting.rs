@@ -80,6 +80,7 @@ async fn slow_answers_and_dropped_connections() {
     )
     .await;
     let impatient = reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
         .no_proxy()
         .timeout(Duration::from_millis(300))
         .build()

@@ -95,7 +95,10 @@ async fn a_github_login_ends_logged_in_as_the_user_the_api_describes() {
 async fn without_accept_json_github_would_answer_a_form_which_is_no_token_response() {
     // The fake answers as GitHub does; shown here so the login test above proves the header.
     let github = FakeGithub::start(AppKind::OAuthApp, Account::default()).await;
-    let response = reqwest::Client::new()
+    let response = reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
+        .build()
+        .unwrap()
         .post(format!("{}{GITHUB_TOKEN}", github.web.uri()))
         .form(&[
             ("client_id", CLIENT_ID),

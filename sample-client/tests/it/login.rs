@@ -29,6 +29,7 @@ async fn login_redirects_to_the_provider_with_pkce_state_and_nonce() {
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let world = World::start().await;
     let response = reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -50,6 +51,7 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 async fn every_answer_is_private_and_sends_no_referrer() {
     let world = World::start().await;
     let http = reqwest::Client::builder()
+        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

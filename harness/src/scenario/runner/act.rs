@@ -14,8 +14,8 @@ use super::capture::{Memory, encode, interpolate};
 use super::exchange::{Received, Sent};
 use crate::scenario::ecosystem::Ecosystem;
 use crate::scenario::model::{
-    Certificate,
-    Action, Authorize, BearerCall, ClientAuth, FormCall, Login, Open, RawRequest, Server, Step,
+    Action, Authorize, BearerCall, Certificate, ClientAuth, FormCall, Login, Open, RawRequest,
+    Server, Step,
 };
 use fauxauth_browser::{self as browser, Hop};
 
