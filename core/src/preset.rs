@@ -67,6 +67,82 @@ impl FromStr for Preset {
     }
 }
 
+/// Where a preset's endpoints live on the real provider's hosts (`real_hosts`): the URLs an app
+/// with the provider's addresses written in its code calls, served by fauxauth once those names
+/// point at it (a hosts file entry, `--add-host` in a container, a resolver override in a test).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RealHosts {
+    /// The provider's own host: the issuer, and every endpoint not named in `endpoints`.
+    pub web: &'static str,
+    /// Provider endpoints (by journal name) served on another host.
+    pub endpoints: &'static [(&'static str, &'static str)],
+    /// The hosts of the provider's APIs, which the resource serves: each with the paths the
+    /// resource answers there (none listed: every path).
+    pub api: &'static [(&'static str, &'static [&'static str])],
+}
+
+impl RealHosts {
+    /// The host that serves the provider's `endpoint` (its journal name).
+    pub fn host_of(&self, endpoint: &str) -> &'static str {
+        self.endpoints
+            .iter()
+            .find(|(name, _)| *name == endpoint)
+            .map_or(self.web, |(_, host)| host)
+    }
+
+    /// Every host name, the provider's and its APIs', once each.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names = vec![self.web];
+        let others = self.endpoints.iter().map(|(_, h)| *h);
+        for host in others.chain(self.api.iter().map(|(h, _)| *h)) {
+            if !names.contains(&host) {
+                names.push(host);
+            }
+        }
+        names
+    }
+
+    /// Whether a request for `host` and `path` is the resource's (an API) rather than the
+    /// provider's.
+    pub fn is_api(&self, host: &str, path: &str) -> bool {
+        self.api.iter().any(|(h, paths)| {
+            h.eq_ignore_ascii_case(host)
+                && (paths.is_empty() || paths.iter().any(|p| path.starts_with(p)))
+        })
+    }
+}
+
+impl Preset {
+    /// The real provider's hosts, for the presets that imitate one.
+    pub fn real_hosts(self) -> Option<RealHosts> {
+        match self {
+            Self::Generic => None,
+            // Google's discovery document names four hosts.
+            Self::Google => Some(RealHosts {
+                web: "accounts.google.com",
+                endpoints: &[
+                    ("token", "oauth2.googleapis.com"),
+                    ("revoke", "oauth2.googleapis.com"),
+                    ("userinfo", "openidconnect.googleapis.com"),
+                    ("jwks", "www.googleapis.com"),
+                ],
+                api: &[("www.googleapis.com", &[google::USERINFO_V3])],
+            }),
+            Self::Github => Some(RealHosts {
+                web: "github.com",
+                endpoints: &[],
+                api: &[("api.github.com", &[])],
+            }),
+            // Entra ID's discovery names Graph's userinfo.
+            Self::Microsoft => Some(RealHosts {
+                web: "login.microsoftonline.com",
+                endpoints: &[("userinfo", "graph.microsoft.com")],
+                api: &[("graph.microsoft.com", &[])],
+            }),
+        }
+    }
+}
+
 /// fauxauth's own token introspection (RFC 7662), at the provider's root for every preset. The
 /// real providers have none; the resource asks it about every token a preset's API is called
 /// with.

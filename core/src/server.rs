@@ -204,7 +204,7 @@ async fn accept_loop(
             match tls {
                 None => connection.serve(stream, None).await,
                 Some(tls) => {
-                    let changes = tls.changes();
+                    let (changes, _epoch) = tls.changes();
                     let handshake = tls.acceptor().accept(stream);
                     match tokio::time::timeout(limits.read_timeout, handshake).await {
                         Ok(Ok(stream)) => connection.serve(stream, Some(changes)).await,

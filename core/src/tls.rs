@@ -513,6 +513,9 @@ struct Shared {
     fresh: Arc<ServerConfig>,
     /// Bumped when the certificate changes, so connections made before close when idle.
     generation: tokio::sync::watch::Sender<u64>,
+    /// Held by every connection made under the certificate now served: when the certificate
+    /// changes, the old one's count falling to zero means every earlier connection has closed.
+    epoch: std::sync::Mutex<Arc<()>>,
 }
 
 impl Tls {
@@ -632,6 +635,7 @@ impl Tls {
                 fresh: server_config(certificates.clone(), false),
                 certificates,
                 generation: tokio::sync::watch::Sender::new(0),
+                epoch: std::sync::Mutex::new(Arc::new(())),
             }),
         })
     }
@@ -650,16 +654,26 @@ impl Tls {
     }
 
     /// Serves a certificate from an authority nobody was told to trust (`true`), or the usual
-    /// one again. Connections made before close once idle, and no session resumes across the
-    /// change, so every client sees the certificate now served.
-    pub fn serve_untrusted(&self, on: bool) {
+    /// one again. Connections made before close once idle (a request in flight finishes
+    /// first), and no session resumes across the change, so every client sees the certificate
+    /// now served. Returns once those connections have closed (or after two seconds).
+    pub async fn serve_untrusted(&self, on: bool) {
         let was = self
             .shared
             .certificates
             .untrusted
             .swap(on, Ordering::Relaxed);
-        if was != on {
-            self.shared.generation.send_modify(|g| *g += 1);
+        if was == on {
+            return;
+        }
+        let before = {
+            let mut epoch = self.shared.epoch.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::downgrade(&std::mem::replace(&mut *epoch, Arc::new(())))
+        };
+        self.shared.generation.send_modify(|g| *g += 1);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        while before.strong_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 
@@ -685,9 +699,16 @@ impl Tls {
         })
     }
 
-    /// Changes when the certificate served changes.
-    pub(crate) fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.shared.generation.subscribe()
+    /// Changes when the certificate served changes, and the token a connection holds while
+    /// open (see `serve_untrusted`).
+    pub(crate) fn changes(&self) -> (tokio::sync::watch::Receiver<u64>, Arc<()>) {
+        let epoch = self
+            .shared
+            .epoch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        (self.shared.generation.subscribe(), epoch)
     }
 }
 

@@ -106,15 +106,13 @@ async fn the_untrusted_certificate_reaches_even_a_kept_alive_client() {
     // The app has a connection open (and a session it could resume) before the switch.
     assert_eq!(get_text(&app, &server.url()).await.unwrap(), "hello");
 
-    tls.serve_untrusted(true);
-    // The idle connection is closed once the switch is seen; give the server a moment.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Returns once the idle connection has closed.
+    tls.serve_untrusted(true).await;
     let err = get_text(&app, &server.url()).await.unwrap_err();
     assert!(err.contains("UnknownIssuer"), "{err}");
     assert_eq!(get_text(&browser, &server.url()).await.unwrap(), "hello");
 
-    tls.serve_untrusted(false);
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    tls.serve_untrusted(false).await;
     assert_eq!(get_text(&app, &server.url()).await.unwrap(), "hello");
 }
 

@@ -86,9 +86,10 @@ pub fn weakness_parser() -> impl clap::builder::TypedValueParser<Value = Weaknes
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    // Files read and names checked before binding: a mistake never leaves a port taken.
+    let tls = server_tls(&args.tls, &args.host)?;
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let base = sockets.url()?;
-    let tls = server_tls(&args.tls, &base)?;
     let mut trust = args.tls.trust(fauxauth_core::DEFAULT_SEED, tls.as_ref())?;
     // As apps on OpenSSL do, the bundle SSL_CERT_FILE names is trusted too.
     if let Some(bundle) = std::env::var_os("SSL_CERT_FILE") {

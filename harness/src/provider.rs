@@ -58,6 +58,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     args.tls.apply(&mut config.tls);
     // Checked before binding, so a mistake never leaves a port taken.
     config.validate().map_err(mock_provider::Error::Config)?;
+    // The certificate covers host names, not ports: checked (files read) before binding too.
+    // A provider beyond loopback draws its seed, and so its authority, once bound (below).
+    let host_url = format!("https://{}", crate::tls::url_host(&args.host));
+    mock_provider::tls(&config, &host_url)?;
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let addr = sockets.addr()?;
     seed_for_bind(&mut config, addr, args.seed);

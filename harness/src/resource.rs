@@ -45,9 +45,10 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    // Files read and names checked before binding: a mistake never leaves a port taken.
+    let tls = server_tls(&args.tls, &args.host)?;
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let url = sockets.url()?;
-    let tls = server_tls(&args.tls, &url)?;
     let config = Config {
         trust: args.tls.trust(fauxauth_core::DEFAULT_SEED, tls.as_ref())?,
         tls: tls.clone(),

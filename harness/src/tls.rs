@@ -171,22 +171,32 @@ impl Sockets {
     }
 }
 
-/// The HTTPS a resource or client serves for `args`, at `url` (none unless asked for); its
-/// authority is the one fauxauth's default seed derives unless --ca-cert and --ca-key name one.
-pub fn server_tls(args: &TlsArgs, url: &str) -> anyhow::Result<Option<Tls>> {
+/// The HTTPS a resource or client listening on `host` serves for `args` (none unless asked
+/// for); its authority is the one fauxauth's default seed derives unless --ca-cert and
+/// --ca-key name one.
+pub fn server_tls(args: &TlsArgs, host: &str) -> anyhow::Result<Option<Tls>> {
     let mut section = None;
     args.apply(&mut section);
     let Some(section) = section else {
         return Ok(None);
     };
-    let host = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned));
+    let host = url_host(host);
     Ok(Some(Tls::new(
         &section,
         fauxauth_core::DEFAULT_SEED,
-        host.as_deref(),
+        Some(host.trim_start_matches('[').trim_end_matches(']')),
     )?))
+}
+
+/// The host clients reach a server listening on `host` by, as a URL writes it: a wildcard
+/// address is reached on loopback.
+pub fn url_host(host: &str) -> String {
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+        Ok(ip) if ip.is_unspecified() => "[::1]".to_owned(),
+        Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+        _ => host.to_owned(),
+    }
 }
 
 /// Announces where HTTPS is served and which authority to trust.

@@ -108,6 +108,12 @@ pub struct IssuerConfig {
     pub tenant_id: Option<String>,
     /// Path prefix of this issuer (`/tenant-a`), or `/` for the root. Defaults to the root when it
     /// is the only issuer and to `/{name}` otherwise.
+    /// Serve the preset under the real provider's host names (`accounts.google.com`,
+    /// `github.com`, `login.microsoftonline.com`, ...) over HTTPS, with a certificate for them:
+    /// the issuer and every endpoint at the real URLs, for an app whose provider URLs are
+    /// written in its code. Point those names at fauxauth to use it. Needs `tls`.
+    #[serde(default)]
+    pub real_hosts: bool,
     #[serde(default)]
     pub path: Option<String>,
     /// How people log in: `headless` (at once, as `login_hint` or `default_user`) or `page`.
@@ -460,6 +466,29 @@ impl Config {
             if !names.insert(issuer.name.as_str()) {
                 at(place, "name", format!("{:?} is used twice", issuer.name));
             }
+            if issuer.real_hosts {
+                let problem = if issuer.preset.real_hosts().is_none() {
+                    Some("the generic preset has no real hosts; set a preset".to_owned())
+                } else if self.tls.is_none() {
+                    Some("the real hosts are https: serve HTTPS (tls, or --tls)".to_owned())
+                } else if self
+                    .issuers
+                    .iter()
+                    .filter(|o| o.real_hosts && o.preset == issuer.preset)
+                    .count()
+                    > 1
+                {
+                    Some(format!(
+                        "another issuer serves {}'s real hosts",
+                        issuer.preset
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    at(place, "real_hosts", problem);
+                }
+            }
             match issuer.path.as_deref().map(normalize_path).transpose() {
                 Ok(path) => {
                     let path = path.unwrap_or_else(|| self.default_path(issuer));
@@ -508,6 +537,7 @@ impl IssuerConfig {
             preset: crate::preset::Preset::Generic,
             quirks: crate::preset::Quirks::default(),
             tenant_id: None,
+            real_hosts: false,
             path: None,
             login: LoginMode::default(),
             consent: false,

@@ -40,6 +40,8 @@ pub struct Issuer {
     pub base: String,
     /// The Microsoft home tenant (derived from the seed unless configured); unused otherwise.
     pub tenant_id: String,
+    /// The real provider's hosts, when the issuer serves under them.
+    pub real_hosts: Option<fauxauth_core::preset::RealHosts>,
     /// Every route of the issuer, its preset's or fauxauth's own.
     pub layout: Layout,
     /// The quirks in force.
@@ -145,7 +147,14 @@ impl Issuer {
         clock: Clock,
     ) -> Result<Self, BuildError> {
         let keys = initial_keys(&settings, seed, position)?;
-        let base = format!("{base_url}{path}");
+        let real_hosts = settings
+            .real_hosts
+            .then(|| settings.preset.real_hosts())
+            .flatten();
+        let base = match real_hosts {
+            Some(hosts) => format!("https://{}", hosts.web),
+            None => format!("{base_url}{path}"),
+        };
         let tenant_id = settings.tenant_id.clone().unwrap_or_else(|| {
             fauxauth_core::preset::derived_guid(&format!(
                 "fauxauth/tenant/{seed}/{}",
@@ -158,6 +167,7 @@ impl Issuer {
         };
         Ok(Self {
             name: settings.name.clone(),
+            real_hosts,
             url,
             layout: Layout::new(settings.preset, &tenant_id),
             quirks: settings.quirks.resolve(settings.preset),
@@ -233,9 +243,23 @@ impl Issuer {
 
     /// The absolute URL of `endpoint` (through `tenant`, for Microsoft), if the issuer serves it.
     pub fn endpoint_url(&self, endpoint: Endpoint, tenant: Option<&Tenant>) -> Option<String> {
-        self.layout
-            .path_of(endpoint, tenant)
-            .map(|path| self.endpoint(path))
+        let path = self.layout.path_of(endpoint, tenant)?;
+        Some(match &self.real_hosts {
+            Some(hosts) => format!("https://{}{path}", hosts.host_of(endpoint.name())),
+            None => self.endpoint(path),
+        })
+    }
+
+    /// The absolute URL of one route: on its real host when the issuer serves under them.
+    pub fn route_url(&self, route: &crate::preset::Route) -> String {
+        match &self.real_hosts {
+            Some(hosts) => format!(
+                "https://{}{}",
+                hosts.host_of(route.endpoint.name()),
+                route.path
+            ),
+            None => self.endpoint(&route.path),
+        }
     }
 
     /// The path of an endpoint relative to the host, for links in pages.

@@ -252,7 +252,7 @@ impl Provider {
                 .layout
                 .routes()
                 .iter()
-                .map(|r| (r.endpoint.name(), issuer.endpoint(&r.path)))
+                .map(|r| (r.endpoint.name(), issuer.route_url(r)))
                 .collect()
         })
     }
@@ -342,7 +342,17 @@ pub fn tls(config: &Config, base_url: &str) -> Result<Option<Tls>, Error> {
     let host = url::Url::parse(base)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned));
-    Ok(Some(Tls::new(settings, &config.seed, host.as_deref())?))
+    // An issuer under the real provider's hosts needs them on the certificate (its APIs' too,
+    // which a resource beside it serves).
+    let mut settings = settings.clone();
+    for issuer in config.issuers.iter().filter(|i| i.real_hosts) {
+        for name in issuer.preset.real_hosts().iter().flat_map(|h| h.names()) {
+            if !settings.names.iter().any(|n| n == name) {
+                settings.names.push(name.to_owned());
+            }
+        }
+    }
+    Ok(Some(Tls::new(&settings, &config.seed, host.as_deref())?))
 }
 
 /// A provider serving on `127.0.0.1` at a free port, for tests. Stops when dropped.

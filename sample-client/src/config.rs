@@ -395,7 +395,6 @@ impl Weakness {
                 | Self::FirstKeyOnly
                 | Self::ShortTimeout
                 | Self::CrashOnProviderError
-                | Self::SkipTlsVerify
         )
     }
 

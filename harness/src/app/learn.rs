@@ -26,7 +26,7 @@ steps:
 
 /// Logs the person in once; the facts of the login, or why it failed.
 pub async fn learn(session: &Session) -> Result<BTreeSet<Fact>, Error> {
-    session.reset()?;
+    session.reset().await?;
     let scenario = crate::scenario::parse(NORMAL_LOGIN, "(the normal login)")
         .map_err(|e| Error::Setup(e.join("\n")))?;
     let loaded = Loaded {

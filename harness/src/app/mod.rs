@@ -235,7 +235,8 @@ impl Session {
         }
         let mut resource_config = mock_resource::Config::new(provider.issuer());
         resource_config.clock = clock.clone();
-        resource_config.tls = provider.tls().cloned();
+        resource_config.tls =
+            crate::scenario::ecosystem::sibling_tls(&provider).map_err(Error::Setup)?;
         resource_config.trust = trust.clone();
         if let Some(audience) = f.resource.as_ref().and_then(|r| r.audience.clone()) {
             resource_config.audience = audience;
@@ -336,14 +337,14 @@ impl Session {
     /// Back to a clean provider and resource for the next check: rules, keys, users, clients,
     /// journal and everything issued as configured; the generator keeps running, so no code
     /// or token of a check is seen again in another.
-    pub fn reset(&self) -> Result<(), Error> {
+    pub async fn reset(&self) -> Result<(), Error> {
         self.world
             .provider
             .provider()
             .reset_keeping_generator()
             .map_err(|e| Error::Setup(format!("the provider could not be reset: {e}")))?;
         if let Some(tls) = self.world.provider.tls() {
-            tls.serve_untrusted(false);
+            tls.serve_untrusted(false).await;
         }
         self.world.resource.state().reset();
         Ok(())
@@ -417,7 +418,7 @@ impl Session {
             let (verdict, outcome) = match skip {
                 Some(why) => (Verdict::Skipped(why), None),
                 None => {
-                    self.reset()?;
+                    self.reset().await?;
                     if restart {
                         self.start_app(&options.env).await?;
                     }

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use fauxauth_core::{Clock, Trust};
+use fauxauth_core::{Clock, Tls, Trust};
 use mock_provider::preset::{Preset, Quirks};
 use mock_provider::{ClientConfig, Config, GrantType, IssuerConfig, UserConfig};
 
@@ -113,6 +113,22 @@ pub struct Ecosystem {
     /// What the harness's browser trusts: that authority and the one behind the untrusted
     /// certificate (`tls_certificate: untrusted` tests the app, not the person's browser).
     pub browser_trust: Trust,
+}
+
+/// HTTPS for another server of `provider`'s world (the resource, the client): certificates from
+/// the provider's authority, its own switch (the untrusted certificate is the provider's alone).
+pub fn sibling_tls(provider: &mock_provider::Running) -> Result<Option<Tls>, String> {
+    let Some(authority) = provider.tls().and_then(|t| t.authority()) else {
+        return Ok(None);
+    };
+    Tls::issued_by(
+        authority.clone(),
+        &fauxauth_core::TlsConfig::default(),
+        fauxauth_core::DEFAULT_SEED,
+        None,
+    )
+    .map(Some)
+    .map_err(|e| e.to_string())
 }
 
 /// What clients and the browser trust when `provider` serves HTTPS (nothing otherwise).
@@ -247,7 +263,7 @@ impl Ecosystem {
         if let Some(github) = wanted.github {
             resource.github = github;
         }
-        resource.tls = provider.tls().cloned();
+        resource.tls = sibling_tls(&provider)?;
         resource.trust = trust.clone();
         let resource = mock_resource::spawn(resource)
             .await
@@ -380,7 +396,7 @@ async fn start_client(
     // The API host, with the github preset.
     app.resource = Some(resource.url());
     app.clock = clock.clone();
-    app.tls = provider.tls().cloned();
+    app.tls = sibling_tls(provider)?;
     app.trust = trust.clone();
     if let Some(scopes) = wanted.scopes {
         app.scopes = scopes;
@@ -401,15 +417,11 @@ async fn start_client(
     // its post-logout URI must be registered exactly, so it is, now that its port is known.
     let mut updated = registered;
     if running.url().starts_with("https:") {
-        // Served over HTTPS, it comes back to https://127.0.0.1:{port}/callback: the registered
-        // loopback URIs, in https.
-        let https: Vec<String> = updated
+        // Served over HTTPS, it comes back to https://127.0.0.1:{port}/callback, which the
+        // loopback exception (http only, RFC 8252 §7.3) does not cover: registered exactly.
+        updated
             .redirect_uris
-            .iter()
-            .filter_map(|uri| uri.strip_prefix("http://127.0.0.1/"))
-            .map(|path| format!("https://127.0.0.1/{path}"))
-            .collect();
-        updated.redirect_uris.extend(https);
+            .push(running.state().redirect_uri().to_owned());
     }
     let post_logout = running.state().post_logout_redirect_uri().to_owned();
     if !updated.post_logout_redirect_uris.contains(&post_logout) {

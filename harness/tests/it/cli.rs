@@ -5,6 +5,19 @@ use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fauxauth");
 
+/// An HTTP client trusting `trust` over HTTPS.
+fn http(trust: &fauxauth_core::Trust) -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_preconfigured_tls(trust.client_config())
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+async fn get(url: String) -> reqwest::Result<reqwest::Response> {
+    http(&fauxauth_core::Trust::default()).get(url).send().await
+}
+
 /// Kills the child when the test ends, however it ends.
 struct Running(Child);
 
@@ -68,13 +81,12 @@ async fn provider_prints_its_issuer_and_demo_credentials_then_serves() {
         "{printed}"
     );
 
-    let discovery: serde_json::Value =
-        reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let discovery: serde_json::Value = get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(discovery["issuer"], issuer);
 }
 
@@ -93,7 +105,7 @@ async fn provider_serves_a_presets_demo_at_the_real_providers_paths() {
         "{printed}"
     );
     // GitHub has no discovery; its token endpoint answers in GitHub's words, with HTTP 200.
-    let discovery = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+    let discovery = get(format!("{issuer}/.well-known/openid-configuration"))
         .await
         .unwrap();
     assert_eq!(discovery.status(), 404);
@@ -141,7 +153,7 @@ async fn provider_reads_inline_yaml_from_the_environment() {
         "{lines:?}"
     );
     assert!(lines[1].ends_with("/b"), "{lines:?}");
-    let jwks: serde_json::Value = reqwest::get(format!(
+    let jwks: serde_json::Value = get(format!(
         "{}/jwks",
         lines[1].strip_prefix("issuer: ").unwrap()
     ))
@@ -470,4 +482,162 @@ fn the_readme_documents_every_provider_flag() {
             "README.md's provider flags lack {flag}"
         );
     }
+}
+
+/// `fauxauth provider --tls` serves HTTPS that a client trusts through `fauxauth ca`, and no
+/// client that was not given that certificate.
+#[tokio::test]
+async fn provider_serves_https_that_the_ca_command_makes_trusted() {
+    let (_running, lines) = start_demo_with(&["--tls"]);
+    let issuer = lines[0]
+        .strip_prefix("issuer: ")
+        .expect("the issuer first")
+        .to_owned();
+    assert!(issuer.starts_with("https://127.0.0.1:"), "{issuer}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("https: certificate for ")),
+        "{lines:?}"
+    );
+    let out = Command::new(BIN).arg("ca").output().unwrap();
+    assert!(out.status.success());
+    let pem = String::from_utf8(out.stdout).unwrap();
+    let mut trust = fauxauth_core::Trust::default();
+    trust.add_pem(&pem).unwrap();
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let discovery: serde_json::Value = http(&trust)
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], issuer);
+    assert!(
+        discovery["token_endpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    assert!(get(url).await.is_err(), "a client not told to trust it");
+
+    // --out writes the same certificate, every time.
+    let file = std::env::temp_dir().join(format!("fauxauth-ca-{}.pem", std::process::id()));
+    let out = Command::new(BIN)
+        .args(["ca", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), pem);
+    let _ = std::fs::remove_file(&file);
+}
+
+/// HTTPS beside HTTP: the issuer is named under the HTTPS port, and both serve it.
+#[tokio::test]
+async fn provider_serves_http_and_https_side_by_side() {
+    let tls_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let (_running, lines) = start_demo_with(&["--tls-port", &tls_port]);
+    let issuer = lines[0].strip_prefix("issuer: ").unwrap().to_owned();
+    assert_eq!(issuer, format!("https://127.0.0.1:{tls_port}"));
+    let plain = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("http: "))
+        .expect("the plain URL announced")
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let trust = fauxauth_core::Trust::of(&fauxauth_core::Authority::from_seed(
+        fauxauth_core::DEFAULT_SEED,
+    ));
+    for base in [&issuer, &plain] {
+        let discovery: serde_json::Value = http(&trust)
+            .get(format!("{base}/.well-known/openid-configuration"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(discovery["issuer"], issuer, "{base}");
+    }
+}
+
+/// A missing or wrong certificate file, or a name no certificate can carry, is named with its
+/// field, file and reason, and the process exits 2 before it announces anything.
+#[test]
+fn bad_tls_settings_are_named_and_stop_the_start() {
+    let dir = std::env::temp_dir().join(format!("fauxauth-cli-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("text.pem");
+    std::fs::write(&text, "not a certificate\n").unwrap();
+    let text = text.display().to_string();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec![
+                "provider",
+                "--ca-cert",
+                "/nonexistent/ca.pem",
+                "--ca-key",
+                "/nonexistent/ca.key",
+            ],
+            "tls.ca_cert: /nonexistent/ca.pem: No such file".to_owned(),
+        ),
+        (
+            vec!["provider", "--ca-cert", &text, "--ca-key", &text],
+            format!("tls.ca_cert: {text}: not a PEM certificate"),
+        ),
+        (
+            vec!["provider", "--tls-name", "not a name"],
+            "tls.names: \"not a name\" is neither a DNS name nor an IP address".to_owned(),
+        ),
+        (
+            vec![
+                "resource",
+                "--issuer",
+                "https://127.0.0.1:1",
+                "--tls-cert",
+                &text,
+                "--tls-key",
+                &text,
+            ],
+            format!("tls.cert: {text}: no CERTIFICATE block"),
+        ),
+        (
+            vec![
+                "client",
+                "--issuer",
+                "https://127.0.0.1:1",
+                "--client-id",
+                "c",
+                "--tls-cert",
+                "/nonexistent/c.pem",
+                "--tls-key",
+                "/nonexistent/c.key",
+            ],
+            "tls.cert: /nonexistent/c.pem: No such file".to_owned(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = Command::new(BIN)
+            .args(&args)
+            .args(["--port", "0"])
+            .env_remove("FAUXAUTH_CONFIG")
+            .env_remove("FAUXAUTH_CONFIG_YAML")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&expected), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing announced");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -474,3 +474,103 @@ async fn oauth2_crate_completes_the_oauth_flows() {
     assert_eq!(cc.scopes().unwrap()[0].as_str(), "items:read");
     running.stop().await;
 }
+
+/// An app with Google's URLs written in its code, its resolver pointing Google's host names at
+/// fauxauth (no hosts file touched): discovery at `https://accounts.google.com`, the token at
+/// `oauth2.googleapis.com`, the keys at `www.googleapis.com`, userinfo at
+/// `openidconnect.googleapis.com`, every one over TLS verified against fauxauth's authority.
+#[tokio::test]
+async fn an_app_with_googles_real_urls_logs_in_through_a_resolver_override() {
+    let mut issuer = issuer_config();
+    issuer.preset = mock_provider::preset::Preset::Google;
+    issuer.real_hosts = true;
+    let mut config = Config::single(issuer);
+    config.tls = Some(mock_provider::TlsConfig::default());
+    let running = mock_provider::spawn(config).await.unwrap();
+    assert_eq!(running.issuer(), "https://accounts.google.com");
+    let mut builder = reqwest::Client::builder()
+        .use_preconfigured_tls(running.tls().unwrap().trust().client_config())
+        .redirect(reqwest::redirect::Policy::none());
+    let hosts = mock_provider::preset::Preset::Google.real_hosts().unwrap();
+    for host in hosts.names() {
+        builder = builder.resolve(host, running.addr());
+    }
+    let http = builder.build().unwrap();
+
+    let metadata = CoreProviderMetadata::discover_async(
+        IssuerUrl::new("https://accounts.google.com".into()).unwrap(),
+        &http,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        metadata.token_endpoint().unwrap().as_str(),
+        "https://oauth2.googleapis.com/token"
+    );
+    assert_eq!(
+        metadata.jwks_uri().as_str(),
+        "https://www.googleapis.com/oauth2/v3/certs"
+    );
+    assert_eq!(
+        metadata.userinfo_endpoint().unwrap().as_str(),
+        "https://openidconnect.googleapis.com/v1/userinfo"
+    );
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new("web".into()),
+        Some(ClientSecret::new(WEB_SECRET.into())),
+    )
+    .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _state, nonce) = client
+        .authorize_url(
+            AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    assert!(
+        url.as_str()
+            .starts_with("https://accounts.google.com/o/oauth2/v2/auth?")
+    );
+    let response = http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let params: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), &nonce)
+        .expect("the ID token verifies with the keys from www.googleapis.com");
+    assert_eq!(claims.issuer().as_str(), "https://accounts.google.com");
+    let userinfo: CoreUserInfoClaims = client
+        .user_info(tokens.access_token().clone(), None)
+        .unwrap()
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(userinfo.subject(), claims.subject());
+    // The certificate covers Google's names, not any name pointed at the server.
+    let other = reqwest::Client::builder()
+        .use_preconfigured_tls(running.tls().unwrap().trust().client_config())
+        .resolve("accounts.example.com", running.addr())
+        .build()
+        .unwrap();
+    assert!(
+        other
+            .get("https://accounts.example.com/.well-known/openid-configuration")
+            .send()
+            .await
+            .is_err()
+    );
+    running.stop().await;
+}

@@ -107,7 +107,7 @@ pub async fn perform(
                 "tls_certificate: the provider does not serve HTTPS (setup: { tls: true }, or an \
                  https issuer in the app file)",
             )?;
-            tls.serve_untrusted(*which == Certificate::Untrusted);
+            tls.serve_untrusted(*which == Certificate::Untrusted).await;
             return Ok(Performed::default());
         }
     };
