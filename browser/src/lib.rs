@@ -91,7 +91,21 @@ impl Browser {
 
     /// A browser that trusts `trust`'s certificate authorities over HTTPS (and no others).
     pub fn trusting(clock: fauxauth_core::Clock, trust: &fauxauth_core::Trust) -> Self {
-        let http = reqwest::Client::builder()
+        Self::resolving(clock, trust, &[])
+    }
+
+    /// A browser trusting `trust`, on a machine where each name in `resolve` points at its
+    /// address (a hosts file entry, without the hosts file).
+    pub fn resolving(
+        clock: fauxauth_core::Clock,
+        trust: &fauxauth_core::Trust,
+        resolve: &[(String, std::net::SocketAddr)],
+    ) -> Self {
+        let mut http = reqwest::Client::builder();
+        for (name, addr) in resolve {
+            http = http.resolve(name, *addr);
+        }
+        let http = http
             .use_preconfigured_tls(trust.client_config())
             .no_proxy()
             .user_agent(USER_AGENT)

@@ -112,6 +112,42 @@ impl RealHosts {
     }
 }
 
+impl RealHosts {
+    /// One server for the provider and its APIs under these names: a request for an API host
+    /// (and path) goes to `resource`, every other to `provider`.
+    pub fn router(self, provider: axum::Router, resource: axum::Router) -> axum::Router {
+        use tower::ServiceExt as _;
+        axum::Router::new().fallback(move |request: axum::extract::Request| {
+            // HTTP/2 carries the authority in the URI, HTTP/1.1 in Host.
+            let host = request
+                .uri()
+                .host()
+                .map(str::to_owned)
+                .or_else(|| {
+                    let host = request.headers().get(axum::http::header::HOST)?;
+                    let host = host.to_str().ok()?;
+                    Some(
+                        host.rsplit_once(':')
+                            .map_or(host, |(name, _)| name)
+                            .to_owned(),
+                    )
+                })
+                .unwrap_or_default();
+            let target = if self.is_api(&host, request.uri().path()) {
+                resource.clone()
+            } else {
+                provider.clone()
+            };
+            async move {
+                match target.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+        })
+    }
+}
+
 impl Preset {
     /// The real provider's hosts, for the presets that imitate one.
     pub fn real_hosts(self) -> Option<RealHosts> {

@@ -39,6 +39,11 @@ pub struct Args {
     /// listening beyond loopback draws a random seed.
     #[arg(long, env = "FAUXAUTH_SEED", hide_env_values = true)]
     seed: Option<String>,
+    /// Serve the preset under the real provider's host names (accounts.google.com and Google's
+    /// API hosts, github.com, login.microsoftonline.com), over HTTPS with a certificate for them.
+    /// Point those names at this machine (a hosts file, --add-host) and use --port 443.
+    #[arg(long = "real-hosts", env = "FAUXAUTH_REAL_HOSTS")]
+    real_hosts: bool,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -56,6 +61,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         config.base_url = Some(base);
     }
     args.tls.apply(&mut config.tls);
+    if args.real_hosts {
+        let mut any = false;
+        for issuer in &mut config.issuers {
+            issuer.real_hosts = issuer.preset.real_hosts().is_some();
+            any |= issuer.real_hosts;
+        }
+        anyhow::ensure!(
+            any,
+            "--real-hosts: no issuer has a preset with real host names; pass --preset"
+        );
+        config.tls.get_or_insert_with(Default::default);
+    }
     // Checked before binding, so a mistake never leaves a port taken.
     config.validate().map_err(mock_provider::Error::Config)?;
     // The certificate covers host names, not ports: checked (files read) before binding too.

@@ -52,6 +52,12 @@ pub struct Args {
     /// (derived from the seed; `fauxauth ca` writes its certificate).
     #[arg(long, env = "FAUXAUTH_TLS")]
     tls: bool,
+    /// Serve the preset under the real provider's host names (github.com and api.github.com,
+    /// accounts.google.com and its API hosts, login.microsoftonline.com and graph.microsoft.com),
+    /// over HTTPS, provider and resource on the provider's port, told apart by host name. Point
+    /// those names at this machine (a hosts file, --add-host) and use --provider-port 443.
+    #[arg(long = "real-hosts", env = "FAUXAUTH_REAL_HOSTS")]
+    real_hosts: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -65,34 +71,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .context("the configuration has no issuer")?
         .clone();
     let registered = pick_client(&issuer_settings, args.client_id.as_deref())?.clone();
-    let scheme = if args.tls { "https" } else { "http" };
-    if args.tls {
+    let real_hosts = match (args.real_hosts, issuer_settings.preset.real_hosts()) {
+        (false, _) => None,
+        (true, Some(hosts)) => Some(hosts),
+        (true, None) => anyhow::bail!(
+            "--real-hosts: the first issuer has no preset, so no real host names; pass --preset"
+        ),
+    };
+    let tls = args.tls || real_hosts.is_some();
+    let scheme = if tls { "https" } else { "http" };
+    if tls {
         config.tls.get_or_insert_with(Default::default);
-        // The reference client comes back over HTTPS: its loopback redirect URIs in https too.
-        let client = config.issuers[0]
-            .clients
-            .iter_mut()
-            .find(|c| c.client_id == registered.client_id)
-            .context("the client is in the first issuer")?;
-        for uris in [
-            &mut client.redirect_uris,
-            &mut client.post_logout_redirect_uris,
-        ] {
-            let https: Vec<String> = uris
-                .iter()
-                .filter_map(|u| u.strip_prefix("http://"))
-                .filter(|u| u.starts_with("127.0.0.1") || u.starts_with("localhost"))
-                .map(|u| format!("https://{u}"))
-                .collect();
-            uris.extend(https);
-        }
+        config.issuers[0].real_hosts = real_hosts.is_some();
     }
-    let registered = &config.issuers[0]
-        .clients
-        .iter()
-        .find(|c| c.client_id == registered.client_id)
-        .context("the client is in the first issuer")?
-        .clone();
 
     let bind = |port: u16| {
         let host = args.host.clone();
@@ -103,8 +94,43 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     };
     let provider_listener = bind(args.provider_port).await?;
-    let resource_listener = bind(args.resource_port).await?;
+    // Under the real host names the resource shares the provider's socket.
+    let resource_listener = match real_hosts {
+        Some(_) => None,
+        None => Some(bind(args.resource_port).await?),
+    };
     let client_listener = bind(args.client_port).await?;
+    if tls {
+        // The client comes back over HTTPS, on a port known now; registered exactly (the
+        // loopback exception of RFC 8252 §7.3 is for http).
+        let url = url_for("https", client_listener.local_addr()?);
+        let client = config.issuers[0]
+            .clients
+            .iter_mut()
+            .find(|c| c.client_id == registered.client_id)
+            .context("the client is in the first issuer")?;
+        client.redirect_uris.push(format!("{url}/callback"));
+        client.post_logout_redirect_uris.push(format!("{url}/"));
+    }
+    let registered = &config.issuers[0]
+        .clients
+        .iter()
+        .find(|c| c.client_id == registered.client_id)
+        .context("the client is in the first issuer")?
+        .clone();
+    let listening = fauxauth_core::url_for("https", provider_listener.local_addr()?);
+    let listening = listening.trim_start_matches("https://");
+    // Every real host name, resolved by fauxauth's own clients to the provider's socket.
+    let resolve: Vec<(String, std::net::SocketAddr)> = real_hosts
+        .iter()
+        .flat_map(|h| h.names())
+        .map(|name| {
+            let addr = listening
+                .parse()
+                .with_context(|| format!("the provider's address {listening}"))?;
+            Ok((name.to_owned(), addr))
+        })
+        .collect::<anyhow::Result<_>>()?;
     crate::process::seed_for_bind(&mut config, provider_listener.local_addr()?, None);
 
     // One clock for all three: moving it (the provider's admin API) moves every component.
@@ -119,9 +145,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .context("the first issuer has no URL")?;
 
     let preset = issuer_settings.preset;
-    let resource_url = url_for(scheme, resource_listener.local_addr()?);
+    let resource_url = match (&resource_listener, real_hosts) {
+        (Some(listener), _) => url_for(scheme, listener.local_addr()?),
+        (None, Some(hosts)) => format!("https://{}", hosts.api[0].0),
+        (None, None) => unreachable!("a resource socket unless under real host names"),
+    };
     let resource = ResourceState::new(mock_resource::Config {
         trust: trust.clone(),
+        resolve: resolve.clone(),
         ..resource_config(
             &provider,
             &issuer,
@@ -151,6 +182,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             weaknesses: args.weaknesses.clone(),
             clock,
             trust,
+            resolve,
             ..sample_client::Config::default()
         },
         &client_url,
@@ -171,6 +203,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     announce(&format!("resource: {resource_url}"));
     announce(&format!("client: {client_url}"));
+    if let Some(hosts) = real_hosts {
+        announce(&format!(
+            "listening: {listening} (point {} at it)",
+            hosts.names().join(", ")
+        ));
+    }
     if let Some(tls) = &tls {
         crate::tls::announce_tls(tls);
     }
@@ -195,16 +233,40 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Some(tls) => vec![Listener::tls(listener, tls.clone())],
         None => vec![Listener::from(listener)],
     };
+    let limits = config.limits;
+    let (provider_socket, resource_socket) = match (resource_listener, real_hosts) {
+        (Some(resource_listener), _) => (
+            listen(provider_listener),
+            Some((
+                listen(resource_listener),
+                mock_resource::router(resource.clone()),
+            )),
+        ),
+        (None, _) => (listen(provider_listener), None),
+    };
+    let provider_router = match (&resource_socket, real_hosts) {
+        (None, Some(hosts)) => hosts.router(
+            mock_provider::router(&provider),
+            mock_resource::router(resource.clone()),
+        ),
+        _ => mock_provider::router(&provider),
+    };
     tokio::try_join!(
         async {
-            mock_provider::serve(listen(provider_listener), &provider, until_stopped())
+            fauxauth_core::serve_all(provider_socket, provider_router, limits, until_stopped())
                 .await
                 .context("serving the provider")
         },
         async {
-            mock_resource::serve(listen(resource_listener), resource, until_stopped())
-                .await
-                .context("serving the resource")
+            match resource_socket {
+                Some((listeners, router)) => {
+                    let limits = *mock_resource::Scripted::control(&resource).limits();
+                    fauxauth_core::serve_all(listeners, router, limits, until_stopped())
+                        .await
+                        .context("serving the resource")
+                }
+                None => Ok(()),
+            }
         },
         async {
             sample_client::serve(listen(client_listener), client, until_stopped())

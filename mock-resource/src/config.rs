@@ -83,6 +83,10 @@ pub struct Config {
     /// The certificate authorities trusted when calling the issuer over HTTPS.
     #[serde(skip)]
     pub trust: fauxauth_core::Trust,
+    /// Host names resolved to these addresses instead of through DNS (a provider under its real
+    /// host names, on this machine).
+    #[serde(skip)]
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
     /// With a token, the admin API (`/_fauxauth/`) admits any peer that presents it as a bearer
     /// token and no one else; without one, it admits loopback peers only.
     pub admin_token: Option<String>,
@@ -116,6 +120,7 @@ impl Default for Config {
             rules: Vec::new(),
             tls: None,
             trust: fauxauth_core::Trust::default(),
+            resolve: Vec::new(),
             admin_token: None,
             github: GithubSettings::default(),
             limits: fauxauth_core::Limits::default(),

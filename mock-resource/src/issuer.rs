@@ -114,7 +114,11 @@ impl FetchState {
 impl Issuer {
     /// Prepares to talk to `config.issuer`. No I/O: everything is fetched on first need.
     pub fn new(config: &Config) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        for (name, addr) in &config.resolve {
+            http = http.resolve(name, *addr);
+        }
+        let http = http
             // fauxauth's issuers live on this machine or a container network; an HTTP proxy
             // from the environment would only get in the way (and must not see test traffic).
             .no_proxy()

@@ -98,6 +98,10 @@ pub struct Config {
     /// HTTPS (not part of files).
     #[serde(skip)]
     pub trust: fauxauth_core::Trust,
+    /// Host names resolved to these addresses instead of through DNS (a provider under its real
+    /// host names, on this machine; not part of files).
+    #[serde(skip)]
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for Config {
@@ -117,6 +121,7 @@ impl Default for Config {
             clock: Clock::system(),
             tls: None,
             trust: fauxauth_core::Trust::default(),
+            resolve: Vec::new(),
         }
     }
 }

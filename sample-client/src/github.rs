@@ -204,6 +204,7 @@ mod tests {
         let http = Http::new(
             std::time::Duration::from_secs(1),
             fauxauth_core::Trust::default().client_config(),
+            &[],
         )
         .unwrap();
         let github = Github::new(

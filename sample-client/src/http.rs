@@ -143,12 +143,18 @@ pub struct Http {
 }
 
 impl Http {
-    /// A transport trusting `tls` for HTTPS (a rustls client configuration).
+    /// A transport trusting `tls` for HTTPS (a rustls client configuration), resolving the
+    /// names in `resolve` to their addresses.
     pub fn new(
         timeout: Duration,
         tls: rustls_config::ClientConfig,
+        resolve: &[(String, std::net::SocketAddr)],
     ) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        for (name, addr) in resolve {
+            client = client.resolve(name, *addr);
+        }
+        let client = client
             .use_preconfigured_tls(tls)
             // fauxauth's servers live on this machine or a container network; an HTTP proxy from
             // the environment would only get in the way (and must not see tokens).

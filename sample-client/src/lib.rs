@@ -141,7 +141,7 @@ impl ClientState {
         } else {
             config.trust.client_config()
         };
-        let http = Http::new(timeout, tls).map_err(StartError::http)?;
+        let http = Http::new(timeout, tls, &config.resolve).map_err(StartError::http)?;
         let credentials = Credentials {
             client_id: openidconnect::ClientId::new(config.client_id.clone()),
             client_secret: config

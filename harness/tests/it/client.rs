@@ -820,12 +820,16 @@ fn start_up(extra: &[&str]) -> (Process, Vec<String>) {
 /// A person opens `fauxauth up`'s URL and logs in as the first user its provider's login page
 /// offers; the profile page afterwards, and the username chosen.
 async fn log_in_through_up(lines: &[String]) -> (Page, String) {
+    log_in_through_up_with(lines, &Browser::default()).await
+}
+
+/// The same, in `browser`.
+async fn log_in_through_up_with(lines: &[String], browser: &Browser) -> (Page, String) {
     let issuer = value(lines, "issuer").to_owned();
     let open = value(lines, "open").to_owned();
     assert_eq!(open, format!("{}/", value(lines, "client")));
 
     // A person opens the URL, logs in on the provider's login page, and sees their profile.
-    let browser = Browser::default();
     let login = browser.open(&format!("{open}login")).await;
     let page = browser.open(&login.location.unwrap()).await;
     assert_eq!(page.status, 200, "the provider's login page: {page:#?}");
@@ -907,6 +911,61 @@ async fn fauxauth_up_with_a_preset_logs_in_through_the_real_providers_paths_and_
         );
         // GitHub's /user names the login; Google's userinfo and Graph's /me the email address,
         // which the preset builds from the username.
+        assert!(me.body.contains(&username), "{preset}: {}", me.body);
+    }
+}
+
+/// `fauxauth up --real-hosts`: each preset at its real provider's URLs over HTTPS, the
+/// provider and its user API on one socket told apart by host name, reached by a browser whose
+/// resolver points those names at it (no hosts file touched) and that trusts fauxauth's
+/// authority as `fauxauth ca` writes it.
+#[tokio::test]
+async fn fauxauth_up_serves_each_preset_under_the_real_host_names() {
+    let out = Command::new(BIN).arg("ca").output().unwrap();
+    let mut trust = fauxauth_core::Trust::default();
+    trust
+        .add_pem(&String::from_utf8(out.stdout).unwrap())
+        .unwrap();
+    for (preset, issuer, resource, api) in [
+        (
+            "github",
+            "https://github.com",
+            "https://api.github.com",
+            "/user",
+        ),
+        (
+            "google",
+            "https://accounts.google.com",
+            "https://www.googleapis.com",
+            "/oauth2/v3/userinfo",
+        ),
+        (
+            "microsoft",
+            "https://login.microsoftonline.com/",
+            "https://graph.microsoft.com",
+            "/v1.0/me",
+        ),
+    ] {
+        let (_up, lines) = start_up(&["--preset", preset, "--real-hosts"]);
+        assert!(value(&lines, "issuer").starts_with(issuer), "{lines:?}");
+        assert_eq!(value(&lines, "resource"), resource, "{lines:?}");
+        assert!(value(&lines, "client").starts_with("https://127.0.0.1:"));
+        let listening = value(&lines, "listening");
+        let (addr, names) = listening.split_once(" (point ").unwrap();
+        let addr: std::net::SocketAddr = addr.parse().unwrap();
+        let resolve: Vec<(String, std::net::SocketAddr)> = names
+            .trim_end_matches(" at it)")
+            .split(", ")
+            .map(|name| (name.to_owned(), addr))
+            .collect();
+        assert!(resolve.len() >= 2, "{listening}");
+        let browser = Browser::resolving(fauxauth_core::Clock::system(), &trust, &resolve);
+        let (me, username) = log_in_through_up_with(&lines, &browser).await;
+        assert!(
+            me.body.contains(&format!("<code>{api}</code>")),
+            "{preset}: /me is served by the preset's user API on its real host: {}",
+            me.body
+        );
         assert!(me.body.contains(&username), "{preset}: {}", me.body);
     }
 }
