@@ -1,6 +1,8 @@
 // The issuer under test and the clients conformance/provider.yaml registers.
 import * as client from 'openid-client'
 
+// An https issuer, whose certificate authority conformance/run gives Node in
+// NODE_EXTRA_CA_CERTS: openid-client runs with its TLS-only default, no insecure switch.
 export const ISSUER = process.env.FAUXAUTH_ISSUER
 if (!ISSUER) {
   throw new Error('FAUXAUTH_ISSUER is not set: run conformance/run')
@@ -61,7 +63,7 @@ function clientAuth(c) {
 }
 
 /**
- * Discovery for `c`: plain http is allowed because the provider is on loopback; ID token
+ * Discovery for `c`, over HTTPS only (openid-client's default); ID token
  * signatures are checked against the JWKS (openid-client skips that by default for tokens it
  * got straight from the token endpoint over TLS).
  */
@@ -71,7 +73,7 @@ export function configure(c, issuer = ISSUER) {
     metadata.id_token_signed_response_alg = c.idTokenAlg
   }
   return client.discovery(new URL(issuer), c.id, metadata, clientAuth(c), {
-    execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+    execute: [client.enableNonRepudiationChecks],
     timeout: 10,
   })
 }

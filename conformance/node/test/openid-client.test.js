@@ -38,7 +38,6 @@ describe('discovery', () => {
   it('accepts the RFC 8414 metadata too', async () => {
     const config = await client.discovery(new URL(ISSUER), WEB.id, WEB.secret, undefined, {
       algorithm: 'oauth2',
-      execute: [client.allowInsecureRequests],
     })
     assert.equal(config.serverMetadata().issuer, ISSUER)
   })
@@ -264,7 +263,6 @@ for (const [alg, path] of Object.entries(ISSUER_PATHS)) {
       assert.deepEqual(metadata.id_token_signing_alg_values_supported, idTokenAlgs(alg))
       const oauth = await client.discovery(new URL(issuer), WEB.id, WEB.secret, undefined, {
         algorithm: 'oauth2',
-        execute: [client.allowInsecureRequests],
       })
       assert.equal(oauth.serverMetadata().issuer, issuer)
 
