@@ -26,6 +26,7 @@ use testcontainers::{ContainerAsync, Image, ImageExt as _};
 pub struct Fauxauth {
     tag: String,
     port: u16,
+    tls: bool,
     env: Vec<(String, String)>,
 }
 
@@ -34,6 +35,7 @@ impl Default for Fauxauth {
         Self {
             tag: "latest".to_owned(),
             port: 9000,
+            tls: false,
             env: Vec::new(),
         }
     }
@@ -53,6 +55,33 @@ impl Fauxauth {
         self
     }
 
+    /// Serve HTTPS, with a certificate from the authority fauxauth's seed derives; the client
+    /// under test trusts [`Fauxauth::ca_certificate_pem`] (write it to a file for
+    /// `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`, ...).
+    pub fn with_tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// The certificate of the authority the container's HTTPS certificate comes from (PEM): the
+    /// one `fauxauth ca` writes for the same seed.
+    pub fn ca_certificate_pem(&self) -> String {
+        let seed = self
+            .env
+            .iter()
+            .find(|(name, _)| name == "FAUXAUTH_SEED")
+            .map_or(fauxauth_core::DEFAULT_SEED, |(_, seed)| seed.as_str());
+        fauxauth_core::Authority::from_seed(seed)
+            .certificate_pem()
+            .to_owned()
+    }
+
+    /// Seeds keys, codes, tokens and the certificate authority.
+    pub fn with_seed(mut self, seed: impl Into<String>) -> Self {
+        self.env.push(("FAUXAUTH_SEED".to_owned(), seed.into()));
+        self
+    }
+
     /// Another image tag than `latest`.
     pub fn with_tag(mut self, tag: impl Into<String>) -> Self {
         self.tag = tag.into();
@@ -61,7 +90,8 @@ impl Fauxauth {
 
     /// The root issuer's URL once the container runs.
     pub fn issuer_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// Starts the container with host networking and waits until the provider serves.
@@ -92,6 +122,9 @@ impl Image for Fauxauth {
             ("FAUXAUTH_HOST".to_owned(), "127.0.0.1".to_owned()),
             ("FAUXAUTH_PORT".to_owned(), self.port.to_string()),
         ];
+        if self.tls {
+            env.push(("FAUXAUTH_TLS".to_owned(), "true".to_owned()));
+        }
         env.extend(self.env.iter().cloned());
         env
     }
@@ -116,5 +149,20 @@ mod tests {
         assert!(env.contains(&("FAUXAUTH_HOST".into(), "127.0.0.1".into())));
         assert!(env.contains(&("FAUXAUTH_CONFIG_YAML".into(), "issuers: [{name: a}]".into())));
         assert_eq!((image.name(), image.tag()), ("fauxauth", "latest"));
+    }
+
+    #[test]
+    fn with_tls_the_issuer_is_https_and_the_authority_follows_the_seed() {
+        let image = Fauxauth::default().with_port(19402).with_tls();
+        assert_eq!(image.issuer_url(), "https://127.0.0.1:19402");
+        let env: Vec<(String, String)> = image
+            .env_vars()
+            .into_iter()
+            .map(|(k, v)| (k.into().into_owned(), v.into().into_owned()))
+            .collect();
+        assert!(env.contains(&("FAUXAUTH_TLS".into(), "true".into())));
+        let default = image.ca_certificate_pem();
+        assert!(default.starts_with("-----BEGIN CERTIFICATE-----"));
+        assert_ne!(image.with_seed("another").ca_certificate_pem(), default);
     }
 }

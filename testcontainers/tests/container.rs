@@ -12,14 +12,29 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 #[tokio::test]
 #[ignore = "needs Docker and the fauxauth:latest image (image/build.sh)"]
 async fn a_code_flow_completes_against_the_container() {
-    let image = Fauxauth::default().with_port(19411);
+    code_flow(Fauxauth::default().with_port(19411)).await;
+}
+
+/// The same over HTTPS, the client trusting the authority the image's seed derives and
+/// nothing else.
+#[tokio::test]
+#[ignore = "needs Docker and the fauxauth:latest image (image/build.sh)"]
+async fn a_code_flow_completes_against_the_container_over_https() {
+    code_flow(Fauxauth::default().with_port(19412).with_tls()).await;
+}
+
+async fn code_flow(image: Fauxauth) {
     let issuer = image.issuer_url();
+    let mut trust = fauxauth_core::Trust::default();
+    if issuer.starts_with("https:") {
+        trust.add_pem(&image.ca_certificate_pem()).unwrap();
+    }
     let _container = image
         .start()
         .await
         .expect("the container starts and announces itself");
     let http = reqwest::Client::builder()
-        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
+        .use_preconfigured_tls(trust.client_config())
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()
