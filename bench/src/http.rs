@@ -4,6 +4,7 @@
 //! per request is taken from the server; a general-purpose client spent about twice as much.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
@@ -21,6 +22,8 @@ use crate::target::socket_addr;
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     pub addr: SocketAddr,
+    /// Over TLS (an `https` URL).
+    pub tls: bool,
     host: HeaderValue,
     pub path_and_query: String,
 }
@@ -34,6 +37,7 @@ impl Endpoint {
         };
         Self {
             addr,
+            tls: url.scheme() == "https",
             host: HeaderValue::from_str(&addr.to_string()).expect("an address is a valid header"),
             path_and_query,
         }
@@ -70,6 +74,15 @@ pub struct Answer {
     pub body: Bytes,
 }
 
+/// What TLS connections trust: the authority of the server under test (set once, when the
+/// issuer is `https`).
+static TLS: OnceLock<tokio_rustls::TlsConnector> = OnceLock::new();
+
+/// Connections over TLS trust `trust`'s authorities.
+pub fn use_tls(trust: &fauxauth_core::Trust) {
+    let _ = TLS.get_or_init(|| tokio_rustls::TlsConnector::from(Arc::new(trust.client_config())));
+}
+
 /// One worker's connections, opened on first use and again after the server closed one.
 #[derive(Debug, Default)]
 pub struct Client {
@@ -79,13 +92,18 @@ pub struct Client {
 impl Client {
     pub async fn send(
         &mut self,
-        addr: SocketAddr,
+        to: &Endpoint,
         request: Request<Full<Bytes>>,
     ) -> Result<Answer, String> {
+        let addr = to.addr;
         let at = match self.connections.iter().position(|(a, _)| *a == addr) {
             Some(i) if !self.connections[i].1.is_closed() => i,
             found => {
-                let sender = connect(addr).await?;
+                let sender = if to.tls {
+                    connect_tls(addr).await?
+                } else {
+                    connect(addr).await?
+                };
                 match found {
                     Some(i) => {
                         self.connections[i].1 = sender;
@@ -119,6 +137,33 @@ async fn connect(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
         .await
         .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// A TLS connection: TCP, then the whole handshake (the server's certificate verified).
+pub async fn tls_stream(
+    addr: SocketAddr,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+    let connector = TLS
+        .get()
+        .ok_or("an https URL, but no authority to trust was set")?;
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let name = tokio_rustls::rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+    connector
+        .connect(name, stream)
+        .await
+        .map_err(|e| format!("TLS handshake with {addr}: {e}"))
+}
+
+async fn connect_tls(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+    let stream = tls_stream(addr).await?;
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;

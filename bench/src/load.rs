@@ -181,7 +181,7 @@ impl Ctx {
 /// GET `endpoint`, expecting 200.
 pub async fn get(client: &mut Client, endpoint: &Endpoint) -> Result<(), String> {
     let request = endpoint.request(Method::GET, None, &[], Bytes::new());
-    let answer = client.send(endpoint.addr, request).await?;
+    let answer = client.send(endpoint, request).await?;
     expect_status(answer.status, StatusCode::OK)
 }
 
@@ -215,7 +215,7 @@ pub async fn code_flow(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
     let request = ctx
         .authorize
         .request(Method::GET, Some(&path), &[], Bytes::new());
-    let answer = client.send(ctx.authorize.addr, request).await?;
+    let answer = client.send(&ctx.authorize, request).await?;
     if !answer.status.is_redirection() {
         return Err(format!(
             "authorize answered {}, not a redirect",
@@ -248,7 +248,7 @@ async fn token_request(ctx: &Ctx, client: &mut Client, body: String) -> Result<B
         ],
         Bytes::from(body),
     );
-    let answer = client.send(ctx.token.addr, request).await?;
+    let answer = client.send(&ctx.token, request).await?;
     if answer.status != StatusCode::OK {
         return Err(format!(
             "token endpoint answered {}: {}",

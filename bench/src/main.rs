@@ -134,6 +134,10 @@ struct SpawnArgs {
     /// Connections held open (silent, or half a request) during the hostile soak's flows.
     #[arg(long, default_value_t = 2000)]
     idle_connections: usize,
+    /// fauxauth serving HTTPS beside HTTP (`--tls-port`): code flows over each in turn, on the
+    /// one server, and the cost of a first connection's handshake; nothing else is measured.
+    #[arg(long, conflicts_with_all = ["command", "hostile", "soak_rounds"])]
+    tls: bool,
     /// Another provider to start instead of fauxauth; it must print `issuer: URL` on stdout.
     #[arg(last = true)]
     command: Vec<String>,
@@ -166,6 +170,9 @@ struct CompareArgs {
     /// fauxauth's report for the container image's build, if measured.
     #[arg(long)]
     image: Option<PathBuf>,
+    /// fauxauth's report of `spawn --tls` (HTTPS beside HTTP), if measured.
+    #[arg(long)]
+    https: Option<PathBuf>,
     /// RSA-2048 signatures per second on one core (`openssl speed rsa2048`).
     #[arg(long)]
     rsa_sign_per_second: Option<f64>,
@@ -233,6 +240,9 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
             command.push("--config-yaml".into());
             command.push(provider_config(&args.load, alg));
         }
+        if args.tls {
+            command.extend(["--tls-port".into(), "0".into()]);
+        }
         command
     } else {
         args.command.clone()
@@ -258,6 +268,20 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
     report.rss_idle_kib = rss_kib(server.pid());
 
     let runtime = runtime()?;
+    if args.tls {
+        let plain = server
+            .plain
+            .clone()
+            .context("fauxauth announced no plain HTTP beside HTTPS")?;
+        report.https = Some(runtime.block_on(https_in_turn(
+            &args.load,
+            &server.issuer,
+            &plain,
+            server.pid(),
+        ))?);
+        drop(server);
+        return finish(&args.load, &report);
+    }
     runtime.block_on(load_all(
         &args.load,
         &server.issuer,
@@ -353,11 +377,13 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         .map(read)
         .collect::<anyhow::Result<Vec<_>>>()?;
     let image = args.image.as_ref().map(read).transpose()?;
+    let https = args.https.as_ref().map(read).transpose()?;
     let comparison = Comparison {
         fauxauth: &fauxauth,
         peer: &peer,
         fast: &fast,
         image: image.as_ref(),
+        https: https.as_ref(),
         rsa_sign_per_second: args.rsa_sign_per_second,
         cores: args.cores.unwrap_or_else(cores),
     };
@@ -432,10 +458,69 @@ fn limits(load: &LoadArgs) -> Limits {
     }
 }
 
+/// What this benchmark trusts over HTTPS: the authority of fauxauth's default seed, which the
+/// `fauxauth provider` it spawns serves certificates from.
+fn trust() -> fauxauth_core::Trust {
+    fauxauth_core::Trust::of(&fauxauth_core::Authority::from_seed(
+        fauxauth_core::DEFAULT_SEED,
+    ))
+}
+
+/// HTTPS beside HTTP on one server: code flows over each in turn (three rounds), then new
+/// connections one at a time, with and without the TLS handshake.
+async fn https_in_turn(
+    load: &LoadArgs,
+    issuer: &url::Url,
+    plain: &url::Url,
+    pid: u32,
+) -> anyhow::Result<report::HttpsRun> {
+    http::use_tls(&trust());
+    let secure = context(load, issuer).await?;
+    // The same endpoints over plain HTTP: the discovery document with the HTTPS origin swapped.
+    let http = setup_client()?;
+    let discovery = discovery_url(issuer);
+    let document = http.get(discovery.clone()).send().await?.bytes().await?;
+    let (from, to) = (origin(issuer), origin(plain));
+    let swapped = String::from_utf8_lossy(&document).replace(&from, &to);
+    let endpoints = Endpoints::from_metadata(discovery_url(plain), swapped.as_bytes())?;
+    let insecure = Arc::new(Ctx::new(
+        &endpoints,
+        &load.client_id,
+        &load.client_secret,
+        &load.redirect_uri,
+        &load.scope,
+    ));
+    let limits = limits(load);
+    let mut run = report::HttpsRun::default();
+    for round in 1..=3 {
+        eprintln!("  round {round}: plain HTTP, then HTTPS");
+        run.plain
+            .push(code_flows(&insecure, limits, Some(pid)).await);
+        run.tls.push(code_flows(&secure, limits, Some(pid)).await);
+    }
+    eprintln!("  new connections: TCP alone, then TCP and the TLS handshake");
+    let addr = crate::target::socket_addr(issuer);
+    for _ in 0..200 {
+        let start = Instant::now();
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        run.connect_ms.push(stats::ms(start.elapsed()));
+        drop(stream);
+        let start = Instant::now();
+        let stream = http::tls_stream(addr).await.map_err(anyhow::Error::msg)?;
+        run.handshake_ms.push(stats::ms(start.elapsed()));
+        drop(stream);
+    }
+    Ok(run)
+}
+
+fn origin(url: &url::Url) -> String {
+    url.origin().ascii_serialization()
+}
+
 /// A general-purpose client for the few requests outside measurements (discovery, the clock).
 fn setup_client() -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
-        .use_preconfigured_tls(fauxauth_core::Trust::default().client_config())
+        .use_preconfigured_tls(trust().client_config())
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(Duration::from_secs(30))

@@ -19,6 +19,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Server {
     child: Child,
     pub issuer: Url,
+    /// The plain-HTTP URL a server serving HTTPS announced beside it (`http: URL`), if any.
+    pub plain: Option<Url>,
     /// From spawn to the first 200 from discovery.
     pub cold_start: Duration,
 }
@@ -40,6 +42,7 @@ impl Server {
         // Killed on any early return from here on.
         let mut server = Self {
             child,
+            plain: None,
             issuer: loopback("http://127.0.0.1/")?,
             cold_start: Duration::ZERO,
         };
@@ -53,10 +56,24 @@ impl Server {
                 break url.to_owned();
             }
         };
+        // An HTTPS issuer: fauxauth announces the plain HTTP beside it (`http: URL ...`) before
+        // `admin:`; that is where the start is probed (this probe speaks plain HTTP).
+        if issuer.starts_with("https:") {
+            loop {
+                let mut line = String::new();
+                if lines.read_line(&mut line)? == 0 || line.starts_with("admin: ") {
+                    break;
+                }
+                if let Some(url) = line.trim_end().strip_prefix("http: ") {
+                    let url = url.split(' ').next().unwrap_or_default();
+                    server.plain = Some(loopback(url)?);
+                }
+            }
+        }
         // Keep reading what it prints, so it never blocks on (or dies of) a full or closed pipe.
         std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
         server.issuer = loopback(&issuer)?;
-        let discovery = discovery_url(&server.issuer);
+        let discovery = discovery_url(server.plain.as_ref().unwrap_or(&server.issuer));
         loop {
             match http_status(&discovery) {
                 Ok(200) => break,

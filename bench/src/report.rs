@@ -44,6 +44,9 @@ pub struct Report {
     /// The hostile soak, when run.
     #[serde(default)]
     pub hostile: Option<crate::hostile::Hostile>,
+    /// HTTPS beside HTTP on one server (`spawn --tls`), when run.
+    #[serde(default)]
+    pub https: Option<HttpsRun>,
     /// `fauxauth test` of an app file, start to end.
     #[serde(default)]
     pub app_checks_seconds: Option<f64>,
@@ -52,6 +55,37 @@ pub struct Report {
     /// How many runs its throughputs are the median of (1 for a single run).
     #[serde(default = "one")]
     pub runs: usize,
+}
+
+/// Code flows over HTTPS (keep-alive) and over plain HTTP, measured in turn on one server, and
+/// what a first connection costs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct HttpsRun {
+    pub plain: Vec<Throughput>,
+    pub tls: Vec<Throughput>,
+    /// TCP connect alone, per new connection.
+    pub connect_ms: Vec<f64>,
+    /// TCP connect and the whole TLS handshake (certificate verified), per new connection.
+    pub handshake_ms: Vec<f64>,
+}
+
+impl HttpsRun {
+    /// The median flows per second over plain HTTP and over HTTPS.
+    pub fn medians(&self) -> (Option<f64>, Option<f64>) {
+        let median = |runs: &[Throughput]| {
+            let mut rates: Vec<f64> = runs.iter().map(|t| t.per_second).collect();
+            rates.sort_by(f64::total_cmp);
+            (!rates.is_empty()).then(|| rates[(rates.len() - 1) / 2])
+        };
+        (median(&self.plain), median(&self.tls))
+    }
+}
+
+/// The median of `samples` (the lower middle), if any.
+pub fn median_ms(samples: &[f64]) -> Option<f64> {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    (!sorted.is_empty()).then(|| sorted[(sorted.len() - 1) / 2])
 }
 
 impl Report {
@@ -233,6 +267,8 @@ pub struct Comparison<'a> {
     pub fast: &'a [Report],
     /// fauxauth built as the container image ships it (static, optimised for size), if measured.
     pub image: Option<&'a Report>,
+    /// fauxauth serving HTTPS beside HTTP (`spawn --tls`), if measured.
+    pub https: Option<&'a Report>,
     /// RSA-2048 signatures per second on one core (`openssl speed rsa2048`).
     pub rsa_sign_per_second: Option<f64>,
     pub cores: usize,
@@ -346,6 +382,33 @@ impl Comparison<'_> {
                 ratio: ratio(iv, pv, ""),
                 target: "≥ 3×".into(),
                 met: iv.zip(pv).map(|(i, p)| i >= 3.0 * p),
+            });
+        }
+        if let Some(run) = self.https.and_then(|r| r.https.as_ref()) {
+            let (plain, tls) = run.medians();
+            out.push(Verdict {
+                what: format!(
+                    "code flows over HTTPS (keep-alive) vs HTTP, {} runs each in turn",
+                    run.tls.len()
+                ),
+                fauxauth: per_s(tls),
+                peer: format!("HTTP {}", per_s(plain)),
+                ratio: tls.zip(plain).map_or(String::new(), |(t, p)| {
+                    format!("{:.0} % of HTTP", 100.0 * t / p)
+                }),
+                target: "≥ 90 %".into(),
+                met: tls.zip(plain).map(|(t, p)| t >= 0.9 * p),
+            });
+            out.push(Verdict {
+                what: format!(
+                    "first connection: TCP + TLS handshake (median of {})",
+                    run.handshake_ms.len()
+                ),
+                fauxauth: ms(median_ms(&run.handshake_ms)),
+                peer: format!("TCP alone {}", ms(median_ms(&run.connect_ms))),
+                ratio: String::new(),
+                target: String::new(),
+                met: None,
             });
         }
         if let Some(s) = f.app_checks_seconds {

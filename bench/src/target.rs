@@ -9,11 +9,12 @@ use anyhow::{Context as _, bail};
 use serde::Deserialize;
 use url::{Host, Url};
 
-/// `url`, if it is `http://127.0.0.1[:port]/...`; an error naming the problem otherwise.
+/// `url`, if it is `http://127.0.0.1[:port]/...` (or `https://`); an error naming the problem
+/// otherwise.
 pub fn loopback(url: &str) -> anyhow::Result<Url> {
     let parsed = Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
-    if parsed.scheme() != "http" {
-        bail!("{url}: only http:// on 127.0.0.1 may be measured");
+    if !matches!(parsed.scheme(), "http" | "https") {
+        bail!("{url}: only http:// or https:// on 127.0.0.1 may be measured");
     }
     match parsed.host() {
         Some(Host::Ipv4(ip)) if ip == Ipv4Addr::LOCALHOST => {}
