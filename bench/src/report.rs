@@ -658,10 +658,14 @@ mod tests {
     use super::*;
 
     fn flows(per_second: f64) -> Option<Throughput> {
-        Some(Throughput {
+        Some(flow(per_second))
+    }
+
+    fn flow(per_second: f64) -> Throughput {
+        Throughput {
             per_second,
             ..Throughput::default()
-        })
+        }
     }
 
     #[test]
@@ -703,11 +707,21 @@ mod tests {
             code_flow: flows(700.0),
             ..Report::default()
         };
+        let https = Report {
+            https: Some(HttpsRun {
+                plain: vec![flow(1000.0), flow(1100.0), flow(900.0)],
+                tls: vec![flow(880.0), flow(950.0), flow(800.0)],
+                connect_ms: vec![0.1, 0.2],
+                handshake_ms: vec![1.0, 2.0, 3.0],
+            }),
+            ..Report::default()
+        };
         let comparison = Comparison {
             fauxauth: &fauxauth,
             peer: &peer,
             fast: &fast,
             image: Some(&image),
+            https: Some(&https),
             rsa_sign_per_second: Some(1000.0),
             cores: 2,
         };
@@ -724,6 +738,13 @@ mod tests {
         assert_eq!(met("RSS idle after start"), Some(true));
         assert_eq!(met("client_credentials"), Some(false)); // 2.0× < 2.5×
         assert_eq!(met("code flows (RS256)"), Some(true)); // 3.6×
+        // HTTPS: the medians 880 and 1000 flows/s, 88 % < 90 %.
+        assert_eq!(met("code flows over HTTPS"), Some(false));
+        assert!(
+            verdicts
+                .iter()
+                .any(|v| v.what.starts_with("first connection") && v.fauxauth == "2.0 ms")
+        );
         assert_eq!(met("code flows vs RSA-2048 signing on 2"), Some(true)); // 90 %
         assert_eq!(met("code flows vs RSA-2048 signing on 1"), None);
         assert_eq!(met("code flows (ES256)"), Some(false)); // 9.6×

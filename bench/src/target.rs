@@ -99,12 +99,20 @@ mod tests {
             "http://[::1]:9000",
             "http://10.0.0.1:9000",
             "http://example.com",
-            "https://127.0.0.1:9000",
+            "https://localhost:9000",
+            "ftp://127.0.0.1:9000",
             "http://user:pw@127.0.0.1:9000",
             "127.0.0.1:9000",
             "not a url",
         ] {
             assert!(loopback(url).is_err(), "{url} got through");
+        }
+    }
+
+    #[test]
+    fn loopback_takes_http_and_https_on_127_0_0_1() {
+        for url in ["http://127.0.0.1:9000/", "https://127.0.0.1:9443/t"] {
+            assert!(loopback(url).is_ok(), "{url}");
         }
     }
 

@@ -41,7 +41,8 @@ pub struct Args {
     seed: Option<String>,
     /// Serve the preset under the real provider's host names (accounts.google.com and Google's
     /// API hosts, github.com, login.microsoftonline.com), over HTTPS with a certificate for them.
-    /// Point those names at this machine (a hosts file, --add-host) and use --port 443.
+    /// Point those names at this machine (a hosts file entry, a container's added host) and use
+    /// port 443.
     #[arg(long = "real-hosts", env = "FAUXAUTH_REAL_HOSTS")]
     real_hosts: bool,
     #[command(flatten)]

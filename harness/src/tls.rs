@@ -12,12 +12,12 @@ use crate::process::announce;
 /// How a server serves HTTPS, and what it trusts when it calls another over HTTPS.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct TlsArgs {
-    /// Serve HTTPS on --port, with a certificate from fauxauth's local certificate authority
-    /// (`fauxauth ca` writes its certificate, for clients to trust).
+    /// Serve HTTPS on the main port, with a certificate from fauxauth's local certificate
+    /// authority (`fauxauth ca` writes its certificate, for clients to trust).
     #[arg(long, env = "FAUXAUTH_TLS")]
     pub tls: bool,
-    /// Serve HTTPS on this port as well, beside plain HTTP on --port (issuers are then named
-    /// under the HTTPS address).
+    /// Serve HTTPS on this port as well, beside plain HTTP on the main port (issuers are then
+    /// named under the HTTPS address).
     #[arg(long = "tls-port", env = "FAUXAUTH_TLS_PORT", value_name = "PORT")]
     pub tls_port: Option<u16>,
     /// A host name the certificate covers besides localhost, 127.0.0.1, ::1 and the base URL's
@@ -29,7 +29,7 @@ pub struct TlsArgs {
         value_delimiter = ','
     )]
     pub names: Vec<String>,
-    /// A certificate authority's certificate (PEM): issue with it (with --ca-key), and trust it
+    /// A certificate authority's certificate (PEM): issue with it, given its key, and trust it
     /// when calling a server over HTTPS.
     #[arg(long = "ca-cert", env = "FAUXAUTH_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
@@ -50,7 +50,7 @@ pub struct TlsArgs {
         requires = "tls_key"
     )]
     pub tls_cert: Option<PathBuf>,
-    /// The private key of --tls-cert (PEM).
+    /// The private key of that certificate (PEM).
     #[arg(
         long = "tls-key",
         env = "FAUXAUTH_TLS_KEY",

@@ -756,7 +756,8 @@ mod tests {
                 "predictable-state",
                 "cache-code-exchange",
                 "short-timeout",
-                "crash-on-provider-error"
+                "crash-on-provider-error",
+                "skip-tls-verify"
             ]
         );
         for preset in [Preset::Generic, Preset::Google, Preset::Microsoft] {
