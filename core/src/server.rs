@@ -208,7 +208,10 @@ async fn accept_loop(
                     let handshake = tls.acceptor().accept(stream);
                     match tokio::time::timeout(limits.read_timeout, handshake).await {
                         Ok(Ok(stream)) => connection.serve(stream, Some(changes)).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Ok(Err(e)) => {
+                            tls.handshake_failed();
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        }
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
                 }

@@ -516,6 +516,8 @@ struct Shared {
     /// Held by every connection made under the certificate now served: when the certificate
     /// changes, the old one's count falling to zero means every earlier connection has closed.
     epoch: std::sync::Mutex<Arc<()>>,
+    /// Handshakes that failed (a client that does not trust the certificate, most often).
+    failed: std::sync::atomic::AtomicU64,
 }
 
 impl Tls {
@@ -636,6 +638,7 @@ impl Tls {
                 certificates,
                 generation: tokio::sync::watch::Sender::new(0),
                 epoch: std::sync::Mutex::new(Arc::new(())),
+                failed: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -687,6 +690,16 @@ impl Tls {
     /// instead, is theirs to trust).
     pub fn trust(&self) -> Trust {
         self.authority().map(|a| Trust::of(a)).unwrap_or_default()
+    }
+
+    /// How many TLS handshakes have failed so far: a client that does not trust the
+    /// certificate ends its handshake with an alert, before any request is journaled.
+    pub fn failed_handshakes(&self) -> u64 {
+        self.shared.failed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn handshake_failed(&self) {
+        self.shared.failed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The acceptor for a new connection.

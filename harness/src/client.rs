@@ -90,8 +90,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let tls = server_tls(&args.tls, &args.host)?;
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let base = sockets.url()?;
-    let mut trust = args.tls.trust(fauxauth_core::DEFAULT_SEED, tls.as_ref())?;
-    // As apps on OpenSSL do, the bundle SSL_CERT_FILE names is trusted too.
+    // As an app does: what it is given (--ca-cert) and, as apps on OpenSSL do, the bundle
+    // SSL_CERT_FILE names; nothing else.
+    let mut trust = args.tls.trust(None)?;
     if let Some(bundle) = std::env::var_os("SSL_CERT_FILE") {
         trust.add_pem_file(std::path::Path::new(&bundle), "SSL_CERT_FILE")?;
     }

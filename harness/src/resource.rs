@@ -50,7 +50,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let url = sockets.url()?;
     let config = Config {
-        trust: args.tls.trust(fauxauth_core::DEFAULT_SEED, tls.as_ref())?,
+        trust: args.tls.trust(Some(&fauxauth_core::Authority::from_seed(
+            fauxauth_core::DEFAULT_SEED,
+        )))?,
         tls: tls.clone(),
         audience: args.audience,
         preset: args.preset,

@@ -88,14 +88,11 @@ impl TlsArgs {
         }
     }
 
-    /// What a client trusts: the authority `seed` derives (the one fauxauth's servers use unless
-    /// told otherwise), the --ca-cert file, and `tls`'s authority.
-    pub fn trust(&self, seed: &str, tls: Option<&Tls>) -> anyhow::Result<Trust> {
-        let mut trust = match tls.and_then(Tls::authority) {
-            Some(authority) => Trust::of(authority),
-            None => Trust::default(),
-        };
-        trust.add(Authority::from_seed(seed).certificate_der().clone());
+    /// What a server trusts when it calls another over HTTPS: `also` (for the resource, the
+    /// authority of fauxauth's default seed, which its provider most likely uses) and the
+    /// --ca-cert file.
+    pub fn trust(&self, also: Option<&Authority>) -> anyhow::Result<Trust> {
+        let mut trust = also.map(Trust::of).unwrap_or_default();
         if let Some(path) = &self.ca_cert {
             trust.add_pem_file(path, "--ca-cert")?;
         }

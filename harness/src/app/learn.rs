@@ -214,6 +214,30 @@ fn diagnose(session: &Session, outcome: &crate::scenario::Outcome, journal: &[En
         }
         out.push('.');
     }
+    if let Some(tls) = world.provider.tls()
+        && (authorize.is_empty() || token.is_empty())
+    {
+        let failed = tls.failed_handshakes();
+        let ca_file = session
+            .placeholders()
+            .get("ca_file")
+            .cloned()
+            .unwrap_or_default();
+        if failed > 0 {
+            let _ = write!(
+                out,
+                "\n  {failed} TLS handshake(s) with the provider failed: the app does not trust \
+                 fauxauth's certificate authority."
+            );
+        }
+        let _ = write!(
+            out,
+            "\n  The provider serves HTTPS. fauxauth test gives the app its authority's \
+             certificate, {ca_file}, in SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS \
+             and CURL_CA_BUNDLE; an app that reads none of them (a JVM: a truststore) must be \
+             given it in app.start (`{{ca_file}}`)."
+        );
+    }
     // The record writes addresses as placeholders; a person reads them as they are.
     out = out
         .replace("{client}", &slot.url)

@@ -207,6 +207,41 @@ fn a_login_refused_for_client_authentication_is_explained() {
     );
 }
 
+/// An app that does not trust fauxauth's authority fails its handshakes before any request
+/// is journaled: the diagnosis counts them and says where the certificate is.
+#[test]
+fn an_app_that_does_not_trust_the_authority_is_told_so() {
+    let dir = tempdir::Dir::new();
+    let other = dir.path().join("other-ca.pem");
+    let out = Command::new(FAUXAUTH)
+        .args(["ca", "--seed", "another world", "--out"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (_app_dir, file) = app_file(|t| {
+        t.replace(
+            "    ready: /\n",
+            &format!(
+                "    ready: /\n    env:\n      SSL_CERT_FILE: {}\n",
+                other.display()
+            ),
+        )
+    });
+    let output = test(&file, &[]);
+    let out = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{out}");
+    assert!(out.contains("the normal login did not succeed"), "{out}");
+    assert!(
+        out.contains("TLS handshake(s) with the provider failed: the app does not trust"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fauxauth-ca-"),
+        "the certificate's file: {out}"
+    );
+}
+
 #[test]
 fn an_unregistered_redirect_uri_is_named_with_what_is_registered() {
     let (_dir, file) = app_file(|t| {
