@@ -36,8 +36,8 @@ pub use clock::{Clock, OutOfRange, unix};
 pub use control::{Control, Scripted};
 pub use limits::Limits;
 pub use server::{
-    Listener, Peer, Running, Spawned, connection_cap, raise_descriptor_limit, serve, serve_all,
-    url_for,
+    Listener, Peer, Running, Secure, Spawned, connection_cap, raise_descriptor_limit, serve,
+    serve_all, url_for,
 };
 pub use tls::{Authority, Tls, TlsConfig, Trust};
 

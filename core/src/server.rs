@@ -41,6 +41,10 @@ use crate::tls::Tls;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Peer(pub SocketAddr);
 
+/// Marks a request that came over TLS (a request extension, beside [`Peer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Secure;
+
 /// The error that tells hyper to drop a connection.
 #[derive(Debug, thiserror::Error)]
 #[error("connection dropped by rule")]
@@ -244,9 +248,13 @@ impl Connection {
         S: Watch + AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let peer = self.peer;
+        let secure = changes.is_some();
         let router = self.router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(Peer(peer));
+            if secure {
+                request.extensions_mut().insert(Secure);
+            }
             let router = router.clone();
             async move {
                 let response = match router.oneshot(request.map(Body::new)).await {

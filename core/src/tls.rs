@@ -661,6 +661,12 @@ impl Tls {
     /// first), and no session resumes across the change, so every client sees the certificate
     /// now served. Returns once those connections have closed (or after two seconds).
     pub async fn serve_untrusted(&self, on: bool) {
+        self.serve_untrusted_leaving(on, 0).await;
+    }
+
+    /// As [`Tls::serve_untrusted`], from a request on one of those connections (which closes
+    /// once it is answered): returns once every other has closed.
+    pub async fn serve_untrusted_leaving(&self, on: bool, open: usize) {
         let was = self
             .shared
             .certificates
@@ -675,7 +681,7 @@ impl Tls {
         };
         self.shared.generation.send_modify(|g| *g += 1);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        while before.strong_count() > 0 && tokio::time::Instant::now() < deadline {
+        while before.strong_count() > open && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
@@ -690,6 +696,11 @@ impl Tls {
     /// instead, is theirs to trust).
     pub fn trust(&self) -> Trust {
         self.authority().map(|a| Trust::of(a)).unwrap_or_default()
+    }
+
+    /// Whether the untrusted certificate is served (see [`Tls::serve_untrusted`]).
+    pub fn serves_untrusted(&self) -> bool {
+        self.shared.certificates.untrusted.load(Ordering::Relaxed)
     }
 
     /// How many TLS handshakes have failed so far: a client that does not trust the

@@ -85,8 +85,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     seed_for_bind(&mut config, addr, args.seed);
     let clock = config.clock.build().map_err(anyhow::Error::msg)?;
     let base_url = sockets.url()?;
-    let tls = mock_provider::tls(&config, &base_url)?;
     let provider = Provider::new(&config, &base_url, clock)?;
+    let tls = provider.tls().cloned();
 
     for url in provider.issuer_urls() {
         announce(&format!("issuer: {url}"));

@@ -136,10 +136,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // One clock for all three: moving it (the provider's admin API) moves every component.
     let clock = config.clock.build().map_err(anyhow::Error::msg)?;
     let provider_url = url_for(scheme, provider_listener.local_addr()?);
-    // One certificate, for all three (they share the host names).
-    let tls = mock_provider::tls(&config, &provider_url)?;
-    let trust = tls.as_ref().map(Tls::trust).unwrap_or_default();
     let provider = Provider::new(&config, &provider_url, clock.clone())?;
+    // One certificate, for all three (they share the host names).
+    let tls = provider.tls().cloned();
+    let trust = tls.as_ref().map(Tls::trust).unwrap_or_default();
     let issuer = provider
         .issuer_url(&issuer_settings.name)
         .context("the first issuer has no URL")?;
@@ -229,20 +229,31 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    let listen = |listener: TcpListener| match &tls {
+    let listen = |listener: TcpListener, tls: &Option<Tls>| match tls {
         Some(tls) => vec![Listener::tls(listener, tls.clone())],
         None => vec![Listener::from(listener)],
+    };
+    // The resource and the client: certificates from the same authority, but a switch of their
+    // own (the provider's untrusted certificate, from the admin API, is the provider's alone).
+    let sibling = match tls.as_ref().and_then(Tls::authority) {
+        Some(authority) => Some(Tls::issued_by(
+            authority.clone(),
+            &fauxauth_core::TlsConfig::default(),
+            &config.seed,
+            None,
+        )?),
+        None => tls.clone(),
     };
     let limits = config.limits;
     let (provider_socket, resource_socket) = match (resource_listener, real_hosts) {
         (Some(resource_listener), _) => (
-            listen(provider_listener),
+            listen(provider_listener, &tls),
             Some((
-                listen(resource_listener),
+                listen(resource_listener, &sibling),
                 mock_resource::router(resource.clone()),
             )),
         ),
-        (None, _) => (listen(provider_listener), None),
+        (None, _) => (listen(provider_listener, &tls), None),
     };
     let provider_router = match (&resource_socket, real_hosts) {
         (None, Some(hosts)) => hosts.router(
@@ -269,7 +280,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
         },
         async {
-            sample_client::serve(listen(client_listener), client, until_stopped())
+            sample_client::serve(listen(client_listener, &sibling), client, until_stopped())
                 .await
                 .context("serving the client")
         },

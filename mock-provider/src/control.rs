@@ -195,6 +195,39 @@ pub struct IssuerInfo {
     pub issuer: String,
 }
 
+/// The provider's HTTPS, as the admin API shows it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct TlsInfo {
+    /// Whether it serves HTTPS at all.
+    pub https: bool,
+    /// The names its certificate covers.
+    pub names: Vec<String>,
+    /// The certificate of the authority its certificate comes from (PEM): what a client trusts.
+    /// Absent with a certificate of the user's own.
+    pub authority: Option<String>,
+    /// Which certificate it serves now.
+    pub certificate: Certificate,
+    /// TLS handshakes that failed (a client that does not trust the certificate, most often).
+    pub failed_handshakes: u64,
+}
+
+/// A certificate the provider can serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Certificate {
+    /// From its authority.
+    Trusted,
+    /// From an authority no client was told to trust.
+    Untrusted,
+}
+
+/// Which certificate to serve from now on.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateChange {
+    pub certificate: Certificate,
+}
+
 /// Rotate an issuer's signing key; the old one stays published for `grace` (default 1h).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -230,6 +263,9 @@ fn admin_api() -> Api<Provider> {
         .succeeds_with(StatusCode::NO_CONTENT)
         .answers(StatusCode::INTERNAL_SERVER_ERROR, "a key file of the configuration can no longer be read")
         .route(Method::GET, "/issuers", "The issuers served", None, Some(schema::<Vec<IssuerInfo>>), issuers)
+        .route(Method::GET, "/tls", "HTTPS: whether it is served, the names the certificate covers, the authority's certificate to trust (PEM), which certificate is served, failed handshakes", None, Some(schema::<TlsInfo>), tls_info)
+        .route(Method::PUT, "/tls/certificate", "Serve a certificate from an authority no client was told to trust (untrusted), or the usual one (trusted); answers once the connections made before have closed", Some(schema::<CertificateChange>), None, set_certificate)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::GET, "/issuers/{issuer}/users", "An issuer's users", None, Some(schema::<Vec<UserConfig>>), list_users)
         .route(Method::POST, "/issuers/{issuer}/users", "Add a user, or change the one with that username", Some(schema::<UserConfig>), None, put_user)
         .succeeds_with(StatusCode::NO_CONTENT)
@@ -278,6 +314,44 @@ async fn reset(State(provider): State<Provider>) -> Result<StatusCode, AdminErro
         error: "server_error",
         description: e.to_string(),
     })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn tls_info(State(provider): State<Provider>) -> Json<TlsInfo> {
+    Json(match provider.tls() {
+        None => TlsInfo {
+            https: false,
+            names: Vec::new(),
+            authority: None,
+            certificate: Certificate::Trusted,
+            failed_handshakes: 0,
+        },
+        Some(tls) => TlsInfo {
+            https: true,
+            names: tls.names().to_vec(),
+            authority: tls.authority().map(|a| a.certificate_pem().to_owned()),
+            certificate: if tls.serves_untrusted() {
+                Certificate::Untrusted
+            } else {
+                Certificate::Trusted
+            },
+            failed_handshakes: tls.failed_handshakes(),
+        },
+    })
+}
+
+async fn set_certificate(
+    State(provider): State<Provider>,
+    secure: Option<axum::Extension<fauxauth_core::Secure>>,
+    Body(change): Body<CertificateChange>,
+) -> Result<StatusCode, AdminError> {
+    let tls = provider.tls().ok_or_else(|| {
+        AdminError::unprocessable("the provider does not serve HTTPS (tls, or --tls)")
+    })?;
+    // Asked over HTTPS, this very connection is one made before: it closes once answered.
+    let this_one = usize::from(secure.is_some());
+    tls.serve_untrusted_leaving(change.certificate == Certificate::Untrusted, this_one)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

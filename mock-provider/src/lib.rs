@@ -115,6 +115,8 @@ struct Inner {
     control: Control,
     rules: Vec<Rule>,
     admin_token: Option<String>,
+    /// Its HTTPS, when the configuration has a `tls` section.
+    tls: Option<Tls>,
 }
 
 /// The clock, rules and journal of the whole provider (every issuer).
@@ -129,6 +131,7 @@ impl Provider {
     /// slash), reading time from `clock`. Validates the configuration first.
     pub fn new(config: &Config, base_url: &str, clock: Clock) -> Result<Self, Error> {
         config.validate().map_err(Error::Config)?;
+        let tls = tls(config, base_url)?;
         let base_url = config.base_url.as_deref().unwrap_or(base_url);
         let issuers = config
             .issuers
@@ -156,6 +159,7 @@ impl Provider {
                 control,
                 rules: config.rules.clone(),
                 admin_token: config.admin_token.clone(),
+                tls,
             }),
         })
     }
@@ -290,6 +294,12 @@ impl Provider {
         Ok(())
     }
 
+    /// Its HTTPS (the certificate authority, the switch to an untrusted certificate), when the
+    /// configuration has a `tls` section.
+    pub fn tls(&self) -> Option<&Tls> {
+        self.inner.tls.as_ref()
+    }
+
     fn issuer(&self, name: &str) -> Option<&Arc<Issuer>> {
         self.inner.issuers.iter().find(|i| i.name == name)
     }
@@ -360,7 +370,6 @@ pub fn tls(config: &Config, base_url: &str) -> Result<Option<Tls>, Error> {
 pub struct Running {
     server: fauxauth_core::Spawned,
     provider: Provider,
-    tls: Option<Tls>,
 }
 
 /// Starts `config` on `127.0.0.1:0`, with the clock its `clock` section describes.
@@ -394,18 +403,13 @@ pub async fn spawn_on(
         "http"
     };
     let base_url = fauxauth_core::url_for(scheme, listener.local_addr()?);
-    let tls = tls(&config, &base_url)?;
     let provider = Provider::new(&config, &base_url, clock)?;
-    let listener = match &tls {
+    let listener = match provider.tls() {
         Some(tls) => Listener::tls(listener, tls.clone()),
         None => Listener::from(listener),
     };
     let server = fauxauth_core::Spawned::start(listener, router(&provider), config.limits)?;
-    Ok(Running {
-        server,
-        provider,
-        tls,
-    })
+    Ok(Running { server, provider })
 }
 
 impl Running {
@@ -426,7 +430,7 @@ impl Running {
 
     /// Its HTTPS (its authority, the switch to an untrusted certificate), when it serves HTTPS.
     pub fn tls(&self) -> Option<&Tls> {
-        self.tls.as_ref()
+        self.provider.tls()
     }
 
     /// Its base URL (`https://127.0.0.1:{port}` over TLS).

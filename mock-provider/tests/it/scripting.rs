@@ -1110,3 +1110,88 @@ async fn every_admin_route_is_in_the_openapi_document_and_every_documented_route
         "{schemas}"
     );
 }
+
+/// The admin API shows the provider's HTTPS (with the authority's certificate to trust) and
+/// switches its certificate: a client trusting that authority is refused while the untrusted
+/// one is served, and served again after.
+#[tokio::test]
+async fn the_admin_api_shows_https_and_switches_the_certificate() {
+    let mut config = Config::single(issuer_config());
+    config.tls = Some(mock_provider::TlsConfig::default());
+    let running = mock_provider::spawn(config).await.unwrap();
+    let tls = running.tls().unwrap();
+    let client = |trust: &fauxauth_core::Trust| {
+        reqwest::Client::builder()
+            .use_preconfigured_tls(trust.client_config())
+            .build()
+            .unwrap()
+    };
+    // The harness's side trusts both authorities; the app's, only what the admin API gives it.
+    let mut both = tls.trust();
+    both.add(tls.untrusted_authority().certificate_der().clone());
+    let admin = client(&both);
+    let url = |path: &str| format!("{}{path}", running.url());
+    let info: Value = admin
+        .get(url("/_fauxauth/tls"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["https"], true);
+    assert_eq!(info["certificate"], "trusted");
+    assert!(
+        info["names"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("127.0.0.1"))
+    );
+    let mut given = fauxauth_core::Trust::default();
+    given.add_pem(info["authority"].as_str().unwrap()).unwrap();
+    let app = client(&given);
+    let discovery = url("/.well-known/openid-configuration");
+    assert_eq!(app.get(&discovery).send().await.unwrap().status(), 200);
+
+    let switch = |to: &'static str| {
+        admin
+            .put(url("/_fauxauth/tls/certificate"))
+            .json(&json!({ "certificate": to }))
+            .send()
+    };
+    assert_eq!(switch("untrusted").await.unwrap().status(), 204);
+    let refused = app.get(&discovery).send().await.unwrap_err();
+    assert!(
+        format!("{refused:?}").contains("UnknownIssuer"),
+        "{refused:?}"
+    );
+    let info: Value = admin
+        .get(url("/_fauxauth/tls"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["certificate"], "untrusted");
+    assert!(info["failed_handshakes"].as_u64().unwrap() >= 1, "{info}");
+    assert_eq!(switch("trusted").await.unwrap().status(), 204);
+    assert_eq!(app.get(&discovery).send().await.unwrap().status(), 200);
+    assert_eq!(switch("sideways").await.unwrap().status(), 400);
+
+    // A provider without HTTPS says so, and refuses the switch.
+    let plain = Live::start().await;
+    let (status, body) = plain.admin(reqwest::Method::GET, "/tls", None).await;
+    assert_eq!(
+        (status, body["https"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    let (status, _) = plain
+        .admin(
+            reqwest::Method::PUT,
+            "/tls/certificate",
+            Some(json!({ "certificate": "untrusted" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
