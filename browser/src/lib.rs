@@ -140,7 +140,17 @@ impl Browser {
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(body.finish());
         }
-        let response = request.send().await.map_err(|source| Error::NoAnswer {
+        // As browsers do: a GET sent on a kept-alive connection the server had just closed
+        // (nothing came back, not even a status) is sent once more, on a new connection.
+        let again = matches!(method, Method::GET | Method::HEAD)
+            .then(|| request.try_clone())
+            .flatten();
+        let response = match (request.send().await, again) {
+            (Ok(response), _) => Ok(response),
+            (Err(e), Some(again)) if closed_under_it(&e) => again.send().await,
+            (Err(e), _) => Err(e),
+        }
+        .map_err(|source| Error::NoAnswer {
             method: method.clone(),
             url: url.clone(),
             source,
@@ -255,6 +265,19 @@ impl Browser {
         }
         Ok(())
     }
+}
+
+/// Whether `error` is a kept-alive connection closing before any answer came: the server closed
+/// it as the request went out (an idle timeout, or a server closing its idle connections).
+fn closed_under_it(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            return hyper.is_incomplete_message() || hyper.is_canceled();
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn parse(url: &str) -> Result<Url, Error> {

@@ -38,7 +38,17 @@ fn client_resolving(trust: &Trust, name: Option<(&str, SocketAddr)>) -> reqwest:
 }
 
 async fn get_text(client: &reqwest::Client, url: &str) -> Result<String, String> {
-    let response = client.get(url).send().await.map_err(|e| format!("{e:?}"))?;
+    // A kept-alive connection the server closed as the request went out gets no answer at all;
+    // a client sends the request again on a new one, where the TLS verdict comes.
+    let mut tries = 0;
+    let response = loop {
+        tries += 1;
+        match client.get(url).send().await {
+            Ok(response) => break response,
+            Err(e) if tries < 3 && format!("{e:?}").contains("IncompleteMessage") => continue,
+            Err(e) => return Err(format!("{e:?}")),
+        }
+    };
     response.text().await.map_err(|e| e.to_string())
 }
 

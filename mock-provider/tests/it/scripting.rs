@@ -1160,7 +1160,12 @@ async fn the_admin_api_shows_https_and_switches_the_certificate() {
             .send()
     };
     assert_eq!(switch("untrusted").await.unwrap().status(), 204);
-    let refused = app.get(&discovery).send().await.unwrap_err();
+    // A request on the kept-alive connection the switch closed gets no answer at all; sent
+    // again on a new connection, it meets the certificate.
+    let mut refused = app.get(&discovery).send().await.unwrap_err();
+    if format!("{refused:?}").contains("IncompleteMessage") {
+        refused = app.get(&discovery).send().await.unwrap_err();
+    }
     assert!(
         format!("{refused:?}").contains("UnknownIssuer"),
         "{refused:?}"
