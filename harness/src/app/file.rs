@@ -455,6 +455,9 @@ app:
 provider:
   # One issuer URL for the whole run (apps cache discovery and keys). A free port if left out.
   issuer: http://127.0.0.1:9400
+  # HTTPS (or an https issuer above): the app gets fauxauth's certificate authority in
+  # SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS and CURL_CA_BUNDLE, or as {ca_file}.
+  # tls: true
   # preset: google                     # google, github or microsoft, if the app is written for one
   client:                              # the registration your app uses
     client_id: my-app
