@@ -431,6 +431,18 @@ impl Config {
         {
             at(Place::Root, "base_url", e);
         }
+        if let Some(base) = &self.base_url
+            && self.tls.is_some()
+            && base.starts_with("http:")
+        {
+            at(
+                Place::Root,
+                "base_url",
+                format!(
+                    "{base:?} is http, but the provider serves HTTPS (tls): name it https://..."
+                ),
+            );
+        }
         if let Err(e) = self.clock.build() {
             at(Place::Root, "clock.start", e);
         }
@@ -1072,6 +1084,28 @@ issuers:
         .unwrap_err();
         assert!(err.starts_with("fauxauth.yaml:15:"), "{err}");
         assert!(err.contains("unknown variant `HS256`"), "{err}");
+    }
+
+    #[test]
+    fn an_http_base_url_is_refused_for_a_provider_serving_https() {
+        let config = Config {
+            base_url: Some("http://fauxauth:9000".into()),
+            tls: Some(fauxauth_core::TlsConfig::default()),
+            ..Config::default()
+        };
+        let problems = config.validate().unwrap_err();
+        assert!(
+            problems[0].to_string().starts_with(
+                "base_url: \"http://fauxauth:9000\" is http, but the provider serves HTTPS"
+            ),
+            "{}",
+            problems[0]
+        );
+        let https = Config {
+            base_url: Some("https://fauxauth:9000".into()),
+            ..config
+        };
+        assert_eq!(https.validate(), Ok(()));
     }
 
     #[test]
