@@ -2,6 +2,7 @@
 //! other and reading one clock, so a person can open the client, log in through the provider's
 //! login page and see their profile served by the resource.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -118,26 +119,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .find(|c| c.client_id == registered.client_id)
         .context("the client is in the first issuer")?
         .clone();
-    let listening = fauxauth_core::url_for("https", provider_listener.local_addr()?);
-    let listening = listening.trim_start_matches("https://");
+    let listening = reachable(provider_listener.local_addr()?);
     // Every real host name, resolved by fauxauth's own clients to the provider's socket.
-    let resolve: Vec<(String, std::net::SocketAddr)> = real_hosts
+    let resolve: Vec<(String, SocketAddr)> = real_hosts
         .iter()
         .flat_map(|h| h.names())
-        .map(|name| {
-            let addr = listening
-                .parse()
-                .with_context(|| format!("the provider's address {listening}"))?;
-            Ok((name.to_owned(), addr))
-        })
-        .collect::<anyhow::Result<_>>()?;
+        .map(|name| (name.to_owned(), listening))
+        .collect();
     crate::process::seed_for_bind(&mut config, provider_listener.local_addr()?, None);
 
     // One clock for all three: moving it (the provider's admin API) moves every component.
     let clock = config.clock.build().map_err(anyhow::Error::msg)?;
     let provider_url = url_for(scheme, provider_listener.local_addr()?);
     let provider = Provider::new(&config, &provider_url, clock.clone())?;
-    // One certificate, for all three (they share the host names).
+    // The provider's HTTPS; the resource and the client get theirs from its authority (below).
     let tls = provider.tls().cloned();
     let trust = tls.as_ref().map(Tls::trust).unwrap_or_default();
     let issuer = provider
@@ -286,6 +281,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         },
     )?;
     Ok(())
+}
+
+/// Where a socket bound to `addr` is reached: a wildcard address on loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
+        _ => addr,
+    }
 }
 
 /// The resource for the first issuer: fauxauth's API checking its JWTs, or, with a preset, the
@@ -470,6 +474,14 @@ mod tests {
                 assert_eq!(url, "http://127.0.0.1:9000");
             }
         }
+    }
+
+    #[test]
+    fn a_wildcard_address_is_reached_on_loopback() {
+        let at = |text: &str| text.parse::<SocketAddr>().unwrap();
+        assert_eq!(reachable(at("0.0.0.0:443")), at("127.0.0.1:443"));
+        assert_eq!(reachable(at("[::]:443")), at("[::1]:443"));
+        assert_eq!(reachable(at("127.0.0.2:9")), at("127.0.0.2:9"));
     }
 
     #[test]
