@@ -313,3 +313,80 @@ fn bad_files_are_named_with_their_field_and_reason() {
     let err = Tls::new(&names, "s", None).unwrap_err();
     assert_eq!(err.field, "tls.names");
 }
+
+/// Older stacks (Java 8, older .NET) speak TLS 1.2 only: served too, with the same certificate.
+#[tokio::test]
+async fn a_tls_1_2_only_client_connects() {
+    use tokio_rustls::rustls;
+    let tls = Tls::new(&TlsConfig::default(), "tls-test", None).unwrap();
+    let server = serve(&tls).await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(tls.authority().unwrap().certificate_der().clone())
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS12])
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let stream = connector.connect(name, tcp).await.unwrap();
+    assert_eq!(
+        stream.get_ref().1.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
+}
+
+/// The server certificate: for the names asked, for server authentication, from the day before
+/// for no more than 825 days (Apple's limit), issued by the authority.
+#[tokio::test]
+async fn the_server_certificate_is_one_every_platform_accepts() {
+    use tokio_rustls::rustls;
+    let config = TlsConfig {
+        names: vec!["app.example.test".into()],
+        ..TlsConfig::default()
+    };
+    let tls = Tls::new(&config, "tls-test", Some("127.0.0.1")).unwrap();
+    let server = serve(&tls).await;
+    let connector =
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(tls.trust().client_config()));
+    let tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("app.example.test").unwrap();
+    let stream = connector.connect(name, tcp).await.unwrap();
+    let chain = stream.get_ref().1.peer_certificates().unwrap().to_vec();
+    let (_, leaf) = x509_parser::parse_x509_certificate(&chain[0]).unwrap();
+    let validity = leaf.validity();
+    let days = (validity.not_after.timestamp() - validity.not_before.timestamp()) / 86_400;
+    assert!(days <= 825, "{days} days");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(validity.not_before.timestamp() < now && now < validity.not_after.timestamp());
+    let names: Vec<String> = leaf
+        .subject_alternative_name()
+        .unwrap()
+        .unwrap()
+        .value
+        .general_names
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for wanted in ["localhost", "app.example.test"] {
+        assert!(names.iter().any(|n| n.contains(wanted)), "{names:?}");
+    }
+    assert_eq!(
+        leaf.issuer().to_string(),
+        x509_parser::parse_x509_certificate(tls.authority().unwrap().certificate_der())
+            .unwrap()
+            .1
+            .subject()
+            .to_string()
+    );
+    let eku = leaf.extended_key_usage().unwrap().unwrap().value;
+    assert!(eku.server_auth);
+}
