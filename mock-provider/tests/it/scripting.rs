@@ -1131,24 +1131,21 @@ async fn the_admin_api_shows_https_and_switches_the_certificate() {
     both.add(tls.untrusted_authority().certificate_der().clone());
     let admin = client(&both);
     let url = |path: &str| format!("{}{path}", running.url());
-    let info: Value = admin
-        .get(url("/_fauxauth/tls"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(info["https"], true);
-    assert_eq!(info["certificate"], "trusted");
+    let info = || async {
+        let response = admin.get(url("/_fauxauth/tls")).send().await.unwrap();
+        response.json::<Value>().await.unwrap()
+    };
+    let shown = info().await;
+    assert_eq!(shown["https"], true);
+    assert_eq!(shown["certificate"], "trusted");
     assert!(
-        info["names"]
+        shown["names"]
             .as_array()
             .unwrap()
             .contains(&json!("127.0.0.1"))
     );
     let mut given = fauxauth_core::Trust::default();
-    given.add_pem(info["authority"].as_str().unwrap()).unwrap();
+    given.add_pem(shown["authority"].as_str().unwrap()).unwrap();
     let app = client(&given);
     let discovery = url("/.well-known/openid-configuration");
     assert_eq!(app.get(&discovery).send().await.unwrap().status(), 200);
@@ -1170,16 +1167,9 @@ async fn the_admin_api_shows_https_and_switches_the_certificate() {
         format!("{refused:?}").contains("UnknownIssuer"),
         "{refused:?}"
     );
-    let info: Value = admin
-        .get(url("/_fauxauth/tls"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(info["certificate"], "untrusted");
-    assert!(info["failed_handshakes"].as_u64().unwrap() >= 1, "{info}");
+    let shown = info().await;
+    assert_eq!(shown["certificate"], "untrusted");
+    assert!(shown["failed_handshakes"].as_u64().unwrap() >= 1, "{shown}");
     assert_eq!(switch("trusted").await.unwrap().status(), 204);
     assert_eq!(app.get(&discovery).send().await.unwrap().status(), 200);
     assert_eq!(switch("sideways").await.unwrap().status(), 400);
