@@ -39,7 +39,7 @@ pub use server::{
     Listener, Peer, Running, Secure, Spawned, connection_cap, raise_descriptor_limit, serve,
     serve_all, url_for,
 };
-pub use tls::{Authority, Tls, TlsConfig, Trust};
+pub use tls::{Authority, Network, Tls, TlsConfig, Trust};
 
 /// The seed every fauxauth server runs with unless told another: its keys, codes, tokens and
 /// certificate authority are the same from run to run.

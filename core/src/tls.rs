@@ -736,6 +736,20 @@ impl Tls {
     }
 }
 
+/// How a fauxauth server meets the network beyond plain HTTP: the certificate it serves, what it
+/// trusts when it calls another server, and the host names it resolves itself. Set in code (the
+/// harness, `fauxauth up`, the command line), never in files.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    /// Serve HTTPS with this (plain HTTP when none).
+    pub tls: Option<Tls>,
+    /// The certificate authorities trusted when calling another server over HTTPS.
+    pub trust: Trust,
+    /// Host names resolved to these addresses instead of through DNS (a provider under its real
+    /// host names, on this machine).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
+}
+
 /// The certificate authorities a fauxauth client trusts: its world's own and any the user
 /// names, never the system's (fauxauth's clients talk to fauxauth and the app under test only).
 #[derive(Clone, Debug, Default)]

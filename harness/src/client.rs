@@ -97,8 +97,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         trust.add_pem_file(std::path::Path::new(&bundle), "SSL_CERT_FILE")?;
     }
     let config = Config {
-        tls: tls.clone(),
-        trust,
+        network: fauxauth_core::Network {
+            tls: tls.clone(),
+            trust,
+            resolve: Vec::new(),
+        },
         preset: args.preset,
         issuer: args.issuer,
         client_id: args.client_id,

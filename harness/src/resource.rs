@@ -50,10 +50,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let url = sockets.url()?;
     let config = Config {
-        trust: args.tls.trust(Some(&fauxauth_core::Authority::from_seed(
-            fauxauth_core::DEFAULT_SEED,
-        )))?,
-        tls: tls.clone(),
+        network: fauxauth_core::Network {
+            tls: tls.clone(),
+            trust: args.tls.trust(Some(&fauxauth_core::Authority::from_seed(
+                fauxauth_core::DEFAULT_SEED,
+            )))?,
+            resolve: Vec::new(),
+        },
         audience: args.audience,
         preset: args.preset,
         mode: args.mode,

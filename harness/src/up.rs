@@ -145,9 +145,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         (None, Some(hosts)) => format!("https://{}", hosts.api[0].0),
         (None, None) => unreachable!("a resource socket unless under real host names"),
     };
+    // The resource's and the client's own HTTPS is given where they listen (below).
+    let network = fauxauth_core::Network {
+        tls: None,
+        trust,
+        resolve,
+    };
     let resource = ResourceState::new(mock_resource::Config {
-        trust: trust.clone(),
-        resolve: resolve.clone(),
+        network: network.clone(),
         ..resource_config(
             &provider,
             &issuer,
@@ -176,8 +181,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             },
             weaknesses: args.weaknesses.clone(),
             clock,
-            trust,
-            resolve,
+            network,
             ..sample_client::Config::default()
         },
         &client_url,

@@ -76,17 +76,9 @@ pub struct Config {
     /// Rules (faults such as 500, 503 with `Retry-After`, 429, delays, dropped connections) in
     /// force from the start, as the admin API and scenarios add them.
     pub rules: Vec<fauxauth_core::rules::Rule>,
-    /// Serve HTTPS with this certificate (not part of files: built from the command line or
-    /// shared with the provider).
+    /// HTTPS served, what is trusted when calling the issuer over HTTPS, names resolved here.
     #[serde(skip)]
-    pub tls: Option<fauxauth_core::Tls>,
-    /// The certificate authorities trusted when calling the issuer over HTTPS.
-    #[serde(skip)]
-    pub trust: fauxauth_core::Trust,
-    /// Host names resolved to these addresses instead of through DNS (a provider under its real
-    /// host names, on this machine).
-    #[serde(skip)]
-    pub resolve: Vec<(String, std::net::SocketAddr)>,
+    pub network: fauxauth_core::Network,
     /// With a token, the admin API (`/_fauxauth/`) admits any peer that presents it as a bearer
     /// token and no one else; without one, it admits loopback peers only.
     pub admin_token: Option<String>,
@@ -118,9 +110,7 @@ impl Default for Config {
             jwks_min_refetch_interval: Duration::from_secs(10),
             realm: DEFAULT_REALM.to_owned(),
             rules: Vec::new(),
-            tls: None,
-            trust: fauxauth_core::Trust::default(),
-            resolve: Vec::new(),
+            network: fauxauth_core::Network::default(),
             admin_token: None,
             github: GithubSettings::default(),
             limits: fauxauth_core::Limits::default(),

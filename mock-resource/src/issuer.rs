@@ -115,7 +115,7 @@ impl Issuer {
     /// Prepares to talk to `config.issuer`. No I/O: everything is fetched on first need.
     pub fn new(config: &Config) -> Result<Self, reqwest::Error> {
         let mut http = reqwest::Client::builder();
-        for (name, addr) in &config.resolve {
+        for (name, addr) in &config.network.resolve {
             http = http.resolve(name, *addr);
         }
         let http = http
@@ -125,7 +125,7 @@ impl Issuer {
             .user_agent(crate::USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(REQUEST_TIMEOUT)
-            .use_preconfigured_tls(config.trust.client_config())
+            .use_preconfigured_tls(config.network.trust.client_config())
             .build()?;
         let basic = match (&config.client_id, &config.client_secret) {
             (Some(id), Some(secret)) => Some(basic_credentials(id, secret)),

@@ -235,7 +235,7 @@ pub async fn spawn_with(
     config: Config,
     extra: Router<ResourceState>,
 ) -> Result<Running, StartError> {
-    let tls = config.tls.clone();
+    let tls = config.network.tls.clone();
     let state = ResourceState::new(config)?;
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let listener = match tls {

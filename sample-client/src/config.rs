@@ -91,17 +91,10 @@ pub struct Config {
     /// scenario the same clock.
     #[serde(skip)]
     pub clock: Clock,
-    /// Serve HTTPS with this certificate (not part of files).
+    /// HTTPS served, what is trusted when calling the provider and the resource over HTTPS,
+    /// names resolved here (not part of files).
     #[serde(skip)]
-    pub tls: Option<fauxauth_core::Tls>,
-    /// The certificate authorities trusted when calling the provider and the resource over
-    /// HTTPS (not part of files).
-    #[serde(skip)]
-    pub trust: fauxauth_core::Trust,
-    /// Host names resolved to these addresses instead of through DNS (a provider under its real
-    /// host names, on this machine; not part of files).
-    #[serde(skip)]
-    pub resolve: Vec<(String, std::net::SocketAddr)>,
+    pub network: fauxauth_core::Network,
 }
 
 impl Default for Config {
@@ -119,9 +112,7 @@ impl Default for Config {
             post_logout_redirect_uri: None,
             timeout: Duration::from_secs(10),
             clock: Clock::system(),
-            tls: None,
-            trust: fauxauth_core::Trust::default(),
-            resolve: Vec::new(),
+            network: fauxauth_core::Network::default(),
         }
     }
 }

@@ -139,9 +139,9 @@ impl ClientState {
         let tls = if config.weaknesses.contains(&Weakness::SkipTlsVerify) {
             fauxauth_core::tls::client_config_accepting_any_certificate()
         } else {
-            config.trust.client_config()
+            config.network.trust.client_config()
         };
-        let http = Http::new(timeout, tls, &config.resolve).map_err(StartError::http)?;
+        let http = Http::new(timeout, tls, &config.network.resolve).map_err(StartError::http)?;
         let credentials = Credentials {
             client_id: openidconnect::ClientId::new(config.client_id.clone()),
             client_secret: config
@@ -312,7 +312,7 @@ pub type Running = fauxauth_core::Running<ClientState>;
 /// `http://127.0.0.1:{port}/callback`.
 pub async fn spawn(config: Config) -> Result<Running, StartError> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let listener = match config.tls.clone() {
+    let listener = match config.network.tls.clone() {
         Some(tls) => fauxauth_core::Listener::tls(listener, tls),
         None => listener.into(),
     };

@@ -235,9 +235,11 @@ impl Session {
         }
         let mut resource_config = mock_resource::Config::new(provider.issuer());
         resource_config.clock = clock.clone();
-        resource_config.tls =
-            crate::scenario::ecosystem::sibling_tls(&provider).map_err(Error::Setup)?;
-        resource_config.trust = trust.clone();
+        resource_config.network = fauxauth_core::Network {
+            tls: crate::scenario::ecosystem::sibling_tls(&provider).map_err(Error::Setup)?,
+            trust: trust.clone(),
+            resolve: Vec::new(),
+        };
         if let Some(audience) = f.resource.as_ref().and_then(|r| r.audience.clone()) {
             resource_config.audience = audience;
         }

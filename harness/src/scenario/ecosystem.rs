@@ -263,8 +263,11 @@ impl Ecosystem {
         if let Some(github) = wanted.github {
             resource.github = github;
         }
-        resource.tls = sibling_tls(&provider)?;
-        resource.trust = trust.clone();
+        resource.network = fauxauth_core::Network {
+            tls: sibling_tls(&provider)?,
+            trust: trust.clone(),
+            resolve: Vec::new(),
+        };
         let resource = mock_resource::spawn(resource)
             .await
             .map_err(|e| format!("the resource did not start: {e}"))?;
@@ -396,8 +399,11 @@ async fn start_client(
     // The API host, with the github preset.
     app.resource = Some(resource.url());
     app.clock = clock.clone();
-    app.tls = sibling_tls(provider)?;
-    app.trust = trust.clone();
+    app.network = fauxauth_core::Network {
+        tls: sibling_tls(provider)?,
+        trust: trust.clone(),
+        resolve: Vec::new(),
+    };
     if let Some(scopes) = wanted.scopes {
         app.scopes = scopes;
     }
