@@ -315,13 +315,17 @@ pub enum GrantType {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
+    /// The resource owner password credentials grant (RFC 6749 §4.3), for legacy apps only:
+    /// RFC 9700 §2.4 says it MUST NOT be used. No client has it unless its `grant_types` say so.
+    Password,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 3] = [
+    pub const ALL: [GrantType; 4] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
+        Self::Password,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -329,6 +333,7 @@ impl GrantType {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::Password => "password",
         }
     }
 }

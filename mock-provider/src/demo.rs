@@ -55,6 +55,8 @@ impl Config {
 pub fn issuer(seed: &str) -> IssuerConfig {
     let mut web = ClientConfig::confidential(WEB_CLIENT_ID, WEB_CLIENT_SECRET, REDIRECT_URIS[0]);
     web.redirect_uris = REDIRECT_URIS.map(str::to_owned).to_vec();
+    // The demo's confidential client may try every grant, the legacy password grant included.
+    web.grant_types.push(GrantType::Password);
     web.post_logout_redirect_uris = vec![
         "http://127.0.0.1:8080/".to_owned(),
         "http://localhost:8080/".to_owned(),

@@ -271,6 +271,14 @@ impl Issuer {
         self.clock.now()
     }
 
+    /// Whether some client may use `grant` (discovery lists the password grant only then).
+    pub fn some_client_allows(&self, grant: crate::config::GrantType) -> bool {
+        read(&self.registry)
+            .clients
+            .values()
+            .any(|c| c.allows_grant(grant))
+    }
+
     pub fn client(&self, client_id: &str) -> Option<Arc<ClientConfig>> {
         read(&self.registry).clients.get(client_id).cloned()
     }

@@ -100,7 +100,12 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "scopes_supported": issuer.scopes_supported(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": GrantType::ALL.map(GrantType::as_str),
+        // The password grant only when some client may use it (RFC 9700 §2.4: MUST NOT).
+        "grant_types_supported": GrantType::ALL
+            .into_iter()
+            .filter(|g| *g != GrantType::Password || issuer.some_client_allows(*g))
+            .map(GrantType::as_str)
+            .collect::<Vec<_>>(),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": id_token_algs,
         "token_endpoint_auth_methods_supported": auth_methods,

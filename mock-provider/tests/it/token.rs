@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use mock_provider::{Config, GrantType};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -283,13 +284,14 @@ async fn an_injected_code_fails_with_the_victims_verifier() {
 #[tokio::test]
 async fn unsupported_and_missing_grant_types() {
     let p = TestProvider::new();
+    // The password grant exists, but no client has it unless configured (RFC 6749 §5.2).
     p.token(&[
         ("grant_type", "password"),
         ("username", "alice"),
         ("password", "x"),
     ])
     .await
-    .assert_token_error(400, "unsupported_grant_type");
+    .assert_token_error(400, "unauthorized_client");
     p.token(&[("grant_type", "foo")])
         .await
         .assert_token_error(400, "unsupported_grant_type");
@@ -582,4 +584,75 @@ async fn error_descriptions_stay_within_the_rfc_6749_character_set() {
         .get(&authorize_path("web", &[("response_type", Some("token"))]))
         .await;
     assert_description_charset(&redirect.redirect_params()["error_description"]);
+}
+
+/// RFC 6749 §4.3, for a client configured with it: the user's credentials for tokens (an ID
+/// token with `openid`, a refresh token when the client may refresh), the same `invalid_grant`
+/// for an unknown user and a wrong password, `invalid_request` without one of them, and
+/// discovery listing the grant only then.
+#[tokio::test]
+async fn the_password_grant_is_a_configured_clients_alone() {
+    async fn listed(p: &TestProvider) -> bool {
+        let discovery = p.get("/.well-known/openid-configuration").await.json();
+        discovery["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("password"))
+    }
+    assert!(
+        !listed(&TestProvider::new()).await,
+        "no client has it: not advertised"
+    );
+
+    let mut issuer = issuer_config();
+    issuer.clients[0].grant_types.push(GrantType::Password);
+    let p = TestProvider::with(Config::single(issuer));
+    assert!(listed(&p).await);
+    let answer = p
+        .token(&[
+            ("grant_type", "password"),
+            ("username", "bob"),
+            ("password", "hunter2"),
+            ("scope", "openid profile offline_access"),
+        ])
+        .await;
+    assert_eq!(answer.status.as_u16(), 200, "{}", answer.text());
+    let body = answer.json();
+    assert!(body["refresh_token"].is_string(), "{body}");
+    let (_, claims) = jwt_parts(body["id_token"].as_str().unwrap());
+    // bob's configured subject.
+    assert_eq!(claims["sub"], "user-0002");
+    assert_eq!(claims["name"], "Bob Example");
+    assert!(claims.get("nonce").is_none());
+    // The refresh token works like any other.
+    let refreshed = p
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", body["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(refreshed.status.as_u16(), 200, "{}", refreshed.text());
+
+    for (username, password) in [("bob", "wrong"), ("nobody", "hunter2")] {
+        let said = p
+            .token(&[
+                ("grant_type", "password"),
+                ("username", username),
+                ("password", password),
+            ])
+            .await
+            .assert_token_error(400, "invalid_grant");
+        assert_eq!(said, "the username or the password is wrong");
+    }
+    p.token(&[("grant_type", "password"), ("username", "bob")])
+        .await
+        .assert_token_error(400, "invalid_request");
+    p.token(&[
+        ("grant_type", "password"),
+        ("username", "bob"),
+        ("password", "hunter2"),
+        ("scope", "admin"),
+    ])
+    .await
+    .assert_token_error(400, "invalid_scope");
 }
