@@ -41,6 +41,8 @@ ODD = Client("odd client:1", "p+ss/w%rd 20&x=y/%2F==", "client_secret_post")
 SPA = Client("conformance-spa", None, "none")
 # Registered with id_token_signed_response_alg: RS256, on every issuer.
 RS256_CLIENT = Client("conformance-rs256", "conformance-rs256-secret-0123", "client_secret_basic")
+# The password grant's client (not in CLIENTS: it has no code flow).
+LEGACY = Client("conformance-legacy", "conformance-legacy-secret-0123", "client_secret_basic")
 
 CLIENTS = [WEB, ODD, SPA]
 

@@ -23,6 +23,7 @@ from conftest import (
     CLIENTS,
     CONFIDENTIAL,
     ISSUER_PATHS,
+    LEGACY,
     ODD,
     REDIRECT_URI,
     RS256_CLIENT,
@@ -274,6 +275,28 @@ def test_spent_refresh_token_is_refused(client, metadata):
     with pytest.raises(OAuthError) as refused:
         result.session.refresh_token(refresh_token=spent)
     assert refused.value.error == "invalid_grant"
+
+
+# --- the legacy password grant ------------------------------------------------------------------
+
+
+def test_password_grant_for_the_client_configured_with_it(metadata):
+    assert "password" in metadata["grant_types_supported"]
+    session = session_for(LEGACY, metadata, scope="openid")
+    token = session.fetch_token(
+        metadata["token_endpoint"], username="carol", password="carol-password-0123"
+    )
+    assert token["token_type"].lower() == "bearer"
+    assert "refresh_token" in token and "id_token" in token
+    with pytest.raises(OAuthError) as refused:
+        session.fetch_token(metadata["token_endpoint"], username="carol", password="not-it")
+    assert refused.value.error == "invalid_grant"
+    other = session_for(WEB, metadata)
+    with pytest.raises(OAuthError) as refused:
+        other.fetch_token(
+            metadata["token_endpoint"], username="carol", password="carol-password-0123"
+        )
+    assert refused.value.error == "unauthorized_client"
 
 
 # --- introspection and revocation ----------------------------------------------------------------

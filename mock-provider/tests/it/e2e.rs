@@ -373,6 +373,7 @@ async fn oauth2_crate_completes_the_oauth_flows() {
     const ODD_SECRET: &str = "p+ss/w%rd 20&x=y/%2F==";
     let mut odd = mock_provider::ClientConfig::confidential(ODD_ID, ODD_SECRET, CALLBACK);
     odd.scopes = Some(vec!["items:read".into(), "offline_access".into()]);
+    odd.grant_types.push(mock_provider::GrantType::Password);
     let running = mock_provider::spawn(Config::single(issuer_config().with_client(odd)))
         .await
         .unwrap();
@@ -440,6 +441,30 @@ async fn oauth2_crate_completes_the_oauth_flows() {
     assert!(
         !introspected.active(),
         "reusing a spent refresh token revokes what its grant issued"
+    );
+
+    // The legacy password grant, for a client configured with it: bob's own password.
+    let by_password = client
+        .exchange_password(
+            &oauth2::ResourceOwnerUsername::new("bob".into()),
+            &oauth2::ResourceOwnerPassword::new("hunter2".into()),
+        )
+        .add_scope(oauth2::Scope::new("items:read".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(by_password.scopes().unwrap()[0].as_str(), "items:read");
+    let wrong = client
+        .exchange_password(
+            &oauth2::ResourceOwnerUsername::new("bob".into()),
+            &oauth2::ResourceOwnerPassword::new("not-it".into()),
+        )
+        .request_async(&http)
+        .await;
+    assert!(
+        matches!(&wrong, Err(oauth2::RequestTokenError::ServerResponse(e))
+            if e.error() == &oauth2::basic::BasicErrorResponseType::InvalidGrant),
+        "{wrong:?}"
     );
 
     // A public client: no secret, the id in the body, PKCE required.
