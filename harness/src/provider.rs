@@ -61,6 +61,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(base) = args.base_url {
         config.base_url = Some(base);
     }
+    // The provider calls no one: an authority's certificate is for issuing with, and needs its key.
+    anyhow::ensure!(
+        args.tls.ca_cert.is_none() || args.tls.ca_key.is_some(),
+        "--ca-cert: the provider issues its certificates with that authority, which needs its \
+         key too (--ca-key)"
+    );
     args.tls.apply(&mut config.tls);
     if args.real_hosts {
         let mut any = false;

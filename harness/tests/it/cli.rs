@@ -596,6 +596,10 @@ fn bad_tls_settings_are_named_and_stop_the_start() {
             format!("tls.ca_cert: {text}: not a PEM certificate"),
         ),
         (
+            vec!["provider", "--ca-cert", &text],
+            "--ca-cert: the provider issues its certificates with that authority".to_owned(),
+        ),
+        (
             vec!["provider", "--tls-name", "not a name"],
             "tls.names: \"not a name\" is neither a DNS name nor an IP address".to_owned(),
         ),
