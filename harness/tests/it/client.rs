@@ -915,6 +915,32 @@ async fn fauxauth_up_with_a_preset_logs_in_through_the_real_providers_paths_and_
     }
 }
 
+/// `fauxauth up --tls`: provider, resource and client over HTTPS from one authority, which a
+/// browser trusts as `fauxauth ca` writes it; the client's redirect URI is HTTPS too.
+#[tokio::test]
+async fn fauxauth_up_serves_all_three_over_https() {
+    let (_up, lines) = start_up(&["--tls"]);
+    for server in ["issuer", "resource", "client"] {
+        assert!(
+            value(&lines, server).starts_with("https://127.0.0.1:"),
+            "{lines:?}"
+        );
+    }
+    let out = Command::new(BIN).arg("ca").output().unwrap();
+    let mut trust = fauxauth_core::Trust::default();
+    trust
+        .add_pem(&String::from_utf8(out.stdout).unwrap())
+        .unwrap();
+    let browser = Browser::trusting(fauxauth_core::Clock::system(), &trust);
+    let resource = value(&lines, "resource").to_owned();
+    let (me, _) = log_in_through_up_with(&lines, &browser).await;
+    assert!(
+        me.body.contains(&resource),
+        "served by the resource: {}",
+        me.body
+    );
+}
+
 /// `fauxauth up --real-hosts`: each preset at its real provider's URLs over HTTPS, the
 /// provider and its user API on one socket told apart by host name, reached by a browser whose
 /// resolver points those names at it (no hosts file touched) and that trusts fauxauth's
