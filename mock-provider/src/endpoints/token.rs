@@ -381,33 +381,18 @@ fn password_grant(
             // §5.2: the same answer whether the user is unknown or the password wrong.
             Error::invalid_grant("the username or the password is wrong")
         })?;
-    let now = issuer.now();
-    let grant = issuer.store().open_grant(crate::store::Grant {
-        username: Some(user.username.clone()),
-        scope: scope.clone(),
-        auth_time: Some(fauxauth_core::unix(now)),
-        sid: None,
-        revoked: false,
-        expires_at: now + issuer.access_token_lifetime(),
-    });
-    let issued = issue(
+    let mint = Mint {
+        id_token: scope.contains("openid"),
+        refresh_token: client.allows_grant(GrantType::RefreshToken),
+    };
+    Ok(issue_on_a_new_grant(
         issuer,
         client,
-        &Subject {
-            grant,
-            user: Some(&user),
-            auth_time: Some(fauxauth_core::unix(now)),
-            sid: None,
-            nonce: None,
-        },
-        scope.clone(),
-        Mint {
-            id_token: scope.contains("openid"),
-            refresh_token: client.allows_grant(GrantType::RefreshToken),
-        },
+        Some(&user),
+        scope,
+        mint,
         changes,
-    );
-    Ok(issued.response_body())
+    ))
 }
 
 /// RFC 6749 §4.4: a confidential client acting for itself; no refresh token (§4.4.3).
@@ -426,31 +411,41 @@ fn client_credentials(
     if let Some(problem) = issuer.scope_problem(client, &scope) {
         return Err(invalid_scope(problem));
     }
+    let mint = Mint {
+        id_token: false,
+        refresh_token: false,
+    };
+    Ok(issue_on_a_new_grant(
+        issuer, client, None, scope, mint, changes,
+    ))
+}
+
+/// Tokens for a grant opened now, with no authorization before it (the password and client
+/// credentials grants): for `user`, authenticated now, or for the client itself.
+fn issue_on_a_new_grant(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    user: Option<&crate::config::UserConfig>,
+    scope: Scopes,
+    mint: Mint,
+    changes: &[TokenChange],
+) -> serde_json::Value {
     let now = issuer.now();
+    let auth_time = user.map(|_| fauxauth_core::unix(now));
     let grant = issuer.store().open_grant(crate::store::Grant {
-        username: None,
+        username: user.map(|u| u.username.clone()),
         scope: scope.clone(),
-        auth_time: None,
+        auth_time,
         sid: None,
         revoked: false,
         expires_at: now + issuer.access_token_lifetime(),
     });
-    let issued = issue(
-        issuer,
-        client,
-        &Subject {
-            grant,
-            user: None,
-            auth_time: None,
-            sid: None,
-            nonce: None,
-        },
-        scope,
-        Mint {
-            id_token: false,
-            refresh_token: false,
-        },
-        changes,
-    );
-    Ok(issued.response_body())
+    let subject = Subject {
+        grant,
+        user,
+        auth_time,
+        sid: None,
+        nonce: None,
+    };
+    issue(issuer, client, &subject, scope, mint, changes).response_body()
 }
