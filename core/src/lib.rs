@@ -22,6 +22,7 @@ pub mod admin;
 pub mod clock;
 pub mod control;
 pub mod duration;
+pub mod jose;
 pub mod journal;
 pub mod limits;
 pub mod memory;

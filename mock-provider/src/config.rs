@@ -145,6 +145,12 @@ pub struct IssuerConfig {
     /// Accept `http` redirect URIs to hosts other than loopback (RFC 9700 §2.6 forbids them).
     #[serde(default)]
     pub allow_insecure_redirect_uris: bool,
+    /// What the `aud` of a client assertion (`private_key_jwt`, `client_secret_jwt`) must name:
+    /// `issuer_or_endpoint` (the issuer identifier, the token endpoint's URL or the URL of the
+    /// endpoint called, as RFC 7523 §3 and OpenID Connect Core §9 accept), or `issuer` (the issuer
+    /// identifier alone, as a single string, as draft-ietf-oauth-rfc7523bis requires).
+    #[serde(default)]
+    pub client_assertion_audience: crate::protocol::client_assertion::AudienceRule,
     /// Scopes beyond the OpenID Connect ones (`openid profile email address phone offline_access`).
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -224,8 +230,16 @@ pub struct ClientConfig {
     /// Accept `code_challenge_method=plain` (RFC 7636 §7.2: SHOULD NOT be used). Off by default.
     #[serde(default)]
     pub allow_plain_pkce: bool,
-    /// The one authentication method this client may use at the token endpoint. Unset, a
-    /// confidential client may use `client_secret_basic` or `client_secret_post`.
+    /// The client's public keys, as a JWK Set (RFC 7517 §5), for `private_key_jwt` (RFC 7523
+    /// §2.2, OpenID Connect Core §9): its assertions must be signed by one of them. A client with
+    /// keys is confidential, with or without a secret.
+    #[serde(default)]
+    #[schemars(with = "Option<Map<String, Value>>")]
+    pub jwks: Option<Value>,
+    /// The one authentication method this client may use at the token, revocation and
+    /// introspection endpoints. Unset, a confidential client may use any method its credentials
+    /// allow: `client_secret_basic`, `client_secret_post` and `client_secret_jwt` with a
+    /// secret, `private_key_jwt` with `jwks`.
     #[serde(default)]
     pub token_endpoint_auth_method: Option<AuthMethod>,
     /// The algorithm this client's ID tokens are signed with (OpenID Connect Dynamic Client
@@ -273,6 +287,7 @@ impl ClientConfig {
             scopes: None,
             pkce: None,
             allow_plain_pkce: false,
+            jwks: None,
             token_endpoint_auth_method: None,
             id_token_signed_response_alg: None,
         }
@@ -287,8 +302,34 @@ impl ClientConfig {
         }
     }
 
+    /// A client with neither a secret nor keys: it can name itself, not prove who it is.
     pub fn is_public(&self) -> bool {
-        self.client_secret.is_none()
+        self.client_secret.is_none() && self.jwks.is_none()
+    }
+
+    /// Whether this client may authenticate with `method`: the one it is registered for, or,
+    /// when none is, any its credentials allow.
+    pub fn may_authenticate_with(&self, method: AuthMethod) -> bool {
+        match self.token_endpoint_auth_method {
+            Some(registered) => registered == method,
+            None => match method {
+                AuthMethod::ClientSecretBasic
+                | AuthMethod::ClientSecretPost
+                | AuthMethod::ClientSecretJwt => self.client_secret.is_some(),
+                AuthMethod::PrivateKeyJwt => self.jwks.is_some(),
+                AuthMethod::None => self.is_public(),
+            },
+        }
+    }
+
+    /// The keys of `jwks`, parsed; `None` without `jwks`. Parsed where they are used rather than
+    /// held: a client's JWKS is a key or two, and start-up stays free of the work.
+    pub fn keys(&self) -> Option<Result<(fauxauth_core::jose::KeySet, Vec<String>), String>> {
+        let jwks = self.jwks.as_ref()?;
+        Some(fauxauth_core::jose::KeySet::parse(
+            jwks.to_string().as_bytes(),
+            &fauxauth_core::jose::Alg::ALL,
+        ))
     }
 
     pub fn pkce_required(&self) -> bool {
@@ -351,6 +392,10 @@ pub enum PkcePolicy {
 pub enum AuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    /// A JWT signed with the client secret (HS256, HS384 or HS512).
+    ClientSecretJwt,
+    /// A JWT signed with one of the client's `jwks`.
+    PrivateKeyJwt,
     None,
 }
 
@@ -359,6 +404,8 @@ impl AuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::PrivateKeyJwt => "private_key_jwt",
             Self::None => "none",
         }
     }
@@ -565,6 +612,7 @@ impl IssuerConfig {
             access_token_audience: default_audience(),
             refresh_token_rotation: true,
             allow_insecure_redirect_uris: false,
+            client_assertion_audience: Default::default(),
             scopes: Vec::new(),
             clients: Vec::new(),
             users: Vec::new(),
@@ -718,17 +766,48 @@ impl ClientConfig {
                 ));
             }
         }
-        match (self.token_endpoint_auth_method, self.is_public()) {
-            (Some(AuthMethod::None), false) => out.push((
+        match self.token_endpoint_auth_method {
+            Some(AuthMethod::None) if !self.is_public() => out.push((
                 "token_endpoint_auth_method",
-                "is none, but the client has a secret".into(),
+                "is none, but the client has a secret or keys".into(),
             )),
-            (Some(m @ (AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost)), true) => out
-                .push((
-                    "token_endpoint_auth_method",
-                    format!("is {}, but the client has no secret", m.as_str()),
-                )),
+            Some(
+                m @ (AuthMethod::ClientSecretBasic
+                | AuthMethod::ClientSecretPost
+                | AuthMethod::ClientSecretJwt),
+            ) if self.client_secret.is_none() => out.push((
+                "token_endpoint_auth_method",
+                format!("is {}, but the client has no secret", m.as_str()),
+            )),
+            Some(AuthMethod::PrivateKeyJwt) if self.jwks.is_none() => out.push((
+                "token_endpoint_auth_method",
+                "is private_key_jwt, but the client has no jwks".into(),
+            )),
             _ => {}
+        }
+        match self.keys() {
+            Some(Err(e)) => out.push(("jwks", e)),
+            Some(Ok((set, skipped))) if set.is_empty() => {
+                let why = if skipped.is_empty() {
+                    "it has no keys".to_owned()
+                } else {
+                    skipped.join("; ")
+                };
+                out.push(("jwks", format!("no key can verify a signature: {why}")));
+            }
+            _ => {}
+        }
+        let private = self
+            .jwks
+            .as_ref()
+            .and_then(|j| j.get("keys"))
+            .and_then(Value::as_array)
+            .and_then(|keys| keys.iter().position(|k| k.get("d").is_some()));
+        if let Some(i) = private {
+            out.push((
+                "jwks",
+                format!("keys[{i}] is a private key (it has d): give the public key only"),
+            ));
         }
         if let Some(alg) = self.id_token_signed_response_alg {
             let algs = issuer.id_token_signing_algs();

@@ -111,6 +111,10 @@ pub enum Reason {
     BadRefreshToken,
     /// The refresh token was used before (rotation).
     RefreshTokenReused,
+    /// A client assertion is malformed, badly signed, or its claims do not hold.
+    BadClientAssertion,
+    /// A client assertion's `jti` was used before.
+    ClientAssertionReplayed,
 }
 
 /// Everything that can go wrong while answering a request.

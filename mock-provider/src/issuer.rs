@@ -279,6 +279,29 @@ impl Issuer {
             .any(|c| c.allows_grant(grant))
     }
 
+    /// The client authentication methods this issuer takes: every one for strict OpenID
+    /// Connect; for a preset, the ones the real provider documents (Entra's certificate
+    /// credentials are `private_key_jwt`; Google and GitHub take secrets only).
+    pub fn auth_methods(&self) -> &'static [crate::config::AuthMethod] {
+        use crate::config::AuthMethod as M;
+        match self.settings.preset {
+            crate::preset::Preset::Generic => &[
+                M::ClientSecretBasic,
+                M::ClientSecretPost,
+                M::ClientSecretJwt,
+                M::PrivateKeyJwt,
+                M::None,
+            ],
+            crate::preset::Preset::Microsoft => &[
+                M::ClientSecretBasic,
+                M::ClientSecretPost,
+                M::PrivateKeyJwt,
+                M::None,
+            ],
+            _ => &[M::ClientSecretBasic, M::ClientSecretPost, M::None],
+        }
+    }
+
     pub fn client(&self, client_id: &str) -> Option<Arc<ClientConfig>> {
         read(&self.registry).clients.get(client_id).cloned()
     }

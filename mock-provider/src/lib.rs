@@ -69,6 +69,7 @@ pub use fauxauth_core::{Clock, Listener, Scripted, Tls, TlsConfig};
 pub use issuer::KeyInfo;
 pub use keys::SigningAlg;
 pub use load::LoadError;
+pub use protocol::client_assertion::AudienceRule;
 
 use fauxauth_core::Control;
 use issuer::Issuer;

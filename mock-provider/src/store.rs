@@ -186,6 +186,9 @@ pub struct Store {
     /// Transaction ids in the order they were made, to forget the oldest beyond
     /// [`MAX_TRANSACTIONS`]; ids already taken are skipped when met.
     transaction_order: std::collections::VecDeque<String>,
+    /// The `jti` of each client assertion accepted, per client, until the assertion expires
+    /// (OpenID Connect Core §9: a `jti` may be used only once).
+    assertion_ids: HashMap<(String, String), SystemTime>,
     next_grant: GrantId,
     inserts: u32,
 }
@@ -441,6 +444,24 @@ impl Store {
         }
     }
 
+    /// Records that `client_id` used an assertion with `jti`, valid until `until`. False when it
+    /// was used before and is still remembered: a replay.
+    pub fn spend_assertion_id(
+        &mut self,
+        client_id: &str,
+        jti: &str,
+        until: SystemTime,
+        now: SystemTime,
+    ) -> bool {
+        let key = (client_id.to_owned(), jti.to_owned());
+        if self.assertion_ids.get(&key).is_some_and(|t| now < *t) {
+            return false;
+        }
+        self.assertion_ids.insert(key, until);
+        self.inserted(now);
+        true
+    }
+
     fn inserted(&mut self, now: SystemTime) {
         self.inserts += 1;
         if self.sweep_due() {
@@ -459,7 +480,8 @@ impl Store {
             + self.refresh_tokens.len()
             + self.access_tokens.len()
             + self.sessions.len()
-            + self.transactions.len();
+            + self.transactions.len()
+            + self.assertion_ids.len();
         self.inserts as usize >= (held / 8).max(SWEEP_EVERY as usize)
     }
 
@@ -470,6 +492,7 @@ impl Store {
         self.refresh_tokens.retain(|_, t| now < t.expires_at);
         self.sessions.retain(|_, s| now < s.expires_at);
         self.transactions.retain(|_, t| now < t.expires_at);
+        self.assertion_ids.retain(|_, until| now < *until);
         let live = &self.transactions;
         self.transaction_order.retain(|id| live.contains_key(id));
         // A grant lives as long as its longest-lived token. A replay of its code after that is

@@ -15,6 +15,7 @@
 //! `introspection_endpoint` names another URL. `audience` is not checked: the real APIs take
 //! every token their provider issued to a person.
 
+pub use fauxauth_core::jose::Alg;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -274,75 +275,6 @@ impl FromStr for Mode {
             "introspection" => Ok(Self::Introspection),
             other => Err(format!("{other:?} is not a mode; use jwt or introspection")),
         }
-    }
-}
-
-/// An asymmetric JWS algorithm (RFC 7518 §3.1, RFC 8037). There is deliberately no `none` and no
-/// `HS*`: with a public key as the "secret", HMAC lets anyone forge tokens (RFC 8725 §2.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-pub enum Alg {
-    RS256,
-    RS384,
-    RS512,
-    PS256,
-    PS384,
-    PS512,
-    ES256,
-    ES384,
-    EdDSA,
-}
-
-impl Alg {
-    pub const ALL: [Alg; 9] = [
-        Self::RS256,
-        Self::RS384,
-        Self::RS512,
-        Self::PS256,
-        Self::PS384,
-        Self::PS512,
-        Self::ES256,
-        Self::ES384,
-        Self::EdDSA,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RS256 => "RS256",
-            Self::RS384 => "RS384",
-            Self::RS512 => "RS512",
-            Self::PS256 => "PS256",
-            Self::PS384 => "PS384",
-            Self::PS512 => "PS512",
-            Self::ES256 => "ES256",
-            Self::ES384 => "ES384",
-            Self::EdDSA => "EdDSA",
-        }
-    }
-
-    /// The algorithm named `name` exactly (JOSE names are case-sensitive, RFC 7515 §4.1.1).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == name)
-    }
-
-    pub(crate) fn jwt(self) -> jsonwebtoken::Algorithm {
-        use jsonwebtoken::Algorithm as A;
-        match self {
-            Self::RS256 => A::RS256,
-            Self::RS384 => A::RS384,
-            Self::RS512 => A::RS512,
-            Self::PS256 => A::PS256,
-            Self::PS384 => A::PS384,
-            Self::PS512 => A::PS512,
-            Self::ES256 => A::ES256,
-            Self::ES384 => A::ES384,
-            Self::EdDSA => A::EdDSA,
-        }
-    }
-}
-
-impl fmt::Display for Alg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

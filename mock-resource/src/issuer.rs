@@ -32,8 +32,7 @@ use fauxauth_core::preset::{self, Preset};
 
 use crate::config::{Alg, Config};
 use crate::protocol::invalid::Invalid;
-use crate::protocol::jose::JoseHeader;
-use crate::protocol::jwks::{KeySet, PinnedKey, Selection};
+use fauxauth_core::jose::{JoseHeader, KeySet, PinnedKey, Selection};
 
 /// How long one request to the issuer may take, in real time (a transport limit, not a protocol
 /// decision, so it does not follow the virtual clock).
@@ -167,7 +166,7 @@ impl Issuer {
         let (generation, set) = self.keys_snapshot();
         match set.select(header) {
             Selection::Found(key) => return Ok(key),
-            Selection::Refused(why) => return Err(KeyRefusal::Invalid(why)),
+            Selection::Refused(why) => return Err(KeyRefusal::Invalid(why.into())),
             Selection::Unknown => {}
         }
         self.refresh_keys(generation)
@@ -176,7 +175,7 @@ impl Issuer {
         let (_, set) = self.keys_snapshot();
         match set.select(header) {
             Selection::Found(key) => Ok(key),
-            Selection::Refused(why) => Err(KeyRefusal::Invalid(why)),
+            Selection::Refused(why) => Err(KeyRefusal::Invalid(why.into())),
             Selection::Unknown => Err(KeyRefusal::Invalid(match &header.kid {
                 Some(kid) => Invalid::UnknownKid(kid.clone()),
                 None => Invalid::NoKid {

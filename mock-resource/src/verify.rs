@@ -12,8 +12,8 @@ use crate::error::Error;
 use crate::issuer::{KeyRefusal, Unavailable};
 use crate::protocol::claims::{self, Checked, Expected};
 use crate::protocol::invalid::Invalid;
-use crate::protocol::jose::{self, HeaderRules};
 use crate::token::AccessToken;
+use fauxauth_core::jose::{self, HeaderRules};
 
 impl ResourceState {
     /// Validates `token` as the configuration says: locally against the issuer's JWKS
@@ -47,14 +47,15 @@ impl ResourceState {
             token,
             HeaderRules {
                 allowed_algs: &config.allowed_algs,
-                require_at_jwt: config.require_at_jwt,
+                required_typ: config.require_at_jwt.then_some("at+jwt"),
             },
-        )?;
+        )
+        .map_err(Invalid::from)?;
         let key = self.issuer().key_for(&header).await.map_err(|e| match e {
             KeyRefusal::Invalid(why) => Refused::Invalid(why),
             KeyRefusal::Unavailable(why) => Refused::Unavailable(why),
         })?;
-        let claims = key.verify(token)?;
+        let claims = key.verify(token).map_err(Invalid::from)?;
         // "now" is read after the awaits above, so a clock moved meanwhile is seen.
         let checked = claims::check_jwt_claims(&claims, &self.expected())?;
         Ok((checked, claims))

@@ -266,8 +266,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
             }
         }
         for variable in references(step) {
-            // The world's people (`${person_email}`) are known without capturing.
-            let known = variable.starts_with("person") || variable.starts_with("attacker");
+            // The world's people (`${person_email}`) and its issuer are known without capturing.
+            let known = variable.starts_with("person")
+                || variable.starts_with("attacker")
+                || variable == "issuer";
             if !known && !captured.contains(variable.as_str()) {
                 problems.push(format!(
                     "{}: {label}: ${{{variable}}} is not captured by an earlier step",

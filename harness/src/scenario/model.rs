@@ -393,6 +393,46 @@ pub enum ClientAuth {
     Id,
     /// No client identification at all.
     None,
+    /// A client assertion signed with the client's secret (RFC 7523 §2.2, OpenID Connect
+    /// Core §9); see `assertion`.
+    ClientSecretJwt,
+    /// A client assertion signed with the scenario client key, an ES256 key derived from a
+    /// fixed seed (its public JWK, `kid` `scenario-client`, is in the scenarios of
+    /// `scenarios/client-auth/`); see `assertion`.
+    PrivateKeyJwt,
+}
+
+/// How a `client_secret_jwt` or `private_key_jwt` assertion is made. By default as a correct
+/// client makes it: `iss` and `sub` the client, `aud` the token endpoint, a new `jti`, `iat` now
+/// and `exp` a minute later on the provider's clock.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertionSpec {
+    /// Claims to set, or (null) to leave out. Strings are interpolated (`${issuer}`); `exp`,
+    /// `nbf` and `iat` may be offsets from the provider's clock (`"+60"`, `"-300"`).
+    #[serde(default)]
+    pub claims: BTreeMap<String, Option<Value>>,
+    /// What signs it; by default the client's secret (`client_secret_jwt`) or the scenario
+    /// client key (`private_key_jwt`).
+    #[serde(default)]
+    pub sign: Option<AssertionSigner>,
+    /// The HMAC algorithm with `secret`: `HS256` unless given.
+    #[serde(default)]
+    pub alg: Option<String>,
+}
+
+/// What signs a client assertion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssertionSigner {
+    /// The scenario client key.
+    ClientKey,
+    /// A key no client is configured with.
+    OtherKey,
+    /// HMAC with the client's secret (or `secret`).
+    Secret,
+    /// Nothing: an unsecured JWT (`alg: none`).
+    None,
 }
 
 /// A form POST to a provider endpoint, as `client`.
@@ -406,6 +446,9 @@ pub struct FormCall {
     /// A secret other than the client's own (for wrong-secret stories).
     #[serde(default)]
     pub secret: Option<String>,
+    /// How the client assertion is made, with `auth: client_secret_jwt` or `private_key_jwt`.
+    #[serde(default)]
+    pub assertion: Option<AssertionSpec>,
     /// The form. For `token`, `grant_type` defaults to `authorization_code` with the last
     /// authorization's `code`, `redirect_uri` and `code_verifier` unless given (null: left out).
     #[serde(default)]

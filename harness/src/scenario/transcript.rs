@@ -27,6 +27,7 @@ const LABELLED: &[(&str, &str)] = &[
     ("sid", "sid"),
     ("at_hash", "at_hash"),
     ("client_secret", "client_secret"),
+    ("client_assertion", "client_assertion"),
     ("password", "password"),
 ];
 

@@ -1,14 +1,22 @@
 //! Client authentication at the token, revocation and introspection endpoints
-//! (RFC 6749 §2.3.1, §3.2.1; OIDC Core §9).
+//! (RFC 6749 §2.3.1, §3.2.1; RFC 7523 §2.2; OIDC Core §9).
 
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
 use subtle::ConstantTimeEq as _;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use fauxauth_core::jose::{Alg, HeaderRules, Refusal, Selection, check_header, shown};
+use jsonwebtoken::{DecodingKey, Validation};
+use serde_json::{Map, Value};
+
 use crate::config::{AuthMethod, ClientConfig};
 use crate::error::{Error, Reason, TokenErrorCode};
 use crate::issuer::Issuer;
+use crate::preset::Endpoint;
+use crate::protocol::client_assertion::{self, Expected};
 use crate::protocol::client_auth::{Malformed, Presented, presented};
 use crate::protocol::params::Params;
 
@@ -21,21 +29,27 @@ pub struct Authenticated {
 }
 
 /// Identifies and authenticates the client. A confidential client must prove itself with its
-/// secret, by the one method it uses; a public client names itself with `client_id`.
+/// secret or a client assertion, by a method it may use; a public client names itself with
+/// `client_id`. `called` is the endpoint the request came to: an assertion may name its URL as
+/// `aud`.
 pub fn authenticate(
     issuer: &Issuer,
     headers: &HeaderMap,
     params: &Params,
+    called: Endpoint,
 ) -> Result<Authenticated, Error> {
+    let get = |name| {
+        params
+            .get(name)
+            .map_err(|e| Error::invalid_request(e.to_string()))
+    };
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let body_id = params
-        .get("client_id")
-        .map_err(|e| Error::invalid_request(e.to_string()))?;
-    let body_secret = params
-        .get("client_secret")
-        .map_err(|e| Error::invalid_request(e.to_string()))?;
+    let body_id = get("client_id")?;
+    let body_secret = get("client_secret")?;
+    let assertion_type = get("client_assertion_type")?;
+    let assertion = get("client_assertion")?;
     let used_basic =
         authorization.is_some_and(|a| a.trim_start().to_ascii_lowercase().starts_with("basic "));
     let invalid_client = |description: &str| Error::Token {
@@ -44,6 +58,14 @@ pub fn authenticate(
         basic_realm: Some(issuer.url.clone()),
         reason: Some(Reason::BadClientSecret),
     };
+    if assertion_type.is_some() || assertion.is_some() {
+        if used_basic || body_secret.is_some() {
+            return Err(Error::invalid_request(
+                Malformed::SeveralMethods.to_string(),
+            ));
+        }
+        return by_assertion(issuer, assertion_type, assertion, body_id, called);
+    }
     let presented = presented(authorization, body_id, body_secret).map_err(|e| match e {
         Malformed::BadBasic => invalid_client(&e.to_string()),
         Malformed::SeveralMethods | Malformed::IdMismatch => Error::invalid_request(e.to_string()),
@@ -68,15 +90,7 @@ pub fn authenticate(
             if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
                 return Err(unknown());
             }
-            if let Some(registered) = client.token_endpoint_auth_method
-                && registered != method
-            {
-                return Err(invalid_client(&format!(
-                    "this client is registered for {}, not {}",
-                    registered.as_str(),
-                    method.as_str()
-                )));
-            }
+            method_allowed(issuer, &client, method)?;
             Ok(Authenticated {
                 client,
                 proven: true,
@@ -85,15 +99,208 @@ pub fn authenticate(
         (Some(_), None) => Err(invalid_client(
             "this client is confidential: authenticate with its secret (RFC 6749 §3.2.1)",
         )),
+        (None, Some(_)) if !client.is_public() => Err(invalid_client(
+            "this client has no secret: authenticate with a client assertion signed by its key \
+             (private_key_jwt)",
+        )),
         // A public client may appear in a Basic header with an empty password; nothing is proven.
         (None, Some(given)) if given.is_empty() && used_basic => Ok(Authenticated {
             client,
             proven: false,
         }),
         (None, Some(_)) => Err(invalid_client("this client is public and has no secret")),
+        (None, None) if !client.is_public() => Err(invalid_client(
+            "this client is confidential: authenticate with a client assertion signed by its \
+             key (private_key_jwt, RFC 7523 §2.2)",
+        )),
         (None, None) => Ok(Authenticated {
             client,
             proven: false,
         }),
     }
+}
+
+/// Refuses a method the client is not registered for, or the issuer's preset does not take.
+fn method_allowed(issuer: &Issuer, client: &ClientConfig, method: AuthMethod) -> Result<(), Error> {
+    let refused = |description: String| Error::Token {
+        code: TokenErrorCode::InvalidClient,
+        description,
+        basic_realm: Some(issuer.url.clone()),
+        reason: Some(Reason::BadClientSecret),
+    };
+    if !issuer.auth_methods().contains(&method) {
+        return Err(refused(format!(
+            "{} is not a client authentication method this server supports",
+            method.as_str()
+        )));
+    }
+    if !client.may_authenticate_with(method) {
+        return Err(refused(match client.token_endpoint_auth_method {
+            Some(registered) => format!(
+                "this client is registered for {}, not {}",
+                registered.as_str(),
+                method.as_str()
+            ),
+            None => format!("this client has no credential for {}", method.as_str()),
+        }));
+    }
+    Ok(())
+}
+
+/// A client assertion (RFC 7521 §4.2, RFC 7523 §2.2 and §3, OpenID Connect Core §9): the client
+/// is the assertion's `sub`; the assertion must be signed with its secret (`client_secret_jwt`)
+/// or one of its keys (`private_key_jwt`), its claims must hold, and its `jti` must be new.
+/// Every refusal is `invalid_client` (RFC 7521 §4.2.1), worded to say what was wrong.
+fn by_assertion(
+    issuer: &Issuer,
+    assertion_type: Option<&str>,
+    assertion: Option<&str>,
+    body_id: Option<&str>,
+    called: Endpoint,
+) -> Result<Authenticated, Error> {
+    let refused = |description: String| Error::Token {
+        code: TokenErrorCode::InvalidClient,
+        description,
+        basic_realm: Some(issuer.url.clone()),
+        reason: Some(Reason::BadClientAssertion),
+    };
+    let (Some(assertion_type), Some(assertion)) = (assertion_type, assertion) else {
+        return Err(Error::invalid_request(
+            "client_assertion and client_assertion_type go together (RFC 7521 §4.2)",
+        ));
+    };
+    if assertion_type != client_assertion::JWT_BEARER {
+        return Err(refused(format!(
+            "client_assertion_type {} is not supported: the one supported is {}",
+            shown(assertion_type),
+            client_assertion::JWT_BEARER
+        )));
+    }
+    let (header, unverified) = peek(assertion)
+        .map_err(|why| refused(format!("the client assertion is refused: {why}")))?;
+    // RFC 7521 §4.2: client_id, when sent, must name the assertion's subject.
+    let Some(Value::String(client_id)) = unverified.get("sub") else {
+        return Err(refused(
+            "the client assertion has no sub naming the client (RFC 7523 §3)".to_owned(),
+        ));
+    };
+    if body_id.is_some_and(|id| id != client_id) {
+        return Err(Error::invalid_request(
+            "client_id differs from the client assertion's sub (RFC 7521 §4.2)",
+        ));
+    }
+    let unknown =
+        || refused("client authentication failed".to_owned()).because(Reason::UnknownClient);
+    let client = issuer.client(client_id).ok_or_else(unknown)?;
+    let claims = match header.get("alg").and_then(Value::as_str) {
+        Some(alg) if alg.starts_with("HS") => {
+            method_allowed(issuer, &client, AuthMethod::ClientSecretJwt)?;
+            let secret = client.client_secret.as_deref().unwrap_or_default();
+            verify_hmac(assertion, alg, secret)
+        }
+        _ => {
+            method_allowed(issuer, &client, AuthMethod::PrivateKeyJwt)?;
+            verify_with_keys(assertion, &client)
+        }
+    }
+    .map_err(|why| refused(format!("the client assertion is refused: {why}")))?;
+    let token_endpoint = issuer.endpoint_url(Endpoint::Token, None);
+    let endpoints: Vec<String> = [token_endpoint, issuer.endpoint_url(called, None)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let now = issuer.now();
+    let accepted = client_assertion::check(
+        &claims,
+        &Expected {
+            client_id: &client.client_id,
+            issuer: &issuer.url,
+            endpoints: &endpoints,
+            rule: issuer.settings.client_assertion_audience,
+            now: fauxauth_core::unix(now) as i64,
+        },
+    )
+    .map_err(|e| refused(e.to_string()))?;
+    let until = std::time::UNIX_EPOCH + std::time::Duration::from_secs(accepted.exp.max(0) as u64);
+    if !issuer
+        .store()
+        .spend_assertion_id(&client.client_id, &accepted.jti, until, now)
+    {
+        return Err(refused(format!(
+            "the client assertion's jti {} was used before: an assertion is used once \
+             (OpenID Connect Core §9)",
+            shown(&accepted.jti)
+        ))
+        .because(Reason::ClientAssertionReplayed));
+    }
+    Ok(Authenticated {
+        client,
+        proven: true,
+    })
+}
+
+/// A JSON object: a JOSE header, or a JWT's claims.
+type Object = Map<String, Value>;
+
+/// The header and claims of a compact JWS, unverified: to learn which client and key to use.
+fn peek(token: &str) -> Result<(Object, Object), String> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Refusal::NotJwt.to_string());
+    };
+    let decode = |part: &str| -> Option<Map<String, Value>> {
+        serde_json::from_slice(&B64.decode(part).ok()?).ok()
+    };
+    let header =
+        decode(header).ok_or_else(|| Refusal::BadHeader("not base64url JSON").to_string())?;
+    let payload = decode(payload).ok_or_else(|| Refusal::BadPayload.to_string())?;
+    Ok((header, payload))
+}
+
+/// `private_key_jwt`: the shared JOSE header checks (no `none`, no HMAC, no key in the header,
+/// no `crit`), then the signature by the client's key named by `kid` or the only one for `alg`.
+fn verify_with_keys(assertion: &str, client: &ClientConfig) -> Result<Map<String, Value>, String> {
+    let header = check_header(
+        assertion,
+        HeaderRules {
+            allowed_algs: &Alg::ALL,
+            required_typ: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let (keys, _) = client.keys().unwrap_or_else(|| Ok(Default::default()))?;
+    match keys.select(&header) {
+        Selection::Found(key) => key.verify(assertion).map_err(|e| e.to_string()),
+        Selection::Unknown => Err(match &header.kid {
+            Some(kid) => format!("no key of the client's jwks has kid {}", shown(kid)),
+            None => format!("the client's jwks has no key for {}", header.alg),
+        }),
+        Selection::Refused(why) => Err(why.to_string()),
+    }
+}
+
+/// `client_secret_jwt`: HMAC with the client's secret, the algorithm pinned to the header's
+/// HS256, HS384 or HS512.
+fn verify_hmac(assertion: &str, alg: &str, secret: &str) -> Result<Map<String, Value>, String> {
+    use jsonwebtoken::Algorithm as A;
+    let algorithm = match alg {
+        "HS256" => A::HS256,
+        "HS384" => A::HS384,
+        "HS512" => A::HS512,
+        other => return Err(Refusal::AlgNotAllowed(other.to_owned()).to_string()),
+    };
+    let mut validation = Validation::new(algorithm);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    jsonwebtoken::decode::<Map<String, Value>>(
+        assertion,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|_| "its signature does not verify with the client's secret".to_owned())
 }

@@ -12,11 +12,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::config::GrantType;
+use crate::config::{AuthMethod, GrantType};
 use crate::issuer::Issuer;
 use crate::keys::SigningAlg;
 use crate::paths;
 use crate::preset::{Endpoint, Preset, Tenant, microsoft};
+use fauxauth_core::jose::Alg;
 
 /// RFC 8414 §3.1 places the metadata of an issuer with a path at
 /// `/.well-known/oauth-authorization-server{path}`, on the host's root.
@@ -69,8 +70,25 @@ fn json_document(body: Bytes) -> Response {
 
 pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
     let url = |endpoint| issuer.endpoint_url(endpoint, tenant);
-    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
-    let confidential_methods = ["client_secret_basic", "client_secret_post"];
+    let auth_methods: Vec<&str> = issuer.auth_methods().iter().map(|m| m.as_str()).collect();
+    let confidential_methods: Vec<&str> = auth_methods
+        .iter()
+        .copied()
+        .filter(|m| *m != "none")
+        .collect();
+    // OpenID Connect Discovery 1.0 §3: the algorithms of client assertions; HMAC with the secret
+    // for client_secret_jwt, the asymmetric ones for private_key_jwt; never none.
+    let takes = |m: AuthMethod| issuer.auth_methods().contains(&m);
+    let assertion_algs: Vec<&str> = ["HS256", "HS384", "HS512"]
+        .into_iter()
+        .filter(|_| takes(AuthMethod::ClientSecretJwt))
+        .chain(
+            Alg::ALL
+                .map(Alg::as_str)
+                .into_iter()
+                .filter(|_| takes(AuthMethod::PrivateKeyJwt)),
+        )
+        .collect();
     let mut pkce = vec!["S256"];
     if issuer.any_client_allows_plain_pkce() {
         pkce.push("plain");
@@ -124,12 +142,24 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "authorization_response_iss_parameter_supported": issuer.sends_iss(),
     });
     let object = document.as_object_mut().expect("an object");
+    if !assertion_algs.is_empty() {
+        object.insert(
+            "token_endpoint_auth_signing_alg_values_supported".into(),
+            json!(assertion_algs),
+        );
+    }
     if let Some(revoke) = url(Endpoint::Revoke) {
         object.insert("revocation_endpoint".into(), revoke.into());
         object.insert(
             "revocation_endpoint_auth_methods_supported".into(),
             json!(auth_methods),
         );
+        if !assertion_algs.is_empty() {
+            object.insert(
+                "revocation_endpoint_auth_signing_alg_values_supported".into(),
+                json!(assertion_algs),
+            );
+        }
     }
     // A preset advertises what the real provider does; fauxauth's own introspection endpoint
     // (which the resource uses) only in the generic layout.
@@ -142,6 +172,12 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
             "introspection_endpoint_auth_methods_supported".into(),
             json!(confidential_methods),
         );
+        if !assertion_algs.is_empty() {
+            object.insert(
+                "introspection_endpoint_auth_signing_alg_values_supported".into(),
+                json!(assertion_algs),
+            );
+        }
     }
     if let Some(logout) = url(Endpoint::Logout) {
         object.insert("end_session_endpoint".into(), logout.into());

@@ -28,7 +28,12 @@ pub(super) async fn introspect(
 fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<Value, Error> {
     let params = super::form_body(headers, body)?;
     // RFC 7662 §2.1: the endpoint MUST require authorization; a public client proves nothing.
-    let auth = authenticate(issuer, headers, &params)?;
+    let auth = authenticate(
+        issuer,
+        headers,
+        &params,
+        crate::preset::Endpoint::Introspect,
+    )?;
     if !auth.proven {
         return Err(Error::Token {
             code: TokenErrorCode::InvalidClient,

@@ -34,7 +34,7 @@ pub(super) async fn revoke(
 /// stays valid.
 fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
     let params = super::form_body(headers, body)?;
-    let auth = authenticate(issuer, headers, &params)?;
+    let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Revoke)?;
     let token = params
         .get("token")
         .map_err(|e| Error::invalid_request(e.to_string()))?

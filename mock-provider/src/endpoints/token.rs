@@ -95,7 +95,7 @@ fn handle(
             "parameter {name} must not be repeated"
         )));
     }
-    let auth = authenticate(issuer, headers, &params)?;
+    let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Token)?;
     let client = &auth.client;
     let request = parse(&params)?;
     let grant = match request {

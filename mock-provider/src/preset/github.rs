@@ -25,7 +25,12 @@ pub const REFRESH_TOKEN_BODY: usize = 76;
 /// GitHub's error code, description and documentation anchor for a failed token request.
 pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) -> Value {
     let (error, description, anchor) = match reason {
-        Some(Reason::UnknownClient | Reason::BadClientSecret) => (
+        Some(
+            Reason::UnknownClient
+            | Reason::BadClientSecret
+            | Reason::BadClientAssertion
+            | Reason::ClientAssertionReplayed,
+        ) => (
             "incorrect_client_credentials",
             "The client_id and/or client_secret passed are incorrect.",
             "incorrect-client-credentials",

@@ -20,7 +20,9 @@ pub const REFRESH_PREFIX: &str = "1//";
 pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) -> (u16, Value) {
     let (status, error, description) = match reason {
         Some(Reason::UnknownClient) => (401, "invalid_client", "The OAuth client was not found."),
-        Some(Reason::BadClientSecret) => (401, "invalid_client", "Unauthorized"),
+        Some(
+            Reason::BadClientSecret | Reason::BadClientAssertion | Reason::ClientAssertionReplayed,
+        ) => (401, "invalid_client", "Unauthorized"),
         Some(Reason::CodeReplayed) => (400, "invalid_grant", "Code was already redeemed."),
         Some(Reason::BadCode | Reason::CodeOfAnotherClient | Reason::PkceFailed) => {
             (400, "invalid_grant", "Bad Request")

@@ -60,7 +60,13 @@ pub fn aadsts(
              configured for the application."
                 .into(),
         ),
-        Some(Reason::CodeOfAnotherClient) | None => match code {
+        // The reference gives no AADSTS number for a refused client assertion: none is made up.
+        Some(
+            Reason::CodeOfAnotherClient
+            | Reason::BadClientAssertion
+            | Reason::ClientAssertionReplayed,
+        )
+        | None => match code {
             TokenErrorCode::InvalidScope => (
                 70011,
                 "The provided value for the input parameter 'scope' is not valid.".into(),

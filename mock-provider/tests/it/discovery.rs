@@ -43,8 +43,25 @@ async fn discovery_names_the_issuer_exactly_and_only_what_works() {
     assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(
         doc["token_endpoint_auth_methods_supported"],
-        json!(["client_secret_basic", "client_secret_post", "none"])
+        json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+            "private_key_jwt",
+            "none"
+        ])
     );
+    let assertion_algs = json!([
+        "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+        "ES384", "EdDSA"
+    ]);
+    for endpoint in ["token", "revocation", "introspection"] {
+        assert_eq!(
+            doc[format!("{endpoint}_endpoint_auth_signing_alg_values_supported")],
+            assertion_algs,
+            "{endpoint}"
+        );
+    }
     assert_eq!(
         doc["id_token_signing_alg_values_supported"],
         json!(["RS256"])

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod authorize;
+mod client_assertion;
 mod clients;
 mod discovery;
 mod e2e;

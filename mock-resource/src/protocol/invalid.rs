@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::config::Alg;
+use fauxauth_core::jose::{Alg, Refusal, shown};
 
 /// Why a token is not accepted. Its `Display` is the `error_description` sent back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,13 +150,24 @@ impl fmt::Display for Invalid {
 }
 
 /// A value taken from the token, quoted and cut short: it is the sender's text.
-fn shown(value: &str) -> String {
-    const MAX: usize = 80;
-    if value.chars().count() > MAX {
-        let cut: String = value.chars().take(MAX).collect();
-        format!("{cut:?}...")
-    } else {
-        format!("{value:?}")
+/// A refusal of the shared JOSE checks, in the resource's words.
+impl From<Refusal> for Invalid {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotJwt => Self::NotJwt,
+            Refusal::Encrypted => Self::Encrypted,
+            Refusal::BadHeader(what) => Self::BadHeader(what),
+            Refusal::AlgNone => Self::AlgNone,
+            Refusal::Hmac(alg) => Self::Hmac(alg),
+            Refusal::AlgNotAllowed(alg) => Self::AlgNotAllowed(alg),
+            Refusal::KeyInHeader(member) => Self::KeyInHeader(member),
+            Refusal::Crit => Self::Crit,
+            Refusal::Typ(typ) => Self::Typ(typ),
+            Refusal::NoKid { alg, candidates } => Self::NoKid { alg, candidates },
+            Refusal::AlgMismatch { token, key } => Self::AlgMismatch { token, key },
+            Refusal::BadSignature => Self::BadSignature,
+            Refusal::BadPayload => Self::BadPayload,
+        }
     }
 }
 

@@ -3,5 +3,3 @@
 pub mod bearer;
 pub mod claims;
 pub mod invalid;
-pub mod jose;
-pub mod jwks;

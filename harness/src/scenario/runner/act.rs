@@ -653,6 +653,21 @@ fn form_call(
             form.push(("client_secret".into(), secret.unwrap_or_default()));
         }
         ClientAuth::Id => form.push(("client_id".into(), call.client.clone())),
+        ClientAuth::ClientSecretJwt | ClientAuth::PrivateKeyJwt => {
+            let assertion = super::assertion::make(
+                world,
+                memory,
+                &call.client,
+                secret.as_deref(),
+                auth,
+                call.assertion.as_ref(),
+            )?;
+            form.push((
+                "client_assertion_type".into(),
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ));
+            form.push(("client_assertion".into(), assertion));
+        }
         ClientAuth::None | ClientAuth::Auto => {}
     }
     Ok(Sent {

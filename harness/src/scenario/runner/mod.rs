@@ -6,6 +6,7 @@
 //! - `capture`: what a scenario remembers between steps.
 
 mod act;
+mod assertion;
 mod capture;
 mod exchange;
 mod expect;
@@ -113,6 +114,7 @@ pub async fn run_in(loaded: &Loaded, world: &Ecosystem) -> Outcome {
         .expect("an HTTP client");
     let mut memory = Memory::new(world.clock.clone(), world.browser_trust.clone());
     memory.vars.extend(world.people_vars());
+    memory.vars.insert("issuer".into(), world.issuer());
     let client_url = world
         .client
         .as_ref()
