@@ -1,4 +1,5 @@
 // The issuer under test and the clients conformance/provider.yaml registers.
+import { readFileSync } from 'node:fs'
 import * as client from 'openid-client'
 
 // An https issuer, whose certificate authority conformance/run gives Node in
@@ -43,6 +44,16 @@ export const RS256_CLIENT = {
   idTokenAlg: 'RS256',
 }
 
+// JWT client authentication (RFC 7523 §2.2, OpenID Connect Core §9), each registered for its
+// method alone: assertions signed by the published test key of scenarios/keys/ (ES256), or an
+// HMAC of the secret.
+export const KEYED = { id: 'conformance-keyed', secret: undefined, auth: 'private_key_jwt' }
+export const HMAC = {
+  id: 'conformance-hmac',
+  secret: 'conformance-hmac-secret-0123456789abcdef',
+  auth: 'client_secret_jwt',
+}
+
 export const CLIENTS = [WEB, ODD, ODD_POST, SPA]
 export const CONFIDENTIAL = CLIENTS.filter((c) => c.secret !== undefined)
 
@@ -50,12 +61,25 @@ export function label(c) {
   return `${JSON.stringify(c.id)} (${c.auth})`
 }
 
-function clientAuth(c) {
+/** The published test key (PKCS#8 PEM), as the WebCrypto key openid-client signs with. */
+async function testKey() {
+  const pem = readFileSync(new URL('../../scenarios/keys/scenario-client.pem', import.meta.url), 'utf8')
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64')
+  return crypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+  ])
+}
+
+async function clientAuth(c) {
   switch (c.auth) {
     case 'client_secret_basic':
       return client.ClientSecretBasic(c.secret)
     case 'client_secret_post':
       return client.ClientSecretPost(c.secret)
+    case 'client_secret_jwt':
+      return client.ClientSecretJwt(c.secret)
+    case 'private_key_jwt':
+      return client.PrivateKeyJwt({ key: await testKey(), kid: 'scenario-client' })
     case 'none':
       return client.None()
   }
@@ -67,12 +91,12 @@ function clientAuth(c) {
  * signatures are checked against the JWKS (openid-client skips that by default for tokens it
  * got straight from the token endpoint over TLS).
  */
-export function configure(c, issuer = ISSUER) {
+export async function configure(c, issuer = ISSUER) {
   const metadata = { client_secret: c.secret }
   if (c.idTokenAlg) {
     metadata.id_token_signed_response_alg = c.idTokenAlg
   }
-  return client.discovery(new URL(issuer), c.id, metadata, clientAuth(c), {
+  return client.discovery(new URL(issuer), c.id, metadata, await clientAuth(c), {
     execute: [client.enableNonRepudiationChecks],
     timeout: 10,
   })

@@ -44,6 +44,12 @@ RS256_CLIENT = Client("conformance-rs256", "conformance-rs256-secret-0123", "cli
 # The password grant's client (not in CLIENTS: it has no code flow).
 LEGACY = Client("conformance-legacy", "conformance-legacy-secret-0123", "client_secret_basic")
 
+# JWT client authentication: the first signs with the published test key (scenarios/keys/), the
+# second with an HMAC of its secret. Each is registered for its method and no other.
+KEYED = Client("conformance-keyed", None, "private_key_jwt")
+HMAC = Client("conformance-hmac", "conformance-hmac-secret-0123456789abcdef", "client_secret_jwt")
+TEST_KEY = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "keys", "scenario-client.pem")
+
 CLIENTS = [WEB, ODD, SPA]
 
 # Every issuer of conformance/provider.yaml: its path under the root issuer, by signing algorithm.

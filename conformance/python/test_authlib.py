@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from authlib.oidc.core import CodeIDToken
 from authlib.oidc.discovery import OpenIDProviderMetadata
@@ -22,11 +22,14 @@ from joserfc.jwk import KeySet
 from conftest import (
     CLIENTS,
     CONFIDENTIAL,
+    HMAC,
     ISSUER_PATHS,
+    KEYED,
     LEGACY,
     ODD,
     REDIRECT_URI,
     RS256_CLIENT,
+    TEST_KEY,
     WEB,
     Client,
     authorize,
@@ -522,3 +525,85 @@ def test_authlib_basic_auth_with_reserved_characters(metadata):
     session_for(basic, metadata, scope="items:read").fetch_token(
         grant_type="client_credentials"
     )
+
+
+# --- JWT client authentication (RFC 7523 §2.2, OpenID Connect Core §9) -------------------------
+
+
+def jwt_session(client, metadata, **kwargs):
+    """An authlib session authenticating with its own rfc7523 classes: PrivateKeyJWT signing with
+    the published test key (ES256), or ClientSecretJWT (HS256) with the secret."""
+    from authlib.oauth2.rfc7523 import ClientSecretJWT, PrivateKeyJWT
+    from joserfc.jwk import ECKey
+
+    if client.auth_method == "private_key_jwt":
+        with open(TEST_KEY) as f:
+            credential = ECKey.import_key(f.read())
+        method = PrivateKeyJWT(
+            metadata["token_endpoint"], alg="ES256", headers={"kid": "scenario-client"}
+        )
+    else:
+        credential = client.client_secret
+        method = ClientSecretJWT(metadata["token_endpoint"])
+    session = OAuth2Session(
+        client.client_id,
+        credential,
+        token_endpoint_auth_method=method,
+        redirect_uri=REDIRECT_URI,
+        code_challenge_method="S256",
+        token_endpoint=metadata["token_endpoint"],
+        default_timeout=10,
+        **kwargs,
+    )
+    return session
+
+
+@pytest.mark.parametrize("client", [KEYED, HMAC], ids=client_ids)
+def test_jwt_client_authentication_in_the_code_flow_refresh_and_client_credentials(
+    client, metadata
+):
+    assert client.auth_method in metadata["token_endpoint_auth_methods_supported"]
+    assert "ES256" in metadata["token_endpoint_auth_signing_alg_values_supported"]
+    assert "HS256" in metadata["token_endpoint_auth_signing_alg_values_supported"]
+    session = jwt_session(client, metadata, scope="openid items:read")
+    verifier = generate_token(64)
+    url, state = session.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=verifier, nonce=generate_token(24)
+    )
+    token = session.fetch_token(
+        authorization_response=browse(url), state=state, code_verifier=verifier
+    )
+    assert "id_token" in token and "refresh_token" in token
+    refreshed = session.refresh_token(
+        metadata["token_endpoint"], refresh_token=token["refresh_token"]
+    )
+    assert refreshed["access_token"] != token["access_token"]
+    machine = jwt_session(client, metadata, scope="items:read")
+    assert machine.fetch_token(grant_type="client_credentials")["scope"] == "items:read"
+
+
+@pytest.mark.parametrize("client", [KEYED, HMAC], ids=client_ids)
+def test_a_jwt_client_may_not_fall_back_to_a_secret(client, metadata):
+    # Registered for one JWT method: a plain secret (or none at all) is invalid_client.
+    plain = Client(client.client_id, client.client_secret or "a-guess", "client_secret_post")
+    with pytest.raises(OAuthError) as refused:
+        session_for(plain, metadata, scope="items:read").fetch_token(
+            grant_type="client_credentials"
+        )
+    assert refused.value.error == "invalid_client"
+
+
+def test_an_assertion_for_another_audience_is_invalid_client(metadata):
+    from authlib.oauth2.rfc7523 import ClientSecretJWT
+
+    session = OAuth2Session(
+        HMAC.client_id,
+        HMAC.client_secret,
+        token_endpoint_auth_method=ClientSecretJWT("https://elsewhere.example/token"),
+        token_endpoint=metadata["token_endpoint"],
+        scope="items:read",
+        default_timeout=10,
+    )
+    with pytest.raises(OAuthError) as refused:
+        session.fetch_token(grant_type="client_credentials")
+    assert refused.value.error == "invalid_client"

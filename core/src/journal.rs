@@ -35,6 +35,10 @@ const SECRET_NAMES: &[&str] = &[
     "device_code",
 ];
 
+/// Parameters carrying a JWT the client made (RFC 7521 §4.1, §4.2): kept masked, with the
+/// header and claims it shows, as JSON tokens are.
+const ASSERTION_NAMES: &[&str] = &["client_assertion", "assertion"];
+
 /// Request headers worth recording (the rest are noise or secrets).
 const REQUEST_HEADERS: &[&str] = &[
     "accept",
@@ -485,12 +489,15 @@ pub fn params(encoded: &[u8]) -> (Map<String, Value>, bool) {
     let mut out = Map::new();
     let mut was_cut = false;
     for (name, value) in form_urlencoded::parse(encoded) {
-        let value = if is_secret(&name) {
-            mask(&value)
+        let value = if ASSERTION_NAMES.contains(&&*name) && value.len() <= MAX_VALUE {
+            // What an app's client assertion said is what a test of it needs to see.
+            masked_token(&value)
+        } else if is_secret(&name) {
+            Value::String(mask(&value))
         } else {
             let (kept, cut_here) = cut(&value, MAX_VALUE);
             was_cut |= cut_here;
-            kept.to_owned()
+            Value::String(kept.to_owned())
         };
         let (name, cut_name) = cut(&name, MAX_NAME);
         was_cut |= cut_name;
@@ -498,13 +505,13 @@ pub fn params(encoded: &[u8]) -> (Map<String, Value>, bool) {
         match out.get_mut(name) {
             None if full => was_cut = true,
             None => {
-                out.insert(name.to_owned(), Value::String(value));
+                out.insert(name.to_owned(), value);
             }
             Some(Value::Array(values)) if values.len() >= MAX_REPEATS => was_cut = true,
-            Some(Value::Array(values)) => values.push(Value::String(value)),
+            Some(Value::Array(values)) => values.push(value),
             Some(existing) => {
                 let first = existing.take();
-                *existing = Value::Array(vec![first, Value::String(value)]);
+                *existing = Value::Array(vec![first, value]);
             }
         }
     }
@@ -777,6 +784,33 @@ mod tests {
                     .replace(']', "%5D")
             )
         );
+    }
+
+    #[test]
+    fn a_client_assertion_is_kept_masked_with_what_it_said() {
+        let jwt = format!(
+            "eyJhbGciOiJFUzI1NiJ9.{}.c2ln",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                br#"{"sub":"app","aud":"https://op/token"}"#
+            )
+        );
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_assertion", &jwt)
+            .append_pair("assertion", "not-a-jwt")
+            .finish();
+        let (form, _) = params(encoded.as_bytes());
+        assert_eq!(form["client_assertion"]["masked"], mask(&jwt));
+        assert_eq!(
+            form["client_assertion"]["claims"]["aud"],
+            "https://op/token"
+        );
+        assert_eq!(form["client_assertion"]["header"]["alg"], "ES256");
+        assert!(
+            !Value::Object(form.clone()).to_string().contains("c2ln"),
+            "no signature is kept"
+        );
+        assert_eq!(form["assertion"], mask("not-a-jwt"));
     }
 
     #[test]

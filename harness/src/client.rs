@@ -34,6 +34,22 @@ pub struct Args {
         hide_env_values = true
     )]
     client_secret: Option<String>,
+    /// Authenticate with a private key instead of a secret (private_key_jwt): a PEM file of a
+    /// P-256, P-384, RSA or Ed25519 key whose public half the provider has for the client.
+    #[arg(
+        long = "private-key",
+        env = "FAUXAUTH_CLIENT_PRIVATE_KEY",
+        value_name = "FILE",
+        conflicts_with = "client_secret"
+    )]
+    private_key: Option<std::path::PathBuf>,
+    /// The kid of --private-key in the provider's JWKS for the client.
+    #[arg(
+        long = "private-key-id",
+        env = "FAUXAUTH_CLIENT_PRIVATE_KEY_ID",
+        value_name = "KID"
+    )]
+    private_key_id: Option<String>,
     /// The protected API that /me calls (`{resource}/api/me`).
     #[arg(long, env = "FAUXAUTH_CLIENT_RESOURCE")]
     resource: Option<String>,
@@ -87,6 +103,13 @@ pub fn weakness_parser() -> impl clap::builder::TypedValueParser<Value = Weaknes
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     // Files read and names checked before binding: a mistake never leaves a port taken.
+    let private_key = match &args.private_key {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("--private-key: cannot read {}", path.display()))?,
+        ),
+        None => None,
+    };
     let tls = server_tls(&args.tls, &args.host)?;
     let sockets = Sockets::bind(&args.tls, &args.host, args.port).await?;
     let base = sockets.url()?;
@@ -106,6 +129,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         issuer: args.issuer,
         client_id: args.client_id,
         client_secret: args.client_secret,
+        private_key,
+        private_key_id: args.private_key_id,
         resource: args.resource,
         weaknesses: args.weaknesses,
         ..Config::default()

@@ -1,6 +1,7 @@
 //! The `fauxauth` command. `main` only parses the command line, loads configuration, starts
 //! tracing, binds and serves; everything else lives in the libraries.
 
+mod assertion;
 mod client;
 mod health;
 mod process;
@@ -47,6 +48,9 @@ enum Command {
     /// Write the certificate of fauxauth's local certificate authority (from the seed), for
     /// clients to trust in a test run.
     Ca(tls::CaArgs),
+    /// Print a client assertion (private_key_jwt or client_secret_jwt), to try JWT client
+    /// authentication by hand.
+    Assertion(assertion::Args),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
             Command::Client(args) => client::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Up(args) => up::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Ca(args) => tls::ca(args).map(|()| ExitCode::SUCCESS),
+            Command::Assertion(args) => assertion::run(args).map(|()| ExitCode::SUCCESS),
             Command::Health(args) => health::run(args).await.map(|healthy| {
                 if healthy {
                     ExitCode::SUCCESS

@@ -61,7 +61,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(base) = args.base_url {
         config.base_url = Some(base);
     }
-    // The provider calls no one: an authority's certificate is for issuing with, and needs its key.
+    // An authority's certificate is for issuing with, and needs its key (the provider trusts its
+    // own authority when it fetches a client's jwks_uri, and SSL_CERT_FILE, not --ca-cert).
     anyhow::ensure!(
         args.tls.ca_cert.is_none() || args.tls.ca_key.is_some(),
         "--ca-cert: the provider issues its certificates with that authority, which needs its \

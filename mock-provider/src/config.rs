@@ -236,6 +236,10 @@ pub struct ClientConfig {
     #[serde(default)]
     #[schemars(with = "Option<Map<String, Value>>")]
     pub jwks: Option<Value>,
+    /// Or where the client publishes them (`http` or `https`): fetched when first needed, and
+    /// again when an assertion names a key not among them (the client rotated its keys).
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
     /// The one authentication method this client may use at the token, revocation and
     /// introspection endpoints. Unset, a confidential client may use any method its credentials
     /// allow: `client_secret_basic`, `client_secret_post` and `client_secret_jwt` with a
@@ -288,6 +292,7 @@ impl ClientConfig {
             pkce: None,
             allow_plain_pkce: false,
             jwks: None,
+            jwks_uri: None,
             token_endpoint_auth_method: None,
             id_token_signed_response_alg: None,
         }
@@ -304,7 +309,12 @@ impl ClientConfig {
 
     /// A client with neither a secret nor keys: it can name itself, not prove who it is.
     pub fn is_public(&self) -> bool {
-        self.client_secret.is_none() && self.jwks.is_none()
+        self.client_secret.is_none() && !self.has_keys()
+    }
+
+    /// Whether the client has public keys, inline or at a URI.
+    pub fn has_keys(&self) -> bool {
+        self.jwks.is_some() || self.jwks_uri.is_some()
     }
 
     /// Whether this client may authenticate with `method`: the one it is registered for, or,
@@ -316,7 +326,7 @@ impl ClientConfig {
                 AuthMethod::ClientSecretBasic
                 | AuthMethod::ClientSecretPost
                 | AuthMethod::ClientSecretJwt => self.client_secret.is_some(),
-                AuthMethod::PrivateKeyJwt => self.jwks.is_some(),
+                AuthMethod::PrivateKeyJwt => self.has_keys(),
                 AuthMethod::None => self.is_public(),
             },
         }
@@ -779,9 +789,9 @@ impl ClientConfig {
                 "token_endpoint_auth_method",
                 format!("is {}, but the client has no secret", m.as_str()),
             )),
-            Some(AuthMethod::PrivateKeyJwt) if self.jwks.is_none() => out.push((
+            Some(AuthMethod::PrivateKeyJwt) if !self.has_keys() => out.push((
                 "token_endpoint_auth_method",
-                "is private_key_jwt, but the client has no jwks".into(),
+                "is private_key_jwt, but the client has no jwks or jwks_uri".into(),
             )),
             _ => {}
         }
@@ -796,6 +806,20 @@ impl ClientConfig {
                 out.push(("jwks", format!("no key can verify a signature: {why}")));
             }
             _ => {}
+        }
+        if let Some(uri) = &self.jwks_uri {
+            if self.jwks.is_some() {
+                out.push((
+                    "jwks_uri",
+                    "give jwks or jwks_uri, not both (OpenID Connect Dynamic Client \
+                     Registration §2)"
+                        .into(),
+                ));
+            }
+            match url::Url::parse(uri) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+                _ => out.push(("jwks_uri", format!("{uri:?} is not an http or https URL"))),
+            }
         }
         let private = self
             .jwks

@@ -20,6 +20,16 @@ use crate::preset::Preset;
 
 pub const WEB_CLIENT_ID: &str = "demo-web";
 pub const WEB_CLIENT_SECRET: &str = "demo-web-secret-change-me";
+
+/// The public half of the published test key (`scenarios/keys/scenario-client.pem`), which the
+/// demo's confidential client may sign `private_key_jwt` assertions with.
+pub fn demo_client_jwk() -> serde_json::Value {
+    serde_json::json!({
+        "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "scenario-client",
+        "x": "3cbgZD_yV4_hFFvGkLSXnYnwRflo71aP1hKE3oBMDyc",
+        "y": "mCBaq-VAbv56u36AwWm_dzN39W6NBjHQwEx7dSJvjAs",
+    })
+}
 pub const SPA_CLIENT_ID: &str = "demo-spa";
 const REDIRECT_URIS: [&str; 3] = [
     "http://127.0.0.1:8080/callback",
@@ -55,8 +65,11 @@ impl Config {
 pub fn issuer(seed: &str) -> IssuerConfig {
     let mut web = ClientConfig::confidential(WEB_CLIENT_ID, WEB_CLIENT_SECRET, REDIRECT_URIS[0]);
     web.redirect_uris = REDIRECT_URIS.map(str::to_owned).to_vec();
-    // The demo's confidential client may try every grant, the legacy password grant included.
+    // The demo's confidential client may try every grant, the legacy password grant included,
+    // and every client authentication method: its secret, and for private_key_jwt the published
+    // test key of `scenarios/keys/` (kid `scenario-client`).
     web.grant_types.push(GrantType::Password);
+    web.jwks = Some(serde_json::json!({ "keys": [demo_client_jwk()] }));
     web.post_logout_redirect_uris = vec![
         "http://127.0.0.1:8080/".to_owned(),
         "http://localhost:8080/".to_owned(),

@@ -47,6 +47,8 @@ pub struct Issuer {
     /// The quirks in force.
     pub quirks: Active,
     pub clock: Clock,
+    /// The keys of clients that publish them at a `jwks_uri`, shared by the provider's issuers.
+    pub client_keys: Arc<crate::client_keys::ClientKeys>,
     seed: String,
     position: usize,
     registry: RwLock<Registry>,
@@ -145,6 +147,7 @@ impl Issuer {
         seed: &str,
         position: usize,
         clock: Clock,
+        client_keys: Arc<crate::client_keys::ClientKeys>,
     ) -> Result<Self, BuildError> {
         let keys = initial_keys(&settings, seed, position)?;
         let real_hosts = settings
@@ -175,6 +178,7 @@ impl Issuer {
             tenant_id,
             path,
             clock,
+            client_keys,
             seed: seed.to_owned(),
             position,
             registry: RwLock::new(Registry::from(&settings)),
@@ -200,6 +204,7 @@ impl Issuer {
     /// out before is given out again (an app under test may remember them).
     pub fn reset_state(&self) -> Result<(), BuildError> {
         let keys = initial_keys(&self.settings, &self.seed, self.position)?;
+        self.client_keys.forget();
         {
             let mut registry = write(&self.registry);
             let version = registry.version + 1;

@@ -34,6 +34,7 @@
 //! - A request that could not be tied to a registered redirect URI is never redirected.
 
 mod claims;
+mod client_keys;
 pub mod config;
 mod control;
 mod demo;
@@ -57,12 +58,13 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 
+pub use client_keys::REFETCHES_PER_MINUTE;
 pub use config::{
     AuthMethod, ClientConfig, Config, GrantType, IssuerConfig, Lifetimes, LoginMode, PkcePolicy,
     UserConfig,
 };
 pub use control::{DEFAULT_GRACE, admin_operations};
-pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, dress};
+pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, demo_client_jwk, dress};
 pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal, Mismatch};
 pub use fauxauth_core::rules::{Action, Rule, RuleStatus, When};
 pub use fauxauth_core::{Clock, Listener, Scripted, Tls, TlsConfig};
@@ -134,6 +136,7 @@ impl Provider {
         config.validate().map_err(Error::Config)?;
         let tls = tls(config, base_url)?;
         let base_url = config.base_url.as_deref().unwrap_or(base_url);
+        let client_keys = Arc::new(client_keys::ClientKeys::new(tls.as_ref().map(Tls::trust)));
         let issuers = config
             .issuers
             .iter()
@@ -146,6 +149,7 @@ impl Provider {
                     &config.seed,
                     position,
                     clock.clone(),
+                    client_keys.clone(),
                 )
                 .map(Arc::new)
             })

@@ -67,6 +67,13 @@ pub struct Config {
     /// The client's secret. Without one the client is public: it authenticates with nothing
     /// but PKCE (RFC 7636), as RFC 9700 §2.1.1 requires.
     pub client_secret: Option<String>,
+    /// A private key (PEM: P-256, P-384, RSA or Ed25519) to authenticate with instead of a
+    /// secret: `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9), a JWT signed with it
+    /// at every token request. The provider has the public key (the client's `jwks`).
+    pub private_key: Option<String>,
+    /// The `kid` of `private_key` in the provider's JWKS for the client (needed when that JWKS
+    /// has several keys for its algorithm).
+    pub private_key_id: Option<String>,
     /// Where the provider sends the browser back. Default: `{base URL}/callback`.
     pub redirect_uri: Option<String>,
     /// The base URL of the protected API; `/me` calls `{resource}/api/me` (or the preset's user
@@ -104,6 +111,8 @@ impl Default for Config {
             issuer: String::new(),
             client_id: String::new(),
             client_secret: None,
+            private_key: None,
+            private_key_id: None,
             redirect_uri: None,
             resource: None,
             scopes: Vec::new(),
@@ -128,6 +137,11 @@ impl fmt::Debug for Config {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
             )
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("private_key_id", &self.private_key_id)
             .field("redirect_uri", &self.redirect_uri)
             .field("resource", &self.resource)
             .field("scopes", &self.scopes)
@@ -203,6 +217,16 @@ impl Config {
         }
         if self.client_secret.as_deref() == Some("") {
             problems.push("client_secret: empty; leave it out for a public client".to_owned());
+        }
+        if let Some(pem) = &self.private_key {
+            if self.client_secret.is_some() {
+                problems.push(
+                    "private_key: give a client_secret or a private_key, not both".to_owned(),
+                );
+            }
+            if let Err(why) = crate::assertion::ClientKey::from_pem(pem, None) {
+                problems.push(format!("private_key: {why}"));
+            }
         }
         for (field, value) in [
             ("redirect_uri", &self.redirect_uri),

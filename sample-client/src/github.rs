@@ -200,6 +200,7 @@ mod tests {
             redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
                 .unwrap(),
             auth_type: oauth2::AuthType::RequestBody,
+            key: None,
         };
         let http = Http::new(
             std::time::Duration::from_secs(1),

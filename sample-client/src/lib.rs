@@ -53,6 +53,7 @@
 //! - No `std` lock is held across an `.await`.
 //! - Weaknesses are off unless named, and a client with any prints a warning on stderr at start.
 
+mod assertion;
 pub mod config;
 mod endpoints;
 mod error;
@@ -76,6 +77,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
+pub use assertion::ClientKey;
 pub use config::{Config, DEFAULT_SCOPES, RESOURCE_PATH, Weakness, warning};
 pub use error::{Check, ERROR_HEADER, Error};
 pub use fauxauth_core::preset::Preset;
@@ -152,6 +154,16 @@ impl ClientState {
                 .map_err(|e| StartError::Config(vec![format!("redirect_uri: {e}")]))?,
             // RFC 6749 §2.3.1 prefers Basic; Google's, GitHub's and Microsoft's guides put the
             // secret in the body, so apps written against them do.
+            key: match &config.private_key {
+                Some(pem) => Some((
+                    Arc::new(
+                        ClientKey::from_pem(pem, config.private_key_id.clone())
+                            .map_err(|e| StartError::Config(vec![format!("private_key: {e}")]))?,
+                    ),
+                    config.clock.clone(),
+                )),
+                None => None,
+            },
             auth_type: match config.preset {
                 Preset::Generic => openidconnect::AuthType::BasicAuth,
                 _ => openidconnect::AuthType::RequestBody,

@@ -9,6 +9,9 @@
 //! through the same client.
 
 use std::fmt;
+use std::sync::Arc;
+
+use fauxauth_core::Clock;
 
 use oauth2::basic::{
     BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
@@ -21,6 +24,7 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::assertion::ClientKey;
 use crate::error::{Check, Error};
 use crate::http::{Http, Transport};
 
@@ -76,6 +80,9 @@ pub struct RefreshRefused {
 pub struct Endpoints {
     client: Client,
     http: Http,
+    client_id: String,
+    token: TokenUrl,
+    key: Option<(Arc<ClientKey>, Clock)>,
 }
 
 /// The client's credentials and redirect URI, the same at every endpoint.
@@ -87,20 +94,43 @@ pub struct Credentials {
     /// How the secret is presented (RFC 6749 §2.3.1): HTTP Basic, or in the body
     /// (`client_secret_post`), as GitHub, Google and Microsoft document it.
     pub auth_type: AuthType,
+    /// The private key of `private_key_jwt`, instead of a secret, with the clock its assertions
+    /// are dated by.
+    pub key: Option<(Arc<ClientKey>, Clock)>,
 }
 
 impl Endpoints {
     pub fn new(credentials: &Credentials, authorize: AuthUrl, token: TokenUrl, http: Http) -> Self {
         let client = oauth2::Client::new(credentials.client_id.clone())
             .set_auth_uri(authorize)
-            .set_token_uri(token)
+            .set_token_uri(token.clone())
             .set_redirect_uri(credentials.redirect_uri.clone())
             .set_auth_type(credentials.auth_type.clone());
         let client = match &credentials.client_secret {
             Some(secret) => client.set_client_secret(secret.clone()),
             None => client,
         };
-        Self { client, http }
+        Self {
+            client,
+            http,
+            client_id: credentials.client_id.as_str().to_owned(),
+            token,
+            key: credentials.key.clone(),
+        }
+    }
+
+    /// `private_key_jwt`'s parameters (RFC 7523 §2.2) for one token request, when the client
+    /// has a key: a new assertion each time, its `jti` never repeated.
+    fn assertion(&self) -> Option<[(&'static str, String); 2]> {
+        let (key, clock) = self.key.as_ref()?;
+        let assertion = key.assertion(&self.client_id, self.token.as_str(), clock);
+        Some([
+            (
+                "client_assertion_type",
+                crate::assertion::JWT_BEARER.to_owned(),
+            ),
+            ("client_assertion", assertion),
+        ])
     }
 
     /// A plain OAuth 2.0 authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3): no `openid`,
@@ -133,6 +163,9 @@ impl Endpoints {
         if let Some(verifier) = verifier {
             request = request.set_pkce_verifier(verifier);
         }
+        for (name, value) in self.assertion().into_iter().flatten() {
+            request = request.add_extra_param(name, value);
+        }
         request
             .request_async(&self.http)
             .await
@@ -144,11 +177,11 @@ impl Endpoints {
         &self,
         refresh_token: &RefreshToken,
     ) -> Result<TokenAnswer, RefreshRefused> {
-        let result = self
-            .client
-            .exchange_refresh_token(refresh_token)
-            .request_async(&self.http)
-            .await;
+        let mut request = self.client.exchange_refresh_token(refresh_token);
+        for (name, value) in self.assertion().into_iter().flatten() {
+            request = request.add_extra_param(name, value);
+        }
+        let result = request.request_async(&self.http).await;
         result.map_err(|failure| {
             let grant_is_dead = match &failure {
                 RequestTokenError::ServerResponse(e) => {

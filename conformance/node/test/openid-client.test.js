@@ -8,8 +8,10 @@ import * as client from 'openid-client'
 import {
   CLIENTS,
   CONFIDENTIAL,
+  HMAC,
   ISSUER,
   ISSUER_PATHS,
+  KEYED,
   POST_LOGOUT_REDIRECT_URI,
   REDIRECT_URI,
   RS256_CLIENT,
@@ -297,3 +299,31 @@ for (const [alg, path] of Object.entries(ISSUER_PATHS)) {
     })
   })
 }
+
+describe('JWT client authentication (RFC 7523 §2.2, OpenID Connect Core §9)', () => {
+  for (const c of [KEYED, HMAC]) {
+    it(`${label(c)}: the code flow, refresh, introspection, revocation and client credentials`, async () => {
+      const config = await configure(c)
+      const metadata = config.serverMetadata()
+      assert.ok(metadata.token_endpoint_auth_methods_supported.includes(c.auth))
+      const { tokens } = await login(config)
+      assert.equal(tokens.claims().sub, SUB)
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+      assert.notEqual(refreshed.access_token, tokens.access_token)
+      const info = await client.tokenIntrospection(config, refreshed.access_token)
+      assert.equal(info.active, true)
+      assert.equal(info.client_id, c.id)
+      await client.tokenRevocation(config, refreshed.refresh_token)
+      const machine = await client.clientCredentialsGrant(config, { scope: 'items:read' })
+      assert.equal(machine.scope, 'items:read')
+    })
+  }
+
+  it('a client registered for private_key_jwt is refused with a secret', async () => {
+    const config = await configure({ ...KEYED, secret: 'a-guess', auth: 'client_secret_post' })
+    await assert.rejects(client.clientCredentialsGrant(config, { scope: 'items:read' }), (e) => {
+      assert.equal(e.status, 401)
+      return true
+    })
+  })
+})

@@ -373,6 +373,21 @@ impl Ecosystem {
     }
 }
 
+/// Whether `client`'s `jwks` lists the scenario client key (by its `kid`).
+fn registers_scenario_key(client: &mock_provider::ClientConfig) -> bool {
+    client
+        .jwks
+        .as_ref()
+        .and_then(|jwks| jwks.get("keys"))
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|keys| {
+            keys.iter().any(|k| {
+                k.get("kid").and_then(serde_json::Value::as_str)
+                    == Some(crate::scenario::CLIENT_KEY_ID)
+            })
+        })
+}
+
 async fn start_client(
     setup: &Setup,
     config: &Config,
@@ -396,6 +411,11 @@ async fn start_client(
         }
         None => sample_client::Config::public(provider.issuer(), &registered.client_id),
     };
+    // A client registered with the scenario client key authenticates with it (private_key_jwt).
+    if registered.client_secret.is_none() && registers_scenario_key(&registered) {
+        app.private_key = Some(crate::scenario::CLIENT_KEY_PEM.to_owned());
+        app.private_key_id = Some(crate::scenario::CLIENT_KEY_ID.to_owned());
+    }
     // The API host, with the github preset.
     app.resource = Some(resource.url());
     app.clock = clock.clone();

@@ -17,5 +17,5 @@ pub mod suite;
 pub mod transcript;
 
 pub use load::{Loaded, discover, is_app_check, load, load_all, load_built_in, parse};
-pub use runner::{Failure, Outcome, run, run_in, run_with};
+pub use runner::{CLIENT_KEY_ID, CLIENT_KEY_PEM, Failure, Outcome, run, run_in, run_with};
 pub use suite::{SelfCheck, run_all, self_check};

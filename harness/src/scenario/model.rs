@@ -396,9 +396,8 @@ pub enum ClientAuth {
     /// A client assertion signed with the client's secret (RFC 7523 §2.2, OpenID Connect
     /// Core §9); see `assertion`.
     ClientSecretJwt,
-    /// A client assertion signed with the scenario client key, an ES256 key derived from a
-    /// fixed seed (its public JWK, `kid` `scenario-client`, is in the scenarios of
-    /// `scenarios/client-auth/`); see `assertion`.
+    /// A client assertion signed with the scenario client key (`scenarios/keys/`, `kid`
+    /// `scenario-client`); see `assertion`.
     PrivateKeyJwt,
 }
 

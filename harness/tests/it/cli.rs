@@ -404,6 +404,9 @@ fn help_says_what_fauxauth_is_and_names_every_command() {
         "run",
         "test",
         "weaknesses",
+        "health",
+        "ca",
+        "assertion",
     ] {
         assert!(
             help.contains(&format!("\n  {command} ")),
@@ -644,4 +647,55 @@ fn bad_tls_settings_are_named_and_stop_the_start() {
         assert!(out.stdout.is_empty(), "{args:?}: nothing announced");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `fauxauth assertion` prints what the demo client authenticates with: private_key_jwt with the
+/// published test key, client_secret_jwt with its secret; each once.
+#[tokio::test]
+async fn the_demo_client_authenticates_with_assertions_the_assertion_command_makes() {
+    let provider = mock_provider::spawn(mock_provider::Config::default())
+        .await
+        .unwrap();
+    let token = format!("{}/token", provider.issuer());
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/keys/scenario-client.pem"
+    );
+    let assertion = |extra: &[&str]| {
+        let output = Command::new(BIN)
+            .args(["assertion", "--client-id", "demo-web", "--audience", &token])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let signed = assertion(&["--private-key", key, "--private-key-id", "scenario-client"]);
+    let keyed = assertion(&["--secret", mock_provider::WEB_CLIENT_SECRET]);
+    let http = http(&fauxauth_core::Trust::default());
+    let send = |assertion: String| {
+        http.post(&token)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", assertion.as_str()),
+            ])
+            .send()
+    };
+    for made in [&signed, &keyed] {
+        assert_eq!(send(made.clone()).await.unwrap().status(), 200);
+        assert_eq!(send(made.clone()).await.unwrap().status(), 401, "used once");
+    }
+    let output = Command::new(BIN)
+        .args(["assertion", "--client-id", "x", "--audience", &token])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "a key or a secret is required");
 }

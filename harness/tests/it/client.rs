@@ -1000,3 +1000,90 @@ fn origin(url: &str) -> String {
     let url = url::Url::parse(url).unwrap();
     url.origin().ascii_serialization()
 }
+
+#[tokio::test]
+async fn fauxauth_client_with_a_private_key_logs_in_with_private_key_jwt() {
+    let key_file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/keys/scenario-client.pem"
+    );
+    let jwk = json!({
+        "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "scenario-client",
+        "x": "3cbgZD_yV4_hFFvGkLSXnYnwRflo71aP1hKE3oBMDyc",
+        "y": "mCBaq-VAbv56u36AwWm_dzN39W6NBjHQwEx7dSJvjAs",
+    });
+    let mut keyed = ClientConfig::public("keyed", "http://127.0.0.1/callback");
+    keyed.jwks = Some(json!({ "keys": [jwk] }));
+    keyed.token_endpoint_auth_method = Some(mock_provider::AuthMethod::PrivateKeyJwt);
+    let mut issuer = IssuerConfig::new("default")
+        .with_client(keyed)
+        .with_user(UserConfig::new("alice").with_claim("name", "Alice Example"));
+    issuer.default_user = Some("alice".into());
+    issuer.scopes = vec!["items:read".into()];
+    let provider = mock_provider::spawn(mock_provider::Config::single(issuer))
+        .await
+        .unwrap();
+    let issuer = provider.issuer();
+    let (_client, lines) = start(
+        &[
+            "client",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "keyed",
+            "--private-key",
+            key_file,
+            "--private-key-id",
+            "scenario-client",
+            "--port",
+            "0",
+        ],
+        1,
+    );
+    let url = value(&lines, "client");
+    let browser = Browser::default();
+    let login = browser.open(&format!("{url}/login")).await;
+    let authorize = browser.open(&login.location.unwrap()).await;
+    let callback = browser.open(&authorize.location.unwrap()).await;
+    assert_eq!(callback.error, None, "{}", callback.body);
+    let home = browser.open(&format!("{url}/")).await;
+    assert!(home.body.contains("Alice Example"), "{}", home.body);
+    // The code was redeemed with an assertion signed by the key, and no secret.
+    let redeemed = provider
+        .provider()
+        .journal()
+        .query(&Filter::endpoint("token"));
+    assert_eq!(redeemed.len(), 1);
+    assert_eq!(redeemed[0].status, 200);
+    let form = &redeemed[0].form;
+    assert_eq!(
+        form["client_assertion_type"],
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    );
+    let assertion = &form["client_assertion"];
+    assert_eq!(assertion["header"]["kid"], "scenario-client");
+    assert_eq!(assertion["claims"]["sub"], "keyed");
+    assert_eq!(assertion["claims"]["aud"], format!("{issuer}/token"));
+    assert!(form.get("client_secret").is_none());
+
+    // A file that is no private key is refused before anything is served.
+    let output = Command::new(BIN)
+        .args([
+            "client",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "keyed",
+            "--port",
+            "0",
+        ])
+        .args([
+            "--private-key",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("private_key:"), "{stderr}");
+}

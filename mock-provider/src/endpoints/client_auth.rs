@@ -32,7 +32,7 @@ pub struct Authenticated {
 /// secret or a client assertion, by a method it may use; a public client names itself with
 /// `client_id`. `called` is the endpoint the request came to: an assertion may name its URL as
 /// `aud`.
-pub fn authenticate(
+pub async fn authenticate(
     issuer: &Issuer,
     headers: &HeaderMap,
     params: &Params,
@@ -64,7 +64,7 @@ pub fn authenticate(
                 Malformed::SeveralMethods.to_string(),
             ));
         }
-        return by_assertion(issuer, assertion_type, assertion, body_id, called);
+        return by_assertion(issuer, assertion_type, assertion, body_id, called).await;
     }
     let presented = presented(authorization, body_id, body_secret).map_err(|e| match e {
         Malformed::BadBasic => invalid_client(&e.to_string()),
@@ -151,7 +151,7 @@ fn method_allowed(issuer: &Issuer, client: &ClientConfig, method: AuthMethod) ->
 /// is the assertion's `sub`; the assertion must be signed with its secret (`client_secret_jwt`)
 /// or one of its keys (`private_key_jwt`), its claims must hold, and its `jti` must be new.
 /// Every refusal is `invalid_client` (RFC 7521 §4.2.1), worded to say what was wrong.
-fn by_assertion(
+async fn by_assertion(
     issuer: &Issuer,
     assertion_type: Option<&str>,
     assertion: Option<&str>,
@@ -200,7 +200,7 @@ fn by_assertion(
         }
         _ => {
             method_allowed(issuer, &client, AuthMethod::PrivateKeyJwt)?;
-            verify_with_keys(assertion, &client)
+            verify_with_keys(issuer, assertion, &client).await
         }
     }
     .map_err(|why| refused(format!("the client assertion is refused: {why}")))?;
@@ -260,8 +260,13 @@ fn peek(token: &str) -> Result<(Object, Object), String> {
 }
 
 /// `private_key_jwt`: the shared JOSE header checks (no `none`, no HMAC, no key in the header,
-/// no `crit`), then the signature by the client's key named by `kid` or the only one for `alg`.
-fn verify_with_keys(assertion: &str, client: &ClientConfig) -> Result<Map<String, Value>, String> {
+/// no `crit`), then the signature by the client's key named by `kid` or the only one for `alg`:
+/// one of its `jwks`, or of the set at its `jwks_uri`.
+async fn verify_with_keys(
+    issuer: &Issuer,
+    assertion: &str,
+    client: &ClientConfig,
+) -> Result<Object, String> {
     let header = check_header(
         assertion,
         HeaderRules {
@@ -270,6 +275,10 @@ fn verify_with_keys(assertion: &str, client: &ClientConfig) -> Result<Map<String
         },
     )
     .map_err(|e| e.to_string())?;
+    if let Some(uri) = &client.jwks_uri {
+        let key = issuer.client_keys.key_for(uri, &header).await?;
+        return key.verify(assertion).map_err(|e| e.to_string());
+    }
     let (keys, _) = client.keys().unwrap_or_else(|| Ok(Default::default()))?;
     match keys.select(&header) {
         Selection::Found(key) => key.verify(assertion).map_err(|e| e.to_string()),
@@ -283,7 +292,7 @@ fn verify_with_keys(assertion: &str, client: &ClientConfig) -> Result<Map<String
 
 /// `client_secret_jwt`: HMAC with the client's secret, the algorithm pinned to the header's
 /// HS256, HS384 or HS512.
-fn verify_hmac(assertion: &str, alg: &str, secret: &str) -> Result<Map<String, Value>, String> {
+fn verify_hmac(assertion: &str, alg: &str, secret: &str) -> Result<Object, String> {
     use jsonwebtoken::Algorithm as A;
     let algorithm = match alg {
         "HS256" => A::HS256,

@@ -19,13 +19,13 @@ pub(super) async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&issuer, &headers, &body) {
+    match handle(&issuer, &headers, &body).await {
         Ok(answer) => json_no_store(StatusCode::OK, &answer),
         Err(e) => e.into_response(),
     }
 }
 
-fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<Value, Error> {
+async fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<Value, Error> {
     let params = super::form_body(headers, body)?;
     // RFC 7662 §2.1: the endpoint MUST require authorization; a public client proves nothing.
     let auth = authenticate(
@@ -33,7 +33,8 @@ fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<Value, Er
         headers,
         &params,
         crate::preset::Endpoint::Introspect,
-    )?;
+    )
+    .await?;
     if !auth.proven {
         return Err(Error::Token {
             code: TokenErrorCode::InvalidClient,

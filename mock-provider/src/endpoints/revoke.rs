@@ -18,7 +18,7 @@ pub(super) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&issuer, &headers, &body) {
+    match handle(&issuer, &headers, &body).await {
         Ok(()) => {
             let mut response = StatusCode::OK.into_response();
             no_store(&mut response);
@@ -32,9 +32,9 @@ pub(super) async fn revoke(
 /// says; a refresh token takes its whole grant with it (and so every access token of it); an
 /// unknown or invalid token still gets 200 (§2.2). A token of another client is refused and
 /// stays valid.
-fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
+async fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
     let params = super::form_body(headers, body)?;
-    let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Revoke)?;
+    let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Revoke).await?;
     let token = params
         .get("token")
         .map_err(|e| Error::invalid_request(e.to_string()))?

@@ -54,7 +54,7 @@ pub(super) async fn token(
     let changes = injected
         .as_ref()
         .map_or(&[][..], |Extension(i)| &i.token_changes);
-    let result = handle(&issuer, query.as_deref(), &headers, &body, changes);
+    let result = handle(&issuer, query.as_deref(), &headers, &body, changes).await;
     if issuer.settings.preset == Preset::Generic {
         return match result {
             Ok(body) => json_no_store(StatusCode::OK, &body),
@@ -64,7 +64,7 @@ pub(super) async fn token(
     crate::preset::token_answer(&issuer, result, &headers, &body)
 }
 
-fn handle(
+async fn handle(
     issuer: &Issuer,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -95,7 +95,7 @@ fn handle(
             "parameter {name} must not be repeated"
         )));
     }
-    let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Token)?;
+    let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Token).await?;
     let client = &auth.client;
     let request = parse(&params)?;
     let grant = match request {

@@ -407,3 +407,137 @@ fn a_clients_jwks_is_checked_at_start() {
 }
 
 use mock_provider::Provider;
+
+mod jwks_uri {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn publishing(keys: &[&SigningKey]) -> MockServer {
+        let server = MockServer::start().await;
+        publish(&server, keys).await;
+        server
+    }
+
+    async fn publish(server: &MockServer, keys: &[&SigningKey]) {
+        server.reset().await;
+        Mock::given(method("GET"))
+            .and(path("/jwks"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(keys)))
+            .mount(server)
+            .await;
+    }
+
+    async fn fetches(server: &MockServer) -> usize {
+        server.received_requests().await.unwrap_or_default().len()
+    }
+
+    fn provider_fetching_from(server: &MockServer) -> TestProvider {
+        let uri = format!("{}/jwks", server.uri());
+        provider_with(move |issuer| {
+            let signed = issuer
+                .clients
+                .iter_mut()
+                .find(|c| c.client_id == "signed")
+                .unwrap();
+            signed.jwks = None;
+            signed.jwks_uri = Some(uri);
+        })
+    }
+
+    #[tokio::test]
+    async fn the_keys_are_fetched_once_and_kept() {
+        let server = publishing(&[&key()]).await;
+        let p = provider_fetching_from(&server);
+        for _ in 0..3 {
+            let assertion = key().sign("JWT", &claims(&p, "signed", json!({})));
+            let response = with_assertion(&p, "/token", &assertion).await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        }
+        assert_eq!(fetches(&server).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_rotated_key_is_fetched_again_and_accepted() {
+        let server = publishing(&[&key()]).await;
+        let p = provider_fetching_from(&server);
+        let first = key().sign("JWT", &claims(&p, "signed", json!({})));
+        assert_eq!(
+            with_assertion(&p, "/token", &first).await.status,
+            StatusCode::OK
+        );
+        publish(&server, &[&key(), &other_key()]).await;
+        let rotated = other_key().sign("JWT", &claims(&p, "signed", json!({})));
+        let response = with_assertion(&p, "/token", &rotated).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        assert_eq!(fetches(&server).await, 1, "one fetch since the reset");
+    }
+
+    #[tokio::test]
+    async fn made_up_keys_send_the_provider_back_a_few_times_a_minute_at_most() {
+        let server = publishing(&[&key()]).await;
+        let p = provider_fetching_from(&server);
+        let good = key().sign("JWT", &claims(&p, "signed", json!({})));
+        assert_eq!(
+            with_assertion(&p, "/token", &good).await.status,
+            StatusCode::OK
+        );
+        for _ in 0..10 {
+            let forged = other_key().sign("JWT", &claims(&p, "signed", json!({})));
+            refused(&p, &forged).await;
+        }
+        let limit = mock_provider::REFETCHES_PER_MINUTE;
+        assert_eq!(fetches(&server).await, 1 + limit);
+        let description = refused(
+            &p,
+            &other_key().sign("JWT", &claims(&p, "signed", json!({}))),
+        )
+        .await;
+        assert!(description.contains("not fetched again"), "{description}");
+    }
+
+    #[tokio::test]
+    async fn a_jwks_uri_that_fails_is_invalid_client_saying_why() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(500))
+            .mount(&server)
+            .await;
+        let p = provider_fetching_from(&server);
+        let description = refused(&p, &key().sign("JWT", &claims(&p, "signed", json!({})))).await;
+        assert!(
+            description.contains("jwks_uri") && description.contains("500"),
+            "{description}"
+        );
+        server.reset().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(70_000)))
+            .mount(&server)
+            .await;
+        let description = refused(&p, &key().sign("JWT", &claims(&p, "signed", json!({})))).await;
+        assert!(description.contains("more than"), "{description}");
+    }
+
+    #[test]
+    fn jwks_and_jwks_uri_together_or_a_uri_that_is_not_http_are_refused_at_start() {
+        let problems = |jwks: Option<Value>, uri: &str| {
+            let mut client = ClientConfig::confidential("c", "", CALLBACK);
+            client.client_secret = None;
+            client.jwks = jwks;
+            client.jwks_uri = Some(uri.to_owned());
+            Provider::new(
+                &Config::single(issuer_config().with_client(client)),
+                ISSUER,
+                fauxauth_core::Clock::frozen(start_time()),
+            )
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+        };
+        let e = problems(Some(jwks(&[&key()])), "http://127.0.0.1:1/jwks");
+        assert!(e.contains("not both"), "{e}");
+        let e = problems(None, "file:///etc/keys.json");
+        assert!(e.contains("not an http or https URL"), "{e}");
+        assert_eq!(problems(None, "http://127.0.0.1:1/jwks"), "");
+    }
+}

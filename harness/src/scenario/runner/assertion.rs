@@ -13,18 +13,20 @@ use super::capture::{Memory, interpolate};
 use crate::scenario::ecosystem::Ecosystem;
 use crate::scenario::model::{AssertionSigner, AssertionSpec, ClientAuth};
 
-/// The seed of the scenario client keys: fixed, so that the public JWK a scenario registers for
-/// its client stays the same.
-const SEED: &str = "fauxauth scenario client";
+/// The scenario client key, published on purpose (`scenarios/keys/README.md`): `private_key_jwt`
+/// signs with it by default, and a scenario's client lists its public JWK in `jwks`.
+pub const CLIENT_KEY_PEM: &str = include_str!("../../../../scenarios/keys/scenario-client.pem");
 
-/// The key `private_key_jwt` signs with by default; its public JWK is what a scenario's client
-/// lists in `jwks`.
-pub static CLIENT_KEY: LazyLock<SigningKey> =
-    LazyLock::new(|| SigningKey::derive(SEED, SigningAlg::ES256, 0));
+/// The `kid` its public JWK has in the scenarios.
+pub const CLIENT_KEY_ID: &str = "scenario-client";
+
+static CLIENT_KEY: LazyLock<SigningKey> = LazyLock::new(|| {
+    SigningKey::from_pem(CLIENT_KEY_PEM, SigningAlg::ES256).expect("the scenario client key reads")
+});
 
 /// A key of the same kind that no scenario registers.
 static OTHER_KEY: LazyLock<SigningKey> =
-    LazyLock::new(|| SigningKey::derive(SEED, SigningAlg::ES256, 1));
+    LazyLock::new(|| SigningKey::derive("fauxauth scenario client", SigningAlg::ES256, 1));
 
 /// Each assertion's `jti`: distinct within a run (a transcript shows it labelled, never its value).
 static NEXT_JTI: AtomicU64 = AtomicU64::new(1);
@@ -57,7 +59,12 @@ pub fn make(
         _ => AssertionSigner::Secret,
     });
     Ok(match signer {
-        AssertionSigner::ClientKey => CLIENT_KEY.sign("JWT", &claims),
+        AssertionSigner::ClientKey => {
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+            header.typ = Some("JWT".to_owned());
+            header.kid = Some(CLIENT_KEY_ID.to_owned());
+            CLIENT_KEY.sign_with_header(&header, &claims)
+        }
         AssertionSigner::OtherKey => OTHER_KEY.sign("JWT", &claims),
         AssertionSigner::None => SigningKey::unsigned("JWT", &claims),
         AssertionSigner::Secret => {
@@ -110,19 +117,25 @@ fn apply(
 mod tests {
     use super::*;
 
-    /// The scenarios of `scenarios/client-auth/` register this key for their clients: if the
-    /// derivation ever changed, they would say so by failing, and this says why.
+    /// The published JWK (scenarios/keys/README.md, the scenarios of scenarios/client-auth/) is
+    /// the public half of the published key.
     #[test]
     fn the_scenario_client_key_is_the_one_the_scenarios_register() {
         let jwk = serde_json::to_value(CLIENT_KEY.jwk()).unwrap();
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../scenarios/client-auth/private-key-jwt.yaml"
-        ))
-        .unwrap();
-        for member in ["x", "y", "kid"] {
-            let value = jwk[member].as_str().unwrap();
-            assert!(text.contains(value), "{member} {value} not in the scenario");
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/");
+        for file in ["keys/README.md", "client-auth/private-key-jwt.yaml"] {
+            let text = std::fs::read_to_string(format!("{root}{file}")).unwrap();
+            for member in ["x", "y"] {
+                let value = jwk[member].as_str().unwrap();
+                assert!(text.contains(value), "{member} {value} not in {file}");
+            }
+            assert!(text.contains(&format!("kid: {CLIENT_KEY_ID}")), "{file}");
         }
+        // The demo provider's confidential client has it too.
+        let demo = mock_provider::demo_client_jwk();
+        for member in ["x", "y", "crv", "kty"] {
+            assert_eq!(demo[member], jwk[member], "{member}");
+        }
+        assert_eq!(demo["kid"], CLIENT_KEY_ID);
     }
 }

@@ -7,6 +7,7 @@
 
 mod act;
 mod assertion;
+pub use assertion::{CLIENT_KEY_ID, CLIENT_KEY_PEM};
 mod capture;
 mod exchange;
 mod expect;
