@@ -54,6 +54,13 @@ export const HMAC = {
   auth: 'client_secret_jwt',
 }
 
+// Allowed the JWT bearer grant (RFC 7523 §2.1), from the trusted issuer https://idp.example.
+export const WORKLOAD = {
+  id: 'conformance-workload',
+  secret: 'conformance-workload-secret-0123',
+  auth: 'client_secret_basic',
+}
+
 export const CLIENTS = [WEB, ODD, ODD_POST, SPA]
 export const CONFIDENTIAL = CLIENTS.filter((c) => c.secret !== undefined)
 
@@ -62,7 +69,7 @@ export function label(c) {
 }
 
 /** The published test key (PKCS#8 PEM), as the WebCrypto key openid-client signs with. */
-async function testKey() {
+export async function testKey() {
   const pem = readFileSync(new URL('../../scenarios/keys/scenario-client.pem', import.meta.url), 'utf8')
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64')
   return crypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, [

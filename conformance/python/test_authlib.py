@@ -607,3 +607,41 @@ def test_an_assertion_for_another_audience_is_invalid_client(metadata):
     with pytest.raises(OAuthError) as refused:
         session.fetch_token(grant_type="client_credentials")
     assert refused.value.error == "invalid_client"
+
+
+# --- the JWT bearer authorization grant (RFC 7523 §2.1) -----------------------------------------
+
+
+def test_jwt_bearer_grant_with_authlibs_assertion_session(metadata, jwks):
+    from authlib.integrations.requests_client import AssertionSession
+    from authlib.oauth2.base import OAuth2Error
+    from joserfc.jwk import ECKey
+
+    grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    assert grant in metadata["grant_types_supported"]
+    with open(TEST_KEY) as f:
+        key = ECKey.import_key(f.read())
+
+    def session(subject, issuer="https://idp.example"):
+        return AssertionSession(
+            token_endpoint=metadata["token_endpoint"],
+            issuer=issuer,
+            subject=subject,
+            key=key,
+            alg="ES256",
+            header={"kid": "scenario-client"},
+            scope="openid items:read",
+            client_id="conformance-assertion",
+            default_timeout=10,
+        )
+
+    token = session("248289761001").refresh_token()
+    assert token["token_type"].lower() == "bearer"
+    assert "refresh_token" not in token
+    claims = decode_id_token(token["id_token"], metadata, jwks).claims
+    assert claims["sub"] == "248289761001"
+    assert claims["aud"] == "conformance-assertion"
+    for refused in [session("no-such-user"), session("248289761001", "https://other.example")]:
+        with pytest.raises(OAuth2Error) as error:
+            refused.refresh_token()
+        assert error.value.error == "invalid_grant"

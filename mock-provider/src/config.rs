@@ -151,6 +151,10 @@ pub struct IssuerConfig {
     /// identifier alone, as a single string, as draft-ietf-oauth-rfc7523bis requires).
     #[serde(default)]
     pub client_assertion_audience: crate::protocol::client_assertion::AudienceRule,
+    /// Issuers whose JWTs this issuer takes as authorization grants (RFC 7523 §2.1), from a
+    /// client allowed the `jwt_bearer` grant: an identity provider, a workload's token service.
+    #[serde(default)]
+    pub trusted_issuers: Vec<TrustedIssuer>,
     /// Scopes beyond the OpenID Connect ones (`openid profile email address phone offline_access`).
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -335,11 +339,7 @@ impl ClientConfig {
     /// The keys of `jwks`, parsed; `None` without `jwks`. Parsed where they are used rather than
     /// held: a client's JWKS is a key or two, and start-up stays free of the work.
     pub fn keys(&self) -> Option<Result<(fauxauth_core::jose::KeySet, Vec<String>), String>> {
-        let jwks = self.jwks.as_ref()?;
-        Some(fauxauth_core::jose::KeySet::parse(
-            jwks.to_string().as_bytes(),
-            &fauxauth_core::jose::Alg::ALL,
-        ))
+        parse_keys(self.jwks.as_ref()?)
     }
 
     pub fn pkce_required(&self) -> bool {
@@ -369,14 +369,23 @@ pub enum GrantType {
     /// The resource owner password credentials grant (RFC 6749 §4.3), for legacy apps only:
     /// RFC 9700 §2.4 says it MUST NOT be used. No client has it unless its `grant_types` say so.
     Password,
+    /// A JWT from a trusted issuer as an authorization grant (RFC 7523 §2.1), written as its URN
+    /// (`urn:ietf:params:oauth:grant-type:jwt-bearer`) or `jwt_bearer`. No client has it unless
+    /// its `grant_types` say so.
+    #[serde(
+        rename = "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        alias = "jwt_bearer"
+    )]
+    JwtBearer,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 4] = [
+    pub const ALL: [GrantType; 5] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
         Self::Password,
+        Self::JwtBearer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -385,6 +394,7 @@ impl GrantType {
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
             Self::Password => "password",
+            Self::JwtBearer => crate::protocol::client_assertion::JWT_BEARER_GRANT,
         }
     }
 }
@@ -419,6 +429,88 @@ impl AuthMethod {
             Self::None => "none",
         }
     }
+}
+
+/// An issuer of JWTs this issuer trusts, with the keys they are signed with (one of `jwks`,
+/// `jwks_uri`).
+#[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedIssuer {
+    /// The `iss` of its JWTs, exactly.
+    #[schemars(length(min = 1))]
+    pub issuer: String,
+    /// Its public keys, as a JWK Set.
+    #[serde(default)]
+    #[schemars(with = "Option<Map<String, Value>>")]
+    pub jwks: Option<Value>,
+    /// Or where it publishes them.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+}
+
+impl TrustedIssuer {
+    /// What is wrong with it, as (field, message) pairs.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.issuer.is_empty() {
+            out.push(("issuer", "must not be empty".into()));
+        }
+        match (&self.jwks, &self.jwks_uri) {
+            (None, None) => out.push(("jwks", "give jwks or jwks_uri".into())),
+            (Some(_), Some(_)) => out.push(("jwks_uri", "give jwks or jwks_uri, not both".into())),
+            _ => {}
+        }
+        out.extend(key_problems(self.jwks.as_ref(), self.jwks_uri.as_deref()));
+        out
+    }
+
+    /// The keys of `jwks`, parsed; `None` without `jwks`.
+    pub fn keys(&self) -> Option<Result<(fauxauth_core::jose::KeySet, Vec<String>), String>> {
+        parse_keys(self.jwks.as_ref()?)
+    }
+}
+
+/// A JWK Set of public keys, parsed with every asymmetric algorithm allowed.
+fn parse_keys(jwks: &Value) -> Option<Result<(fauxauth_core::jose::KeySet, Vec<String>), String>> {
+    Some(fauxauth_core::jose::KeySet::parse(
+        jwks.to_string().as_bytes(),
+        &fauxauth_core::jose::Alg::ALL,
+    ))
+}
+
+/// What is wrong with a `jwks` or a `jwks_uri`: a set no key of which can verify, a private key
+/// in it, a URI that is not http(s).
+fn key_problems(jwks: Option<&Value>, jwks_uri: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    match jwks.and_then(parse_keys) {
+        Some(Err(e)) => out.push(("jwks", e)),
+        Some(Ok((set, skipped))) if set.is_empty() => {
+            let why = if skipped.is_empty() {
+                "it has no keys".to_owned()
+            } else {
+                skipped.join("; ")
+            };
+            out.push(("jwks", format!("no key can verify a signature: {why}")));
+        }
+        _ => {}
+    }
+    let private = jwks
+        .and_then(|j| j.get("keys"))
+        .and_then(Value::as_array)
+        .and_then(|keys| keys.iter().position(|k| k.get("d").is_some()));
+    if let Some(i) = private {
+        out.push((
+            "jwks",
+            format!("keys[{i}] is a private key (it has d): give the public key only"),
+        ));
+    }
+    if let Some(uri) = jwks_uri {
+        match url::Url::parse(uri) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+            _ => out.push(("jwks_uri", format!("{uri:?} is not an http or https URL"))),
+        }
+    }
+    out
 }
 
 /// A user who can log in.
@@ -623,6 +715,7 @@ impl IssuerConfig {
             refresh_token_rotation: true,
             allow_insecure_redirect_uris: false,
             client_assertion_audience: Default::default(),
+            trusted_issuers: Vec::new(),
             scopes: Vec::new(),
             clients: Vec::new(),
             users: Vec::new(),
@@ -692,6 +785,19 @@ impl IssuerConfig {
             }
             for (field, message) in client.problems(self) {
                 at(Place::Client(i, c), field, message);
+            }
+        }
+        let mut trusted = HashSet::new();
+        for (t, issuer) in self.trusted_issuers.iter().enumerate() {
+            for (field, message) in issuer.problems() {
+                at(Place::TrustedIssuer(i, t), field, message);
+            }
+            if !trusted.insert(issuer.issuer.as_str()) {
+                at(
+                    Place::TrustedIssuer(i, t),
+                    "issuer",
+                    format!("{:?} is listed twice", issuer.issuer),
+                );
             }
         }
         let mut usernames = HashSet::new();
@@ -795,44 +901,14 @@ impl ClientConfig {
             )),
             _ => {}
         }
-        match self.keys() {
-            Some(Err(e)) => out.push(("jwks", e)),
-            Some(Ok((set, skipped))) if set.is_empty() => {
-                let why = if skipped.is_empty() {
-                    "it has no keys".to_owned()
-                } else {
-                    skipped.join("; ")
-                };
-                out.push(("jwks", format!("no key can verify a signature: {why}")));
-            }
-            _ => {}
-        }
-        if let Some(uri) = &self.jwks_uri {
-            if self.jwks.is_some() {
-                out.push((
-                    "jwks_uri",
-                    "give jwks or jwks_uri, not both (OpenID Connect Dynamic Client \
-                     Registration §2)"
-                        .into(),
-                ));
-            }
-            match url::Url::parse(uri) {
-                Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
-                _ => out.push(("jwks_uri", format!("{uri:?} is not an http or https URL"))),
-            }
-        }
-        let private = self
-            .jwks
-            .as_ref()
-            .and_then(|j| j.get("keys"))
-            .and_then(Value::as_array)
-            .and_then(|keys| keys.iter().position(|k| k.get("d").is_some()));
-        if let Some(i) = private {
+        if self.jwks.is_some() && self.jwks_uri.is_some() {
             out.push((
-                "jwks",
-                format!("keys[{i}] is a private key (it has d): give the public key only"),
+                "jwks_uri",
+                "give jwks or jwks_uri, not both (OpenID Connect Dynamic Client Registration §2)"
+                    .into(),
             ));
         }
+        out.extend(key_problems(self.jwks.as_ref(), self.jwks_uri.as_deref()));
         if let Some(alg) = self.id_token_signed_response_alg {
             let algs = issuer.id_token_signing_algs();
             if !algs.contains(&alg) {
@@ -879,6 +955,7 @@ pub enum Place {
     Issuer(usize),
     Client(usize, usize),
     User(usize, usize),
+    TrustedIssuer(usize, usize),
 }
 
 impl fmt::Display for Place {
@@ -888,6 +965,7 @@ impl fmt::Display for Place {
             Self::Issuer(i) => write!(f, "issuers[{i}]."),
             Self::Client(i, c) => write!(f, "issuers[{i}].clients[{c}]."),
             Self::User(i, u) => write!(f, "issuers[{i}].users[{u}]."),
+            Self::TrustedIssuer(i, t) => write!(f, "issuers[{i}].trusted_issuers[{t}]."),
         }
     }
 }

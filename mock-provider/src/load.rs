@@ -68,6 +68,8 @@ struct IssuerLocations {
     clients: Vec<fauxauth_core::yaml::Mark>,
     #[serde(default)]
     users: Vec<fauxauth_core::yaml::Mark>,
+    #[serde(default)]
+    trusted_issuers: Vec<fauxauth_core::yaml::Mark>,
 }
 
 impl LocationIndex {
@@ -78,6 +80,7 @@ impl LocationIndex {
             Place::Issuer(i) => issuer(i)?.referenced,
             Place::Client(i, c) => issuer(i)?.value.clients.get(c)?.referenced,
             Place::User(i, u) => issuer(i)?.value.users.get(u)?.referenced,
+            Place::TrustedIssuer(i, t) => issuer(i)?.value.trusted_issuers.get(t)?.referenced,
         };
         Some(loc.line())
     }

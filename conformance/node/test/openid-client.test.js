@@ -18,11 +18,13 @@ import {
   SCOPE,
   SUB,
   WEB,
+  WORKLOAD,
   authorize,
   configure,
   idTokenAlgs,
   label,
   login,
+  testKey,
 } from '../clients.js'
 
 describe('discovery', () => {
@@ -325,5 +327,61 @@ describe('JWT client authentication (RFC 7523 §2.2, OpenID Connect Core §9)', 
       assert.equal(e.status, 401)
       return true
     })
+  })
+})
+
+describe('the JWT bearer grant (RFC 7523 §2.1)', () => {
+  const GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+
+  /** A JWT the trusted issuer signs about `sub` (ES256, with WebCrypto: JWS's r||s form). */
+  async function assertion(sub, audience, extra = {}) {
+    const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const now = Math.floor(Date.now() / 1000)
+    const input = `${encode({ alg: 'ES256', kid: 'scenario-client', typ: 'JWT' })}.${encode({
+      iss: 'https://idp.example',
+      sub,
+      aud: audience,
+      jti: crypto.randomUUID(),
+      iat: now,
+      exp: now + 60,
+      ...extra,
+    })}`
+    const signature = await crypto.subtle.sign(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      await testKey(),
+      Buffer.from(input),
+    )
+    return `${input}.${Buffer.from(signature).toString('base64url')}`
+  }
+
+  it('gives tokens for the user a trusted JWT names, once', async () => {
+    const config = await configure(WORKLOAD)
+    const metadata = config.serverMetadata()
+    assert.ok(metadata.grant_types_supported.includes(GRANT))
+    const jwt = await assertion(SUB, metadata.token_endpoint)
+    const tokens = await client.genericGrantRequest(config, GRANT, {
+      assertion: jwt,
+      scope: 'openid items:read',
+    })
+    assert.equal(tokens.claims().sub, SUB)
+    assert.equal(tokens.refresh_token, undefined)
+    await assert.rejects(client.genericGrantRequest(config, GRANT, { assertion: jwt }), {
+      name: 'ResponseBodyError',
+      error: 'invalid_grant',
+    })
+  })
+
+  it('refuses a JWT for another audience or an expired one', async () => {
+    const config = await configure(WORKLOAD)
+    const token = config.serverMetadata().token_endpoint
+    for (const jwt of [
+      await assertion(SUB, 'https://other.example/token'),
+      await assertion(SUB, token, { exp: Math.floor(Date.now() / 1000) - 300 }),
+    ]) {
+      await assert.rejects(client.genericGrantRequest(config, GRANT, { assertion: jwt }), {
+        name: 'ResponseBodyError',
+        error: 'invalid_grant',
+      })
+    }
   })
 })

@@ -448,6 +448,11 @@ pub struct FormCall {
     /// How the client assertion is made, with `auth: client_secret_jwt` or `private_key_jwt`.
     #[serde(default)]
     pub assertion: Option<AssertionSpec>,
+    /// A JWT authorization grant (RFC 7523 §2.1): sends `grant_type`
+    /// `urn:ietf:params:oauth:grant-type:jwt-bearer` and this `assertion`, whose claims must
+    /// give `iss` and `sub`.
+    #[serde(default)]
+    pub grant_assertion: Option<AssertionSpec>,
     /// The form. For `token`, `grant_type` defaults to `authorization_code` with the last
     /// authorization's `code`, `redirect_uri` and `code_verifier` unless given (null: left out).
     #[serde(default)]

@@ -28,6 +28,7 @@ const LABELLED: &[(&str, &str)] = &[
     ("at_hash", "at_hash"),
     ("client_secret", "client_secret"),
     ("client_assertion", "client_assertion"),
+    ("assertion", "assertion"),
     ("password", "password"),
 ];
 

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use fauxauth_core::jose::{Alg, HeaderRules, Refusal, Selection, check_header, shown};
+use fauxauth_core::jose::{Alg, HeaderRules, KeySet, Refusal, Selection, check_header, shown};
 use jsonwebtoken::{DecodingKey, Validation};
 use serde_json::{Map, Value};
 
@@ -16,7 +16,7 @@ use crate::config::{AuthMethod, ClientConfig};
 use crate::error::{Error, Reason, TokenErrorCode};
 use crate::issuer::Issuer;
 use crate::preset::Endpoint;
-use crate::protocol::client_assertion::{self, Expected};
+use crate::protocol::client_assertion::{self, Expected, Parties};
 use crate::protocol::client_auth::{Malformed, Presented, presented};
 use crate::protocol::params::Params;
 
@@ -213,23 +213,24 @@ async fn by_assertion(
     let accepted = client_assertion::check(
         &claims,
         &Expected {
-            client_id: &client.client_id,
+            parties: Parties::Client(&client.client_id),
             issuer: &issuer.url,
             endpoints: &endpoints,
             rule: issuer.settings.client_assertion_audience,
             now: fauxauth_core::unix(now) as i64,
         },
     )
-    .map_err(|e| refused(e.to_string()))?;
+    .map_err(|e| refused(format!("the client assertion is refused: {e}")))?;
+    let jti = accepted.jti.unwrap_or_default();
     let until = std::time::UNIX_EPOCH + std::time::Duration::from_secs(accepted.exp.max(0) as u64);
     if !issuer
         .store()
-        .spend_assertion_id(&client.client_id, &accepted.jti, until, now)
+        .spend_assertion_id(&client.client_id, &jti, until, now)
     {
         return Err(refused(format!(
             "the client assertion's jti {} was used before: an assertion is used once \
              (OpenID Connect Core §9)",
-            shown(&accepted.jti)
+            shown(&jti)
         ))
         .because(Reason::ClientAssertionReplayed));
     }
@@ -240,10 +241,10 @@ async fn by_assertion(
 }
 
 /// A JSON object: a JOSE header, or a JWT's claims.
-type Object = Map<String, Value>;
+pub(super) type Object = Map<String, Value>;
 
 /// The header and claims of a compact JWS, unverified: to learn which client and key to use.
-fn peek(token: &str) -> Result<(Object, Object), String> {
+pub(super) fn peek(token: &str) -> Result<(Object, Object), String> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -259,32 +260,51 @@ fn peek(token: &str) -> Result<(Object, Object), String> {
     Ok((header, payload))
 }
 
-/// `private_key_jwt`: the shared JOSE header checks (no `none`, no HMAC, no key in the header,
-/// no `crit`), then the signature by the client's key named by `kid` or the only one for `alg`:
-/// one of its `jwks`, or of the set at its `jwks_uri`.
+/// `private_key_jwt`: the signature by one of the client's keys.
 async fn verify_with_keys(
     issuer: &Issuer,
     assertion: &str,
     client: &ClientConfig,
 ) -> Result<Object, String> {
-    let header = check_header(
+    verify_signed(
+        issuer,
         assertion,
+        client.keys(),
+        client.jwks_uri.as_deref(),
+        "the client's",
+    )
+    .await
+}
+
+/// A JWT signed by someone's key: the shared JOSE header checks (no `none`, no HMAC, no key in
+/// the header, no `crit`), then the signature by the key named by `kid`, or the only one for
+/// `alg`, among `keys` (a `jwks`, parsed) or the set at `jwks_uri`. `whose` names the keys in
+/// refusals ("the client's").
+pub(super) async fn verify_signed(
+    issuer: &Issuer,
+    token: &str,
+    keys: Option<Result<(KeySet, Vec<String>), String>>,
+    jwks_uri: Option<&str>,
+    whose: &str,
+) -> Result<Object, String> {
+    let header = check_header(
+        token,
         HeaderRules {
             allowed_algs: &Alg::ALL,
             required_typ: None,
         },
     )
     .map_err(|e| e.to_string())?;
-    if let Some(uri) = &client.jwks_uri {
+    if let Some(uri) = jwks_uri {
         let key = issuer.client_keys.key_for(uri, &header).await?;
-        return key.verify(assertion).map_err(|e| e.to_string());
+        return key.verify(token).map_err(|e| e.to_string());
     }
-    let (keys, _) = client.keys().unwrap_or_else(|| Ok(Default::default()))?;
+    let (keys, _) = keys.unwrap_or_else(|| Ok(Default::default()))?;
     match keys.select(&header) {
-        Selection::Found(key) => key.verify(assertion).map_err(|e| e.to_string()),
+        Selection::Found(key) => key.verify(token).map_err(|e| e.to_string()),
         Selection::Unknown => Err(match &header.kid {
-            Some(kid) => format!("no key of the client's jwks has kid {}", shown(kid)),
-            None => format!("the client's jwks has no key for {}", header.alg),
+            Some(kid) => format!("no key of {whose} jwks has kid {}", shown(kid)),
+            None => format!("{whose} jwks has no key for {}", header.alg),
         }),
         Selection::Refused(why) => Err(why.to_string()),
     }

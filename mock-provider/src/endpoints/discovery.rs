@@ -118,10 +118,14 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "scopes_supported": issuer.scopes_supported(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        // The password grant only when some client may use it (RFC 9700 §2.4: MUST NOT).
+        // The password grant only when some client may use it (RFC 9700 §2.4: MUST NOT), and
+        // the JWT bearer grant too (it is nothing without a client and a trusted issuer).
         "grant_types_supported": GrantType::ALL
             .into_iter()
-            .filter(|g| *g != GrantType::Password || issuer.some_client_allows(*g))
+            .filter(|g| {
+                !matches!(g, GrantType::Password | GrantType::JwtBearer)
+                    || issuer.some_client_allows(*g)
+            })
             .map(GrantType::as_str)
             .collect::<Vec<_>>(),
         "subject_types_supported": ["public"],

@@ -15,6 +15,7 @@ use crate::config::{ClientConfig, GrantType};
 use crate::error::{Error, Reason, TokenErrorCode, json_no_store};
 use crate::issuer::Issuer;
 use crate::preset::Preset;
+use crate::protocol::client_assertion::{self, JWT_BEARER_GRANT};
 use crate::protocol::params::Params;
 use crate::protocol::pkce;
 use crate::protocol::scope::Scopes;
@@ -40,6 +41,10 @@ enum TokenRequest<'a> {
     Password {
         username: &'a str,
         password: &'a str,
+        scope: Scopes,
+    },
+    JwtBearer {
+        assertion: &'a str,
         scope: Scopes,
     },
 }
@@ -90,6 +95,9 @@ async fn handle(
         "client_secret",
         "username",
         "password",
+        "assertion",
+        "client_assertion",
+        "client_assertion_type",
     ]) {
         return Err(Error::invalid_request(format!(
             "parameter {name} must not be repeated"
@@ -103,6 +111,7 @@ async fn handle(
         TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
         TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
         TokenRequest::Password { .. } => GrantType::Password,
+        TokenRequest::JwtBearer { .. } => GrantType::JwtBearer,
     };
     if !client.allows_grant(grant) {
         return Err(Error::token(
@@ -128,6 +137,9 @@ async fn handle(
             password,
             scope,
         } => password_grant(issuer, client, username, password, scope, changes),
+        TokenRequest::JwtBearer { assertion, scope } => {
+            jwt_bearer(issuer, client, assertion, scope, changes).await
+        }
     }
 }
 
@@ -162,6 +174,10 @@ fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
         "password" => TokenRequest::Password {
             username: required("username")?,
             password: required("password")?,
+            scope: scope(get("scope")?)?.unwrap_or_default(),
+        },
+        JWT_BEARER_GRANT => TokenRequest::JwtBearer {
+            assertion: required("assertion")?,
             scope: scope(get("scope")?)?.unwrap_or_default(),
         },
         other => {
@@ -384,6 +400,98 @@ fn password_grant(
     let mint = Mint {
         id_token: scope.contains("openid"),
         refresh_token: client.allows_grant(GrantType::RefreshToken),
+    };
+    Ok(issue_on_a_new_grant(
+        issuer,
+        client,
+        Some(&user),
+        scope,
+        mint,
+        changes,
+    ))
+}
+
+/// RFC 7523 §2.1 and §3: a JWT from a trusted issuer about a user, signed by that issuer's key;
+/// its `aud` this server, unexpired, used once (by its `jti`, or the whole assertion when it has
+/// none). Its `sub` is a user's subject. Tokens for that user, no refresh token: the client asks
+/// again with a new assertion. Every refusal is `invalid_grant` (RFC 7523 §3.1).
+async fn jwt_bearer(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    assertion: &str,
+    scope: Scopes,
+    changes: &[TokenChange],
+) -> Result<serde_json::Value, Error> {
+    let refused = |why: String| Error::invalid_grant(format!("the assertion is refused: {why}"));
+    let (_, unverified) = super::client_auth::peek(assertion).map_err(refused)?;
+    let iss = unverified.get("iss").and_then(serde_json::Value::as_str);
+    let trusted = issuer
+        .settings
+        .trusted_issuers
+        .iter()
+        .find(|t| Some(t.issuer.as_str()) == iss)
+        .ok_or_else(|| {
+            refused(format!(
+                "its iss {} is not a trusted issuer",
+                iss.map_or_else(|| "(none)".to_owned(), fauxauth_core::jose::shown)
+            ))
+        })?;
+    let claims = super::client_auth::verify_signed(
+        issuer,
+        assertion,
+        trusted.keys(),
+        trusted.jwks_uri.as_deref(),
+        "the trusted issuer's",
+    )
+    .await
+    .map_err(refused)?;
+    let endpoints: Vec<String> = issuer
+        .endpoint_url(crate::preset::Endpoint::Token, None)
+        .into_iter()
+        .collect();
+    let now = issuer.now();
+    let accepted = client_assertion::check(
+        &claims,
+        &client_assertion::Expected {
+            parties: client_assertion::Parties::Grant {
+                iss: &trusted.issuer,
+            },
+            issuer: &issuer.url,
+            endpoints: &endpoints,
+            rule: issuer.settings.client_assertion_audience,
+            now: fauxauth_core::unix(now) as i64,
+        },
+    )
+    .map_err(|e| refused(e.to_string()))?;
+    if let Some(problem) = issuer.scope_problem(client, &scope) {
+        return Err(Error::token(TokenErrorCode::InvalidScope, problem));
+    }
+    // Without a jti, the assertion itself is what may not come twice.
+    let id = accepted.jti.clone().unwrap_or_else(|| {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(assertion.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    let until = std::time::UNIX_EPOCH + std::time::Duration::from_secs(accepted.exp.max(0) as u64);
+    if !issuer.store().spend_assertion_id(
+        &format!("grant from {}", trusted.issuer),
+        &id,
+        until,
+        now,
+    ) {
+        return Err(refused(
+            "it was used before: an assertion grants once (RFC 7523 §3)".to_owned(),
+        ));
+    }
+    let user = issuer.user_by_sub(&accepted.sub).ok_or_else(|| {
+        refused(format!(
+            "no user has sub {}",
+            fauxauth_core::jose::shown(&accepted.sub)
+        ))
+    })?;
+    let mint = Mint {
+        id_token: scope.contains("openid"),
+        refresh_token: false,
     };
     Ok(issue_on_a_new_grant(
         issuer,

@@ -1,7 +1,8 @@
-//! Client assertions: a JWT a client signs to authenticate itself, with its private key
-//! (`private_key_jwt`) or with its secret as an HMAC key (`client_secret_jwt`) (RFC 7521 §4.2,
-//! RFC 7523 §2.2 and §3, OpenID Connect Core §9). The signature is checked by the caller, with
-//! the client's key; what is here judges the claims of an assertion whose signature verified.
+//! JWT assertions (RFC 7521, RFC 7523 §3): a client assertion, which a client signs to
+//! authenticate itself with its private key (`private_key_jwt`) or with its secret as an HMAC
+//! key (`client_secret_jwt`) (RFC 7523 §2.2, OpenID Connect Core §9); and an authorization grant,
+//! which a trusted issuer signs about a user (RFC 7523 §2.1). The signature is checked by the
+//! caller; what is here judges the claims of an assertion whose signature verified.
 
 use serde_json::{Map, Value};
 
@@ -9,6 +10,9 @@ use fauxauth_core::jose::shown;
 
 /// The one `client_assertion_type` there is (RFC 7523 §2.2).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The `grant_type` of a JWT authorization grant (RFC 7523 §2.1).
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// How far in the future an assertion's `nbf` or `iat` may be: a client's clock a little ahead
 /// is accepted, one a minute ahead is not.
@@ -37,10 +41,20 @@ pub enum AudienceRule {
     Issuer,
 }
 
+/// Who an assertion must be from and about.
+#[derive(Clone, Copy, Debug)]
+pub enum Parties<'a> {
+    /// A client assertion: `iss` and `sub` both the client id, and a `jti` (Core §9).
+    Client(&'a str),
+    /// An authorization grant from `iss`, about any `sub`; a `jti` is optional (RFC 7523 §3).
+    Grant { iss: &'a str },
+}
+
 /// What the claims are judged against.
 #[derive(Debug)]
 pub struct Expected<'a> {
-    pub client_id: &'a str,
+    pub parties: Parties<'a>,
+    /// This issuer's identifier (an audience).
     pub issuer: &'a str,
     /// The other URLs an `aud` may name under [`AudienceRule::IssuerOrEndpoint`].
     pub endpoints: &'a [String],
@@ -49,51 +63,59 @@ pub struct Expected<'a> {
     pub now: i64,
 }
 
-/// An assertion whose claims passed: what replay detection needs.
+/// An assertion whose claims passed: its subject, and what replay detection needs.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Accepted {
-    pub jti: String,
+    pub sub: String,
+    /// Always there for a client assertion; for a grant, when it has one.
+    pub jti: Option<String>,
     pub exp: i64,
 }
 
-/// Why an assertion's claims are refused. Its `Display` is the `error_description`.
+/// Why an assertion's claims are refused. Its `Display` says what is wrong with "it", for the
+/// caller to name ("the client assertion is refused: ...").
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
-    #[error("the client assertion has no {0} claim (RFC 7523 §3)")]
+    #[error("it has no {0} claim (RFC 7523 §3)")]
     Missing(&'static str),
-    #[error("the client assertion's {0} claim has the wrong type")]
+    #[error("its {0} claim has the wrong type")]
     WrongType(&'static str),
-    #[error(
-        "the client assertion's {claim} is {}, not the client_id {}",
-        shown(found),
-        shown(expected)
-    )]
+    #[error("its {claim} is {}, not {}", shown(found), shown(expected))]
     NotTheClient {
         claim: &'static str,
         found: String,
         expected: String,
     },
-    #[error("the client assertion's aud {found} does not name this server: {wanted}")]
+    #[error("its aud {found} does not name this server: {wanted}")]
     Audience { found: String, wanted: String },
-    #[error("the client assertion expired at {exp}; it is now {now} (RFC 7523 §3)")]
+    #[error("it expired at {exp}; it is now {now} (RFC 7523 §3)")]
     Expired { exp: i64, now: i64 },
-    #[error("the client assertion is not valid before {nbf}; it is now {now}")]
+    #[error("it is not valid before {nbf}; it is now {now}")]
     NotYetValid { nbf: i64, now: i64 },
-    #[error("the client assertion was issued in the future ({iat}; it is now {now})")]
+    #[error("it was issued in the future ({iat}; it is now {now})")]
     IssuedInFuture { iat: i64, now: i64 },
 }
 
-/// Judges an assertion's claims (RFC 7523 §3): `iss` and `sub` are the client, `aud` names this
-/// server, `exp` is to come, `nbf` and `iat` not beyond [`FUTURE_SKEW`] ahead, and a `jti` is
-/// there to be spent (OpenID Connect Core §9 makes it REQUIRED).
+/// Judges an assertion's claims (RFC 7523 §3): `iss` and `sub` as [`Parties`] says, `aud` names
+/// this server, `exp` is to come, `nbf` and `iat` not beyond [`FUTURE_SKEW`] ahead, and a `jti`
+/// to spend where one is required.
 pub fn check(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<Accepted, Refused> {
-    for claim in ["iss", "sub"] {
-        let found = string(claims, claim)?.ok_or(Refused::Missing(claim))?;
-        if found != expected.client_id {
+    let iss = string(claims, "iss")?.ok_or(Refused::Missing("iss"))?;
+    let sub = string(claims, "sub")?
+        .filter(|s| !s.is_empty())
+        .ok_or(Refused::Missing("sub"))?;
+    let (wanted_iss, wanted_sub) = match expected.parties {
+        Parties::Client(id) => (id, Some(id)),
+        Parties::Grant { iss } => (iss, None),
+    };
+    for (claim, found, wanted) in [("iss", iss, Some(wanted_iss)), ("sub", sub, wanted_sub)] {
+        if let Some(wanted) = wanted
+            && found != wanted
+        {
             return Err(Refused::NotTheClient {
                 claim,
                 found: found.to_owned(),
-                expected: expected.client_id.to_owned(),
+                expected: wanted.to_owned(),
             });
         }
     }
@@ -113,11 +135,13 @@ pub fn check(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<Acc
     {
         return Err(Refused::IssuedInFuture { iat, now });
     }
-    let jti = string(claims, "jti")?
-        .filter(|j| !j.is_empty())
-        .ok_or(Refused::Missing("jti"))?;
+    let jti = string(claims, "jti")?.filter(|j| !j.is_empty());
+    if jti.is_none() && matches!(expected.parties, Parties::Client(_)) {
+        return Err(Refused::Missing("jti"));
+    }
     Ok(Accepted {
-        jti: jti.to_owned(),
+        sub: sub.to_owned(),
+        jti: jti.map(str::to_owned),
         exp,
     })
 }
@@ -197,7 +221,7 @@ mod tests {
         static ENDPOINTS: std::sync::LazyLock<Vec<String>> =
             std::sync::LazyLock::new(|| vec![TOKEN.to_owned()]);
         Expected {
-            client_id: "svc",
+            parties: Parties::Client("svc"),
             issuer: ISSUER,
             endpoints: &ENDPOINTS,
             rule,
@@ -230,7 +254,8 @@ mod tests {
         assert_eq!(
             judge(json!({})),
             Ok(Accepted {
-                jti: "j1".into(),
+                sub: "svc".into(),
+                jti: Some("j1".into()),
                 exp: NOW + 60
             })
         );
@@ -303,6 +328,32 @@ mod tests {
             judge(json!({"exp": "soon"})),
             Err(Refused::WrongType("exp"))
         );
+    }
+
+    #[test]
+    fn a_grant_is_from_its_issuer_about_anyone_and_may_leave_out_jti() {
+        let grant = Expected {
+            parties: Parties::Grant {
+                iss: "https://idp.example",
+            },
+            ..expected(AudienceRule::IssuerOrEndpoint)
+        };
+        let claims =
+            with(json!({"iss": "https://idp.example", "sub": "248289761001", "jti": null}));
+        assert_eq!(
+            check(&claims, &grant),
+            Ok(Accepted {
+                sub: "248289761001".into(),
+                jti: None,
+                exp: NOW + 60
+            })
+        );
+        assert!(matches!(
+            check(&with(json!({"sub": "u"})), &grant),
+            Err(Refused::NotTheClient { claim: "iss", .. })
+        ));
+        let no_sub = with(json!({"iss": "https://idp.example", "sub": null}));
+        assert_eq!(check(&no_sub, &grant), Err(Refused::Missing("sub")));
     }
 
     #[test]

@@ -541,3 +541,169 @@ mod jwks_uri {
         assert_eq!(problems(None, "http://127.0.0.1:1/jwks"), "");
     }
 }
+
+/// The JWT bearer authorization grant (RFC 7523 §2.1): a trusted issuer's JWT about a user.
+mod jwt_bearer {
+    use super::*;
+
+    const GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    const IDP: &str = "https://idp.example";
+
+    fn trusting(trusted: mock_provider::config::TrustedIssuer) -> TestProvider {
+        provider_with(move |issuer| {
+            issuer.trusted_issuers = vec![trusted];
+            let hmac = issuer
+                .clients
+                .iter_mut()
+                .find(|c| c.client_id == "hmac")
+                .unwrap();
+            hmac.grant_types.push(GrantType::JwtBearer);
+        })
+    }
+
+    fn inline() -> mock_provider::config::TrustedIssuer {
+        mock_provider::config::TrustedIssuer {
+            issuer: IDP.into(),
+            jwks: Some(jwks(&[&key()])),
+            jwks_uri: None,
+        }
+    }
+
+    fn about(p: &TestProvider, sub: &str, change: Value) -> Value {
+        let mut claims = claims(p, "x", change);
+        claims["iss"] = json!(IDP);
+        claims["sub"] = json!(sub);
+        claims
+    }
+
+    async fn grant(p: &TestProvider, assertion: &str, scope: &str) -> TestResponse {
+        let basic = basic("hmac", SERVICE_SECRET);
+        p.post(
+            "/token",
+            &[
+                ("grant_type", GRANT),
+                ("assertion", assertion),
+                ("scope", scope),
+            ],
+            &[(header::AUTHORIZATION, &basic)],
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_trusted_issuers_jwt_about_a_user_gives_that_users_tokens_once() {
+        let p = trusting(inline());
+        let assertion = key().sign("JWT", &about(&p, "user-0002", json!({})));
+        let response = grant(&p, &assertion, "openid").await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        let body = response.json();
+        assert!(body.get("refresh_token").is_none());
+        let (_, id_token) = jwt_parts(body["id_token"].as_str().unwrap());
+        assert_eq!(id_token["sub"], "user-0002", "bob's subject");
+        assert_eq!(id_token["aud"], "hmac");
+        let description = grant(&p, &assertion, "openid")
+            .await
+            .assert_token_error(400, "invalid_grant");
+        assert!(description.contains("used before"), "{description}");
+        let discovery = p.get("/.well-known/openid-configuration").await.json();
+        assert!(
+            discovery["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(GRANT))
+        );
+    }
+
+    #[tokio::test]
+    async fn without_the_grant_or_a_trusted_issuer_nothing_is_issued() {
+        let p = trusting(inline());
+        let assertion = key().sign("JWT", &about(&p, "alice", json!({})));
+        // `signed` is not allowed the grant.
+        let response = p
+            .post(
+                "/token",
+                &[
+                    ("grant_type", GRANT),
+                    ("assertion", &assertion),
+                    ("client_assertion_type", TYPE),
+                    (
+                        "client_assertion",
+                        &key().sign("JWT", &claims(&p, "signed", json!({}))),
+                    ),
+                ],
+                &[],
+            )
+            .await;
+        response.assert_token_error(400, "unauthorized_client");
+        let mut untrusted = about(&p, "alice", json!({}));
+        untrusted["iss"] = json!("https://attacker.example");
+        let description = grant(&p, &key().sign("JWT", &untrusted), "")
+            .await
+            .assert_token_error(400, "invalid_grant");
+        assert!(
+            description.contains("not a trusted issuer"),
+            "{description}"
+        );
+        let description = grant(
+            &p,
+            &other_key().sign("JWT", &about(&p, "alice", json!({}))),
+            "",
+        )
+        .await
+        .assert_token_error(400, "invalid_grant");
+        assert!(description.contains("no key"), "{description}");
+        let plain = TestProvider::new()
+            .get("/.well-known/openid-configuration")
+            .await
+            .json();
+        assert!(
+            !plain["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(GRANT)),
+            "not listed when no client has it"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_trusted_issuer_may_publish_its_keys_at_a_jwks_uri() {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[&key()])))
+            .mount(&server)
+            .await;
+        let p = trusting(mock_provider::config::TrustedIssuer {
+            issuer: IDP.into(),
+            jwks: None,
+            jwks_uri: Some(format!("{}/keys", server.uri())),
+        });
+        let assertion = key().sign("JWT", &about(&p, "alice", json!({"jti": null})));
+        let response = grant(&p, &assertion, "").await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        // No jti: the assertion itself may not come again.
+        grant(&p, &assertion, "")
+            .await
+            .assert_token_error(400, "invalid_grant");
+    }
+
+    #[test]
+    fn a_trusted_issuer_needs_its_keys_and_is_listed_once_with_file_and_line() {
+        let yaml = "issuers:\n  - name: default\n    trusted_issuers:\n      - issuer: https://idp.example\n      - issuer: https://idp.example\n        jwks_uri: ftp://x\n";
+        let err = Config::from_yaml(yaml, "provider.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "provider.yaml:4: issuers[0].trusted_issuers[0].jwks: give jwks or jwks_uri"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("provider.yaml:5: issuers[0].trusted_issuers[1].issuer"),
+            "{err}"
+        );
+        assert!(err.contains("not an http or https URL"), "{err}");
+    }
+}

@@ -604,7 +604,10 @@ fn form_call(
             .get("grant_type")
             .cloned()
             .flatten()
-            .unwrap_or_else(|| "authorization_code".to_owned());
+            .unwrap_or_else(|| match call.grant_assertion {
+                Some(_) => "urn:ietf:params:oauth:grant-type:jwt-bearer".to_owned(),
+                None => "authorization_code".to_owned(),
+            });
         form.push(("grant_type".into(), grant.clone()));
         let defaults: &[&str] = match grant.as_str() {
             "authorization_code" => &["code", "redirect_uri", "code_verifier"],
@@ -616,6 +619,12 @@ fn form_call(
                 form.push(((*name).to_owned(), value.clone()));
             }
         }
+    }
+    if let Some(spec) = &call.grant_assertion {
+        form.push((
+            "assertion".into(),
+            super::assertion::grant(world, memory, spec)?,
+        ));
     }
     for (name, value) in &call.form {
         form.retain(|(k, _)| k != name);

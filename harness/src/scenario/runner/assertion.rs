@@ -86,6 +86,26 @@ pub fn make(
     })
 }
 
+/// Makes the `assertion` of a JWT authorization grant (RFC 7523 §2.1) as `spec` says: its
+/// claims must give `iss` (a trusted issuer) and `sub` (a user's subject); `aud` is the token
+/// endpoint, with a new `jti`, `iat` now and `exp` a minute later, unless given. Signed with the
+/// scenario client key unless `sign` says otherwise.
+pub fn grant(world: &Ecosystem, memory: &Memory, spec: &AssertionSpec) -> Result<String, String> {
+    for claim in ["iss", "sub"] {
+        if !spec.claims.contains_key(claim) {
+            return Err(format!("grant_assertion: give claims.{claim}"));
+        }
+    }
+    make(
+        world,
+        memory,
+        "",
+        None,
+        ClientAuth::PrivateKeyJwt,
+        Some(spec),
+    )
+}
+
 /// Sets or removes the claims a step gives.
 fn apply(
     claims: &mut Map<String, Value>,
