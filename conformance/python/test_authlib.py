@@ -645,3 +645,41 @@ def test_jwt_bearer_grant_with_authlibs_assertion_session(metadata, jwks):
         with pytest.raises(OAuth2Error) as error:
             refused.refresh_token()
         assert error.value.error == "invalid_grant"
+
+
+# --- token exchange (RFC 8693) ------------------------------------------------------------------
+
+
+def test_token_exchange_through_authlibs_generic_grant(metadata, jwks):
+    grant = "urn:ietf:params:oauth:grant-type:token-exchange"
+    access = "urn:ietf:params:oauth:token-type:access_token"
+    assert grant in metadata["grant_types_supported"]
+    alice = login(WEB, metadata).token
+    gateway = session_for(
+        Client("conformance-gateway", "conformance-gateway-secret-0123", "client_secret_basic"),
+        metadata,
+    )
+    own = gateway.fetch_token(grant_type="client_credentials")["access_token"]
+    token = gateway.fetch_token(
+        grant_type=grant,
+        subject_token=alice["access_token"],
+        subject_token_type=access,
+        actor_token=own,
+        actor_token_type=access,
+        audience="orders-api",
+        scope="items:read",
+    )
+    assert token["issued_token_type"] == access
+    assert "refresh_token" not in token
+    claims = jwt.decode(token["access_token"], KeySet.import_key_set(jwks)).claims
+    assert claims["sub"] == "248289761001"
+    assert claims["aud"] == "orders-api"
+    assert claims["act"] == {"sub": "conformance-gateway"}
+    with pytest.raises(OAuthError) as refused:
+        gateway.fetch_token(
+            grant_type=grant,
+            subject_token=alice["access_token"],
+            subject_token_type=access,
+            audience="payroll-api",
+        )
+    assert refused.value.error == "invalid_target"

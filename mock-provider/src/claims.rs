@@ -23,4 +23,8 @@ pub struct AccessTokenClaims {
     /// Never minted; read so that a token made with one (by a rule) is judged by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
+    /// Who acts for the subject (RFC 8693 §4.1): set on a token exchanged with an actor token,
+    /// nested when the actor itself was acting for someone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<serde_json::Value>,
 }

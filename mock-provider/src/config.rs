@@ -250,6 +250,9 @@ pub struct ClientConfig {
     /// secret, `private_key_jwt` with `jwks`.
     #[serde(default)]
     pub token_endpoint_auth_method: Option<AuthMethod>,
+    /// What it may exchange tokens for, with the token exchange grant (RFC 8693).
+    #[serde(default)]
+    pub token_exchange: TokenExchangePolicy,
     /// The algorithm this client's ID tokens are signed with (OpenID Connect Dynamic Client
     /// Registration 1.0 §2): the issuer's own `signing_alg`, or RS256, which every issuer can
     /// sign with. Unset, the issuer's `signing_alg`. Registration's default is RS256, but this
@@ -298,6 +301,7 @@ impl ClientConfig {
             jwks: None,
             jwks_uri: None,
             token_endpoint_auth_method: None,
+            token_exchange: TokenExchangePolicy::default(),
             id_token_signed_response_alg: None,
         }
     }
@@ -377,16 +381,31 @@ pub enum GrantType {
         alias = "jwt_bearer"
     )]
     JwtBearer,
+    /// Token exchange (RFC 8693), written as its URN
+    /// (`urn:ietf:params:oauth:grant-type:token-exchange`) or `token_exchange`; what the client
+    /// may exchange for is its `token_exchange`. No client has it unless its `grant_types` say so.
+    #[serde(
+        rename = "urn:ietf:params:oauth:grant-type:token-exchange",
+        alias = "token_exchange"
+    )]
+    TokenExchange,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 5] = [
+    pub const ALL: [GrantType; 6] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
         Self::Password,
         Self::JwtBearer,
+        Self::TokenExchange,
     ];
+
+    /// Whether a client has it only when its `grant_types` name it, and discovery lists it only
+    /// when some client does.
+    pub fn opt_in(self) -> bool {
+        matches!(self, Self::Password | Self::JwtBearer | Self::TokenExchange)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -395,6 +414,7 @@ impl GrantType {
             Self::ClientCredentials => "client_credentials",
             Self::Password => "password",
             Self::JwtBearer => crate::protocol::client_assertion::JWT_BEARER_GRANT,
+            Self::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
         }
     }
 }
@@ -429,6 +449,20 @@ impl AuthMethod {
             Self::None => "none",
         }
     }
+}
+
+/// What a client may ask a token exchange for (RFC 8693 §2.1).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, schemars::JsonSchema, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenExchangePolicy {
+    /// The targets (`audience` or `resource` values) it may ask tokens for; any other is
+    /// `invalid_target`. Empty: the issuer's `access_token_audience` only.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// It may present an `actor_token`: delegation, the new token's `act` naming the actor
+    /// (RFC 8693 §1.1, §4.1). Off: impersonation only.
+    #[serde(default)]
+    pub delegation: bool,
 }
 
 /// An issuer of JWTs this issuer trusts, with the keys they are signed with (one of `jwks`,

@@ -64,6 +64,8 @@ pub enum TokenErrorCode {
     UnsupportedGrantType,
     /// RFC 6749 §5.2: the scope is invalid, unknown, or exceeds the grant.
     InvalidScope,
+    /// RFC 8693 §2.2.2: no token will be issued for the `audience` or `resource` asked for.
+    InvalidTarget,
     // RFC 7009 §2.2.1 `unsupported_token_type` is never needed: every token type is revocable.
 }
 
@@ -84,6 +86,7 @@ impl TokenErrorCode {
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 }

@@ -47,6 +47,20 @@ pub struct Subject<'a> {
     pub auth_time: Option<u64>,
     pub sid: Option<&'a str>,
     pub nonce: Option<&'a str>,
+    /// What a token exchange changes (RFC 8693): the subject when it is a client, the audience,
+    /// the actor. Default for every other grant.
+    pub exchanged: Exchanged<'a>,
+}
+
+/// A token exchange's say in an access token (RFC 8693 §2.1, §4.1).
+#[derive(Debug, Default)]
+pub struct Exchanged<'a> {
+    /// The client the subject token was about, when it was about no user.
+    pub client_subject: Option<&'a str>,
+    /// The audience asked for; the issuer's `access_token_audience` when `None`.
+    pub audience: Option<&'a str>,
+    /// The `act` claim.
+    pub act: Option<Value>,
 }
 
 /// Tokens issued in one token response.
@@ -100,13 +114,20 @@ pub fn issue(
     let now = issuer.now();
     let iat = unix(now);
     let lifetimes = &issuer.settings.lifetimes;
-    let sub = subject.user.map_or(client_id, UserConfig::sub);
+    let sub = subject.user.map_or(
+        subject.exchanged.client_subject.unwrap_or(client_id),
+        UserConfig::sub,
+    );
     let jti = issuer.random_id();
     let access_exp = now + issuer.access_token_lifetime();
     let claims = AccessTokenClaims {
         iss: issuer.url.clone(),
         sub: sub.to_owned(),
-        aud: issuer.settings.access_token_audience.clone(),
+        aud: subject
+            .exchanged
+            .audience
+            .unwrap_or(&issuer.settings.access_token_audience)
+            .to_owned(),
         exp: unix(access_exp),
         iat,
         jti: jti.clone(),
@@ -114,6 +135,7 @@ pub fn issue(
         scope: scope.to_string(),
         auth_time: subject.auth_time,
         nbf: None,
+        act: subject.exchanged.act.clone(),
     };
     let key = issuer.signing_key();
     let for_access: Vec<&TokenChange> = changes
@@ -211,6 +233,39 @@ pub fn issue(
         id_token,
         refresh_token: refresh.map(|(value, _)| value),
     }
+}
+
+/// Tokens for a grant opened now, with no authorization before it (the password, client
+/// credentials and JWT bearer grants, token exchange): for `user`, authenticated now, or for the
+/// client itself; with what a token exchange changes.
+pub fn issue_on_a_new_grant(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    user: Option<&UserConfig>,
+    scope: Scopes,
+    mint: Mint,
+    exchanged: Exchanged<'_>,
+    changes: &[TokenChange],
+) -> Issued {
+    let now = issuer.now();
+    let auth_time = user.map(|_| fauxauth_core::unix(now));
+    let grant = issuer.store().open_grant(crate::store::Grant {
+        username: user.map(|u| u.username.clone()),
+        scope: scope.clone(),
+        auth_time,
+        sid: None,
+        revoked: false,
+        expires_at: now + issuer.access_token_lifetime(),
+    });
+    let subject = Subject {
+        grant,
+        user,
+        auth_time,
+        sid: None,
+        nonce: None,
+        exchanged,
+    };
+    issue(issuer, client, &subject, scope, mint, changes)
 }
 
 /// The `iss` of an ID token: the issuer, but for Microsoft the user's own tenant (`tid`), and

@@ -385,3 +385,36 @@ describe('the JWT bearer grant (RFC 7523 §2.1)', () => {
     }
   })
 })
+
+describe('token exchange (RFC 8693)', () => {
+  const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
+  const ACCESS = 'urn:ietf:params:oauth:token-type:access_token'
+  const GATEWAY = {
+    id: 'conformance-gateway',
+    secret: 'conformance-gateway-secret-0123',
+    auth: 'client_secret_basic',
+  }
+
+  it('exchanges a user\'s access token for one for the orders API', async () => {
+    const { tokens } = await login(await configure(WEB))
+    const config = await configure(GATEWAY)
+    assert.ok(config.serverMetadata().grant_types_supported.includes(GRANT))
+    const exchanged = await client.genericGrantRequest(config, GRANT, {
+      subject_token: tokens.access_token,
+      subject_token_type: ACCESS,
+      audience: 'orders-api',
+    })
+    assert.equal(exchanged.issued_token_type, ACCESS)
+    assert.equal(exchanged.refresh_token, undefined)
+    const claims = JSON.parse(Buffer.from(exchanged.access_token.split('.')[1], 'base64url'))
+    assert.equal(claims.sub, SUB)
+    assert.equal(claims.aud, 'orders-api')
+    await assert.rejects(
+      client.genericGrantRequest(config, GRANT, {
+        subject_token: 'made-up',
+        subject_token_type: ACCESS,
+      }),
+      { name: 'ResponseBodyError', error: 'invalid_request' },
+    )
+  })
+})

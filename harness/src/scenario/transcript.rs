@@ -29,6 +29,8 @@ const LABELLED: &[(&str, &str)] = &[
     ("client_secret", "client_secret"),
     ("client_assertion", "client_assertion"),
     ("assertion", "assertion"),
+    ("subject_token", "subject_token"),
+    ("actor_token", "actor_token"),
     ("password", "password"),
 ];
 

@@ -118,14 +118,11 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "scopes_supported": issuer.scopes_supported(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        // The password grant only when some client may use it (RFC 9700 §2.4: MUST NOT), and
-        // the JWT bearer grant too (it is nothing without a client and a trusted issuer).
+        // The opt-in grants only when some client may use them: the password grant (RFC 9700
+        // §2.4: MUST NOT), the JWT bearer grant and token exchange.
         "grant_types_supported": GrantType::ALL
             .into_iter()
-            .filter(|g| {
-                !matches!(g, GrantType::Password | GrantType::JwtBearer)
-                    || issuer.some_client_allows(*g)
-            })
+            .filter(|g| !g.opt_in() || issuer.some_client_allows(*g))
             .map(GrantType::as_str)
             .collect::<Vec<_>>(),
         "subject_types_supported": ["public"],

@@ -7,6 +7,7 @@ mod introspect;
 mod logout;
 mod revoke;
 mod token;
+mod token_exchange;
 mod userinfo;
 
 use std::sync::Arc;

@@ -47,6 +47,7 @@ enum TokenRequest<'a> {
         assertion: &'a str,
         scope: Scopes,
     },
+    TokenExchange(super::token_exchange::Request<'a>),
 }
 
 pub(super) async fn token(
@@ -98,6 +99,11 @@ async fn handle(
         "assertion",
         "client_assertion",
         "client_assertion_type",
+        "subject_token",
+        "subject_token_type",
+        "actor_token",
+        "actor_token_type",
+        "requested_token_type",
     ]) {
         return Err(Error::invalid_request(format!(
             "parameter {name} must not be repeated"
@@ -112,6 +118,7 @@ async fn handle(
         TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
         TokenRequest::Password { .. } => GrantType::Password,
         TokenRequest::JwtBearer { .. } => GrantType::JwtBearer,
+        TokenRequest::TokenExchange(_) => GrantType::TokenExchange,
     };
     if !client.allows_grant(grant) {
         return Err(Error::token(
@@ -139,6 +146,9 @@ async fn handle(
         } => password_grant(issuer, client, username, password, scope, changes),
         TokenRequest::JwtBearer { assertion, scope } => {
             jwt_bearer(issuer, client, assertion, scope, changes).await
+        }
+        TokenRequest::TokenExchange(request) => {
+            super::token_exchange::exchange(issuer, client, request, changes).await
         }
     }
 }
@@ -176,6 +186,9 @@ fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
             password: required("password")?,
             scope: scope(get("scope")?)?.unwrap_or_default(),
         },
+        super::token_exchange::GRANT => TokenRequest::TokenExchange(
+            super::token_exchange::Request::parse(params, scope(get("scope")?)?)?,
+        ),
         JWT_BEARER_GRANT => TokenRequest::JwtBearer {
             assertion: required("assertion")?,
             scope: scope(get("scope")?)?.unwrap_or_default(),
@@ -272,6 +285,7 @@ fn authorization_code(
             auth_time: Some(code.auth_time),
             sid: code.sid.as_deref(),
             nonce: code.nonce.as_deref(),
+            exchanged: Default::default(),
         },
         code.scope.clone(),
         Mint {
@@ -362,6 +376,7 @@ fn refresh(
             sid: grant.sid.as_deref(),
             // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
             nonce: None,
+            exchanged: Default::default(),
         },
         scope.clone(),
         Mint {
@@ -528,8 +543,8 @@ fn client_credentials(
     ))
 }
 
-/// Tokens for a grant opened now, with no authorization before it (the password and client
-/// credentials grants): for `user`, authenticated now, or for the client itself.
+/// [`crate::tokens::issue_on_a_new_grant`]'s token response, for a grant with nothing to
+/// exchange.
 fn issue_on_a_new_grant(
     issuer: &Issuer,
     client: &ClientConfig,
@@ -538,22 +553,14 @@ fn issue_on_a_new_grant(
     mint: Mint,
     changes: &[TokenChange],
 ) -> serde_json::Value {
-    let now = issuer.now();
-    let auth_time = user.map(|_| fauxauth_core::unix(now));
-    let grant = issuer.store().open_grant(crate::store::Grant {
-        username: user.map(|u| u.username.clone()),
-        scope: scope.clone(),
-        auth_time,
-        sid: None,
-        revoked: false,
-        expires_at: now + issuer.access_token_lifetime(),
-    });
-    let subject = Subject {
-        grant,
+    crate::tokens::issue_on_a_new_grant(
+        issuer,
+        client,
         user,
-        auth_time,
-        sid: None,
-        nonce: None,
-    };
-    issue(issuer, client, &subject, scope, mint, changes).response_body()
+        scope,
+        mint,
+        Default::default(),
+        changes,
+    )
+    .response_body()
 }

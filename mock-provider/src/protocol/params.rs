@@ -40,6 +40,18 @@ impl Params {
         }
     }
 
+    /// Every non-empty value of a parameter that may repeat (RFC 8693 §2.1: `resource`,
+    /// `audience`).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.values
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
     /// Whether the parameter was sent with a value.
     pub fn has(&self, name: &str) -> bool {
         self.values

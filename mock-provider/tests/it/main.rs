@@ -15,4 +15,5 @@ mod refresh;
 mod revocation;
 mod scripting;
 mod token;
+mod token_exchange;
 mod userinfo;
