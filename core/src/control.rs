@@ -121,6 +121,8 @@ pub type Describe = Arc<dyn Fn(&axum::http::request::Parts, &[u8]) -> Facts + Se
 pub struct Injected {
     pub token_changes: Vec<TokenChange>,
     pub error: Option<ErrorAction>,
+    /// A person's answer to the device authorization a token request polls for.
+    pub device: Option<crate::rules::DeviceDecision>,
 }
 
 /// Marks a response whose connection must be closed without sending it (see `crate::serve`).
@@ -243,6 +245,7 @@ async fn apply(
         error => {
             let injected = Injected {
                 token_changes: outcome.token_changes,
+                device: outcome.device,
                 error: match error {
                     Some(Answer::Error(e)) => Some(e),
                     _ => None,

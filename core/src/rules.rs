@@ -109,6 +109,20 @@ pub enum Action {
     DropConnection,
     /// Change the tokens this request yields.
     Token(TokenChange),
+    /// Answer, as the person, the device authorization this token request polls for (RFC 8628
+    /// §3.3) before the request is judged: `{"device": {"approve": {"user": "alice"}}}` or
+    /// `{"device": "deny"}`. With `when.nth`, the person answers at the nth poll.
+    Device(DeviceDecision),
+}
+
+/// A person's answer at the device verification page (RFC 8628 §3.3).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DeviceDecision {
+    /// Approve, logged in as this user (a username).
+    Approve { user: String },
+    /// Deny: the device's next poll gets `access_denied`.
+    Deny,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -260,6 +274,8 @@ pub struct Outcome {
     pub delay: Duration,
     pub answer: Option<Answer>,
     pub token_changes: Vec<TokenChange>,
+    /// The last device decision of the rules that fired.
+    pub device: Option<DeviceDecision>,
 }
 
 /// A rule's answer in place of the server's.
@@ -360,6 +376,7 @@ impl RuleSet {
                 match action {
                     Action::Delay(d) => outcome.delay += *d,
                     Action::Token(change) => outcome.token_changes.push(change.clone()),
+                    Action::Device(decision) => outcome.device = Some(decision.clone()),
                     Action::Error(e) => {
                         outcome
                             .answer

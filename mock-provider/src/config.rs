@@ -155,6 +155,12 @@ pub struct IssuerConfig {
     /// client allowed the `jwt_bearer` grant: an identity provider, a workload's token service.
     #[serde(default)]
     pub trusted_issuers: Vec<TrustedIssuer>,
+    /// The person's answer to every device authorization, scripted (RFC 8628 §3.3): approve
+    /// as `user` once `after` has passed on the clock since the device asked (`0s`: at the first
+    /// poll). Unset: no one answers until the verification page, a rule, the admin API or a
+    /// scenario step does.
+    #[serde(default)]
+    pub device_approval: Option<DeviceApproval>,
     /// Scopes beyond the OpenID Connect ones (`openid profile email address phone offline_access`).
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -190,6 +196,9 @@ pub struct Lifetimes {
     /// A login session at the provider (what `prompt=none` and `max_age` see).
     #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub session: Duration,
+    /// A device authorization's `device_code` and `user_code` (RFC 8628 §3.2 `expires_in`).
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
+    pub device_code: Duration,
 }
 
 impl Default for Lifetimes {
@@ -201,6 +210,7 @@ impl Default for Lifetimes {
             id_token: Duration::from_secs(3600),
             refresh_token: Duration::from_secs(30 * 24 * 3600),
             session: Duration::from_secs(24 * 3600),
+            device_code: Duration::from_secs(600),
         }
     }
 }
@@ -363,6 +373,9 @@ impl ClientConfig {
     }
 }
 
+/// The `grant_type` of the device authorization grant (RFC 8628 §3.4).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// A grant type a client may use (RFC 6749 §4, §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -389,22 +402,35 @@ pub enum GrantType {
         alias = "token_exchange"
     )]
     TokenExchange,
+    /// The device authorization grant (RFC 8628), written as its URN
+    /// (`urn:ietf:params:oauth:grant-type:device_code`) or `device_code`: for devices without a
+    /// browser, the person approves on another screen. No client has it unless its
+    /// `grant_types` say so.
+    #[serde(
+        rename = "urn:ietf:params:oauth:grant-type:device_code",
+        alias = "device_code"
+    )]
+    DeviceCode,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 6] = [
+    pub const ALL: [GrantType; 7] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
         Self::Password,
         Self::JwtBearer,
         Self::TokenExchange,
+        Self::DeviceCode,
     ];
 
     /// Whether a client has it only when its `grant_types` name it, and discovery lists it only
     /// when some client does.
     pub fn opt_in(self) -> bool {
-        matches!(self, Self::Password | Self::JwtBearer | Self::TokenExchange)
+        matches!(
+            self,
+            Self::Password | Self::JwtBearer | Self::TokenExchange | Self::DeviceCode
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -415,6 +441,7 @@ impl GrantType {
             Self::Password => "password",
             Self::JwtBearer => crate::protocol::client_assertion::JWT_BEARER_GRANT,
             Self::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
+            Self::DeviceCode => DEVICE_CODE_GRANT,
         }
     }
 }
@@ -449,6 +476,17 @@ impl AuthMethod {
             Self::None => "none",
         }
     }
+}
+
+/// A scripted approval of device authorizations.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceApproval {
+    /// Who approves: a user's username.
+    pub user: String,
+    /// How long after the device asked, on the clock; `0s` by default.
+    #[serde(default, deserialize_with = "fauxauth_core::duration::deserialize")]
+    pub after: Duration,
 }
 
 /// What a client may ask a token exchange for (RFC 8693 §2.1).
@@ -750,6 +788,7 @@ impl IssuerConfig {
             allow_insecure_redirect_uris: false,
             client_assertion_audience: Default::default(),
             trusted_issuers: Vec::new(),
+            device_approval: None,
             scopes: Vec::new(),
             clients: Vec::new(),
             users: Vec::new(),
@@ -820,6 +859,15 @@ impl IssuerConfig {
             for (field, message) in client.problems(self) {
                 at(Place::Client(i, c), field, message);
             }
+        }
+        if let Some(approval) = &self.device_approval
+            && !self.users.iter().any(|u| u.username == approval.user)
+        {
+            at(
+                place,
+                "device_approval.user",
+                format!("no user is named {:?}", approval.user),
+            );
         }
         let mut trusted = HashSet::new();
         for (t, issuer) in self.trusted_issuers.iter().enumerate() {

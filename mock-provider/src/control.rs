@@ -277,6 +277,9 @@ fn admin_api() -> Api<Provider> {
         .answers(StatusCode::UNPROCESSABLE_ENTITY, "the client breaks a rule a schema cannot state: a redirect URI that is not absolute, has a fragment, or is plain http to a host other than loopback; client_credentials or an authentication method for a public client")
         .route(Method::DELETE, "/issuers/{issuer}/clients/{client_id}", "Remove a client", None, None, remove_client)
         .succeeds_with(StatusCode::NO_CONTENT)
+        .route(Method::GET, "/issuers/{issuer}/devices", "Device authorizations waiting for the person (RFC 8628): user code, client, scope, polls, interval", None, Some(schema::<Vec<crate::PendingDevice>>), list_devices)
+        .route(Method::POST, "/issuers/{issuer}/devices/{user_code}", "Answer a waiting device authorization as the person: {\"approve\": {\"user\": \"alice\"}} or \"deny\"", Some(schema::<crate::DeviceDecision>), None, decide_device)
+        .succeeds_with(StatusCode::NO_CONTENT)
         .route(Method::GET, "/issuers/{issuer}/keys", "An issuer's keys: active, published, retiring", None, Some(schema::<Vec<KeyInfo>>), list_keys)
         .route(Method::POST, "/issuers/{issuer}/keys/rotate", "Make a new key the signer; the old one stays published for the grace period (1h unless `grace` says)", Some(schema::<Rotation>), Some(schema::<Kid>), rotate_keys)
         .body_optional()
@@ -423,6 +426,29 @@ async fn put_client(
 ) -> Result<StatusCode, AdminError> {
     provider.put_client(&issuer(&provider, &name)?.name, client)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_devices(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<crate::PendingDevice>>, AdminError> {
+    Ok(Json(
+        provider.pending_devices(&issuer(&provider, &name)?.name)?,
+    ))
+}
+
+async fn decide_device(
+    State(provider): State<Provider>,
+    Path((name, user_code)): Path<(String, String)>,
+    Body(decision): Body<crate::DeviceDecision>,
+) -> Result<StatusCode, AdminError> {
+    if provider.decide_device(&issuer(&provider, &name)?.name, &user_code, &decision)? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AdminError::not_found(format!(
+            "no device authorization waits with user code {user_code:?}"
+        )))
+    }
 }
 
 async fn remove_client(

@@ -66,6 +66,14 @@ pub enum TokenErrorCode {
     InvalidScope,
     /// RFC 8693 §2.2.2: no token will be issued for the `audience` or `resource` asked for.
     InvalidTarget,
+    /// RFC 8628 §3.5: the person has not answered yet; poll again.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polling too fast; the interval is now 5 s longer.
+    SlowDown,
+    /// RFC 8628 §3.5: the person denied the device.
+    AccessDenied,
+    /// RFC 8628 §3.5: the device code expired; start again.
+    ExpiredToken,
     // RFC 7009 §2.2.1 `unsupported_token_type` is never needed: every token type is revocable.
 }
 
@@ -87,6 +95,10 @@ impl TokenErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::AccessDenied => "access_denied",
+            Self::ExpiredToken => "expired_token",
         }
     }
 }

@@ -47,6 +47,38 @@ struct LogoutPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "device.html")]
+struct DevicePage<'a> {
+    issuer: &'a str,
+    action: &'a str,
+    user_code: &'a str,
+    error: Option<&'a str>,
+    users: Vec<&'a str>,
+}
+
+/// The device verification page (RFC 8628 §3.3): the code, who signs in, allow or deny.
+pub fn device_page(
+    status: StatusCode,
+    issuer: &str,
+    action: &str,
+    user_code: &str,
+    error: Option<&str>,
+    users: Vec<&str>,
+) -> Response {
+    page_response(
+        status,
+        DevicePage {
+            issuer,
+            action,
+            user_code,
+            error,
+            users,
+        }
+        .render(),
+    )
+}
+
+#[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
     issuer: &'a str,

@@ -637,15 +637,24 @@ impl Issuer {
 
     /// `len` random characters of `[A-Za-z0-9]`, for the presets' token formats.
     pub fn random_alphanumeric(&self, len: usize) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        self.random_chars(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            len,
+        )
+    }
+
+    /// `len` characters drawn uniformly from `alphabet` (at most 256 of them).
+    pub fn random_chars(&self, alphabet: &[u8], len: usize) -> String {
+        // A byte below the largest multiple of the alphabet's size maps uniformly; the rest are
+        // drawn again.
+        let limit = 256 - 256 % alphabet.len();
         let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
         (0..len)
             .map(|_| {
-                // 62 × 4 = 248: a byte below it maps uniformly; the rest are drawn again.
                 loop {
-                    let b = (rng.next_u32() & 0xff) as u8;
-                    if b < 248 {
-                        break char::from(ALPHABET[usize::from(b % 62)]);
+                    let b = usize::from((rng.next_u32() & 0xff) as u8);
+                    if b < limit {
+                        break char::from(alphabet[b % alphabet.len()]);
                     }
                 }
             })

@@ -66,7 +66,7 @@ pub use config::{
 pub use control::{DEFAULT_GRACE, admin_operations};
 pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, demo_client_jwk, dress};
 pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal, Mismatch};
-pub use fauxauth_core::rules::{Action, Rule, RuleStatus, When};
+pub use fauxauth_core::rules::{Action, DeviceDecision, Rule, RuleStatus, When};
 pub use fauxauth_core::{Clock, Listener, Scripted, Tls, TlsConfig};
 pub use issuer::KeyInfo;
 pub use keys::SigningAlg;
@@ -75,6 +75,19 @@ pub use protocol::client_assertion::AudienceRule;
 
 use fauxauth_core::Control;
 use issuer::Issuer;
+
+/// A device authorization waiting for the person, as the admin API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct PendingDevice {
+    /// What the person types at the verification page.
+    pub user_code: String,
+    pub client_id: String,
+    pub scope: String,
+    /// How many times the device has polled.
+    pub polls: u32,
+    /// The seconds it must wait between polls now.
+    pub interval: u64,
+}
 
 /// Why a provider could not start.
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +246,51 @@ impl Provider {
     /// Removes a client; whether it existed.
     pub fn remove_client(&self, issuer: &str, client_id: &str) -> Result<bool, ScriptError> {
         Ok(self.issuer_named(issuer)?.remove_client(client_id))
+    }
+
+    /// The device authorizations of `issuer` still waiting for the person (RFC 8628), oldest
+    /// first.
+    pub fn pending_devices(&self, issuer: &str) -> Result<Vec<PendingDevice>, ScriptError> {
+        let issuer = self.issuer_named(issuer)?;
+        let now = issuer.now();
+        Ok(issuer
+            .store()
+            .pending_devices(now)
+            .into_iter()
+            .map(|d| PendingDevice {
+                user_code: d.user_code.clone(),
+                client_id: d.client_id.clone(),
+                scope: d.scope.to_string(),
+                polls: d.polls,
+                interval: d.interval,
+            })
+            .collect())
+    }
+
+    /// Answers, as the person, the pending device authorization of `issuer` whose user code is
+    /// `user_code` (RFC 8628 §3.3): its next poll gets tokens, or `access_denied`. False when no
+    /// such authorization waits.
+    pub fn decide_device(
+        &self,
+        issuer: &str,
+        user_code: &str,
+        decision: &DeviceDecision,
+    ) -> Result<bool, ScriptError> {
+        let issuer = self.issuer_named(issuer)?;
+        let now = issuer.now();
+        let state = match decision {
+            DeviceDecision::Approve { user } => {
+                if issuer.user(user).is_none() {
+                    return Err(ScriptError::Invalid {
+                        field: "approve.user",
+                        message: format!("no user is named {user:?}"),
+                    });
+                }
+                endpoints::device_approved(user, now)
+            }
+            DeviceDecision::Deny => store::DeviceState::Denied,
+        };
+        Ok(endpoints::decide_device(issuer, user_code, state, now).is_some())
     }
 
     fn issuer_named(&self, name: &str) -> Result<&Arc<Issuer>, ScriptError> {

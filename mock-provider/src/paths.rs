@@ -14,3 +14,7 @@ pub const USERINFO: &str = "/userinfo";
 pub const REVOKE: &str = "/revoke";
 pub const INTROSPECT: &str = "/introspect";
 pub const LOGOUT: &str = "/logout";
+/// RFC 8628 §3.1: where a device asks for a user code.
+pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
+/// RFC 8628 §3.3: where the person types it (`verification_uri`).
+pub const DEVICE: &str = "/device";

@@ -140,6 +140,57 @@ pub struct Transaction {
     pub expires_at: SystemTime,
 }
 
+/// A device authorization (RFC 8628 §3.1-§3.2), waiting for the person and polled for.
+#[derive(Clone, Debug)]
+pub struct DeviceRequest {
+    pub client_id: String,
+    pub scope: Scopes,
+    /// As shown to the person (`BCDF-GHJK`).
+    pub user_code: String,
+    pub created_at: SystemTime,
+    pub expires_at: SystemTime,
+    /// Seconds a client must wait between polls; 5 more after each `slow_down` (§3.5).
+    pub interval: u64,
+    /// The last poll: the interval is between polls (RFC 8628 §3.2), so the first may come at once.
+    pub last_poll: Option<SystemTime>,
+    pub polls: u32,
+    pub state: DeviceState,
+}
+
+/// Where a device authorization stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceState {
+    Pending,
+    /// Approved by this user, logged in at this time.
+    Approved {
+        username: String,
+        auth_time: u64,
+    },
+    Denied,
+    /// Its tokens were issued: the code is spent.
+    Redeemed,
+}
+
+/// What a poll found (RFC 8628 §3.5).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Poll {
+    Unknown,
+    OtherClient,
+    Expired,
+    SlowDown {
+        interval: u64,
+    },
+    Pending,
+    Denied,
+    Spent,
+    /// Approved: the request is now spent, its tokens are to be issued.
+    Approved {
+        username: String,
+        auth_time: u64,
+        scope: Scopes,
+    },
+}
+
 /// Why a code could not be redeemed.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RedeemError<E> {
@@ -189,6 +240,9 @@ pub struct Store {
     /// The `jti` of each client assertion accepted, per client, until the assertion expires
     /// (OpenID Connect Core §9: a `jti` may be used only once).
     assertion_ids: HashMap<(String, String), SystemTime>,
+    /// Device authorizations by `device_code`, and their `user_code`s (normalized) to it.
+    devices: HashMap<String, DeviceRequest>,
+    user_codes: HashMap<String, String>,
     next_grant: GrantId,
     inserts: u32,
 }
@@ -444,6 +498,96 @@ impl Store {
         }
     }
 
+    pub fn insert_device(&mut self, device_code: String, request: DeviceRequest, now: SystemTime) {
+        self.user_codes
+            .insert(normalize_user_code(&request.user_code), device_code.clone());
+        self.devices.insert(device_code, request);
+        self.inserted(now);
+    }
+
+    /// The pending device authorization whose user code is `user_code` (typed by a person:
+    /// case, spaces and dashes do not matter).
+    pub fn pending_device(
+        &mut self,
+        user_code: &str,
+        now: SystemTime,
+    ) -> Option<&mut DeviceRequest> {
+        let device_code = self.user_codes.get(&normalize_user_code(user_code))?;
+        self.devices
+            .get_mut(device_code)
+            .filter(|d| now < d.expires_at && d.state == DeviceState::Pending)
+    }
+
+    /// Every device authorization still waiting for the person, by device code.
+    pub fn pending_devices(&self, now: SystemTime) -> Vec<&DeviceRequest> {
+        let mut out: Vec<&DeviceRequest> = self
+            .devices
+            .values()
+            .filter(|d| now < d.expires_at && d.state == DeviceState::Pending)
+            .collect();
+        out.sort_by_key(|d| d.created_at);
+        out
+    }
+
+    /// A poll of `device_code` by `client_id` (RFC 8628 §3.4-§3.5): `decide` is the person's
+    /// answer to apply first (a rule's, or a scripted approval), if any. Polling sooner than
+    /// the interval is `slow_down`, and the interval grows by 5 s.
+    pub fn poll_device(
+        &mut self,
+        device_code: &str,
+        client_id: &str,
+        now: SystemTime,
+        decide: impl FnOnce(&DeviceRequest) -> Option<DeviceState>,
+    ) -> Poll {
+        let Some(request) = self.devices.get_mut(device_code) else {
+            return Poll::Unknown;
+        };
+        if request.client_id != client_id {
+            return Poll::OtherClient;
+        }
+        if request.state == DeviceState::Redeemed {
+            return Poll::Spent;
+        }
+        if now >= request.expires_at {
+            return Poll::Expired;
+        }
+        request.polls += 1;
+        if request.state == DeviceState::Pending
+            && let Some(state) = decide(request)
+        {
+            request.state = state;
+        }
+        let too_soon = request.last_poll.is_some_and(|last| {
+            now.duration_since(last).unwrap_or_default().as_secs() < request.interval
+        });
+        request.last_poll = Some(now);
+        if too_soon {
+            request.interval += 5;
+            return Poll::SlowDown {
+                interval: request.interval,
+            };
+        }
+        match std::mem::replace(&mut request.state, DeviceState::Redeemed) {
+            DeviceState::Pending => {
+                request.state = DeviceState::Pending;
+                Poll::Pending
+            }
+            DeviceState::Denied => {
+                request.state = DeviceState::Denied;
+                Poll::Denied
+            }
+            DeviceState::Redeemed => Poll::Spent,
+            DeviceState::Approved {
+                username,
+                auth_time,
+            } => Poll::Approved {
+                username,
+                auth_time,
+                scope: request.scope.clone(),
+            },
+        }
+    }
+
     /// Records that `client_id` used an assertion with `jti`, valid until `until`. False when it
     /// was used before and is still remembered: a replay.
     pub fn spend_assertion_id(
@@ -481,7 +625,8 @@ impl Store {
             + self.access_tokens.len()
             + self.sessions.len()
             + self.transactions.len()
-            + self.assertion_ids.len();
+            + self.assertion_ids.len()
+            + self.devices.len();
         self.inserts as usize >= (held / 8).max(SWEEP_EVERY as usize)
     }
 
@@ -493,6 +638,10 @@ impl Store {
         self.sessions.retain(|_, s| now < s.expires_at);
         self.transactions.retain(|_, t| now < t.expires_at);
         self.assertion_ids.retain(|_, until| now < *until);
+        // A device code is remembered as long as it could be polled, then forgotten.
+        self.devices.retain(|_, d| now < d.expires_at);
+        let devices = &self.devices;
+        self.user_codes.retain(|_, code| devices.contains_key(code));
         let live = &self.transactions;
         self.transaction_order.retain(|id| live.contains_key(id));
         // A grant lives as long as its longest-lived token. A replay of its code after that is
@@ -511,6 +660,14 @@ impl Store {
             self.sessions.len(),
         )
     }
+}
+
+/// A user code as compared: upper case, without the spaces and dashes a person may type.
+pub fn normalize_user_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 #[cfg(test)]

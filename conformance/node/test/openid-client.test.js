@@ -418,3 +418,27 @@ describe('token exchange (RFC 8693)', () => {
     )
   })
 })
+
+describe('the device authorization grant (RFC 8628)', () => {
+  it('initiates, is approved through the admin API, and polls to tokens', async () => {
+    const config = await configure({ id: 'conformance-tv', secret: undefined, auth: 'none' })
+    assert.ok(config.serverMetadata().device_authorization_endpoint)
+    const device = await client.initiateDeviceAuthorization(config, { scope: 'openid' })
+    assert.match(device.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
+    assert.equal(device.interval, 5)
+    // The person's answer, as a test script gives it: the admin API of the provider.
+    const answer = await fetch(
+      `${ISSUER}/_fauxauth/issuers/default/devices/${encodeURIComponent(device.user_code)}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ approve: { user: 'alice' } }),
+      },
+    )
+    assert.equal(answer.status, 204)
+    // openid-client waits the interval (5 s) before its first poll.
+    const tokens = await client.pollDeviceAuthorizationGrant(config, device)
+    assert.equal(tokens.claims().sub, SUB)
+    assert.ok(tokens.refresh_token)
+  })
+})

@@ -232,6 +232,10 @@ pub enum Action {
     Revoke(FormCall),
     /// POST to the provider's introspection endpoint.
     Introspect(FormCall),
+    /// POST to the provider's device authorization endpoint (RFC 8628 §3.1), as a device does.
+    DeviceAuthorization(FormCall),
+    /// Answer, as the person, a waiting device authorization (RFC 8628 §3.3).
+    DeviceDecision(DeviceDecisionStep),
     /// Call the provider's UserInfo endpoint with a bearer token.
     Userinfo(BearerCall),
     /// Call the resource API with a bearer token.
@@ -459,6 +463,20 @@ pub struct FormCall {
     pub form: BTreeMap<String, Option<String>>,
 }
 
+/// The person's answer to a device authorization: `{approve: alice}` or `{deny: true}`, for the
+/// last `user_code` unless given.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceDecisionStep {
+    /// Approve as this user (a username).
+    #[serde(default)]
+    pub approve: Option<String>,
+    #[serde(default)]
+    pub deny: bool,
+    #[serde(default)]
+    pub user_code: Option<String>,
+}
+
 /// A bearer-token call.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -598,6 +616,24 @@ pub enum Matcher {
     /// A value an attacker cannot guess: at least 96 bits' worth of random-looking characters
     /// (RFC 6749 §10.10, §10.12).
     Unguessable(bool),
+    /// Text this regular expression finds (anchor it with `^` and `$` to match the whole).
+    Matches(Pattern),
+}
+
+/// A regular expression, compiled when the scenario is read (a bad one is a load error).
+#[derive(Clone, Debug)]
+pub struct Pattern(pub regex::Regex);
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.as_str())
+    }
 }
 
 /// "The client called /token once", "no request reached /userinfo": how many requests in a
@@ -692,6 +728,7 @@ impl<'de> Deserialize<'de> for Matcher {
             Equals(Value),
             Not(Value),
             Unguessable(bool),
+            Matches(String),
         }
         let value = Value::deserialize(d)?;
         // A one-key map naming a form is that form; anything else is a value to equal.
@@ -700,7 +737,13 @@ impl<'de> Deserialize<'de> for Matcher {
             && map.keys().all(|k| {
                 matches!(
                     k.as_str(),
-                    "present" | "contains" | "one_of" | "equals" | "not" | "unguessable"
+                    "present"
+                        | "contains"
+                        | "one_of"
+                        | "equals"
+                        | "not"
+                        | "unguessable"
+                        | "matches"
                 )
             })
         {
@@ -712,6 +755,10 @@ impl<'de> Deserialize<'de> for Matcher {
                 Form::Equals(v) => Matcher::Equals(v),
                 Form::Not(v) => Matcher::Not(v),
                 Form::Unguessable(u) => Matcher::Unguessable(u),
+                Form::Matches(pattern) => Matcher::Matches(Pattern(
+                    regex::Regex::new(&pattern)
+                        .map_err(|e| de::Error::custom(format!("matches: {e}")))?,
+                )),
             });
         }
         Ok(Matcher::Equals(value))
@@ -722,7 +769,9 @@ impl<'de> Deserialize<'de> for Matcher {
 const STEP_KEYS: [&str; 4] = ["name", "note", "capture", "expect"];
 
 /// The action keys, for the error message that lists them.
-const ACTIONS: [&str; 20] = [
+const ACTIONS: [&str; 22] = [
+    "device_authorization",
+    "device_decision",
     "login",
     "visit",
     "open",
@@ -794,6 +843,8 @@ impl<'de> Visitor<'de> for StepVisitor {
                         "token" => Action::Token(map.next_value()?),
                         "revoke" => Action::Revoke(map.next_value()?),
                         "introspect" => Action::Introspect(map.next_value()?),
+                        "device_authorization" => Action::DeviceAuthorization(map.next_value()?),
+                        "device_decision" => Action::DeviceDecision(map.next_value()?),
                         "userinfo" => Action::Userinfo(map.next_value()?),
                         "api" => Action::Api(map.next_value()?),
                         "request" => Action::Request(map.next_value()?),
@@ -851,6 +902,8 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::Token(_) => "token",
         Action::Revoke(_) => "revoke",
         Action::Introspect(_) => "introspect",
+        Action::DeviceAuthorization(_) => "device_authorization",
+        Action::DeviceDecision(_) => "device_decision",
         Action::Userinfo(_) => "userinfo",
         Action::Api(_) => "api",
         Action::Request(_) => "request",
@@ -937,9 +990,10 @@ impl Source {
 
 /// Values every scenario remembers by itself, as the latest of each seen: from authorization
 /// requests (`code_verifier`, `redirect_uri`, `client_id`), redirects (`code`, `state`, `iss`,
-/// `error`), token responses (`access_token`, `refresh_token`, `id_token`), and the last
-/// callback a browser was sent to (`callback`).
-pub const REMEMBERED: [&str; 11] = [
+/// `error`), token responses (`access_token`, `refresh_token`, `id_token`), device
+/// authorizations (`device_code`, `user_code`), and the last callback a browser was sent to
+/// (`callback`).
+pub const REMEMBERED: [&str; 13] = [
     "code_verifier",
     "redirect_uri",
     "client_id",
@@ -950,5 +1004,7 @@ pub const REMEMBERED: [&str; 11] = [
     "access_token",
     "refresh_token",
     "id_token",
+    "device_code",
+    "user_code",
     "callback",
 ];

@@ -30,6 +30,8 @@ const LABELLED: &[(&str, &str)] = &[
     ("client_assertion", "client_assertion"),
     ("assertion", "assertion"),
     ("subject_token", "subject_token"),
+    ("device_code", "device_code"),
+    ("user_code", "user_code"),
     ("actor_token", "actor_token"),
     ("password", "password"),
 ];

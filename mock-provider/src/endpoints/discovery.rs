@@ -180,6 +180,12 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
             );
         }
     }
+    // RFC 8628 §4: where devices ask, when some client may.
+    if issuer.some_client_allows(GrantType::DeviceCode)
+        && let Some(device) = url(Endpoint::DeviceAuthorization)
+    {
+        object.insert("device_authorization_endpoint".into(), device.into());
+    }
     if let Some(logout) = url(Endpoint::Logout) {
         object.insert("end_session_endpoint".into(), logout.into());
     }

@@ -2,6 +2,7 @@
 
 pub mod authorize;
 mod client_auth;
+mod device;
 mod discovery;
 mod introspect;
 mod logout;
@@ -21,6 +22,7 @@ use crate::issuer::Issuer;
 use crate::preset::{Endpoint, Layout};
 use crate::protocol::params::Params;
 
+pub use device::{approved as device_approved, decide as decide_device};
 pub use discovery::metadata_router;
 
 /// Every route of one issuer, relative to its path, as its layout places them. A Microsoft
@@ -53,6 +55,8 @@ fn methods(endpoint: Endpoint) -> MethodRouter<Arc<Issuer>> {
         Endpoint::Introspect => post(introspect::introspect).fallback(post_only),
         // RP-Initiated Logout §2: the OP MUST support GET and POST.
         Endpoint::Logout => get(logout::logout_get).post(logout::logout_post),
+        Endpoint::DeviceAuthorization => post(device::device_authorization).fallback(post_only),
+        Endpoint::Device => get(device::device_page).post(device::device_submit),
     }
 }
 

@@ -19,8 +19,9 @@ use crate::protocol::client_assertion::{self, JWT_BEARER_GRANT};
 use crate::protocol::params::Params;
 use crate::protocol::pkce;
 use crate::protocol::scope::Scopes;
-use crate::store::{Code, RedeemError, RefreshError};
+use crate::store::{Code, DeviceState, Poll, RedeemError, RefreshError};
 use crate::tokens::{Mint, Subject, issue};
+use fauxauth_core::rules::DeviceDecision;
 use subtle::ConstantTimeEq as _;
 
 /// A token request, parsed: an enum tagged on `grant_type` (RFC 6749 §4.1.3, §4.4.2, §6).
@@ -48,6 +49,9 @@ enum TokenRequest<'a> {
         scope: Scopes,
     },
     TokenExchange(super::token_exchange::Request<'a>),
+    DeviceCode {
+        device_code: &'a str,
+    },
 }
 
 pub(super) async fn token(
@@ -60,7 +64,8 @@ pub(super) async fn token(
     let changes = injected
         .as_ref()
         .map_or(&[][..], |Extension(i)| &i.token_changes);
-    let result = handle(&issuer, query.as_deref(), &headers, &body, changes).await;
+    let device = injected.as_ref().and_then(|Extension(i)| i.device.as_ref());
+    let result = handle(&issuer, query.as_deref(), &headers, &body, changes, device).await;
     if issuer.settings.preset == Preset::Generic {
         return match result {
             Ok(body) => json_no_store(StatusCode::OK, &body),
@@ -76,6 +81,7 @@ async fn handle(
     headers: &HeaderMap,
     body: &[u8],
     changes: &[TokenChange],
+    device: Option<&DeviceDecision>,
 ) -> Result<serde_json::Value, Error> {
     // RFC 6749 §2.3.1: client credentials MUST NOT be included in the request URI.
     if query.is_some_and(|q| Params::parse(q.as_bytes()).has("client_secret")) {
@@ -104,6 +110,7 @@ async fn handle(
         "actor_token",
         "actor_token_type",
         "requested_token_type",
+        "device_code",
     ]) {
         return Err(Error::invalid_request(format!(
             "parameter {name} must not be repeated"
@@ -119,6 +126,7 @@ async fn handle(
         TokenRequest::Password { .. } => GrantType::Password,
         TokenRequest::JwtBearer { .. } => GrantType::JwtBearer,
         TokenRequest::TokenExchange(_) => GrantType::TokenExchange,
+        TokenRequest::DeviceCode { .. } => GrantType::DeviceCode,
     };
     if !client.allows_grant(grant) {
         return Err(Error::token(
@@ -149,6 +157,9 @@ async fn handle(
         }
         TokenRequest::TokenExchange(request) => {
             super::token_exchange::exchange(issuer, client, request, changes).await
+        }
+        TokenRequest::DeviceCode { device_code } => {
+            device_grant(issuer, client, device_code, device, changes)
         }
     }
 }
@@ -189,6 +200,9 @@ fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
         super::token_exchange::GRANT => TokenRequest::TokenExchange(
             super::token_exchange::Request::parse(params, scope(get("scope")?)?)?,
         ),
+        crate::config::DEVICE_CODE_GRANT => TokenRequest::DeviceCode {
+            device_code: required("device_code")?,
+        },
         JWT_BEARER_GRANT => TokenRequest::JwtBearer {
             assertion: required("assertion")?,
             scope: scope(get("scope")?)?.unwrap_or_default(),
@@ -516,6 +530,110 @@ async fn jwt_bearer(
         mint,
         changes,
     ))
+}
+
+/// RFC 8628 §3.4-§3.5: a poll for a device code. The person's answer comes first, when a rule
+/// or the issuer's `device_approval` gives one; then too soon is `slow_down` (the interval
+/// grows by 5 s), no answer yet `authorization_pending`, a denial `access_denied`, an expired
+/// code `expired_token`; an approval issues the tokens once.
+fn device_grant(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    device_code: &str,
+    decision: Option<&DeviceDecision>,
+    changes: &[TokenChange],
+) -> Result<serde_json::Value, Error> {
+    let now = issuer.now();
+    let scripted = |request: &crate::store::DeviceRequest| -> Option<DeviceState> {
+        match decision {
+            Some(DeviceDecision::Approve { user }) => {
+                return Some(super::device::approved(user, now));
+            }
+            Some(DeviceDecision::Deny) => return Some(DeviceState::Denied),
+            None => {}
+        }
+        let approval = issuer.settings.device_approval.as_ref()?;
+        (now >= request.created_at + approval.after)
+            .then(|| super::device::approved(&approval.user, now))
+    };
+    let error = |code, description: &str| Error::token(code, description.to_owned());
+    let poll = issuer
+        .store()
+        .poll_device(device_code, &client.client_id, now, scripted);
+    let (username, auth_time, scope) = match poll {
+        Poll::Approved {
+            username,
+            auth_time,
+            scope,
+        } => (username, auth_time, scope),
+        Poll::Unknown => return Err(Error::invalid_grant("the device code is unknown")),
+        Poll::OtherClient => {
+            return Err(Error::invalid_grant(
+                "the device code was issued to another client",
+            ));
+        }
+        Poll::Spent => {
+            return Err(Error::invalid_grant(
+                "the device code was used already: its tokens were issued",
+            ));
+        }
+        Poll::Expired => {
+            return Err(error(
+                TokenErrorCode::ExpiredToken,
+                "the device code expired: ask for a new one (RFC 8628 §3.5)",
+            ));
+        }
+        Poll::SlowDown { interval } => {
+            return Err(error(
+                TokenErrorCode::SlowDown,
+                &format!(
+                    "polled sooner than the interval, which is now {interval} s (RFC 8628 §3.5)"
+                ),
+            ));
+        }
+        Poll::Pending => {
+            return Err(error(
+                TokenErrorCode::AuthorizationPending,
+                "the person has not answered yet",
+            ));
+        }
+        Poll::Denied => {
+            return Err(error(
+                TokenErrorCode::AccessDenied,
+                "the person denied the device",
+            ));
+        }
+    };
+    let user = issuer
+        .user(&username)
+        .ok_or_else(|| Error::invalid_grant("the user who approved no longer exists"))?;
+    let grant = issuer.store().open_grant(crate::store::Grant {
+        username: Some(user.username.clone()),
+        scope: scope.clone(),
+        auth_time: Some(auth_time),
+        sid: None,
+        revoked: false,
+        expires_at: now + issuer.access_token_lifetime(),
+    });
+    let issued = issue(
+        issuer,
+        client,
+        &Subject {
+            grant,
+            user: Some(&user),
+            auth_time: Some(auth_time),
+            sid: None,
+            nonce: None,
+            exchanged: Default::default(),
+        },
+        scope.clone(),
+        Mint {
+            id_token: scope.contains("openid"),
+            refresh_token: client.allows_grant(GrantType::RefreshToken),
+        },
+        changes,
+    );
+    Ok(issued.response_body())
 }
 
 /// RFC 6749 §4.4: a confidential client acting for itself; no refresh token (§4.4.3).

@@ -20,6 +20,8 @@ pub enum Endpoint {
     Revoke,
     Introspect,
     Logout,
+    DeviceAuthorization,
+    Device,
 }
 
 impl Endpoint {
@@ -36,6 +38,8 @@ impl Endpoint {
             Self::Revoke => "revoke",
             Self::Introspect => "introspect",
             Self::Logout => "logout",
+            Self::DeviceAuthorization => "device_authorization",
+            Self::Device => "device",
         }
     }
 }
@@ -96,6 +100,8 @@ impl Layout {
                 (paths::USERINFO, Endpoint::Userinfo),
                 (paths::REVOKE, Endpoint::Revoke),
                 (paths::LOGOUT, Endpoint::Logout),
+                (paths::DEVICE_AUTHORIZATION, Endpoint::DeviceAuthorization),
+                (paths::DEVICE, Endpoint::Device),
             ]),
             Preset::Google => plain(&[
                 (paths::DISCOVERY, Endpoint::Discovery),

@@ -599,3 +599,66 @@ async fn an_app_with_googles_real_urls_logs_in_through_a_resolver_override() {
     );
     running.stop().await;
 }
+
+/// A device's polling loop, as the `oauth2` crate runs it, in virtual time: its sleep moves the
+/// provider's clock instead of waiting, and a rule approves for the person at the third poll.
+#[tokio::test]
+async fn oauth2_crate_polls_a_device_code_in_virtual_time() {
+    use mock_provider::Scripted as _;
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        ClientId, DeviceAuthorizationUrl, StandardDeviceAuthorizationResponse, TokenResponse as _,
+        TokenUrl,
+    };
+    let mut tv = mock_provider::ClientConfig::public("tv", CALLBACK);
+    tv.redirect_uris.clear();
+    tv.grant_types = vec![mock_provider::GrantType::DeviceCode];
+    let clock = fauxauth_core::Clock::frozen(start_time());
+    let running = mock_provider::spawn_with_clock(
+        Config::single(issuer_config().with_client(tv)),
+        clock.clone(),
+    )
+    .await
+    .unwrap();
+    running.provider().add_rule(
+        serde_json::from_value(serde_json::json!({
+            "when": {"endpoint": "token", "nth": 3, "times": 1},
+            "then": [{"device": {"approve": {"user": "alice"}}}]
+        }))
+        .unwrap(),
+    );
+    let issuer = running.issuer();
+    let client = BasicClient::new(ClientId::new("tv".into()))
+        .set_token_uri(TokenUrl::new(format!("{issuer}/token")).unwrap())
+        .set_device_authorization_url(
+            DeviceAuthorizationUrl::new(format!("{issuer}/device_authorization")).unwrap(),
+        );
+    let http = http();
+    let details: StandardDeviceAuthorizationResponse = client
+        .exchange_device_code()
+        .add_scope(oauth2::Scope::new("openid".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(details.interval(), std::time::Duration::from_secs(5));
+    let slept = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let token = client
+        .exchange_device_access_token(&details)
+        .request_async(
+            &http,
+            |interval| {
+                slept.lock().unwrap().push(interval);
+                clock.advance(interval);
+                std::future::ready(())
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(token.refresh_token().is_none(), "tv may not refresh");
+    assert_eq!(
+        *slept.lock().unwrap(),
+        vec![std::time::Duration::from_secs(5); 2],
+        "two waits of the interval between three polls"
+    );
+}

@@ -6,6 +6,7 @@ mod helpers;
 mod authorize;
 mod client_assertion;
 mod clients;
+mod device;
 mod discovery;
 mod e2e;
 mod hardening;

@@ -52,6 +52,37 @@ pub async fn perform(
         Action::Token(call) => form_call(world, memory, call, "token", true)?,
         Action::Revoke(call) => form_call(world, memory, call, "revoke", false)?,
         Action::Introspect(call) => form_call(world, memory, call, "introspect", false)?,
+        Action::DeviceAuthorization(call) => {
+            form_call(world, memory, call, "device_authorization", false)?
+        }
+        Action::DeviceDecision(step) => {
+            let decision = match (&step.approve, step.deny) {
+                (Some(user), false) => mock_provider::DeviceDecision::Approve {
+                    user: interpolate(user, memory)?,
+                },
+                (None, true) => mock_provider::DeviceDecision::Deny,
+                _ => return Err("device_decision: give approve: USER or deny: true".into()),
+            };
+            let user_code =
+                match &step.user_code {
+                    Some(code) => interpolate(code, memory)?,
+                    None => memory.vars.get("user_code").cloned().ok_or(
+                        "no user_code yet: give `user_code` or ask with device_authorization",
+                    )?,
+                };
+            let issuer = &world.config.issuers[0].name;
+            let answered = world
+                .provider
+                .provider()
+                .decide_device(issuer, &user_code, &decision)
+                .map_err(|e| e.to_string())?;
+            if !answered {
+                return Err(format!(
+                    "no device authorization waits with user code {user_code:?}"
+                ));
+            }
+            return Ok(Performed::default());
+        }
         Action::Userinfo(call) => {
             let target = provider_target(world, "userinfo")?;
             bearer_call(memory, call, Server::Provider, &target)?
@@ -612,6 +643,7 @@ fn form_call(
         let defaults: &[&str] = match grant.as_str() {
             "authorization_code" => &["code", "redirect_uri", "code_verifier"],
             "refresh_token" => &["refresh_token"],
+            "urn:ietf:params:oauth:grant-type:device_code" => &["device_code"],
             _ => &[],
         };
         for name in defaults {

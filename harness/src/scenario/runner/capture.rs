@@ -61,7 +61,13 @@ pub fn remember(memory: &mut Memory, received: &Received) {
             memory.vars.insert(name.to_owned(), value.clone());
         }
     }
-    for name in ["access_token", "refresh_token", "id_token"] {
+    for name in [
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "device_code",
+        "user_code",
+    ] {
         if let Some(value) = received.member(name) {
             memory.vars.insert(name.to_owned(), value);
         }

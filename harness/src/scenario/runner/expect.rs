@@ -465,6 +465,7 @@ pub fn matches(matcher: &Matcher, actual: Option<&Value>, world: &Ecosystem) -> 
         (Matcher::Equals(want), Some(have)) => equal(want, have),
         (Matcher::Contains(part), Some(have)) => text_of(have).contains(part.as_str()),
         (Matcher::OneOf(options), Some(have)) => options.iter().any(|o| equal(o, have)),
+        (Matcher::Matches(pattern), Some(have)) => pattern.0.is_match(&text_of(have)),
     };
     (ok, shown)
 }
@@ -479,6 +480,7 @@ fn describe(matcher: &Matcher) -> String {
         Matcher::Not(v) => format!("anything but {}", text_of(v)),
         Matcher::Unguessable(true) => "a value no one can guess (96 bits or more)".into(),
         Matcher::Unguessable(false) => "a guessable value".into(),
+        Matcher::Matches(pattern) => format!("something matching /{}/", pattern.0),
     }
 }
 
