@@ -7,8 +7,8 @@ use sample_client::{ClientKey, Clock};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The client it authenticates: its iss and sub.
-    #[arg(long = "client-id")]
-    client_id: String,
+    #[arg(long = "client-id", required_unless_present = "issuer")]
+    client_id: Option<String>,
     /// Its aud: the provider's token endpoint URL (or its issuer identifier).
     #[arg(long)]
     audience: String,
@@ -25,6 +25,13 @@ pub struct Args {
     /// Sign with HS256 keyed with this client secret, for client_secret_jwt.
     #[arg(long, conflicts_with = "private_key")]
     secret: Option<String>,
+    /// Make an authorization grant instead (RFC 7523 §2.1): from this issuer (a trusted issuer
+    /// of the provider), about --subject.
+    #[arg(long, requires = "subject", requires = "private_key")]
+    issuer: Option<String>,
+    /// The user the grant is about: their subject identifier.
+    #[arg(long, requires = "issuer")]
+    subject: Option<String>,
 }
 
 /// Prints the assertion: `iss` and `sub` the client, `aud`, a fresh `jti`, `iat` now and `exp` a
@@ -40,9 +47,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (None, Some(secret)) => ClientKey::from_secret(secret),
         (None, None) => anyhow::bail!("give --private-key or --secret"),
     };
-    println!(
-        "{}",
-        key.assertion(&args.client_id, &args.audience, &Clock::system())
-    );
+    let assertion = match (&args.issuer, &args.subject) {
+        (Some(issuer), Some(subject)) => {
+            key.grant_assertion(issuer, subject, &args.audience, &Clock::system())
+        }
+        _ => key.assertion(
+            args.client_id.as_deref().unwrap_or_default(),
+            &args.audience,
+            &Clock::system(),
+        ),
+    };
+    println!("{assertion}");
     Ok(())
 }

@@ -21,6 +21,9 @@ use crate::preset::Preset;
 pub const WEB_CLIENT_ID: &str = "demo-web";
 pub const WEB_CLIENT_SECRET: &str = "demo-web-secret-change-me";
 
+/// The demo's trusted issuer (see [`issuer`]).
+pub const DEMO_TRUSTED_ISSUER: &str = "https://idp.example";
+
 /// The public half of the published test key (`scenarios/keys/scenario-client.pem`), which the
 /// demo's confidential client may sign `private_key_jwt` assertions with.
 pub fn demo_client_jwk() -> serde_json::Value {
@@ -68,8 +71,14 @@ pub fn issuer(seed: &str) -> IssuerConfig {
     // The demo's confidential client may try every grant, the legacy password grant included,
     // and every client authentication method: its secret, and for private_key_jwt the published
     // test key of `scenarios/keys/` (kid `scenario-client`).
-    web.grant_types.push(GrantType::Password);
+    web.grant_types.extend([
+        GrantType::Password,
+        GrantType::JwtBearer,
+        GrantType::TokenExchange,
+        GrantType::DeviceCode,
+    ]);
     web.jwks = Some(serde_json::json!({ "keys": [demo_client_jwk()] }));
+    web.token_exchange.delegation = true;
     web.post_logout_redirect_uris = vec![
         "http://127.0.0.1:8080/".to_owned(),
         "http://localhost:8080/".to_owned(),
@@ -85,6 +94,13 @@ pub fn issuer(seed: &str) -> IssuerConfig {
         .with_client(spa);
     // The scopes of the resource's demo API (`/api/items`), so demo tokens can carry them.
     issuer.scopes = vec!["items:read".to_owned(), "items:write".to_owned()];
+    // An identity provider whose JWTs are authorization grants (RFC 7523 §2.1): it signs with
+    // the published test key too, so `fauxauth assertion --issuer` can make one.
+    issuer.trusted_issuers = vec![crate::config::TrustedIssuer {
+        issuer: DEMO_TRUSTED_ISSUER.to_owned(),
+        jwks: Some(serde_json::json!({ "keys": [demo_client_jwk()] })),
+        jwks_uri: None,
+    }];
     issuer.users = users(seed, DEMO_USERS);
     issuer
 }

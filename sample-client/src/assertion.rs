@@ -71,13 +71,28 @@ impl ClientKey {
 
     /// A client assertion for `client_id` at `audience` (the token endpoint's URL).
     pub fn assertion(&self, client_id: &str, audience: &str, clock: &Clock) -> String {
+        self.signed(client_id, client_id, audience, clock)
+    }
+
+    /// An authorization grant (RFC 7523 §2.1): from `issuer`, about `subject`.
+    pub fn grant_assertion(
+        &self,
+        issuer: &str,
+        subject: &str,
+        audience: &str,
+        clock: &Clock,
+    ) -> String {
+        self.signed(issuer, subject, audience, clock)
+    }
+
+    fn signed(&self, iss: &str, sub: &str, audience: &str, clock: &Clock) -> String {
         let now = fauxauth_core::unix(clock.now());
         let mut header = Header::new(self.alg);
         header.typ = Some("JWT".to_owned());
         header.kid = self.kid.clone();
         let claims = json!({
-            "iss": client_id,
-            "sub": client_id,
+            "iss": iss,
+            "sub": sub,
             "aud": audience,
             "jti": crate::random::fresh_secret(),
             "iat": now,

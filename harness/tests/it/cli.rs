@@ -698,4 +698,36 @@ async fn the_demo_client_authenticates_with_assertions_the_assertion_command_mak
         .output()
         .unwrap();
     assert!(!output.status.success(), "a key or a secret is required");
+
+    // A JWT bearer grant from the demo's trusted issuer, about a demo user.
+    let grant = Command::new(BIN)
+        .args([
+            "assertion",
+            "--issuer",
+            "https://idp.example",
+            "--subject",
+            "estefania",
+        ])
+        .args(["--audience", &token, "--private-key", key])
+        .args(["--private-key-id", "scenario-client"])
+        .output()
+        .unwrap();
+    assert!(
+        grant.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grant.stderr)
+    );
+    let grant = String::from_utf8(grant.stdout).unwrap();
+    let response = http
+        .post(&token)
+        .basic_auth("demo-web", Some(mock_provider::WEB_CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", grant.trim()),
+            ("scope", "openid"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }
