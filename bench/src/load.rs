@@ -144,6 +144,10 @@ pub struct Ctx {
     pub jwks: Endpoint,
     pub authorize: Endpoint,
     pub token: Endpoint,
+    /// RFC 8628's device authorization endpoint, when the provider serves it.
+    pub device_authorization: Option<Endpoint>,
+    /// Whether the provider lists token exchange.
+    pub token_exchange: bool,
     pub client_id: String,
     pub redirect_uri: String,
     pub scope: String,
@@ -168,6 +172,8 @@ impl Ctx {
             jwks: Endpoint::new(&endpoints.jwks),
             authorize: Endpoint::new(&endpoints.authorize),
             token: Endpoint::new(&endpoints.token),
+            device_authorization: endpoints.device_authorization.as_ref().map(Endpoint::new),
+            token_exchange: endpoints.token_exchange,
             client_id: client_id.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
             scope: scope.to_owned(),
@@ -190,6 +196,78 @@ pub async fn client_credentials(ctx: &Ctx, client: &mut Client) -> Result<(), St
     let body = form(&[("grant_type", "client_credentials")]);
     let tokens = token_request(ctx, client, body).await?;
     require(&tokens, &["access_token"])
+}
+
+/// RFC 8693's grant type.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+/// A device flow started and polled once (RFC 8628 §3.1, §3.4): the device authorization, then
+/// a poll that must be answered `authorization_pending` (no one approves).
+pub async fn device_poll(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
+    let endpoint = ctx
+        .device_authorization
+        .as_ref()
+        .ok_or("the provider serves no device authorization endpoint")?;
+    let request = endpoint.request(
+        Method::POST,
+        None,
+        &[
+            (AUTHORIZATION, &ctx.authorization),
+            (CONTENT_TYPE, &ctx.form),
+        ],
+        Bytes::from(form(&[("scope", "openid")])),
+    );
+    let answer = client.send(endpoint, request).await?;
+    expect_status(answer.status, StatusCode::OK)?;
+    let started: serde_json::Value =
+        serde_json::from_slice(&answer.body).map_err(|e| e.to_string())?;
+    let device_code = started["device_code"]
+        .as_str()
+        .ok_or("no device_code in the device authorization response")?;
+    let body = form(&[
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+    ]);
+    let request = ctx.token.request(
+        Method::POST,
+        None,
+        &[
+            (AUTHORIZATION, &ctx.authorization),
+            (CONTENT_TYPE, &ctx.form),
+        ],
+        Bytes::from(body),
+    );
+    let answer = client.send(&ctx.token, request).await?;
+    let pending = answer.status == StatusCode::BAD_REQUEST
+        && String::from_utf8_lossy(&answer.body).contains("authorization_pending");
+    if pending {
+        Ok(())
+    } else {
+        Err(format!(
+            "the poll answered {}: {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body[..answer.body.len().min(200)])
+        ))
+    }
+}
+
+/// One token exchange (RFC 8693): `subject_token` (an access token of the provider's) for a new
+/// access token.
+pub async fn token_exchange(
+    ctx: &Ctx,
+    client: &mut Client,
+    subject_token: &str,
+) -> Result<(), String> {
+    let body = form(&[
+        ("grant_type", TOKEN_EXCHANGE),
+        ("subject_token", subject_token),
+        (
+            "subject_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        ),
+    ]);
+    let tokens = token_request(ctx, client, body).await?;
+    require(&tokens, &["access_token", "issued_token_type"])
 }
 
 /// One authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636): the authorization request

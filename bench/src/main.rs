@@ -429,7 +429,13 @@ fn provider_config(load: &LoadArgs, alg: Alg) -> String {
         "client_id": load.client_id,
         "client_secret": load.client_secret,
         "redirect_uris": [load.redirect_uri],
-        "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types": [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ],
     });
     let config = serde_json::json!({
         "issuers": [{
@@ -614,9 +620,63 @@ async fn load_all(
             })
             .await,
         );
+        // The grants oauth2-mock-server does not have: measured where the provider serves them.
+        if ctx.device_authorization.is_some() {
+            let c = ctx.clone();
+            report.device_poll = Some(
+                measured(
+                    "device authorizations, each polled once",
+                    limits,
+                    pid,
+                    move |mut client| {
+                        let c = c.clone();
+                        async move {
+                            let result = load::device_poll(&c, &mut client).await;
+                            (client, result)
+                        }
+                    },
+                )
+                .await,
+            );
+        }
+        if ctx.token_exchange {
+            let subject: Arc<str> = subject_token(load, &ctx).await?.into();
+            let c = ctx.clone();
+            report.token_exchange = Some(
+                measured("token exchanges", limits, pid, move |mut client| {
+                    let c = c.clone();
+                    let subject = subject.clone();
+                    async move {
+                        let result = load::token_exchange(&c, &mut client, &subject).await;
+                        (client, result)
+                    }
+                })
+                .await,
+            );
+        }
     }
     report.code_flow = Some(code_flows(&ctx, limits, pid).await);
     Ok(())
+}
+
+/// An access token of the load's client (client credentials), to exchange.
+async fn subject_token(load: &LoadArgs, ctx: &Ctx) -> anyhow::Result<String> {
+    let response = setup_client()?
+        .post(format!(
+            "{}://{}{}",
+            if ctx.token.tls { "https" } else { "http" },
+            ctx.token.addr,
+            ctx.token.path_and_query
+        ))
+        .basic_auth(&load.client_id, Some(&load.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await?;
+    let body: serde_json::Value = response.json().await?;
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no access token to exchange: {body}"))
 }
 
 async fn code_flows(ctx: &Arc<Ctx>, limits: Limits, pid: Option<u32>) -> Throughput {

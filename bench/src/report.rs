@@ -37,6 +37,12 @@ pub struct Report {
     pub client_credentials: Option<Throughput>,
     #[serde(default)]
     pub code_flow: Option<Throughput>,
+    /// Device authorizations, each polled once (RFC 8628): fauxauth only.
+    #[serde(default)]
+    pub device_poll: Option<Throughput>,
+    /// Token exchanges (RFC 8693): fauxauth only.
+    #[serde(default)]
+    pub token_exchange: Option<Throughput>,
     #[serde(default)]
     pub scenarios_seconds: Option<f64>,
     #[serde(default)]
@@ -119,6 +125,8 @@ impl Report {
             ("JWKS", &self.jwks),
             ("client_credentials tokens", &self.client_credentials),
             ("code flows (authorize + token, PKCE)", &self.code_flow),
+            ("device authorizations + a poll", &self.device_poll),
+            ("token exchanges", &self.token_exchange),
         ] {
             if let Some(t) = t {
                 rows.push([name.into(), throughput(t)]);

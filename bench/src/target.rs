@@ -52,6 +52,10 @@ pub struct Endpoints {
     pub jwks: Url,
     pub authorize: Url,
     pub token: Url,
+    /// RFC 8628's, when the provider serves it.
+    pub device_authorization: Option<Url>,
+    /// Whether discovery lists token exchange (RFC 8693).
+    pub token_exchange: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +63,10 @@ struct Metadata {
     jwks_uri: String,
     authorization_endpoint: String,
     token_endpoint: String,
+    #[serde(default)]
+    device_authorization_endpoint: Option<String>,
+    #[serde(default)]
+    grant_types_supported: Vec<String>,
 }
 
 impl Endpoints {
@@ -71,6 +79,15 @@ impl Endpoints {
             jwks: loopback(&metadata.jwks_uri)?,
             authorize: loopback(&metadata.authorization_endpoint)?,
             token: loopback(&metadata.token_endpoint)?,
+            device_authorization: metadata
+                .device_authorization_endpoint
+                .as_deref()
+                .map(loopback)
+                .transpose()?,
+            token_exchange: metadata
+                .grant_types_supported
+                .iter()
+                .any(|g| g == crate::load::TOKEN_EXCHANGE),
             discovery,
         })
     }
