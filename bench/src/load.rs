@@ -198,9 +198,6 @@ pub async fn client_credentials(ctx: &Ctx, client: &mut Client) -> Result<(), St
     require(&tokens, &["access_token"])
 }
 
-/// RFC 8693's grant type.
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-
 /// A device flow started and polled once (RFC 8628 §3.1, §3.4): the device authorization, then
 /// a poll that must be answered `authorization_pending` (no one approves).
 pub async fn device_poll(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
@@ -259,7 +256,7 @@ pub async fn token_exchange(
     subject_token: &str,
 ) -> Result<(), String> {
     let body = form(&[
-        ("grant_type", TOKEN_EXCHANGE),
+        ("grant_type", crate::target::TOKEN_EXCHANGE),
         ("subject_token", subject_token),
         (
             "subject_token_type",

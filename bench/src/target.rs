@@ -45,6 +45,9 @@ pub fn discovery_url(issuer: &Url) -> Url {
     url
 }
 
+/// RFC 8693's grant type.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
 /// The endpoints a run needs, read from the provider's discovery document (each one guarded).
 #[derive(Clone, Debug)]
 pub struct Endpoints {
@@ -87,7 +90,7 @@ impl Endpoints {
             token_exchange: metadata
                 .grant_types_supported
                 .iter()
-                .any(|g| g == crate::load::TOKEN_EXCHANGE),
+                .any(|g| g == TOKEN_EXCHANGE),
             discovery,
         })
     }

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use crate::protocol::authorize::AuthorizationRequest;
+use crate::protocol::claims_request::ClaimsRequest;
 use crate::protocol::pkce::CodeChallengeMethod;
 use crate::protocol::scope::Scopes;
 
@@ -51,6 +52,8 @@ pub struct Code {
     pub offline: bool,
     /// `prompt=consent` was asked for.
     pub consent_prompted: bool,
+    /// What the `claims` parameter asked for.
+    pub claims: ClaimsRequest,
 }
 
 /// A code as held: issued and waiting, or redeemed and remembered only as far as a replay needs
@@ -86,6 +89,9 @@ pub struct Grant {
     /// The `sid` of the login session it came from.
     pub sid: Option<String>,
     pub revoked: bool,
+    /// What the authorization's `claims` parameter asked for (OpenID Connect Core §5.5): for
+    /// the ID tokens and the UserInfo answers of the grant.
+    pub claims: ClaimsRequest,
     /// When the last thing issued under this grant expires (or will: a grant is opened with the
     /// expiry of the token it is opened for, so a sweep between opening it and recording that
     /// token, which is signed outside the store lock, cannot take it away).
@@ -283,6 +289,7 @@ impl Store {
             auth_time: Some(record.auth_time),
             sid: record.sid.clone(),
             revoked: false,
+            claims: record.claims.clone(),
             expires_at: until.max(now),
         };
         let (username, forget_at) = (
@@ -405,6 +412,11 @@ impl Store {
         let token = self.access_tokens.get(jti)?;
         let grant = self.grants.get(&token.grant)?;
         (!token.revoked && now < token.expires_at && !grant.revoked).then_some((token, grant))
+    }
+
+    /// The grant an access token (by its `jti`, or an opaque token's value) was issued under.
+    pub fn grant_of_access_token(&self, key: &str) -> Option<&Grant> {
+        self.grants.get(&self.access_tokens.get(key)?.grant)
     }
 
     /// Records an offline consent of `username` to `client_id`; whether it is the first.
@@ -693,6 +705,7 @@ mod tests {
             expires_at: t(60),
             offline: false,
             consent_prompted: false,
+            claims: Default::default(),
         }
     }
 
@@ -741,6 +754,7 @@ mod tests {
             auth_time: None,
             sid: None,
             revoked: false,
+            claims: Default::default(),
             expires_at: t(301),
         });
         store.sweep(t(1));
@@ -796,6 +810,7 @@ mod tests {
             auth_time: Some(0),
             sid: None,
             revoked: false,
+            claims: Default::default(),
             expires_at: t(0),
         });
         let refresh = |expires| RefreshToken {
@@ -835,6 +850,7 @@ mod tests {
             auth_time: None,
             sid: None,
             revoked: false,
+            claims: Default::default(),
             expires_at: t(0),
         });
         store.insert_refresh_token(
@@ -872,6 +888,7 @@ mod tests {
             auth_time: None,
             sid: None,
             revoked: false,
+            claims: Default::default(),
             expires_at: t(0),
         });
         store.insert_access_token(

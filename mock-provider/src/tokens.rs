@@ -47,6 +47,8 @@ pub struct Subject<'a> {
     pub auth_time: Option<u64>,
     pub sid: Option<&'a str>,
     pub nonce: Option<&'a str>,
+    /// What the `claims` parameter asked for (OpenID Connect Core §5.5), when it was sent.
+    pub claims: Option<&'a crate::protocol::claims_request::ClaimsRequest>,
     /// What a token exchange changes (RFC 8693): the subject when it is a client, the audience,
     /// the actor. Default for every other grant.
     pub exchanged: Exchanged<'a>,
@@ -181,7 +183,17 @@ pub fn issue(
                 nonce: subject.nonce,
                 at_hash: Some(half_hash(key.alg(), &access_token)),
                 sid: subject.sid,
-                claims: preset_claims(issuer, client_id, user, released_claims(user, &scope)),
+                claims: preset_claims(issuer, client_id, user, {
+                    let mut released = released_claims(user, &scope);
+                    if let Some(requested) = subject.claims {
+                        crate::protocol::claims_request::add_requested(
+                            &mut released,
+                            &user.claims,
+                            &requested.id_token,
+                        );
+                    }
+                    released
+                }),
             };
             Some(if for_id.is_empty() {
                 key.sign("JWT", &claims)
@@ -255,6 +267,7 @@ pub fn issue_on_a_new_grant(
         auth_time,
         sid: None,
         revoked: false,
+        claims: Default::default(),
         expires_at: now + issuer.access_token_lifetime(),
     });
     let subject = Subject {
@@ -263,6 +276,7 @@ pub fn issue_on_a_new_grant(
         auth_time,
         sid: None,
         nonce: None,
+        claims: None,
         exchanged,
     };
     issue(issuer, client, &subject, scope, mint, changes)

@@ -342,6 +342,7 @@ fn issue_code(
             expires_at: now + issuer.settings.lifetimes.code,
             offline: request.offline,
             consent_prompted: request.prompt.consent,
+            claims: request.claims.clone(),
         },
         now,
     );

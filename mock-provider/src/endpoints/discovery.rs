@@ -137,7 +137,9 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
             "zoneinfo", "locale", "updated_at", "email", "email_verified", "address",
             "phone_number", "phone_number_verified"
         ],
-        "claims_parameter_supported": false,
+        // The claims parameter (Core §5.5) is honoured; a preset advertises what the real
+        // provider's document says (nothing of it).
+        "claims_parameter_supported": preset == Preset::Generic,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": issuer.sends_iss(),

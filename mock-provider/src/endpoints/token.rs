@@ -299,6 +299,7 @@ fn authorization_code(
             auth_time: Some(code.auth_time),
             sid: code.sid.as_deref(),
             nonce: code.nonce.as_deref(),
+            claims: Some(&code.claims),
             exchanged: Default::default(),
         },
         code.scope.clone(),
@@ -390,6 +391,7 @@ fn refresh(
             sid: grant.sid.as_deref(),
             // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
             nonce: None,
+            claims: Some(&grant.claims),
             exchanged: Default::default(),
         },
         scope.clone(),
@@ -613,6 +615,7 @@ fn device_grant(
         auth_time: Some(auth_time),
         sid: None,
         revoked: false,
+        claims: Default::default(),
         expires_at: now + issuer.access_token_lifetime(),
     });
     let issued = issue(
@@ -624,6 +627,7 @@ fn device_grant(
             auth_time: Some(auth_time),
             sid: None,
             nonce: None,
+            claims: None,
             exchanged: Default::default(),
         },
         scope.clone(),

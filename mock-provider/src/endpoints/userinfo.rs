@@ -78,10 +78,26 @@ fn handle(
             realm,
         )
     })?;
+    let mut released = released_claims(&user, &scope);
+    // The claims the authorization asked for at UserInfo (OpenID Connect Core §5.5).
+    let key = if issuer.quirks.opaque_access_tokens {
+        token.as_str()
+    } else {
+        claims.jti.as_str()
+    };
+    if let Some(requested) = issuer
+        .store()
+        .grant_of_access_token(key)
+        .map(|g| g.claims.clone())
+    {
+        crate::protocol::claims_request::add_requested(
+            &mut released,
+            &user.claims,
+            &requested.userinfo,
+        );
+    }
     let mut out = json!({ "sub": claims.sub });
-    out.as_object_mut()
-        .expect("an object")
-        .extend(released_claims(&user, &scope));
+    out.as_object_mut().expect("an object").extend(released);
     Ok(out)
 }
 

@@ -82,6 +82,8 @@ pub struct AuthorizationRequest {
     pub offline: bool,
     /// The `iss` its responses carry (RFC 9207); empty when the issuer sends none.
     pub iss: String,
+    /// What the `claims` parameter asks for (OpenID Connect Core §5.5).
+    pub claims: super::claims_request::ClaimsRequest,
 }
 
 /// The `prompt` values (OIDC Core §3.1.2.1).
@@ -255,6 +257,18 @@ impl AuthorizationRequest {
             })?),
         };
 
+        let claims = match get("claims") {
+            None => Default::default(),
+            Some(_) if !scope.contains("openid") => {
+                return Err(fail(
+                    InvalidRequest,
+                    "claims is an OpenID Connect parameter: the request's scope has no openid",
+                ));
+            }
+            Some(text) => super::claims_request::ClaimsRequest::parse(text)
+                .map_err(|m| fail(InvalidRequest, &m))?,
+        };
+
         // Google: `access_type=offline` asks for a refresh token.
         let offline = match get("access_type") {
             Some("offline") => true,
@@ -290,6 +304,7 @@ impl AuthorizationRequest {
             challenge,
             via_post,
             iss,
+            claims,
         })
     }
 
@@ -387,6 +402,7 @@ pub(crate) mod tests_support {
             via_post: false,
             offline: false,
             iss: String::new(),
+            claims: Default::default(),
         }
     }
 }

@@ -134,3 +134,60 @@ async fn the_bearer_scheme_is_case_insensitive() {
         .await;
     assert_eq!(response.status, StatusCode::OK);
 }
+
+/// OpenID Connect Core §5.5: claims asked for by name, beside what the scopes release: in the ID
+/// token (of the code and of each refresh) and at UserInfo, each where it was asked for.
+#[tokio::test]
+async fn the_claims_parameter_releases_claims_where_they_are_asked_for() {
+    let p = TestProvider::new();
+    let claims = r#"{"id_token": {"email": {"essential": true}}, "userinfo": {"name": null, "no_such_claim": null}}"#;
+    let code = p
+        .code_with(&[("scope", "openid offline_access"), ("claims", claims)])
+        .await;
+    let tokens = p.redeem(&code).await;
+    let (_, id_token) = jwt_parts(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id_token["email"], "alice@example.com");
+    assert!(
+        id_token.get("name").is_none(),
+        "name was asked for at UserInfo only"
+    );
+    let access = tokens["access_token"].as_str().unwrap();
+    let info = p
+        .get_with("/userinfo", &[(header::AUTHORIZATION, &bearer(access))])
+        .await
+        .json();
+    assert_eq!(info["name"], "Alice Example");
+    assert!(
+        info.get("email").is_none(),
+        "email was asked for in the ID token only"
+    );
+    assert!(info.get("no_such_claim").is_none(), "nothing is made up");
+    let refreshed = p
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ])
+        .await
+        .json();
+    let (_, id_token) = jwt_parts(refreshed["id_token"].as_str().unwrap());
+    assert_eq!(
+        id_token["email"], "alice@example.com",
+        "the grant keeps what was asked"
+    );
+    let discovery = p.get("/.well-known/openid-configuration").await.json();
+    assert_eq!(discovery["claims_parameter_supported"], true);
+}
+
+#[tokio::test]
+async fn a_malformed_claims_parameter_or_one_without_openid_is_invalid_request() {
+    let p = TestProvider::new();
+    for (scope, claims) in [
+        ("openid", "not json"),
+        ("openid", r#"{"id_token": {"email": 1}}"#),
+        ("items:read", r#"{"userinfo": {"name": null}}"#),
+    ] {
+        let path = authorize_path("web", &[("scope", Some(scope)), ("claims", Some(claims))]);
+        let response = p.get(&path).await;
+        response.assert_error_redirect(CALLBACK, "invalid_request");
+    }
+}
