@@ -155,6 +155,12 @@ pub struct IssuerConfig {
     /// client allowed the `jwt_bearer` grant: an identity provider, a workload's token service.
     #[serde(default)]
     pub trusted_issuers: Vec<TrustedIssuer>,
+    /// The login page (page mode) also takes a username that is not configured, with claims
+    /// typed as a JSON object: the person logs in as a new user with those claims, added to the
+    /// issuer's users (a `sub` among them is the subject). Off by default: the login page offers
+    /// the configured users only.
+    #[serde(default)]
+    pub login_claims: bool,
     /// The person's answer to every device authorization, scripted (RFC 8628 §3.3): approve
     /// as `user` once `after` has passed on the clock since the device asked (`0s`: at the first
     /// poll). Unset: no one answers until the verification page, a rule, the admin API or a
@@ -789,6 +795,7 @@ impl IssuerConfig {
             client_assertion_audience: Default::default(),
             trusted_issuers: Vec::new(),
             device_approval: None,
+            login_claims: false,
             scopes: Vec::new(),
             clients: Vec::new(),
             users: Vec::new(),

@@ -15,6 +15,7 @@ struct LoginPage<'a> {
     login_hint: &'a str,
     error: Option<&'a str>,
     users: Vec<UserChoice<'a>>,
+    claims_field: bool,
 }
 
 /// A user as the login page lists them.
@@ -97,6 +98,8 @@ pub struct Login<'a> {
     pub login_hint: &'a str,
     pub error: Option<&'a str>,
     pub users: Vec<UserChoice<'a>>,
+    /// Whether a username not configured may be typed, with its claims as JSON.
+    pub claims_field: bool,
 }
 
 pub fn login_page(status: StatusCode, page: Login<'_>) -> Response {
@@ -110,6 +113,7 @@ pub fn login_page(status: StatusCode, page: Login<'_>) -> Response {
             login_hint: page.login_hint,
             error: page.error,
             users: page.users,
+            claims_field: page.claims_field,
         }
         .render(),
     )

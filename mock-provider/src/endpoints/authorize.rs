@@ -381,6 +381,7 @@ fn login_page(
             tx,
             login_hint: request.login_hint.as_deref().unwrap_or_default(),
             error,
+            claims_field: issuer.settings.login_claims,
             users: users
                 .iter()
                 .map(|u| UserChoice {
@@ -391,6 +392,28 @@ fn login_page(
                 .collect(),
         },
     )
+}
+
+/// A user made at the login page (`login_claims`): `name`, with the claims typed as a JSON
+/// object (a `sub` among them is the subject), checked as the configuration checks users.
+fn typed_user(name: &str, claims: &str) -> Result<UserConfig, String> {
+    let mut claims: serde_json::Map<String, serde_json::Value> = serde_json::from_str(claims)
+        .map_err(|e| format!("The claims are not a JSON object: {e}."))?;
+    let sub = match claims.remove("sub") {
+        None => None,
+        Some(serde_json::Value::String(sub)) => Some(sub),
+        Some(_) => return Err("The claim sub must be a string.".to_owned()),
+    };
+    let user = UserConfig {
+        username: name.to_owned(),
+        password: None,
+        sub,
+        claims,
+    };
+    match user.problems().into_iter().next() {
+        Some((field, message)) => Err(format!("{field}: {message}.")),
+        None => Ok(user),
+    }
 }
 
 fn display_name(user: &UserConfig) -> &str {
@@ -486,7 +509,49 @@ pub(super) async fn login(
             )
             .into_response();
     }
+    let typed = get("claims");
     let user = get("username").and_then(|name| issuer.user(name));
+    let user = match (user, get("username"), typed) {
+        // A configured user's claims are the configuration's.
+        (Some(_), _, Some(_)) => {
+            return login_page(
+                &issuer,
+                request,
+                tx_id,
+                Some(
+                    "This user is configured: its claims come from the configuration. Type claims for a new username.",
+                ),
+                StatusCode::BAD_REQUEST,
+            );
+        }
+        (None, Some(name), _) if issuer.settings.login_claims => {
+            match typed_user(name, typed.unwrap_or("{}")) {
+                Ok(user) if issuer.user_by_sub(user.sub()).is_some() => {
+                    return login_page(
+                        &issuer,
+                        request,
+                        tx_id,
+                        Some("Another user has that subject (sub)."),
+                        StatusCode::BAD_REQUEST,
+                    );
+                }
+                Ok(user) => {
+                    issuer.put_user(user);
+                    issuer.user(name)
+                }
+                Err(why) => {
+                    return login_page(
+                        &issuer,
+                        request,
+                        tx_id,
+                        Some(&why),
+                        StatusCode::BAD_REQUEST,
+                    );
+                }
+            }
+        }
+        (user, _, _) => user,
+    };
     let user = match (user, get("password")) {
         (None, _) => {
             return login_page(

@@ -793,3 +793,93 @@ async fn max_age_zero_forces_a_new_login_even_within_the_same_second() {
     .await
     .assert_error_redirect(CALLBACK, "login_required");
 }
+
+/// `login_claims`: the login page takes a new username with claims typed as JSON, for the peers'
+/// most asked-for feature (claims chosen at login); the configured users stay as configured.
+#[tokio::test]
+async fn with_login_claims_a_new_username_logs_in_with_the_claims_typed() {
+    let mut issuer = issuer_config();
+    issuer.login = LoginMode::Page;
+    issuer.login_claims = true;
+    let p = TestProvider::with(Config::single(issuer));
+    let (tx, browser) = login_page(&p).await;
+    let page = p.get(&authorize_url(&base())).await.text();
+    assert!(
+        page.contains(r#"name="claims""#),
+        "the page has the claims field"
+    );
+    let browser = [(header::COOKIE, browser.as_str())];
+    for (claims, said) in [
+        ("[1]", "not a JSON object"),
+        (r#"{"sub": 7}"#, "sub must be a string"),
+        (r#"{"sub": "user-0002"}"#, "Another user has that subject"),
+    ] {
+        let refused = p
+            .post(
+                "/login",
+                &[("tx", &tx), ("username", "newbie"), ("claims", claims)],
+                &browser,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.text().contains(said),
+            "{claims}: {}",
+            refused.text()
+        );
+    }
+    let configured = p
+        .post(
+            "/login",
+            &[
+                ("tx", &tx),
+                ("username", "alice"),
+                ("claims", r#"{"admin": true}"#),
+            ],
+            &browser,
+        )
+        .await;
+    assert_eq!(configured.status, StatusCode::BAD_REQUEST);
+    assert!(configured.text().contains("configured"));
+    let accepted = p
+        .post(
+            "/login",
+            &[
+                ("tx", &tx),
+                ("username", "newbie"),
+                (
+                    "claims",
+                    r#"{"sub": "n-1", "email": "newbie@example.com", "groups": ["admins"]}"#,
+                ),
+            ],
+            &browser,
+        )
+        .await;
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        accepted.text()
+    );
+    let code = accepted.redirect_params()["code"].clone();
+    let tokens = p.redeem(&code).await;
+    let (_, id_token) = jwt_parts(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id_token["sub"], "n-1");
+    assert_eq!(id_token["groups"], serde_json::json!(["admins"]));
+    let again = p.get(&authorize_url(&base())).await.text();
+    assert!(
+        again.contains("newbie"),
+        "the new user is one of the issuer's users now"
+    );
+    // Without the setting, an unknown username is refused, claims or not.
+    let p = page_mode();
+    let (tx, browser) = login_page(&p).await;
+    let refused = p
+        .post(
+            "/login",
+            &[("tx", &tx), ("username", "newbie"), ("claims", "{}")],
+            &[(header::COOKIE, browser.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+}
