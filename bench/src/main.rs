@@ -309,6 +309,12 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
             &mut report,
         ))?;
     }
+    runtime.block_on(load_more_grants(
+        &args.load,
+        &server.issuer,
+        Some(server.pid()),
+        &mut report,
+    ))?;
     drop(server);
     if let Some(dir) = &args.scenarios {
         eprintln!("{}: fauxauth run {}", report.label, dir.display());
@@ -351,11 +357,13 @@ fn url(args: UrlArgs) -> anyhow::Result<()> {
     let mut report = new_report(&args.load, label, issuer.as_str(), alg);
     report.alg = args.load.alg.map(|a| format!("{a:?}"));
     report.rss_idle_kib = args.pid.and_then(rss_kib);
-    runtime()?.block_on(load_all(&args.load, &issuer, args.pid, &mut report))?;
+    let runtime = runtime()?;
+    runtime.block_on(load_all(&args.load, &issuer, args.pid, &mut report))?;
     if let Some(pid) = args.pid {
         std::thread::sleep(Duration::from_secs(1));
         report.rss_after_load_kib = rss_kib(pid);
     }
+    runtime.block_on(load_more_grants(&args.load, &issuer, args.pid, &mut report))?;
     finish(&args.load, &report)
 }
 
@@ -620,42 +628,58 @@ async fn load_all(
             })
             .await,
         );
-        // The grants oauth2-mock-server does not have: measured where the provider serves them.
-        if ctx.device_authorization.is_some() {
-            let c = ctx.clone();
-            report.device_poll = Some(
-                measured(
-                    "device authorizations, each polled once",
-                    limits,
-                    pid,
-                    move |mut client| {
-                        let c = c.clone();
-                        async move {
-                            let result = load::device_poll(&c, &mut client).await;
-                            (client, result)
-                        }
-                    },
-                )
-                .await,
-            );
-        }
-        if ctx.token_exchange {
-            let subject: Arc<str> = subject_token(load, &ctx).await?.into();
-            let c = ctx.clone();
-            report.token_exchange = Some(
-                measured("token exchanges", limits, pid, move |mut client| {
-                    let c = c.clone();
-                    let subject = subject.clone();
-                    async move {
-                        let result = load::token_exchange(&c, &mut client, &subject).await;
-                        (client, result)
-                    }
-                })
-                .await,
-            );
-        }
     }
     report.code_flow = Some(code_flows(&ctx, limits, pid).await);
+    Ok(())
+}
+
+/// The grants oauth2-mock-server does not have, measured where the provider serves them: after
+/// everything else (the memory figures and the hostile soak), as the state they leave (device
+/// authorizations waiting, exchanged tokens) would weigh on those.
+async fn load_more_grants(
+    load: &LoadArgs,
+    issuer: &url::Url,
+    pid: Option<u32>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    if load.flows_only {
+        return Ok(());
+    }
+    let ctx = context(load, issuer).await?;
+    let limits = limits(load);
+    if ctx.device_authorization.is_some() {
+        let c = ctx.clone();
+        report.device_poll = Some(
+            measured(
+                "device authorizations, each polled once",
+                limits,
+                pid,
+                move |mut client| {
+                    let c = c.clone();
+                    async move {
+                        let result = load::device_poll(&c, &mut client).await;
+                        (client, result)
+                    }
+                },
+            )
+            .await,
+        );
+    }
+    if ctx.token_exchange {
+        let subject: Arc<str> = subject_token(load, &ctx).await?.into();
+        let c = ctx.clone();
+        report.token_exchange = Some(
+            measured("token exchanges", limits, pid, move |mut client| {
+                let c = c.clone();
+                let subject = subject.clone();
+                async move {
+                    let result = load::token_exchange(&c, &mut client, &subject).await;
+                    (client, result)
+                }
+            })
+            .await,
+        );
+    }
     Ok(())
 }
 

@@ -27,6 +27,11 @@ const REPLAY_MEMORY: Duration = Duration::from_secs(600);
 /// Beyond it, the oldest is forgotten (its page then says the sign-in expired).
 const MAX_TRANSACTIONS: usize = 10_000;
 
+/// The most device authorizations waiting at once: a public client names itself, so anyone can
+/// ask for one, and each lives ten minutes. Beyond it, the oldest is forgotten (its device's next
+/// poll is `invalid_grant`, as for a code it never had).
+const MAX_DEVICES: usize = 10_000;
+
 /// Expired entries are swept after at least this many insertions (more when much is held, see
 /// `Store::sweep_due`), so memory stays flat under load.
 const SWEEP_EVERY: u32 = 512;
@@ -249,6 +254,9 @@ pub struct Store {
     /// Device authorizations by `device_code`, and their `user_code`s (normalized) to it.
     devices: HashMap<String, DeviceRequest>,
     user_codes: HashMap<String, String>,
+    /// Device codes in the order they were made, to forget the oldest beyond [`MAX_DEVICES`];
+    /// codes already forgotten are skipped when met.
+    device_order: std::collections::VecDeque<String>,
     next_grant: GrantId,
     inserts: u32,
 }
@@ -513,7 +521,17 @@ impl Store {
     pub fn insert_device(&mut self, device_code: String, request: DeviceRequest, now: SystemTime) {
         self.user_codes
             .insert(normalize_user_code(&request.user_code), device_code.clone());
-        self.devices.insert(device_code, request);
+        self.devices.insert(device_code.clone(), request);
+        self.device_order.push_back(device_code);
+        while self.devices.len() > MAX_DEVICES || self.device_order.len() > 2 * MAX_DEVICES {
+            let Some(oldest) = self.device_order.pop_front() else {
+                break;
+            };
+            if let Some(forgotten) = self.devices.remove(&oldest) {
+                self.user_codes
+                    .remove(&normalize_user_code(&forgotten.user_code));
+            }
+        }
         self.inserted(now);
     }
 
@@ -654,6 +672,7 @@ impl Store {
         self.devices.retain(|_, d| now < d.expires_at);
         let devices = &self.devices;
         self.user_codes.retain(|_, code| devices.contains_key(code));
+        self.device_order.retain(|code| devices.contains_key(code));
         let live = &self.transactions;
         self.transaction_order.retain(|id| live.contains_key(id));
         // A grant lives as long as its longest-lived token. A replay of its code after that is
@@ -906,6 +925,40 @@ mod tests {
         assert_eq!(store.sizes(), (1, 1, 0, 1, 0));
         store.sweep(t(100));
         assert_eq!(store.sizes(), (0, 0, 0, 0, 0));
+    }
+
+    #[test]
+    fn a_flood_of_device_authorizations_keeps_the_newest_few_thousand() {
+        let mut store = Store::default();
+        let request = |i: usize| DeviceRequest {
+            client_id: "tv".into(),
+            scope: Scopes::default(),
+            user_code: format!("CODE-{i}"),
+            created_at: t(0),
+            expires_at: t(600),
+            interval: 5,
+            last_poll: None,
+            polls: 0,
+            state: DeviceState::Pending,
+        };
+        for i in 0..MAX_DEVICES + 500 {
+            store.insert_device(format!("device-{i}"), request(i), t(1));
+        }
+        assert_eq!(store.devices.len(), MAX_DEVICES);
+        assert_eq!(store.user_codes.len(), MAX_DEVICES);
+        assert!(
+            store.pending_device("CODE-0", t(2)).is_none(),
+            "the oldest is forgotten"
+        );
+        assert!(
+            store
+                .pending_device(&format!("CODE-{}", MAX_DEVICES + 499), t(2))
+                .is_some()
+        );
+        assert_eq!(
+            store.poll_device("device-0", "tv", t(2), |_| None),
+            Poll::Unknown
+        );
     }
 
     #[test]
