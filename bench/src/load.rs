@@ -205,16 +205,7 @@ pub async fn device_poll(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
         .device_authorization
         .as_ref()
         .ok_or("the provider serves no device authorization endpoint")?;
-    let request = endpoint.request(
-        Method::POST,
-        None,
-        &[
-            (AUTHORIZATION, &ctx.authorization),
-            (CONTENT_TYPE, &ctx.form),
-        ],
-        Bytes::from(form(&[("scope", "openid")])),
-    );
-    let answer = client.send(endpoint, request).await?;
+    let answer = post_form(ctx, client, endpoint, form(&[("scope", "openid")])).await?;
     expect_status(answer.status, StatusCode::OK)?;
     let started: serde_json::Value =
         serde_json::from_slice(&answer.body).map_err(|e| e.to_string())?;
@@ -225,16 +216,7 @@ pub async fn device_poll(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
         ("device_code", device_code),
     ]);
-    let request = ctx.token.request(
-        Method::POST,
-        None,
-        &[
-            (AUTHORIZATION, &ctx.authorization),
-            (CONTENT_TYPE, &ctx.form),
-        ],
-        Bytes::from(body),
-    );
-    let answer = client.send(&ctx.token, request).await?;
+    let answer = post_form(ctx, client, &ctx.token, body).await?;
     let pending = answer.status == StatusCode::BAD_REQUEST
         && String::from_utf8_lossy(&answer.body).contains("authorization_pending");
     if pending {
@@ -313,8 +295,14 @@ pub async fn code_flow(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
     require(&tokens, &["access_token", "id_token"])
 }
 
-async fn token_request(ctx: &Ctx, client: &mut Client, body: String) -> Result<Bytes, String> {
-    let request = ctx.token.request(
+/// A form POST to `endpoint` as the client (HTTP Basic).
+async fn post_form(
+    ctx: &Ctx,
+    client: &mut Client,
+    endpoint: &Endpoint,
+    body: String,
+) -> Result<crate::http::Answer, String> {
+    let request = endpoint.request(
         Method::POST,
         None,
         &[
@@ -323,7 +311,11 @@ async fn token_request(ctx: &Ctx, client: &mut Client, body: String) -> Result<B
         ],
         Bytes::from(body),
     );
-    let answer = client.send(&ctx.token, request).await?;
+    client.send(endpoint, request).await
+}
+
+async fn token_request(ctx: &Ctx, client: &mut Client, body: String) -> Result<Bytes, String> {
+    let answer = post_form(ctx, client, &ctx.token, body).await?;
     if answer.status != StatusCode::OK {
         return Err(format!(
             "token endpoint answered {}: {}",

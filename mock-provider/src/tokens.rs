@@ -248,19 +248,21 @@ pub fn issue(
 }
 
 /// Tokens for a grant opened now, with no authorization before it (the password, client
-/// credentials and JWT bearer grants, token exchange): for `user`, authenticated now, or for the
-/// client itself; with what a token exchange changes.
+/// credentials, JWT bearer and device grants, token exchange): for `user`, authenticated at
+/// `auth_time` (now when `None`), or for the client itself; with what a token exchange changes.
+#[allow(clippy::too_many_arguments)]
 pub fn issue_on_a_new_grant(
     issuer: &Issuer,
     client: &ClientConfig,
     user: Option<&UserConfig>,
+    auth_time: Option<u64>,
     scope: Scopes,
     mint: Mint,
     exchanged: Exchanged<'_>,
     changes: &[TokenChange],
 ) -> Issued {
     let now = issuer.now();
-    let auth_time = user.map(|_| fauxauth_core::unix(now));
+    let auth_time = user.map(|_| auth_time.unwrap_or_else(|| fauxauth_core::unix(now)));
     let grant = issuer.store().open_grant(crate::store::Grant {
         username: user.map(|u| u.username.clone()),
         scope: scope.clone(),

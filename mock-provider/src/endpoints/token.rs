@@ -609,32 +609,18 @@ fn device_grant(
     let user = issuer
         .user(&username)
         .ok_or_else(|| Error::invalid_grant("the user who approved no longer exists"))?;
-    let grant = issuer.store().open_grant(crate::store::Grant {
-        username: Some(user.username.clone()),
-        scope: scope.clone(),
-        auth_time: Some(auth_time),
-        sid: None,
-        revoked: false,
-        claims: Default::default(),
-        expires_at: now + issuer.access_token_lifetime(),
-    });
-    let issued = issue(
+    let mint = Mint {
+        id_token: scope.contains("openid"),
+        refresh_token: client.allows_grant(GrantType::RefreshToken),
+    };
+    let issued = crate::tokens::issue_on_a_new_grant(
         issuer,
         client,
-        &Subject {
-            grant,
-            user: Some(&user),
-            auth_time: Some(auth_time),
-            sid: None,
-            nonce: None,
-            claims: None,
-            exchanged: Default::default(),
-        },
-        scope.clone(),
-        Mint {
-            id_token: scope.contains("openid"),
-            refresh_token: client.allows_grant(GrantType::RefreshToken),
-        },
+        Some(&user),
+        Some(auth_time),
+        scope,
+        mint,
+        Default::default(),
         changes,
     );
     Ok(issued.response_body())
@@ -679,6 +665,7 @@ fn issue_on_a_new_grant(
         issuer,
         client,
         user,
+        None,
         scope,
         mint,
         Default::default(),

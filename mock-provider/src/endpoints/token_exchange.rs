@@ -179,6 +179,7 @@ pub async fn exchange(
         issuer,
         client,
         subject.user.as_deref(),
+        None,
         scope,
         mint,
         Exchanged {
