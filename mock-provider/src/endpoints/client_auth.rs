@@ -6,8 +6,6 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, header};
 use subtle::ConstantTimeEq as _;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use fauxauth_core::jose::{Alg, HeaderRules, KeySet, Refusal, Selection, check_header, shown};
 use jsonwebtoken::{DecodingKey, Validation};
 use serde_json::{Map, Value};
@@ -245,19 +243,14 @@ pub(super) type Object = Map<String, Value>;
 
 /// The header and claims of a compact JWS, unverified: to learn which client and key to use.
 pub(super) fn peek(token: &str) -> Result<(Object, Object), String> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Refusal::NotJwt.to_string());
-    };
-    let decode = |part: &str| -> Option<Map<String, Value>> {
-        serde_json::from_slice(&B64.decode(part).ok()?).ok()
-    };
-    let header =
-        decode(header).ok_or_else(|| Refusal::BadHeader("not base64url JSON").to_string())?;
-    let payload = decode(payload).ok_or_else(|| Refusal::BadPayload.to_string())?;
-    Ok((header, payload))
+    match fauxauth_core::wire::unverified_header_and_claims(token) {
+        Some((Value::Object(header), Value::Object(claims))) => Ok((header, claims)),
+        _ => Err(
+            "it is not a JWS whose header and claims are base64url JSON objects \
+                  (RFC 7515 §7.1)"
+                .to_owned(),
+        ),
+    }
 }
 
 /// `private_key_jwt`: the signature by one of the client's keys.
