@@ -18,6 +18,11 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
     }
 }
 
+/// [`deserialize`] for an optional setting: present means `Some`.
+pub fn deserialize_some<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    deserialize(d).map(Some)
+}
+
 /// Serializes as text [`PATTERN`] matches and [`deserialize`] reads back: whole days, then the
 /// rest in the largest unit that holds it exactly (`2d 3h`, `90s`, `1500ms`).
 pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -159,6 +159,7 @@ impl Preset {
                 endpoints: &[
                     ("token", "oauth2.googleapis.com"),
                     ("revoke", "oauth2.googleapis.com"),
+                    ("device_authorization", "oauth2.googleapis.com"),
                     ("userinfo", "openidconnect.googleapis.com"),
                     ("jwks", "www.googleapis.com"),
                 ],
@@ -211,6 +212,12 @@ pub mod google {
     pub const USERINFO: &str = "/v1/userinfo";
     pub const REVOKE: &str = "/revoke";
     pub const JWKS: &str = "/oauth2/v3/certs";
+    /// The device authorization endpoint, on `oauth2.googleapis.com` ("OAuth 2.0 for TV and
+    /// Limited-Input Device Applications").
+    pub const DEVICE_AUTHORIZATION: &str = "/device/code";
+    /// The verification page. Google's is `https://www.google.com/device`; fauxauth serves it on
+    /// the provider's own host, at the same path.
+    pub const DEVICE: &str = "/device";
     /// The older userinfo on `www.googleapis.com`, still called by many libraries; served by the
     /// resource.
     pub const USERINFO_V3: &str = "/oauth2/v3/userinfo";
@@ -222,6 +229,9 @@ pub mod google {
 pub mod github {
     pub const AUTHORIZE: &str = "/login/oauth/authorize";
     pub const TOKEN: &str = "/login/oauth/access_token";
+    /// The device flow: where the device asks, and where the person types the code.
+    pub const DEVICE_AUTHORIZATION: &str = "/login/device/code";
+    pub const DEVICE: &str = "/login/device";
     /// On the API host (the resource).
     pub const USER: &str = "/user";
     /// On the API host (the resource); needs the `user:email` or `user` scope.
@@ -247,6 +257,10 @@ pub mod microsoft {
     pub const TOKEN: &str = "/oauth2/v2.0/token";
     pub const LOGOUT: &str = "/oauth2/v2.0/logout";
     pub const JWKS: &str = "/discovery/v2.0/keys";
+    pub const DEVICE_AUTHORIZATION: &str = "/oauth2/v2.0/devicecode";
+    /// The verification page, at the root (no tenant). Microsoft's is
+    /// `https://microsoft.com/devicelogin`, on another host; fauxauth serves it on its own.
+    pub const DEVICE: &str = "/devicelogin";
     /// On Graph (the resource).
     pub const USERINFO: &str = "/oidc/userinfo";
     /// On Graph (the resource).

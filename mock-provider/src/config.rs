@@ -203,8 +203,23 @@ pub struct Lifetimes {
     #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
     pub session: Duration,
     /// A device authorization's `device_code` and `user_code` (RFC 8628 §3.2 `expires_in`).
-    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
-    pub device_code: Duration,
+    /// Unset: the preset's ([`Lifetimes::device_code`]).
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize_some")]
+    pub device_code: Option<Duration>,
+}
+
+impl Lifetimes {
+    /// How long a device authorization lives: as set, or as `preset`'s does (10 minutes for
+    /// fauxauth's own; GitHub and Microsoft 15 minutes, Google 30, as their documentation says).
+    pub fn device_code(&self, preset: crate::preset::Preset) -> Duration {
+        use crate::preset::Preset;
+        self.device_code
+            .unwrap_or(Duration::from_secs(match preset {
+                Preset::Generic => 600,
+                Preset::Github | Preset::Microsoft => 900,
+                Preset::Google => 1800,
+            }))
+    }
 }
 
 impl Default for Lifetimes {
@@ -216,7 +231,7 @@ impl Default for Lifetimes {
             id_token: Duration::from_secs(3600),
             refresh_token: Duration::from_secs(30 * 24 * 3600),
             session: Duration::from_secs(24 * 3600),
-            device_code: Duration::from_secs(600),
+            device_code: None,
         }
     }
 }
@@ -835,6 +850,10 @@ impl IssuerConfig {
             ("lifetimes.id_token", self.lifetimes.id_token),
             ("lifetimes.refresh_token", self.lifetimes.refresh_token),
             ("lifetimes.session", self.lifetimes.session),
+            (
+                "lifetimes.device_code",
+                self.lifetimes.device_code(self.preset),
+            ),
         ] {
             if value < Duration::from_secs(1) {
                 at(place, field, "must be at least one second".into());

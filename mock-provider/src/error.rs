@@ -130,6 +130,12 @@ pub enum Reason {
     BadClientAssertion,
     /// A client assertion's `jti` was used before.
     ClientAssertionReplayed,
+    /// The device code is unknown, was redeemed already, or is another client's.
+    UnknownDeviceCode,
+    /// The client may not use the device authorization grant.
+    DeviceGrantNotAllowed,
+    /// A device polled sooner than its interval allows; the interval is now `interval` seconds.
+    PolledTooSoon { interval: u64 },
 }
 
 /// Everything that can go wrong while answering a request.

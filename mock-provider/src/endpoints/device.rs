@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq as _;
 
 use super::client_auth::authenticate;
 use crate::config::GrantType;
-use crate::error::{Error, TokenErrorCode, json_no_store};
+use crate::error::{Error, Reason, TokenErrorCode};
 use crate::html;
 use crate::issuer::Issuer;
 use crate::preset::Endpoint;
@@ -33,10 +33,8 @@ pub(super) async fn device_authorization(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match authorize_device(&issuer, &headers, &body).await {
-        Ok(answer) => json_no_store(StatusCode::OK, &answer),
-        Err(e) => e.into_response(),
-    }
+    let result = authorize_device(&issuer, &headers, &body).await;
+    crate::preset::device_answer(&issuer, result, &headers, &body)
 }
 
 /// RFC 8628 §3.1-§3.2: the client (a public one names itself) asks for `scope`; the answer is a
@@ -59,7 +57,8 @@ async fn authorize_device(
         return Err(Error::token(
             TokenErrorCode::UnauthorizedClient,
             "this client is not allowed the device authorization grant",
-        ));
+        )
+        .because(Reason::DeviceGrantNotAllowed));
     }
     let scope = params
         .get("scope")
@@ -72,8 +71,11 @@ async fn authorize_device(
         return Err(Error::token(TokenErrorCode::InvalidScope, problem));
     }
     let now = issuer.now();
-    let lifetime = issuer.settings.lifetimes.device_code;
-    let device_code = issuer.random_token();
+    let lifetime = issuer
+        .settings
+        .lifetimes
+        .device_code(issuer.settings.preset);
+    let device_code = crate::preset::device_code(issuer);
     let user_code = user_code(issuer);
     issuer.store().insert_device(
         device_code.clone(),

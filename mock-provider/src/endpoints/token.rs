@@ -568,16 +568,21 @@ fn device_grant(
             auth_time,
             scope,
         } => (username, auth_time, scope),
-        Poll::Unknown => return Err(Error::invalid_grant("the device code is unknown")),
+        Poll::Unknown => {
+            return Err(Error::invalid_grant("the device code is unknown")
+                .because(Reason::UnknownDeviceCode));
+        }
         Poll::OtherClient => {
-            return Err(Error::invalid_grant(
-                "the device code was issued to another client",
-            ));
+            return Err(
+                Error::invalid_grant("the device code was issued to another client")
+                    .because(Reason::UnknownDeviceCode),
+            );
         }
         Poll::Spent => {
             return Err(Error::invalid_grant(
                 "the device code was used already: its tokens were issued",
-            ));
+            )
+            .because(Reason::UnknownDeviceCode));
         }
         Poll::Expired => {
             return Err(error(
@@ -591,7 +596,8 @@ fn device_grant(
                 &format!(
                     "polled sooner than the interval, which is now {interval} s (RFC 8628 §3.5)"
                 ),
-            ));
+            )
+            .because(Reason::PolledTooSoon { interval }));
         }
         Poll::Pending => {
             return Err(error(

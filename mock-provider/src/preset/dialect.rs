@@ -53,75 +53,124 @@ pub fn token_answer(
             }
             negotiated(issuer, StatusCode::OK, &body, headers)
         }
-        Err(Error::Token {
-            code,
-            description,
-            basic_realm,
-            reason,
-        }) => {
-            // What the strict core says may echo the request; the dialects word it as it is.
-            let description = crate::error::description_text(&description);
-            let (status, body) = match issuer.settings.preset {
-                Preset::Github => (code.status(), github::error(code, reason, &description)),
-                Preset::Google => {
-                    let (status, body) = google::error(code, reason, &description);
-                    (StatusCode::from_u16(status).expect("a valid status"), body)
-                }
-                Preset::Microsoft => {
-                    // Some AADSTS messages name the application, however it presented itself.
-                    let authorization = headers
-                        .get(header::AUTHORIZATION)
-                        .and_then(|v| v.to_str().ok());
-                    let form = Params::parse(request_body);
-                    let client_id = match presented(
-                        authorization,
-                        form.get("client_id").ok().flatten(),
-                        None,
-                    ) {
-                        Ok(
-                            Presented::Basic { client_id, .. }
-                            | Presented::IdOnly { client_id }
-                            | Presented::Post { client_id, .. },
-                        ) => Some(client_id),
-                        _ => None,
-                    };
-                    let client_id = client_id.map(|id| {
-                        fauxauth_core::wire::shortened(&id, MAX_ECHOED_CLIENT_ID).into_owned()
-                    });
-                    let (number, message) = microsoft::aadsts(code, reason, client_id.as_deref());
-                    let timestamp = humantime::format_rfc3339_seconds(issuer.now())
-                        .to_string()
-                        .replace('T', " ");
-                    let status = code.status();
-                    let body = microsoft::error_body(
-                        code.as_str(),
-                        number,
-                        &message,
-                        &timestamp,
-                        &issuer.random_guid(),
-                        &issuer.random_guid(),
-                    );
-                    (status, body)
-                }
-                Preset::Generic => {
-                    return Error::Token {
-                        code,
-                        description,
-                        basic_realm,
-                        reason,
-                    }
-                    .into_response();
-                }
-            };
-            let status = if quirks.token_errors_with_200 {
-                StatusCode::OK
-            } else {
-                status
-            };
-            negotiated(issuer, status, &body, headers)
-        }
-        Err(other) => other.into_response(),
+        Err(error) => error_answer(issuer, error, headers, request_body),
     }
+}
+
+/// How the device authorization endpoint answers (RFC 8628 §3.2): the strict core's answer in
+/// the preset's words. GitHub: its media types and no `verification_uri_complete`; Google:
+/// `verification_url`, no `verification_uri_complete`; Microsoft: a `message` for the person, no
+/// `verification_uri_complete`. Errors as at the token endpoint.
+pub fn device_answer(
+    issuer: &Issuer,
+    result: Result<Value, Error>,
+    headers: &HeaderMap,
+    request_body: &[u8],
+) -> Response {
+    let mut body = match result {
+        Ok(body) => body,
+        Err(error) => return error_answer(issuer, error, headers, request_body),
+    };
+    let preset = issuer.settings.preset;
+    let object = body.as_object_mut().expect("device responses are objects");
+    if preset != Preset::Generic {
+        object.remove("verification_uri_complete");
+    }
+    match preset {
+        Preset::Google => {
+            if let Some(uri) = object.remove("verification_uri") {
+                object.insert("verification_url".into(), uri);
+            }
+        }
+        Preset::Microsoft => {
+            let text = |name| object.get(name).and_then(Value::as_str).unwrap_or_default();
+            let message = microsoft::device_message(text("verification_uri"), text("user_code"));
+            object.insert("message".into(), message.into());
+        }
+        Preset::Generic | Preset::Github => {}
+    }
+    negotiated(issuer, StatusCode::OK, &body, headers)
+}
+
+/// A device code as the preset makes them: GitHub's are 40 hexadecimal characters.
+pub fn device_code(issuer: &Issuer) -> String {
+    match issuer.settings.preset {
+        Preset::Github => issuer.random_chars(b"0123456789abcdef", github::DEVICE_CODE_HEX_DIGITS),
+        _ => issuer.random_token(),
+    }
+}
+
+/// A failed token or device request, said as the preset says it.
+fn error_answer(
+    issuer: &Issuer,
+    error: Error,
+    headers: &HeaderMap,
+    request_body: &[u8],
+) -> Response {
+    let Error::Token {
+        code,
+        description,
+        basic_realm,
+        reason,
+    } = error
+    else {
+        return error.into_response();
+    };
+    // What the strict core says may echo the request; the dialects word it as it is.
+    let text = crate::error::description_text(&description);
+    let (status, body) = match issuer.settings.preset {
+        Preset::Github => (code.status(), github::error(code, reason, &text)),
+        Preset::Google => {
+            let (status, body) = google::error(code, reason, &text);
+            (StatusCode::from_u16(status).expect("a valid status"), body)
+        }
+        Preset::Microsoft => {
+            // Some AADSTS messages name the application, however it presented itself.
+            let authorization = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            let form = Params::parse(request_body);
+            let client_id =
+                match presented(authorization, form.get("client_id").ok().flatten(), None) {
+                    Ok(
+                        Presented::Basic { client_id, .. }
+                        | Presented::IdOnly { client_id }
+                        | Presented::Post { client_id, .. },
+                    ) => Some(client_id),
+                    _ => None,
+                };
+            let client_id = client_id
+                .map(|id| fauxauth_core::wire::shortened(&id, MAX_ECHOED_CLIENT_ID).into_owned());
+            let (number, message) = microsoft::aadsts(code, reason, client_id.as_deref(), &text);
+            let timestamp = humantime::format_rfc3339_seconds(issuer.now())
+                .to_string()
+                .replace('T', " ");
+            let body = microsoft::error_body(
+                microsoft::error_code(code, reason),
+                number,
+                &message,
+                &timestamp,
+                &issuer.random_guid(),
+                &issuer.random_guid(),
+            );
+            (code.status(), body)
+        }
+        Preset::Generic => {
+            return Error::Token {
+                code,
+                description,
+                basic_realm,
+                reason,
+            }
+            .into_response();
+        }
+    };
+    let status = if issuer.quirks.token_errors_with_200 {
+        StatusCode::OK
+    } else {
+        status
+    };
+    negotiated(issuer, status, &body, headers)
 }
 
 /// The most of a presented `client_id` an AADSTS message repeats (real ones are GUIDs).

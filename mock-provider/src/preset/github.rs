@@ -4,14 +4,24 @@
 //! and XML, comma-joined `scope`, lowercase `bearer`), "Troubleshooting OAuth app access token
 //! request errors" (the error codes and descriptions, HTTP 200), "Generating a user access token
 //! for a GitHub App" and "Refreshing user access tokens" (`ghu_`/`ghr_`, 8 hours, 6 months,
-//! rotation), "About authentication to GitHub" (token prefixes). The status of an error without
-//! the 200 quirk is the RFC's (fauxauth's choice: GitHub always answers 200).
+//! rotation), "About authentication to GitHub" (token prefixes), and "Authorizing OAuth apps:
+//! device flow" (`/login/device/code`, 40-character device codes, 15 minutes, the device flow's
+//! error codes, `slow_down` with the new `interval`). The device errors' descriptions are as
+//! GitHub's answers are quoted in public client code (`incorrect_device_code`,
+//! `authorization_pending`, `slow_down`, `expired_token`); `access_denied`'s and
+//! `device_flow_disabled`'s follow the documentation's words. The status of an error without the
+//! 200 quirk is the RFC's (fauxauth's choice: GitHub always answers 200).
 
 use serde_json::{Map, Value, json};
 
 use crate::error::{Reason, TokenErrorCode};
 
 const TROUBLESHOOTING: &str = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors";
+/// Where GitHub documents the device flow's errors.
+const DEVICE_ERRORS: &str = "https://docs.github.com/developers/apps/authorizing-oauth-apps#error-codes-for-the-device-flow";
+
+/// A device code: 40 hexadecimal characters, as GitHub's documented sample.
+pub const DEVICE_CODE_HEX_DIGITS: usize = 40;
 
 /// An OAuth App's access token: `gho_` and 36 characters (40 in all, as observed).
 pub const OAUTH_APP_ACCESS_PREFIX: &str = "gho_";
@@ -22,9 +32,11 @@ pub const APP_REFRESH_PREFIX: &str = "ghr_";
 pub const ACCESS_TOKEN_BODY: usize = 36;
 pub const REFRESH_TOKEN_BODY: usize = 76;
 
-/// GitHub's error code, description and documentation anchor for a failed token request.
+/// GitHub's error code, description and documentation link for a failed token or device
+/// request.
 pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) -> Value {
-    let (error, description, anchor) = match reason {
+    let troubleshooting = |anchor: &str| format!("{TROUBLESHOOTING}#{anchor}");
+    let (error, description, uri) = match reason {
         Some(
             Reason::UnknownClient
             | Reason::BadClientSecret
@@ -33,12 +45,12 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         ) => (
             "incorrect_client_credentials",
             "The client_id and/or client_secret passed are incorrect.",
-            "incorrect-client-credentials",
+            troubleshooting("incorrect-client-credentials"),
         ),
         Some(Reason::RedirectUriMismatch) => (
             "redirect_uri_mismatch",
             "The redirect_uri MUST match the registered callback URL for this application.",
-            "redirect-uri-mismatch",
+            troubleshooting("redirect-uri-mismatch"),
         ),
         // One code for a bad, expired, replayed or PKCE-failing code.
         Some(
@@ -49,22 +61,53 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         ) => (
             "bad_verification_code",
             "The code passed is incorrect or expired.",
-            "bad-verification-code",
+            troubleshooting("bad-verification-code"),
         ),
         Some(Reason::BadRefreshToken | Reason::RefreshTokenReused) => (
             "bad_refresh_token",
             "The refresh token passed is incorrect or expired.",
-            "bad-refresh-token",
+            troubleshooting("bad-refresh-token"),
         ),
-        None => (code.as_str(), description, ""),
+        Some(Reason::UnknownDeviceCode) => (
+            "incorrect_device_code",
+            "The device_code provided is not valid.",
+            DEVICE_ERRORS.to_owned(),
+        ),
+        Some(Reason::DeviceGrantNotAllowed) => (
+            "device_flow_disabled",
+            "Device flow has not been enabled in the app's settings.",
+            DEVICE_ERRORS.to_owned(),
+        ),
+        Some(Reason::PolledTooSoon { interval }) => {
+            let mut body = json!({
+                "error": "slow_down",
+                "error_description": "Too many requests have been made in the same timeframe.",
+                "error_uri": DEVICE_ERRORS,
+            });
+            // GitHub says how long to wait now.
+            body["interval"] = interval.into();
+            return body;
+        }
+        None => match code {
+            TokenErrorCode::AuthorizationPending => (
+                code.as_str(),
+                "The authorization request is still pending.",
+                DEVICE_ERRORS.to_owned(),
+            ),
+            TokenErrorCode::ExpiredToken => (
+                code.as_str(),
+                "The device_code has expired.",
+                DEVICE_ERRORS.to_owned(),
+            ),
+            TokenErrorCode::AccessDenied => (
+                code.as_str(),
+                "The authorization request was denied.",
+                DEVICE_ERRORS.to_owned(),
+            ),
+            _ => (code.as_str(), description, TROUBLESHOOTING.to_owned()),
+        },
     };
-    let mut body = json!({ "error": error, "error_description": description });
-    body["error_uri"] = if anchor.is_empty() {
-        json!(TROUBLESHOOTING)
-    } else {
-        json!(format!("{TROUBLESHOOTING}#{anchor}"))
-    };
-    body
+    json!({ "error": error, "error_description": description, "error_uri": uri })
 }
 
 /// The members of a token response in GitHub's order, as strings (the form and XML encodings

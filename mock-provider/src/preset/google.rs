@@ -5,7 +5,10 @@
 //! spellings) and error bodies observed in public issue threads (`invalid_grant` "Bad Request",
 //! "Code was already redeemed.", "Token has been expired or revoked.", `invalid_client`
 //! "Unauthorized" and "The OAuth client was not found.", `redirect_uri_mismatch` "Bad Request").
-//! Where no source says, the RFC's code and status stand.
+//! The device flow ("OAuth 2.0 for TV and Limited-Input Device Applications"): `verification_url`
+//! for the RFC's `verification_uri`, 30 minutes, `authorization_pending` as HTTP 428
+//! "Precondition Required", `slow_down` and `access_denied` as 403 "Forbidden".
+//! Where no source says (an expired device code), the RFC's code and status stand.
 
 use serde_json::{Value, json};
 
@@ -31,7 +34,13 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         Some(Reason::BadRefreshToken | Reason::RefreshTokenReused) => {
             (400, "invalid_grant", "Token has been expired or revoked.")
         }
-        None => (code.status().as_u16(), code.as_str(), description),
+        Some(Reason::UnknownDeviceCode) => (400, "invalid_grant", "Bad Request"),
+        Some(Reason::PolledTooSoon { .. }) => (403, "slow_down", "Forbidden"),
+        Some(Reason::DeviceGrantNotAllowed) | None => match code {
+            TokenErrorCode::AuthorizationPending => (428, code.as_str(), "Precondition Required"),
+            TokenErrorCode::AccessDenied => (403, code.as_str(), "Forbidden"),
+            _ => (code.status().as_u16(), code.as_str(), description),
+        },
     };
     (
         status,
@@ -78,6 +87,23 @@ mod tests {
             (status, body["error"].as_str()),
             (401, Some("invalid_client"))
         );
+    }
+
+    #[test]
+    fn a_waiting_device_is_told_428_and_one_too_eager_403() {
+        let (status, body) = error(TokenErrorCode::AuthorizationPending, None, "x");
+        assert_eq!(
+            (status, body["error_description"].as_str()),
+            (428, Some("Precondition Required"))
+        );
+        let (status, body) = error(
+            TokenErrorCode::SlowDown,
+            Some(Reason::PolledTooSoon { interval: 10 }),
+            "x",
+        );
+        assert_eq!((status, body["error"].as_str()), (403, Some("slow_down")));
+        let (status, _) = error(TokenErrorCode::ExpiredToken, None, "x");
+        assert_eq!(status, 400);
     }
 
     #[test]

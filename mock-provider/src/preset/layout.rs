@@ -110,10 +110,14 @@ impl Layout {
                 (google::TOKEN, Endpoint::Token),
                 (google::USERINFO, Endpoint::Userinfo),
                 (google::REVOKE, Endpoint::Revoke),
+                (google::DEVICE_AUTHORIZATION, Endpoint::DeviceAuthorization),
+                (google::DEVICE, Endpoint::Device),
             ]),
             Preset::Github => plain(&[
                 (github::AUTHORIZE, Endpoint::Authorize),
                 (github::TOKEN, Endpoint::Token),
+                (github::DEVICE_AUTHORIZATION, Endpoint::DeviceAuthorization),
+                (github::DEVICE, Endpoint::Device),
             ]),
             Preset::Microsoft => {
                 let mut routes = Vec::new();
@@ -128,6 +132,10 @@ impl Layout {
                         (microsoft::TOKEN, Endpoint::Token),
                         (microsoft::LOGOUT, Endpoint::Logout),
                         (microsoft::JWKS, Endpoint::Jwks),
+                        (
+                            microsoft::DEVICE_AUTHORIZATION,
+                            Endpoint::DeviceAuthorization,
+                        ),
                     ] {
                         routes.push(Route {
                             path: format!("/{}{path}", tenant.0),
@@ -136,7 +144,10 @@ impl Layout {
                         });
                     }
                 }
-                routes.extend(plain(&[(microsoft::USERINFO, Endpoint::Userinfo)]));
+                routes.extend(plain(&[
+                    (microsoft::USERINFO, Endpoint::Userinfo),
+                    (microsoft::DEVICE, Endpoint::Device),
+                ]));
                 routes
             }
         };
@@ -183,6 +194,10 @@ mod tests {
             Some(Endpoint::Token)
         );
         assert!(!github.serves(Endpoint::Discovery) && !github.serves(Endpoint::Jwks));
+        assert_eq!(
+            github.endpoint_at("/login/device/code"),
+            Some(Endpoint::DeviceAuthorization)
+        );
         let google = Layout::new(Preset::Google, "t");
         assert_eq!(
             google.path_of(Endpoint::Authorize, None),
@@ -201,6 +216,15 @@ mod tests {
         assert_eq!(
             ms.path_of(Endpoint::Jwks, None),
             Some("/tid/discovery/v2.0/keys")
+        );
+        assert_eq!(
+            ms.path_of(Endpoint::DeviceAuthorization, Some(&consumers)),
+            Some("/consumers/oauth2/v2.0/devicecode")
+        );
+        assert_eq!(ms.endpoint_at("/devicelogin"), Some(Endpoint::Device));
+        assert_eq!(
+            google.endpoint_at("/device/code"),
+            Some(Endpoint::DeviceAuthorization)
         );
     }
 }

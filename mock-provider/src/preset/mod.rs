@@ -21,7 +21,7 @@ mod layout;
 pub mod microsoft;
 mod quirks;
 
-pub use dialect::token_answer;
+pub use dialect::{device_answer, device_code, token_answer};
 pub use fauxauth_core::preset::Preset;
 pub use layout::{Endpoint, Layout, Route, Tenant};
 pub use quirks::{Active, Quirks};

@@ -10,12 +10,14 @@ use fauxauth_core::preset::Preset;
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quirks {
-    /// GitHub: the token endpoint answers `application/x-www-form-urlencoded` unless the request
-    /// sends `Accept: application/json` (or XML for `Accept: application/xml`).
+    /// GitHub: the token and device authorization endpoints answer
+    /// `application/x-www-form-urlencoded` unless the request sends `Accept: application/json` (or
+    /// XML for `Accept: application/xml`).
     #[serde(default)]
     pub form_encoded_token_response: Option<bool>,
-    /// GitHub: token endpoint errors are answered with HTTP 200, in GitHub's vocabulary
-    /// (`bad_verification_code`, `incorrect_client_credentials`, `redirect_uri_mismatch`).
+    /// GitHub: token and device authorization errors are answered with HTTP 200, in GitHub's
+    /// vocabulary (`bad_verification_code`, `incorrect_client_credentials`,
+    /// `redirect_uri_mismatch`, `incorrect_device_code`, `device_flow_disabled`).
     #[serde(default)]
     pub token_errors_with_200: Option<bool>,
     /// GitHub: the granted `scope` is joined with commas in token responses (requests use spaces),

@@ -326,3 +326,220 @@ async fn only_a_client_with_the_grant_asks_and_only_it_redeems() {
         .json();
     assert!(plain.get("device_authorization_endpoint").is_none());
 }
+
+/// `tv` on an issuer dressed as `preset`.
+fn preset_provider(preset: mock_provider::preset::Preset) -> TestProvider {
+    provider_with(|issuer| {
+        issuer.preset = preset;
+        issuer.tenant_id = Some("11111111-2222-4333-8444-555555555555".into());
+        issuer
+            .scopes
+            .extend(["read:user".into(), "User.Read".into()]);
+    })
+}
+
+async fn post_with(
+    p: &TestProvider,
+    path: &str,
+    form: &[(&str, &str)],
+    accept: Option<&str>,
+) -> TestResponse {
+    match accept {
+        Some(accept) => p.post(path, form, &[(header::ACCEPT, accept)]).await,
+        None => p.post(path, form, &[]).await,
+    }
+}
+
+/// GitHub: `/login/device/code`, answered form-encoded unless JSON is asked for, 40-hex device
+/// codes, 15 minutes, no `verification_uri_complete`; polls at its token endpoint answered with
+/// HTTP 200 and its own words, `slow_down` saying the new interval.
+#[tokio::test]
+async fn github_answers_the_device_flow_in_its_dialect() {
+    let p = preset_provider(mock_provider::preset::Preset::Github);
+    let started = post_with(
+        &p,
+        "/login/device/code",
+        &[("client_id", "tv"), ("scope", "read:user")],
+        None,
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text());
+    assert!(
+        started
+            .header(header::CONTENT_TYPE)
+            .starts_with("application/x-www-form-urlencoded"),
+        "{}",
+        started.text()
+    );
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(started.text().as_bytes())
+            .into_owned()
+            .collect();
+    let device_code = &form["device_code"];
+    assert_eq!(device_code.len(), 40, "{device_code}");
+    assert!(device_code.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(form["verification_uri"], format!("{ISSUER}/login/device"));
+    assert_eq!(form["expires_in"], "900");
+    assert_eq!(form["interval"], "5");
+    assert!(!form.contains_key("verification_uri_complete"));
+
+    let poll = async |code: &str| {
+        let form = [
+            ("grant_type", GRANT),
+            ("device_code", code),
+            ("client_id", "tv"),
+        ];
+        post_with(
+            &p,
+            "/login/oauth/access_token",
+            &form,
+            Some("application/json"),
+        )
+        .await
+    };
+    let pending = poll(device_code).await;
+    let description = pending.assert_token_error(200, "authorization_pending");
+    assert_eq!(description, "The authorization request is still pending.");
+    let too_soon = poll(device_code).await;
+    too_soon.assert_token_error(200, "slow_down");
+    assert_eq!(too_soon.json()["interval"], 10);
+    poll("0123456789abcdef0123456789abcdef01234567")
+        .await
+        .assert_token_error(200, "incorrect_device_code");
+    let json = post_with(
+        &p,
+        "/login/device/code",
+        &[("client_id", "spa"), ("scope", "read:user")],
+        Some("application/json"),
+    )
+    .await;
+    json.assert_token_error(200, "device_flow_disabled");
+
+    p.provider()
+        .decide_device(
+            "default",
+            &form["user_code"],
+            &DeviceDecision::Approve {
+                user: "alice".into(),
+            },
+        )
+        .unwrap();
+    p.clock().advance(Duration::from_secs(10));
+    let form = [
+        ("grant_type", GRANT),
+        ("device_code", device_code.as_str()),
+        ("client_id", "tv"),
+    ];
+    let tokens = post_with(&p, "/login/oauth/access_token", &form, None).await;
+    assert_eq!(tokens.status, StatusCode::OK);
+    assert!(
+        tokens.text().starts_with("access_token=gho_"),
+        "{}",
+        tokens.text()
+    );
+}
+
+/// Google: `/device/code`, `verification_url`, 30 minutes; a waiting device is told HTTP 428,
+/// one polling too fast or denied 403.
+#[tokio::test]
+async fn google_answers_the_device_flow_in_its_dialect() {
+    let p = preset_provider(mock_provider::preset::Preset::Google);
+    let started = p
+        .post(
+            "/device/code",
+            &[("client_id", "tv"), ("scope", "openid email")],
+            &[],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text());
+    let started = started.json();
+    assert_eq!(started["verification_url"], format!("{ISSUER}/device"));
+    assert_eq!(started["expires_in"], 1800);
+    assert!(
+        started.get("verification_uri").is_none()
+            && started.get("verification_uri_complete").is_none()
+    );
+    let device_code = code(&started);
+    let description = poll(&p, device_code)
+        .await
+        .assert_token_error(428, "authorization_pending");
+    assert_eq!(description, "Precondition Required");
+    poll(&p, device_code)
+        .await
+        .assert_token_error(403, "slow_down");
+    p.provider()
+        .decide_device(
+            "default",
+            started["user_code"].as_str().unwrap(),
+            &DeviceDecision::Deny,
+        )
+        .unwrap();
+    p.clock().advance(Duration::from_secs(10));
+    poll(&p, device_code)
+        .await
+        .assert_token_error(403, "access_denied");
+    let discovery = p.get("/.well-known/openid-configuration").await.json();
+    assert_eq!(
+        discovery["device_authorization_endpoint"],
+        format!("{ISSUER}/device/code")
+    );
+}
+
+/// Microsoft: `/{tenant}/oauth2/v2.0/devicecode`, a `message` for the person, 15 minutes, no
+/// `verification_uri_complete`; AADSTS70016 while pending, `authorization_declined` (no number is
+/// documented), `bad_verification_code` (AADSTS70018) and `expired_token` (AADSTS70019).
+#[tokio::test]
+async fn microsoft_answers_the_device_flow_in_its_dialect() {
+    let p = preset_provider(mock_provider::preset::Preset::Microsoft);
+    let ask = async || {
+        let form = [("client_id", "tv"), ("scope", "openid User.Read")];
+        let started = p
+            .post("/organizations/oauth2/v2.0/devicecode", &form, &[])
+            .await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.text());
+        started.json()
+    };
+    let started = ask().await;
+    let (uri, user_code) = (
+        started["verification_uri"].as_str().unwrap(),
+        started["user_code"].as_str().unwrap(),
+    );
+    assert_eq!(uri, format!("{ISSUER}/devicelogin"));
+    assert_eq!(
+        started["message"],
+        format!(
+            "To sign in, use a web browser to open the page {uri} and enter the code {user_code} to authenticate."
+        )
+    );
+    assert_eq!(started["expires_in"], 900);
+    assert!(started.get("verification_uri_complete").is_none());
+    let poll = async |code: &str| {
+        let form = [
+            ("grant_type", GRANT),
+            ("device_code", code),
+            ("client_id", "tv"),
+        ];
+        p.post("/organizations/oauth2/v2.0/token", &form, &[]).await
+    };
+    let pending = poll(code(&started)).await;
+    let description = pending.assert_token_error(400, "authorization_pending");
+    assert!(description.starts_with("AADSTS70016: "), "{description}");
+    assert_eq!(pending.json()["error_codes"], json!([70016]));
+    let unknown = poll("made-up").await;
+    unknown.assert_token_error(400, "bad_verification_code");
+    assert_eq!(unknown.json()["error_codes"], json!([70018]));
+    p.provider()
+        .decide_device("default", user_code, &DeviceDecision::Deny)
+        .unwrap();
+    p.clock().advance(Duration::from_secs(5));
+    let declined = poll(code(&started)).await;
+    declined.assert_token_error(400, "authorization_declined");
+    assert!(declined.json().get("error_codes").is_none());
+    let later = ask().await;
+    p.clock().advance(Duration::from_secs(901));
+    let expired = poll(code(&later)).await;
+    expired.assert_token_error(400, "expired_token");
+    assert_eq!(expired.json()["error_codes"], json!([70019]));
+    let page = p.get(&format!("/devicelogin?user_code={user_code}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+}

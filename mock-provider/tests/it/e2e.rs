@@ -604,6 +604,72 @@ async fn an_app_with_googles_real_urls_logs_in_through_a_resolver_override() {
 /// provider's clock instead of waiting, and a rule approves for the person at the third poll.
 #[tokio::test]
 async fn oauth2_crate_polls_a_device_code_in_virtual_time() {
+    use mock_provider::preset::Preset;
+    let (details, token) =
+        device_loop(Preset::Generic, None, "/device_authorization", "/token").await;
+    assert!(details.verification_uri_complete().is_some());
+    token.unwrap();
+}
+
+/// The same loop against the presets that have a device flow and answer it in JSON: Google's
+/// `verification_url` and HTTP 428 while pending, Microsoft's `message` and AADSTS bodies.
+#[tokio::test]
+async fn oauth2_crate_runs_the_device_flows_of_google_and_microsoft() {
+    use mock_provider::preset::Preset;
+    let (google, token) = device_loop(Preset::Google, None, "/device/code", "/token").await;
+    assert!(google.verification_uri().ends_with("/device"));
+    assert_eq!(google.expires_in(), std::time::Duration::from_secs(1800));
+    token.unwrap();
+    let (microsoft, token) = device_loop(
+        Preset::Microsoft,
+        None,
+        "/organizations/oauth2/v2.0/devicecode",
+        "/organizations/oauth2/v2.0/token",
+    )
+    .await;
+    assert!(microsoft.verification_uri().ends_with("/devicelogin"));
+    assert!(microsoft.verification_uri_complete().is_none());
+    token.unwrap();
+}
+
+/// GitHub answers a waiting device with HTTP 200 and an error (`token_errors_with_200`): a
+/// library that takes every 200 for tokens, as the `oauth2` crate does, stops at the first poll
+/// with a parse error. With the quirk off it completes.
+#[tokio::test]
+async fn githubs_errors_with_200_stop_a_poller_that_trusts_the_status() {
+    use mock_provider::preset::{Preset, Quirks};
+    let paths = ("/login/device/code", "/login/oauth/access_token");
+    let (_, token) = device_loop(Preset::Github, None, paths.0, paths.1).await;
+    assert!(
+        matches!(token, Err(oauth2::RequestTokenError::Parse(..))),
+        "{token:?}"
+    );
+    let off = Quirks {
+        token_errors_with_200: Some(false),
+        ..Quirks::default()
+    };
+    let (details, token) = device_loop(Preset::Github, Some(off), paths.0, paths.1).await;
+    assert!(details.verification_uri().ends_with("/login/device"));
+    token.unwrap();
+}
+
+/// Runs the `oauth2` crate's device flow against `tv` on an issuer dressed as `preset`; returns
+/// what the device was told to show.
+async fn device_loop(
+    preset: mock_provider::preset::Preset,
+    quirks: Option<mock_provider::preset::Quirks>,
+    device_path: &str,
+    token_path: &str,
+) -> (
+    oauth2::StandardDeviceAuthorizationResponse,
+    Result<
+        (),
+        oauth2::RequestTokenError<
+            oauth2::HttpClientError<reqwest::Error>,
+            oauth2::DeviceCodeErrorResponse,
+        >,
+    >,
+) {
     use mock_provider::Scripted as _;
     use oauth2::basic::BasicClient;
     use oauth2::{
@@ -613,13 +679,14 @@ async fn oauth2_crate_polls_a_device_code_in_virtual_time() {
     let mut tv = mock_provider::ClientConfig::public("tv", CALLBACK);
     tv.redirect_uris.clear();
     tv.grant_types = vec![mock_provider::GrantType::DeviceCode];
+    let mut issuer = issuer_config().with_client(tv);
+    issuer.preset = preset;
+    issuer.quirks = quirks.unwrap_or_default();
+    issuer.scopes.push("read:user".into());
     let clock = fauxauth_core::Clock::frozen(start_time());
-    let running = mock_provider::spawn_with_clock(
-        Config::single(issuer_config().with_client(tv)),
-        clock.clone(),
-    )
-    .await
-    .unwrap();
+    let running = mock_provider::spawn_with_clock(Config::single(issuer), clock.clone())
+        .await
+        .unwrap();
     running.provider().add_rule(
         serde_json::from_value(serde_json::json!({
             "when": {"endpoint": "token", "nth": 3, "times": 1},
@@ -627,11 +694,11 @@ async fn oauth2_crate_polls_a_device_code_in_virtual_time() {
         }))
         .unwrap(),
     );
-    let issuer = running.issuer();
+    let origin = running.url();
     let client = BasicClient::new(ClientId::new("tv".into()))
-        .set_token_uri(TokenUrl::new(format!("{issuer}/token")).unwrap())
+        .set_token_uri(TokenUrl::new(format!("{origin}{token_path}")).unwrap())
         .set_device_authorization_url(
-            DeviceAuthorizationUrl::new(format!("{issuer}/device_authorization")).unwrap(),
+            DeviceAuthorizationUrl::new(format!("{origin}{device_path}")).unwrap(),
         );
     let http = http();
     let details: StandardDeviceAuthorizationResponse = client
@@ -653,12 +720,14 @@ async fn oauth2_crate_polls_a_device_code_in_virtual_time() {
             },
             None,
         )
-        .await
-        .unwrap();
-    assert!(token.refresh_token().is_none(), "tv may not refresh");
-    assert_eq!(
-        *slept.lock().unwrap(),
-        vec![std::time::Duration::from_secs(5); 2],
-        "two waits of the interval between three polls"
-    );
+        .await;
+    let token = token.map(|token| {
+        assert!(token.refresh_token().is_none(), "tv may not refresh");
+        assert_eq!(
+            *slept.lock().unwrap(),
+            vec![std::time::Duration::from_secs(5); 2],
+            "{preset}: two waits of the interval between three polls"
+        );
+    });
+    (details, token)
 }
