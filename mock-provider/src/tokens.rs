@@ -247,20 +247,46 @@ pub fn issue(
     }
 }
 
-/// Tokens for a grant opened now, with no authorization before it (the password, client
-/// credentials, JWT bearer and device grants, token exchange): for `user`, authenticated at
-/// `auth_time` (now when `None`), or for the client itself; with what a token exchange changes.
-#[allow(clippy::too_many_arguments)]
+/// A grant opened now, with no authorization before it (the password, client credentials, JWT
+/// bearer and device grants, token exchange): for `user`, or for the client itself.
+#[derive(Debug)]
+pub struct NewGrant<'a> {
+    pub user: Option<&'a UserConfig>,
+    /// When the user authenticated: now when `None`.
+    pub auth_time: Option<u64>,
+    pub scope: Scopes,
+    pub mint: Mint,
+    /// What a token exchange changes.
+    pub exchanged: Exchanged<'a>,
+}
+
+impl<'a> NewGrant<'a> {
+    /// For `user` (authenticated now) or the client, with nothing exchanged.
+    pub fn new(user: Option<&'a UserConfig>, scope: Scopes, mint: Mint) -> Self {
+        Self {
+            user,
+            auth_time: None,
+            scope,
+            mint,
+            exchanged: Exchanged::default(),
+        }
+    }
+}
+
+/// Opens `grant` and issues its tokens.
 pub fn issue_on_a_new_grant(
     issuer: &Issuer,
     client: &ClientConfig,
-    user: Option<&UserConfig>,
-    auth_time: Option<u64>,
-    scope: Scopes,
-    mint: Mint,
-    exchanged: Exchanged<'_>,
+    grant: NewGrant<'_>,
     changes: &[TokenChange],
 ) -> Issued {
+    let NewGrant {
+        user,
+        auth_time,
+        scope,
+        mint,
+        exchanged,
+    } = grant;
     let now = issuer.now();
     let auth_time = user.map(|_| auth_time.unwrap_or_else(|| fauxauth_core::unix(now)));
     let grant = issuer.store().open_grant(crate::store::Grant {

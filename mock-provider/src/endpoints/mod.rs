@@ -72,6 +72,18 @@ fn form_body(headers: &HeaderMap, body: &[u8]) -> Result<Params, Error> {
     }
 }
 
+/// A parameter sent at most once (RFC 6749 §3.2: "MUST NOT be included more than once").
+fn param<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, Error> {
+    params
+        .get(name)
+        .map_err(|e| Error::invalid_request(e.to_string()))
+}
+
+/// A REQUIRED parameter, sent once.
+fn required_param<'a>(params: &'a Params, name: &str) -> Result<&'a str, Error> {
+    param(params, name)?.ok_or_else(|| Error::invalid_request(format!("{name} is required")))
+}
+
 /// Refuses a form post another site's page made: one whose `Origin` (which browsers send with
 /// every POST) is not this server's own. A post without `Origin` comes from no browser that
 /// could be fooled, so it passes; the provider's forms are also bound to the browser by cookie.

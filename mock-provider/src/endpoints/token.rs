@@ -20,7 +20,7 @@ use crate::protocol::params::Params;
 use crate::protocol::pkce;
 use crate::protocol::scope::Scopes;
 use crate::store::{Code, DeviceState, Poll, RedeemError, RefreshError};
-use crate::tokens::{Mint, Subject, issue};
+use crate::tokens::{Mint, NewGrant, Subject, issue, issue_on_a_new_grant};
 use fauxauth_core::rules::DeviceDecision;
 use subtle::ConstantTimeEq as _;
 
@@ -165,14 +165,8 @@ async fn handle(
 }
 
 fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
-    let get = |name| {
-        params
-            .get(name)
-            .map_err(|e| Error::invalid_request(e.to_string()))
-    };
-    let required = |name: &'static str| {
-        get(name)?.ok_or_else(|| Error::invalid_request(format!("{name} is required")))
-    };
+    let get = |name| super::param(params, name);
+    let required = |name| super::required_param(params, name);
     let scope = |value: Option<&str>| {
         value
             .map(Scopes::parse)
@@ -435,11 +429,10 @@ fn password_grant(
     Ok(issue_on_a_new_grant(
         issuer,
         client,
-        Some(&user),
-        scope,
-        mint,
+        NewGrant::new(Some(&user), scope, mint),
         changes,
-    ))
+    )
+    .response_body())
 }
 
 /// RFC 7523 §2.1 and §3: a JWT from a trusted issuer about a user, signed by that issuer's key;
@@ -527,11 +520,10 @@ async fn jwt_bearer(
     Ok(issue_on_a_new_grant(
         issuer,
         client,
-        Some(&user),
-        scope,
-        mint,
+        NewGrant::new(Some(&user), scope, mint),
         changes,
-    ))
+    )
+    .response_body())
 }
 
 /// RFC 8628 §3.4-§3.5: a poll for a device code. The person's answer comes first, when a rule
@@ -619,16 +611,11 @@ fn device_grant(
         id_token: scope.contains("openid"),
         refresh_token: client.allows_grant(GrantType::RefreshToken),
     };
-    let issued = crate::tokens::issue_on_a_new_grant(
-        issuer,
-        client,
-        Some(&user),
-        Some(auth_time),
-        scope,
-        mint,
-        Default::default(),
-        changes,
-    );
+    let grant = NewGrant {
+        auth_time: Some(auth_time),
+        ..NewGrant::new(Some(&user), scope, mint)
+    };
+    let issued = issue_on_a_new_grant(issuer, client, grant, changes);
     Ok(issued.response_body())
 }
 
@@ -652,30 +639,8 @@ fn client_credentials(
         id_token: false,
         refresh_token: false,
     };
-    Ok(issue_on_a_new_grant(
-        issuer, client, None, scope, mint, changes,
-    ))
-}
-
-/// [`crate::tokens::issue_on_a_new_grant`]'s token response, for a grant with nothing to
-/// exchange.
-fn issue_on_a_new_grant(
-    issuer: &Issuer,
-    client: &ClientConfig,
-    user: Option<&crate::config::UserConfig>,
-    scope: Scopes,
-    mint: Mint,
-    changes: &[TokenChange],
-) -> serde_json::Value {
-    crate::tokens::issue_on_a_new_grant(
-        issuer,
-        client,
-        user,
-        None,
-        scope,
-        mint,
-        Default::default(),
-        changes,
+    Ok(
+        issue_on_a_new_grant(issuer, client, NewGrant::new(None, scope, mint), changes)
+            .response_body(),
     )
-    .response_body()
 }

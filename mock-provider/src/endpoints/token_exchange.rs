@@ -41,14 +41,8 @@ impl<'a> Request<'a> {
     /// Reads the parameters: the subject token and its type REQUIRED, `actor_token_type` with
     /// `actor_token` and only then; `resource` and `audience` may repeat.
     pub fn parse(params: &'a Params, scope: Option<Scopes>) -> Result<Self, Error> {
-        let get = |name| {
-            params
-                .get(name)
-                .map_err(|e| Error::invalid_request(e.to_string()))
-        };
-        let required = |name: &'static str| {
-            get(name)?.ok_or_else(|| Error::invalid_request(format!("{name} is required")))
-        };
+        let get = |name| super::param(params, name);
+        let required = |name| super::required_param(params, name);
         let actor = match (get("actor_token")?, get("actor_token_type")?) {
             (Some(token), Some(kind)) => Some((token, kind)),
             (None, None) => None,
@@ -175,20 +169,15 @@ pub async fn exchange(
         id_token: false,
         refresh_token: false,
     };
-    let issued = crate::tokens::issue_on_a_new_grant(
-        issuer,
-        client,
-        subject.user.as_deref(),
-        None,
-        scope,
-        mint,
-        Exchanged {
+    let grant = crate::tokens::NewGrant {
+        exchanged: Exchanged {
             client_subject: subject.client.as_deref(),
             audience,
             act: act.or(subject.act),
         },
-        changes,
-    );
+        ..crate::tokens::NewGrant::new(subject.user.as_deref(), scope, mint)
+    };
+    let issued = crate::tokens::issue_on_a_new_grant(issuer, client, grant, changes);
     let mut body = issued.response_body();
     body["issued_token_type"] = json!(request.requested_token_type.unwrap_or(ACCESS_TOKEN));
     Ok(body)
