@@ -20,9 +20,10 @@
 //! address for the same reasons.
 //!
 //! It also embeds the scenario library (`scenarios/`), so that `fauxauth run` and `fauxauth test`
-//! work from `cargo install` and the container image, far from a checkout: every `.yaml` file
-//! becomes an entry of a table in `$OUT_DIR/library.rs`, read with `include_str!`, and the build
-//! runs again when any of them changes or one is added.
+//! work from `cargo install` and the container image, far from a checkout: every `.yaml` file,
+//! with its path, goes into `$OUT_DIR/library.deflate`, one deflated stream the binary includes
+//! and inflates when a run needs it (`scenario::load::built_in`), and the build runs again when any
+//! of them changes or one is added.
 
 use std::path::{Path, PathBuf};
 
@@ -39,8 +40,9 @@ fn main() {
     }
 }
 
-/// Writes `library.rs`: `&[(path, text)]` for every scenario file, paths relative to the
-/// repository (`scenarios/code/replay.yaml`), sorted.
+/// Writes `library.deflate`: for every scenario file, sorted, its path relative to the repository
+/// (`scenarios/code/replayed-code.yaml`) and its text, each as a 4-byte little-endian length and the
+/// bytes; deflated at the highest level.
 fn embed_library() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let root = manifest.join("..");
@@ -49,7 +51,7 @@ fn embed_library() {
     let mut files = Vec::new();
     walk(&library, &mut files);
     files.sort();
-    let mut out = String::from("&[\n");
+    let mut raw = Vec::new();
     for file in files {
         // Directories are watched by their contents' times: a changed or added file reruns this.
         println!("cargo::rerun-if-changed={}", file.display());
@@ -58,14 +60,16 @@ fn embed_library() {
             .expect("under the repository")
             .to_string_lossy()
             .replace('\\', "/");
-        out.push_str(&format!(
-            "    ({relative:?}, include_str!({:?})),\n",
-            file.display().to_string()
-        ));
+        let text = std::fs::read(&file).expect("a scenario file is readable");
+        for part in [relative.as_bytes(), &text] {
+            let len = u32::try_from(part.len()).expect("a scenario file under 4 GiB");
+            raw.extend_from_slice(&len.to_le_bytes());
+            raw.extend_from_slice(part);
+        }
     }
-    out.push_str("]\n");
-    let target = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("library.rs");
-    std::fs::write(target, out).expect("OUT_DIR is writable");
+    let deflated = miniz_oxide::deflate::compress_to_vec(&raw, 10);
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
+    std::fs::write(out.join("library.deflate"), deflated).expect("OUT_DIR is writable");
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

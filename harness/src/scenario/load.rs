@@ -15,9 +15,28 @@ pub struct Loaded {
     pub scenario: Scenario,
 }
 
-/// The scenario library as built into this binary: (path, text), paths as in the repository
-/// (`scenarios/code/replay.yaml`).
-pub const BUILT_IN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/library.rs"));
+/// The scenario library as built into this binary, deflated (`build.rs` says how it is laid out).
+const BUILT_IN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/library.deflate"));
+
+/// The scenario library built into this binary: (path, text), paths as in the repository
+/// (`scenarios/code/replayed-code.yaml`), sorted. Inflated on each call (a few milliseconds).
+pub fn built_in() -> Vec<(String, String)> {
+    let raw = miniz_oxide::inflate::decompress_to_vec(BUILT_IN)
+        .expect("build.rs deflated the library it wrote");
+    let mut rest = raw.as_slice();
+    let mut next = || -> Option<String> {
+        let (len, tail) = rest.split_first_chunk::<4>()?;
+        let (part, tail) =
+            tail.split_at_checked(usize::try_from(u32::from_le_bytes(*len)).ok()?)?;
+        rest = tail;
+        Some(String::from_utf8_lossy(part).into_owned())
+    };
+    let mut files = Vec::new();
+    while let (Some(path), Some(text)) = (next(), next()) {
+        files.push((path, text));
+    }
+    files
+}
 
 /// The folder of the app checks (`fauxauth test`); the rest is the protocol library
 /// (`fauxauth run`).
@@ -34,16 +53,16 @@ pub fn is_app_check(path: &Path) -> bool {
 pub fn load_built_in(app_checks: bool) -> Result<Vec<Loaded>, Vec<String>> {
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
-    for (path, text) in BUILT_IN {
+    for (path, text) in built_in() {
         let path = PathBuf::from(path);
         if is_app_check(&path) != app_checks {
             continue;
         }
         let origin = format!("(built in) {}", path.display());
         let parsed = if app_checks {
-            parse_app_check(text, &origin)
+            parse_app_check(&text, &origin)
         } else {
-            parse(text, &origin)
+            parse(&text, &origin)
         };
         match parsed {
             Ok(scenario) => loaded.push(Loaded { path, scenario }),
@@ -321,6 +340,27 @@ struct SetupLines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_library_is_every_scenario_file_as_it_is_in_the_repository() {
+        let built_in = built_in();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut on_disk = discover(&[root.join("scenarios")]).unwrap();
+        on_disk.retain(|p| p.extension().is_some_and(|e| e == "yaml"));
+        assert_eq!(built_in.len(), on_disk.len());
+        for (path, text) in &built_in {
+            assert_eq!(
+                &std::fs::read_to_string(root.join(path)).unwrap(),
+                text,
+                "{path}"
+            );
+        }
+        assert!(
+            built_in
+                .iter()
+                .any(|(p, _)| p == "scenarios/code/replayed-code.yaml")
+        );
+    }
 
     const GOOD: &str = "\
 name: A replayed code is refused
