@@ -123,6 +123,8 @@ pub struct Injected {
     pub error: Option<ErrorAction>,
     /// A person's answer to the device authorization a token request polls for.
     pub device: Option<crate::rules::DeviceDecision>,
+    /// A rule requires the server's nonce in this request's DPoP proof.
+    pub use_dpop_nonce: bool,
 }
 
 /// Marks a response whose connection must be closed without sending it (see `crate::serve`).
@@ -246,6 +248,7 @@ async fn apply(
             let injected = Injected {
                 token_changes: outcome.token_changes,
                 device: outcome.device,
+                use_dpop_nonce: outcome.use_dpop_nonce,
                 error: match error {
                     Some(Answer::Error(e)) => Some(e),
                     _ => None,

@@ -21,6 +21,7 @@
 pub mod admin;
 pub mod clock;
 pub mod control;
+pub mod dpop;
 pub mod duration;
 pub mod jose;
 pub mod journal;

@@ -113,6 +113,9 @@ pub enum Action {
     /// §3.3) before the request is judged: `{"device": {"approve": {"user": "alice"}}}` or
     /// `{"device": "deny"}`. With `when.nth`, the person answers at the nth poll.
     Device(DeviceDecision),
+    /// Require the server's DPoP nonce in this request's proof (RFC 9449 §8, §9): a proof
+    /// without it, or with a stale one, gets `use_dpop_nonce` and the nonce in `DPoP-Nonce`.
+    UseDpopNonce,
 }
 
 /// A person's answer at the device verification page (RFC 8628 §3.3).
@@ -276,6 +279,8 @@ pub struct Outcome {
     pub token_changes: Vec<TokenChange>,
     /// The last device decision of the rules that fired.
     pub device: Option<DeviceDecision>,
+    /// A rule that fired requires a DPoP nonce.
+    pub use_dpop_nonce: bool,
 }
 
 /// A rule's answer in place of the server's.
@@ -377,6 +382,7 @@ impl RuleSet {
                     Action::Delay(d) => outcome.delay += *d,
                     Action::Token(change) => outcome.token_changes.push(change.clone()),
                     Action::Device(decision) => outcome.device = Some(decision.clone()),
+                    Action::UseDpopNonce => outcome.use_dpop_nonce = true,
                     Action::Error(e) => {
                         outcome
                             .answer

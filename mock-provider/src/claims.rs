@@ -27,4 +27,7 @@ pub struct AccessTokenClaims {
     /// nested when the actor itself was acting for someone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<serde_json::Value>,
+    /// The key the token is bound to (RFC 9449 §6.1: `{"jkt": thumbprint}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<serde_json::Value>,
 }

@@ -142,6 +142,11 @@ pub struct IssuerConfig {
     /// (RFC 9700 §4.14.2). Off: refresh tokens stay valid until they expire or are revoked.
     #[serde(default = "yes")]
     pub refresh_token_rotation: bool,
+    /// Require the server's nonce in DPoP proofs at the token endpoint (RFC 9449 §8): a proof
+    /// without it, or with one from before the last change, gets `use_dpop_nonce` and the
+    /// current nonce in `DPoP-Nonce`. The nonce changes every five minutes on the clock.
+    #[serde(default)]
+    pub dpop_nonce: bool,
     /// Accept `http` redirect URIs to hosts other than loopback (RFC 9700 §2.6 forbids them).
     #[serde(default)]
     pub allow_insecure_redirect_uris: bool,
@@ -265,6 +270,11 @@ pub struct ClientConfig {
     /// Accept `code_challenge_method=plain` (RFC 7636 §7.2: SHOULD NOT be used). Off by default.
     #[serde(default)]
     pub allow_plain_pkce: bool,
+    /// Require a DPoP proof with every token request (RFC 9449 §5.2 client metadata): the
+    /// client's access tokens are always bound to its key. Off: DPoP when the client sends a
+    /// proof, Bearer otherwise.
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
     /// The client's public keys, as a JWK Set (RFC 7517 §5), for `private_key_jwt` (RFC 7523
     /// §2.2, OpenID Connect Core §9): its assertions must be signed by one of them. A client with
     /// keys is confidential, with or without a secret.
@@ -329,6 +339,7 @@ impl ClientConfig {
             scopes: None,
             pkce: None,
             allow_plain_pkce: false,
+            dpop_bound_access_tokens: false,
             jwks: None,
             jwks_uri: None,
             token_endpoint_auth_method: None,
@@ -806,6 +817,7 @@ impl IssuerConfig {
             lifetimes: Lifetimes::default(),
             access_token_audience: default_audience(),
             refresh_token_rotation: true,
+            dpop_nonce: false,
             allow_insecure_redirect_uris: false,
             client_assertion_audience: Default::default(),
             trusted_issuers: Vec::new(),

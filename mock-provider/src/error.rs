@@ -74,6 +74,10 @@ pub enum TokenErrorCode {
     AccessDenied,
     /// RFC 8628 §3.5: the device code expired; start again.
     ExpiredToken,
+    /// RFC 9449 §5: the DPoP proof is missing where required, malformed, or not for this request.
+    InvalidDpopProof,
+    /// RFC 9449 §8: the proof must carry the server's nonce, given in `DPoP-Nonce`.
+    UseDpopNonce,
     // RFC 7009 §2.2.1 `unsupported_token_type` is never needed: every token type is revocable.
 }
 
@@ -99,6 +103,8 @@ impl TokenErrorCode {
             Self::SlowDown => "slow_down",
             Self::AccessDenied => "access_denied",
             Self::ExpiredToken => "expired_token",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }

@@ -701,6 +701,23 @@ impl Issuer {
         fauxauth_core::preset::guid(bytes)
     }
 
+    /// The DPoP nonces taken now (RFC 9449 §8): the current one first, then the one before,
+    /// so a proof made just before a change still passes. One per five minutes of the clock,
+    /// derived from the seed and the issuer: the same in every run, and stale once the clock
+    /// moves on.
+    pub fn dpop_nonces(&self) -> [String; 2] {
+        const PERIOD_SECS: u64 = 300;
+        let window = fauxauth_core::unix(self.now()) / PERIOD_SECS;
+        let nonce = |window: u64| {
+            let digest = Sha256::digest(format!(
+                "fauxauth/dpop-nonce/{}/{}/{window}",
+                self.seed, self.url
+            ));
+            B64.encode(&digest[..16])
+        };
+        [nonce(window), nonce(window.saturating_sub(1))]
+    }
+
     /// A shorter random identifier (128 bits), for `jti` and session ids.
     pub fn random_id(&self) -> String {
         let mut bytes = [0u8; 16];

@@ -59,6 +59,8 @@ pub struct Code {
     pub consent_prompted: bool,
     /// What the `claims` parameter asked for.
     pub claims: ClaimsRequest,
+    /// The key the code is bound to (RFC 9449 §10 `dpop_jkt`).
+    pub dpop_jkt: Option<String>,
 }
 
 /// A code as held: issued and waiting, or redeemed and remembered only as far as a replay needs
@@ -111,6 +113,9 @@ pub struct RefreshToken {
     pub expires_at: SystemTime,
     /// Set once used when rotation is on: presenting it again is reuse (RFC 9700 §4.14.2).
     pub spent: bool,
+    /// The key it is bound to (RFC 9449 §5: a public client's refresh token, issued with a
+    /// DPoP proof): refreshing needs a proof by the same key.
+    pub jkt: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -373,7 +378,7 @@ impl Store {
         client_id: &str,
         rotate: bool,
         now: SystemTime,
-        check: impl FnOnce(&Grant) -> Result<(), E>,
+        check: impl FnOnce(&Grant, &RefreshToken) -> Result<(), E>,
     ) -> Result<(GrantId, Grant), RefreshError<E>> {
         let Some(token) = self.refresh_tokens.get_mut(value) else {
             return Err(RefreshError::Invalid);
@@ -393,7 +398,7 @@ impl Store {
         let Some(grant) = self.grants.get(&grant_id).filter(|g| !g.revoked) else {
             return Err(RefreshError::Invalid);
         };
-        check(grant).map_err(RefreshError::Refused)?;
+        check(grant, token).map_err(RefreshError::Refused)?;
         if rotate {
             token.spent = true;
         }
@@ -725,6 +730,7 @@ mod tests {
             offline: false,
             consent_prompted: false,
             claims: Default::default(),
+            dpop_jkt: None,
         }
     }
 
@@ -732,7 +738,7 @@ mod tests {
         Ok(())
     }
 
-    fn ok_grant(_: &Grant) -> Result<(), ()> {
+    fn ok_grant(_: &Grant, _: &RefreshToken) -> Result<(), ()> {
         Ok(())
     }
 
@@ -838,6 +844,7 @@ mod tests {
             issued_at: t(0),
             expires_at: expires,
             spent: false,
+            jkt: None,
         };
         store.insert_refresh_token("r1".into(), refresh(t(1000)), t(0));
         store
@@ -880,6 +887,7 @@ mod tests {
                 issued_at: t(0),
                 expires_at: t(10),
                 spent: false,
+                jkt: None,
             },
             t(0),
         );

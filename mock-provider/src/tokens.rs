@@ -69,6 +69,8 @@ pub struct Exchanged<'a> {
 #[derive(Debug)]
 pub struct Issued {
     pub access_token: String,
+    /// `Bearer`, or `DPoP` for a token bound to a key (RFC 9449 §5).
+    pub token_type: &'static str,
     pub expires_in: u64,
     pub scope: Scopes,
     pub id_token: Option<String>,
@@ -80,7 +82,7 @@ impl Issued {
     pub fn response_body(&self) -> Value {
         let mut body = json!({
             "access_token": self.access_token,
-            "token_type": "Bearer",
+            "token_type": self.token_type,
             "expires_in": self.expires_in,
             "scope": self.scope.to_string(),
         });
@@ -92,6 +94,16 @@ impl Issued {
         }
         body
     }
+}
+
+/// What the token request itself asks of every token minted for it, whatever its grant.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Minting<'a> {
+    /// What rules change in the tokens (tokens made to fail validation).
+    pub changes: &'a [TokenChange],
+    /// The thumbprint of the key the request proved it holds (RFC 9449): the access token is
+    /// bound to it (`cnf.jkt`, `token_type: DPoP`).
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// What to mint besides the access token.
@@ -110,7 +122,7 @@ pub fn issue(
     subject: &Subject<'_>,
     scope: Scopes,
     mint: Mint,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Issued {
     let client_id = client.client_id.as_str();
     let now = issuer.now();
@@ -138,9 +150,11 @@ pub fn issue(
         auth_time: subject.auth_time,
         nbf: None,
         act: subject.exchanged.act.clone(),
+        cnf: minting.dpop_jkt.map(|jkt| json!({ "jkt": jkt })),
     };
     let key = issuer.signing_key();
-    let for_access: Vec<&TokenChange> = changes
+    let for_access: Vec<&TokenChange> = minting
+        .changes
         .iter()
         .filter(|c| c.target.includes(TokenTarget::AccessToken))
         .collect();
@@ -164,7 +178,8 @@ pub fn issue(
             None,
         )
     };
-    let for_id: Vec<&TokenChange> = changes
+    let for_id: Vec<&TokenChange> = minting
+        .changes
         .iter()
         .filter(|c| c.target.includes(TokenTarget::IdToken))
         .collect();
@@ -232,6 +247,10 @@ pub fn issue(
                 issued_at: now,
                 expires_at: *expires_at,
                 spent: false,
+                jkt: minting
+                    .dpop_jkt
+                    .filter(|_| client.is_public())
+                    .map(str::to_owned),
             },
             now,
         );
@@ -240,6 +259,11 @@ pub fn issue(
 
     Issued {
         access_token,
+        token_type: if minting.dpop_jkt.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        },
         expires_in: issuer.access_token_lifetime().as_secs(),
         scope,
         id_token,
@@ -278,7 +302,7 @@ pub fn issue_on_a_new_grant(
     issuer: &Issuer,
     client: &ClientConfig,
     grant: NewGrant<'_>,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Issued {
     let NewGrant {
         user,
@@ -307,7 +331,7 @@ pub fn issue_on_a_new_grant(
         claims: None,
         exchanged,
     };
-    issue(issuer, client, &subject, scope, mint, changes)
+    issue(issuer, client, &subject, scope, mint, minting)
 }
 
 /// The `iss` of an ID token: the issuer, but for Microsoft the user's own tenant (`tid`), and

@@ -343,6 +343,7 @@ fn issue_code(
             offline: request.offline,
             consent_prompted: request.prompt.consent,
             claims: request.claims.clone(),
+            dpop_jkt: request.dpop_jkt.clone(),
         },
         now,
     );

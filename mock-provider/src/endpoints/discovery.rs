@@ -145,6 +145,19 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "authorization_response_iss_parameter_supported": issuer.sends_iss(),
     });
     let object = document.as_object_mut().expect("an object");
+    // RFC 9449 §5.1: DPoP, with the algorithms a proof may use. The presets' providers do not
+    // offer it (their documents say nothing of it), and ignore a proof as they would.
+    if preset == Preset::Generic {
+        object.insert(
+            "dpop_signing_alg_values_supported".into(),
+            json!(
+                fauxauth_core::dpop::ALGS
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
     if !assertion_algs.is_empty() {
         object.insert(
             "token_endpoint_auth_signing_alg_values_supported".into(),

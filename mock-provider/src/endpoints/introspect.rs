@@ -65,6 +65,11 @@ fn describe(issuer: &Issuer, token: &str) -> Value {
             "iat": claims.iat,
             "jti": claims.jti,
         });
+        // RFC 9449 §6.2: a DPoP-bound token says so, and which key it is bound to.
+        if let Some(cnf) = &claims.cnf {
+            answer["token_type"] = "DPoP".into();
+            answer["cnf"] = cnf.clone();
+        }
         // A token issued to a person (it has an authentication time; a client's own token has
         // none) names them: `username` (RFC 7662 §2.2), and, as an extension member (§2.2 allows
         // them), `user`: every claim the user has, whatever the scope. The resource builds the

@@ -14,13 +14,13 @@ use super::client_auth::authenticate;
 use crate::config::{ClientConfig, GrantType};
 use crate::error::{Error, Reason, TokenErrorCode, json_no_store};
 use crate::issuer::Issuer;
-use crate::preset::Preset;
+use crate::preset::{Preset, Tenant};
 use crate::protocol::client_assertion::{self, JWT_BEARER_GRANT};
 use crate::protocol::params::Params;
 use crate::protocol::pkce;
 use crate::protocol::scope::Scopes;
 use crate::store::{Code, DeviceState, Poll, RedeemError, RefreshError};
-use crate::tokens::{Mint, NewGrant, Subject, issue, issue_on_a_new_grant};
+use crate::tokens::{Mint, Minting, NewGrant, Subject, issue, issue_on_a_new_grant};
 use fauxauth_core::rules::DeviceDecision;
 use subtle::ConstantTimeEq as _;
 
@@ -57,22 +57,45 @@ enum TokenRequest<'a> {
 pub(super) async fn token(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
+    tenant: Option<Extension<Tenant>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let changes = injected
-        .as_ref()
-        .map_or(&[][..], |Extension(i)| &i.token_changes);
-    let device = injected.as_ref().and_then(|Extension(i)| i.device.as_ref());
-    let result = handle(&issuer, query.as_deref(), &headers, &body, changes, device).await;
-    if issuer.settings.preset == Preset::Generic {
-        return match result {
+    let injected = injected.as_ref().map(|Extension(i)| i.as_ref());
+    let request = Request {
+        changes: injected.map_or(&[][..], |i| &i.token_changes),
+        device: injected.and_then(|i| i.device.as_ref()),
+        tenant: tenant.as_ref().map(|Extension(t)| t),
+        dpop_nonce: issuer.settings.dpop_nonce || injected.is_some_and(|i| i.use_dpop_nonce),
+    };
+    let result = handle(&issuer, query.as_deref(), &headers, &body, &request).await;
+    let mut response = if issuer.settings.preset == Preset::Generic {
+        match result {
             Ok(body) => json_no_store(StatusCode::OK, &body),
             Err(e) => e.into_response(),
-        };
+        }
+    } else {
+        crate::preset::token_answer(&issuer, result, &headers, &body)
+    };
+    if request.dpop_nonce {
+        // RFC 9449 §8: the nonce the next proof must carry, with every answer.
+        let [nonce, _] = issuer.dpop_nonces();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&nonce) {
+            response.headers_mut().insert("dpop-nonce", value);
+        }
     }
-    crate::preset::token_answer(&issuer, result, &headers, &body)
+    response
+}
+
+/// What the token endpoint was given besides the form: what rules inject, the tenant segment
+/// of the path, whether a DPoP nonce is required.
+#[derive(Debug)]
+struct Request<'a> {
+    changes: &'a [TokenChange],
+    device: Option<&'a DeviceDecision>,
+    tenant: Option<&'a Tenant>,
+    dpop_nonce: bool,
 }
 
 async fn handle(
@@ -80,8 +103,7 @@ async fn handle(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-    changes: &[TokenChange],
-    device: Option<&DeviceDecision>,
+    context: &Request<'_>,
 ) -> Result<serde_json::Value, Error> {
     // RFC 6749 §2.3.1: client credentials MUST NOT be included in the request URI.
     if query.is_some_and(|q| Params::parse(q.as_bytes()).has("client_secret")) {
@@ -119,6 +141,12 @@ async fn handle(
     let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Token).await?;
     let client = &auth.client;
     let request = parse(&params)?;
+    let jkt = dpop_proof(issuer, client, headers, context)?;
+    let minting = &Minting {
+        changes: context.changes,
+        dpop_jkt: jkt.as_deref(),
+    };
+    let device = context.device;
     let grant = match request {
         TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
         TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
@@ -139,27 +167,27 @@ async fn handle(
             code,
             redirect_uri,
             code_verifier,
-        } => authorization_code(issuer, client, code, redirect_uri, code_verifier, changes),
+        } => authorization_code(issuer, client, code, redirect_uri, code_verifier, minting),
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
-        } => refresh(issuer, client, refresh_token, scope, changes),
+        } => refresh(issuer, client, refresh_token, scope, minting),
         TokenRequest::ClientCredentials { scope } => {
-            client_credentials(issuer, client, scope, changes)
+            client_credentials(issuer, client, scope, minting)
         }
         TokenRequest::Password {
             username,
             password,
             scope,
-        } => password_grant(issuer, client, username, password, scope, changes),
+        } => password_grant(issuer, client, username, password, scope, minting),
         TokenRequest::JwtBearer { assertion, scope } => {
-            jwt_bearer(issuer, client, assertion, scope, changes).await
+            jwt_bearer(issuer, client, assertion, scope, minting).await
         }
         TokenRequest::TokenExchange(request) => {
-            super::token_exchange::exchange(issuer, client, request, changes).await
+            super::token_exchange::exchange(issuer, client, request, minting).await
         }
         TokenRequest::DeviceCode { device_code } => {
-            device_grant(issuer, client, device_code, device, changes)
+            device_grant(issuer, client, device_code, device, minting)
         }
     }
 }
@@ -210,6 +238,64 @@ fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
     })
 }
 
+/// RFC 9449 §4.3, §5: the token request's DPoP proof, judged; the thumbprint of its key, which
+/// the tokens are then bound to. `None` without a proof, unless the client must send one.
+fn dpop_proof(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    headers: &HeaderMap,
+    context: &Request<'_>,
+) -> Result<Option<String>, Error> {
+    use fauxauth_core::dpop;
+    let invalid = |why: String| Error::token(TokenErrorCode::InvalidDpopProof, why);
+    if issuer.settings.preset != Preset::Generic {
+        // The real providers have no DPoP: a proof is ignored, as theirs would ignore it.
+        return Ok(None);
+    }
+    let proof = dpop::single(headers.get_all("dpop").iter()).map_err(|e| invalid(e.to_string()))?;
+    let Some(proof) = proof else {
+        if client.dpop_bound_access_tokens {
+            return Err(invalid(
+                "this client's tokens are bound to its key: send a DPoP proof \
+                 (dpop_bound_access_tokens, RFC 9449 §5.2)"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let url = issuer
+        .endpoint_url(crate::preset::Endpoint::Token, context.tenant)
+        .unwrap_or_default();
+    let now = issuer.now();
+    let nonces = issuer.dpop_nonces();
+    let expected = dpop::Expected {
+        method: "POST",
+        url: &url,
+        now: fauxauth_core::unix(now),
+        access_token: None,
+        nonces: context.dpop_nonce.then_some(&nonces[..]),
+    };
+    let proof = dpop::check(proof, &expected).map_err(|e| match e {
+        dpop::ProofError::UseNonce(why) => Error::token(TokenErrorCode::UseDpopNonce, why),
+        dpop::ProofError::Invalid(why) => invalid(why),
+    })?;
+    // §11.1: a proof is used once. Remembered as long as its iat would pass.
+    let until = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(proof.iat + dpop::MAX_AGE_SECS + dpop::FUTURE_SKEW_SECS);
+    let fresh =
+        issuer
+            .store()
+            .spend_assertion_id(&format!("dpop {}", proof.jkt), &proof.jti, until, now);
+    if !fresh {
+        return Err(invalid(
+            "the DPoP proof's jti was used before: a proof is good for one request (RFC 9449 \
+             §11.1)"
+                .into(),
+        ));
+    }
+    Ok(Some(proof.jkt))
+}
+
 /// RFC 6749 §4.1.3: the code must be this client's, unexpired, unused; `redirect_uri` identical
 /// when the authorization request had one; the PKCE verifier must match (RFC 7636 §4.6) and must
 /// be absent when no challenge was sent (RFC 9700 §4.8.2).
@@ -219,7 +305,7 @@ fn authorization_code(
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Result<serde_json::Value, Error> {
     let check = |c: &Code| -> Result<(), Error> {
         if c.client_id != client.client_id {
@@ -227,6 +313,15 @@ fn authorization_code(
                 Error::invalid_grant("the code was issued to another client")
                     .because(Reason::CodeOfAnotherClient),
             );
+        }
+        if let Some(bound) = &c.dpop_jkt
+            && minting.dpop_jkt != Some(bound.as_str())
+        {
+            return Err(Error::token(
+                TokenErrorCode::InvalidDpopProof,
+                "the code is bound to a key (dpop_jkt): redeem it with a DPoP proof by that key \
+                 (RFC 9449 §10)",
+            ));
         }
         match redirect_uri {
             None if c.redirect_uri_in_request => {
@@ -302,7 +397,7 @@ fn authorization_code(
             refresh_token: client.allows_grant(GrantType::RefreshToken)
                 && refresh_token_for_code(issuer, client, &code),
         },
-        changes,
+        minting,
     );
     Ok(issued.response_body())
 }
@@ -332,7 +427,7 @@ fn refresh(
     client: &ClientConfig,
     refresh_token: &str,
     scope: Option<Scopes>,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Result<serde_json::Value, Error> {
     let now = issuer.now();
     let quirks = &issuer.quirks;
@@ -341,12 +436,23 @@ fn refresh(
         && !quirks.refresh_token_on_first_consent_only
         && !quirks.refresh_tokens_stay_valid;
     // Scope is judged before the token is spent: a refused refresh leaves the client its token.
-    let check = |grant: &crate::store::Grant| match &scope {
-        Some(requested) if !requested.is_subset_of(&grant.scope) => Err(Error::token(
-            TokenErrorCode::InvalidScope,
-            "the requested scope exceeds the original grant (RFC 6749 §6)",
-        )),
-        _ => Ok(()),
+    let check = |grant: &crate::store::Grant, token: &crate::store::RefreshToken| {
+        if let Some(bound) = &token.jkt
+            && minting.dpop_jkt != Some(bound.as_str())
+        {
+            return Err(Error::token(
+                TokenErrorCode::InvalidDpopProof,
+                "the refresh token is bound to a key: refresh with a DPoP proof by that key (RFC \
+                 9449 §5)",
+            ));
+        }
+        match &scope {
+            Some(requested) if !requested.is_subset_of(&grant.scope) => Err(Error::token(
+                TokenErrorCode::InvalidScope,
+                "the requested scope exceeds the original grant (RFC 6749 §6)",
+            )),
+            _ => Ok(()),
+        }
     };
     let (grant_id, grant) = issuer
         .store()
@@ -393,7 +499,7 @@ fn refresh(
             id_token: scope.contains("openid"),
             refresh_token: rotate || quirks.refresh_tokens_stay_valid,
         },
-        changes,
+        minting,
     );
     Ok(issued.response_body())
 }
@@ -407,7 +513,7 @@ fn password_grant(
     username: &str,
     password: &str,
     scope: Scopes,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Result<serde_json::Value, Error> {
     if let Some(problem) = issuer.scope_problem(client, &scope) {
         return Err(Error::token(TokenErrorCode::InvalidScope, problem));
@@ -430,7 +536,7 @@ fn password_grant(
         issuer,
         client,
         NewGrant::new(Some(&user), scope, mint),
-        changes,
+        minting,
     )
     .response_body())
 }
@@ -444,7 +550,7 @@ async fn jwt_bearer(
     client: &ClientConfig,
     assertion: &str,
     scope: Scopes,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Result<serde_json::Value, Error> {
     let refused = |why: String| Error::invalid_grant(format!("the assertion is refused: {why}"));
     let (_, unverified) = super::client_auth::peek(assertion).map_err(refused)?;
@@ -521,7 +627,7 @@ async fn jwt_bearer(
         issuer,
         client,
         NewGrant::new(Some(&user), scope, mint),
-        changes,
+        minting,
     )
     .response_body())
 }
@@ -535,7 +641,7 @@ fn device_grant(
     client: &ClientConfig,
     device_code: &str,
     decision: Option<&DeviceDecision>,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Result<serde_json::Value, Error> {
     let now = issuer.now();
     let scripted = |request: &crate::store::DeviceRequest| -> Option<DeviceState> {
@@ -615,7 +721,7 @@ fn device_grant(
         auth_time: Some(auth_time),
         ..NewGrant::new(Some(&user), scope, mint)
     };
-    let issued = issue_on_a_new_grant(issuer, client, grant, changes);
+    let issued = issue_on_a_new_grant(issuer, client, grant, minting);
     Ok(issued.response_body())
 }
 
@@ -624,7 +730,7 @@ fn client_credentials(
     issuer: &Issuer,
     client: &ClientConfig,
     scope: Scopes,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Result<serde_json::Value, Error> {
     let invalid_scope = |m: String| Error::token(TokenErrorCode::InvalidScope, m);
     if scope.contains("openid") {
@@ -640,7 +746,7 @@ fn client_credentials(
         refresh_token: false,
     };
     Ok(
-        issue_on_a_new_grant(issuer, client, NewGrant::new(None, scope, mint), changes)
+        issue_on_a_new_grant(issuer, client, NewGrant::new(None, scope, mint), minting)
             .response_body(),
     )
 }

@@ -12,14 +12,13 @@
 use serde_json::{Map, Value, json};
 
 use fauxauth_core::jose::shown;
-use fauxauth_core::rules::TokenChange;
 
 use crate::config::{ClientConfig, UserConfig};
 use crate::error::{Error, TokenErrorCode};
 use crate::issuer::Issuer;
 use crate::protocol::params::Params;
 use crate::protocol::scope::Scopes;
-use crate::tokens::{Exchanged, Mint, verify_access_token};
+use crate::tokens::{Exchanged, Mint, Minting, verify_access_token};
 
 pub const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
@@ -92,7 +91,7 @@ pub async fn exchange(
     issuer: &Issuer,
     client: &ClientConfig,
     request: Request<'_>,
-    changes: &[TokenChange],
+    minting: &Minting<'_>,
 ) -> Result<Value, Error> {
     match request.requested_token_type {
         None | Some(ACCESS_TOKEN) | Some(JWT) => {}
@@ -177,7 +176,7 @@ pub async fn exchange(
         },
         ..crate::tokens::NewGrant::new(subject.user.as_deref(), scope, mint)
     };
-    let issued = crate::tokens::issue_on_a_new_grant(issuer, client, grant, changes);
+    let issued = crate::tokens::issue_on_a_new_grant(issuer, client, grant, minting);
     let mut body = issued.response_body();
     body["issued_token_type"] = json!(request.requested_token_type.unwrap_or(ACCESS_TOKEN));
     Ok(body)

@@ -59,6 +59,7 @@ const KNOWN: &[&str] = &[
     "claims_locales",
     "acr_values",
     "claims",
+    "dpop_jkt",
 ];
 
 /// A validated authorization request.
@@ -84,6 +85,9 @@ pub struct AuthorizationRequest {
     pub iss: String,
     /// What the `claims` parameter asks for (OpenID Connect Core §5.5).
     pub claims: super::claims_request::ClaimsRequest,
+    /// The thumbprint of the key the code is bound to (RFC 9449 §10): the code is redeemed only
+    /// with a DPoP proof by that key.
+    pub dpop_jkt: Option<String>,
 }
 
 /// The `prompt` values (OIDC Core §3.1.2.1).
@@ -269,6 +273,25 @@ impl AuthorizationRequest {
                 .map_err(|m| fail(InvalidRequest, &m))?,
         };
 
+        // RFC 9449 §10: a JWK SHA-256 thumbprint, base64url (43 characters).
+        let dpop_jkt = match get("dpop_jkt") {
+            None => None,
+            Some(jkt)
+                if jkt.len() == 43
+                    && jkt
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
+                Some(jkt.to_owned())
+            }
+            Some(_) => {
+                return Err(fail(
+                    InvalidRequest,
+                    "dpop_jkt is not a base64url SHA-256 JWK thumbprint (RFC 9449 §10)",
+                ));
+            }
+        };
+
         // Google: `access_type=offline` asks for a refresh token.
         let offline = match get("access_type") {
             Some("offline") => true,
@@ -305,6 +328,7 @@ impl AuthorizationRequest {
             via_post,
             iss,
             claims,
+            dpop_jkt,
         })
     }
 
@@ -403,6 +427,7 @@ pub(crate) mod tests_support {
             offline: false,
             iss: String::new(),
             claims: Default::default(),
+            dpop_jkt: None,
         }
     }
 }

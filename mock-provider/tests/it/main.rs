@@ -8,6 +8,7 @@ mod client_assertion;
 mod clients;
 mod device;
 mod discovery;
+mod dpop;
 mod e2e;
 mod hardening;
 mod logout;
