@@ -64,8 +64,88 @@ pub(crate) async fn authorize(
         realm: realm.to_owned(),
     })?;
     let token = state.verify(&presented.token).await?;
+    check_binding(state, &parts, &presented, &token)?;
     parts.extensions.insert(token);
     Ok((Request::from_parts(parts, body), presented.via))
+}
+
+/// RFC 9449 §7: a token bound to a key (`cnf.jkt`) comes as `DPoP`, with a proof by that key
+/// for this request and this token; an unbound one comes as `Bearer`.
+fn check_binding(
+    state: &ResourceState,
+    parts: &axum::http::request::Parts,
+    presented: &bearer::Presented,
+    token: &crate::token::AccessToken,
+) -> Result<(), Error> {
+    use fauxauth_core::dpop;
+    let realm = state.realm();
+    let bound = token
+        .claims
+        .get("cnf")
+        .and_then(|cnf| cnf.get("jkt"))
+        .and_then(serde_json::Value::as_str);
+    let Some(jkt) = bound else {
+        if presented.dpop {
+            return Err(Error::dpop(
+                "invalid_token",
+                realm,
+                "the access token is not bound to a key: present it as Bearer (RFC 9449 §7.1)",
+            ));
+        }
+        return Ok(());
+    };
+    if !presented.dpop {
+        return Err(Error::dpop(
+            "invalid_token",
+            realm,
+            "the access token is bound to a key (cnf.jkt): present it with the DPoP scheme and a \
+             proof, not as Bearer (RFC 9449 §7.2)",
+        ));
+    }
+    let invalid = |why: String| Error::dpop("invalid_dpop_proof", realm, why);
+    let proof = dpop::single(parts.headers.get_all("dpop").iter())
+        .map_err(|e| invalid(e.to_string()))?
+        .ok_or_else(|| invalid("a DPoP-bound token needs a DPoP proof (RFC 9449 §7.1)".into()))?;
+    // The URL the request was sent to, as it arrived.
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or_default();
+    let scheme = if state.config().network.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://{host}{}", parts.uri.path());
+    let now = fauxauth_core::unix(fauxauth_core::Scripted::clock(state).now());
+    let proof = dpop::check(
+        proof,
+        &dpop::Expected {
+            method: parts.method.as_str(),
+            url: &url,
+            now,
+            access_token: Some(token.as_str()),
+            nonces: None,
+        },
+    )
+    .map_err(|e| Error::dpop(e.code(), realm, e.to_string()))?;
+    if proof.jkt != jkt {
+        return Err(invalid(
+            "the DPoP proof is signed by another key than the one the token is bound to \
+             (cnf.jkt, RFC 9449 §7.1)"
+                .into(),
+        ));
+    }
+    if !state.spend_dpop_proof(&proof, now) {
+        return Err(invalid(
+            "the DPoP proof's jti was used before: a proof is good for one request (RFC 9449 \
+             §11.1)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// RFC 6750 §2.3: a response to a request with the token in its URI SHOULD carry

@@ -24,6 +24,14 @@ pub enum Error {
         /// For `insufficient_scope`: the scope the request needs (RFC 6750 §3).
         scope: Option<String>,
     },
+    /// A DPoP refusal (RFC 9449 §7.1): 401 with a `DPoP` challenge naming the error and the
+    /// algorithms a proof may use. `invalid_dpop_proof`, or `invalid_token` for a token that is
+    /// not bound to the proof's key, or a bound one presented as Bearer (§7.2).
+    Dpop {
+        code: &'static str,
+        description: String,
+        realm: String,
+    },
     /// The API's own input is wrong (not an authorization problem): 400, no challenge.
     BadRequest(String),
     /// The issuer could not be asked (discovery, JWKS or introspection failed): 503. The reason
@@ -167,6 +175,23 @@ impl ApiError {
     }
 }
 
+/// A `DPoP` challenge (RFC 9449 §7.1): the realm, the error when there is one, and `algs`.
+fn dpop_challenge(realm: &str, error: Option<(&str, &str)>) -> String {
+    let mut out = format!("DPoP realm=\"{}\"", description_text(realm));
+    if let Some((code, description)) = error {
+        out.push_str(&format!(
+            ", error=\"{code}\", error_description=\"{}\"",
+            description_text(description)
+        ));
+    }
+    let algs: Vec<&str> = fauxauth_core::dpop::ALGS
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    out.push_str(&format!(", algs=\"{}\"", algs.join(" ")));
+    out
+}
+
 impl Error {
     pub fn invalid_request(realm: &str, description: impl Into<String>) -> Self {
         Self::Bearer {
@@ -195,10 +220,23 @@ impl Error {
         }
     }
 
+    pub fn dpop(code: &'static str, realm: &str, description: impl Into<String>) -> Self {
+        Self::Dpop {
+            code,
+            description: description.into(),
+            realm: realm.to_owned(),
+        }
+    }
+
     /// The `WWW-Authenticate` value, when the answer carries one.
     pub fn challenge(&self) -> Option<String> {
         match self {
             Self::Unauthenticated { realm } => Some(bearer_challenge(realm, None, None, None)),
+            Self::Dpop {
+                code,
+                description,
+                realm,
+            } => Some(dpop_challenge(realm, Some((code, description)))),
             Self::Bearer {
                 code,
                 description,
@@ -219,6 +257,10 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let challenge = self.challenge();
+        let dpop_too = match &self {
+            Self::Unauthenticated { realm } => Some(realm.clone()),
+            _ => None,
+        };
         let (status, body) = match self {
             Self::Unauthenticated { .. } => (
                 StatusCode::UNAUTHORIZED,
@@ -248,6 +290,12 @@ impl IntoResponse for Error {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({ "error": "server_error" }),
             ),
+            Self::Dpop {
+                code, description, ..
+            } => (
+                StatusCode::UNAUTHORIZED,
+                json!({ "error": code, "error_description": description_text(&description) }),
+            ),
             Self::Api(api) => (api.status(), api.body()),
         };
         let mut response = (status, axum::Json(body)).into_response();
@@ -255,6 +303,12 @@ impl IntoResponse for Error {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let Some(realm) = dpop_too {
+            // RFC 9449 §7.1: a resource that takes both schemes offers both.
+            if let Ok(value) = HeaderValue::from_str(&dpop_challenge(&realm, None)) {
+                headers.append(header::WWW_AUTHENTICATE, value);
+            }
         }
         response
     }

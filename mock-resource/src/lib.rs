@@ -99,7 +99,12 @@ struct Inner {
     items: Items,
     github_rates: presets::RateLimits,
     control: Control,
+    /// The DPoP proofs seen, by key and `jti`, until they would be too old to pass anyway.
+    dpop_proofs: std::sync::Mutex<std::collections::HashMap<(String, String), u64>>,
 }
+
+/// The most DPoP proofs remembered at once: past it, the oldest are forgotten first.
+const MAX_DPOP_PROOFS: usize = 10_000;
 
 /// The clock, rules and journal of the resource.
 impl Scripted for ResourceState {
@@ -126,6 +131,7 @@ impl ResourceState {
                 items: Items::default(),
                 github_rates: presets::RateLimits::default(),
                 control,
+                dpop_proofs: Default::default(),
             }),
         })
     }
@@ -142,6 +148,36 @@ impl ResourceState {
         control.clock().reset();
         self.inner.items.clear();
         self.inner.github_rates.clear();
+        self.dpop_proofs().clear();
+    }
+
+    fn dpop_proofs(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), u64>> {
+        self.inner
+            .dpop_proofs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a DPoP proof's use (RFC 9449 §11.1); false when it was used before.
+    fn spend_dpop_proof(&self, proof: &fauxauth_core::dpop::Proof, now: u64) -> bool {
+        use fauxauth_core::dpop::{FUTURE_SKEW_SECS, MAX_AGE_SECS};
+        let mut seen = self.dpop_proofs();
+        let key = (proof.jkt.clone(), proof.jti.clone());
+        if seen.get(&key).is_some_and(|until| now <= *until) {
+            return false;
+        }
+        if seen.len() >= MAX_DPOP_PROOFS {
+            seen.retain(|_, until| now <= *until);
+            if seen.len() >= MAX_DPOP_PROOFS
+                && let Some(oldest) = seen.iter().min_by_key(|(_, u)| **u).map(|(k, _)| k.clone())
+            {
+                seen.remove(&oldest);
+            }
+        }
+        seen.insert(key, proof.iat + MAX_AGE_SECS + FUTURE_SKEW_SECS);
+        true
     }
 
     /// The configuration it runs with.
@@ -175,6 +211,7 @@ impl ResourceState {
             body: self.inner.config.bearer_in_body,
             query: self.inner.config.bearer_in_query,
             token_scheme: false,
+            dpop: true,
         }
     }
 }

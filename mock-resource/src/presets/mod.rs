@@ -53,6 +53,8 @@ pub async fn authenticate(
 ) -> Response {
     let accept = Accept {
         token_scheme: state.config().preset == Preset::Github,
+        // The real providers' APIs know no DPoP.
+        dpop: false,
         ..state.accept()
     };
     let context = Context::of(request.headers());

@@ -13,6 +13,8 @@ pub struct Accept {
     /// `Authorization: token X`, which GitHub's API takes as well as `Bearer` (GitHub docs,
     /// "Get the authenticated user").
     pub token_scheme: bool,
+    /// `Authorization: DPoP X` (RFC 9449 §7.1), with its proof.
+    pub dpop: bool,
 }
 
 /// Where the token was found.
@@ -31,6 +33,8 @@ pub enum Via {
 pub struct Presented {
     pub token: String,
     pub via: Via,
+    /// Sent as `Authorization: DPoP` (RFC 9449 §7.1): it must come with a proof.
+    pub dpop: bool,
 }
 
 impl std::fmt::Debug for Presented {
@@ -70,7 +74,7 @@ pub use fauxauth_core::wire::is_form;
 
 /// The bearer token of a request, if it carries one. `form` is the body when it is form-encoded.
 ///
-/// A header with another scheme (`Basic`, `DPoP`) is no bearer token: the answer is then the
+/// A header with another scheme (`Basic`, or `DPoP` where it is not taken) is no bearer token: the answer is then the
 /// bare challenge of RFC 6750 §3.1, not an error.
 pub fn bearer_token(
     method: &Method,
@@ -80,10 +84,11 @@ pub fn bearer_token(
     accept: Accept,
 ) -> Result<Option<Presented>, Malformed> {
     let mut found = Vec::with_capacity(1);
-    if let Some(token) = from_header(headers, accept.token_scheme)? {
+    if let Some((token, dpop)) = from_header(headers, accept)? {
         found.push(Presented {
             token,
             via: Via::Header,
+            dpop,
         });
     }
     if let Some(token) = query
@@ -97,6 +102,7 @@ pub fn bearer_token(
         found.push(Presented {
             token,
             via: Via::Query,
+            dpop: false,
         });
     }
     if let Some(token) = form.map(access_token).transpose()?.flatten() {
@@ -109,6 +115,7 @@ pub fn bearer_token(
         found.push(Presented {
             token,
             via: Via::Body,
+            dpop: false,
         });
     }
     match found.len() {
@@ -119,8 +126,8 @@ pub fn bearer_token(
 
 /// `credentials = auth-scheme [ 1*SP token68 ]` (RFC 9110 §11.4), the scheme compared without
 /// regard to case (RFC 9110 §11.1), the token a `b64token` (RFC 6750 §2.1). `token` counts as
-/// `Bearer` when `token_scheme`.
-fn from_header(headers: &HeaderMap, token_scheme: bool) -> Result<Option<String>, Malformed> {
+/// `Bearer` when `token_scheme`; `DPoP` (RFC 9449 §7.1) is taken too, and said.
+fn from_header(headers: &HeaderMap, accept: Accept) -> Result<Option<(String, bool)>, Malformed> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -130,9 +137,10 @@ fn from_header(headers: &HeaderMap, token_scheme: bool) -> Result<Option<String>
     }
     let value = value.to_str().map_err(|_| Malformed::NotAscii)?.trim();
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    let dpop = accept.dpop && scheme.eq_ignore_ascii_case("dpop");
     let bearer = scheme.eq_ignore_ascii_case("bearer")
-        || (token_scheme && scheme.eq_ignore_ascii_case("token"));
-    if !bearer {
+        || (accept.token_scheme && scheme.eq_ignore_ascii_case("token"));
+    if !bearer && !dpop {
         return Ok(None);
     }
     let token = rest.trim_start_matches(' ');
@@ -142,7 +150,7 @@ fn from_header(headers: &HeaderMap, token_scheme: bool) -> Result<Option<String>
     if !is_b64token(token) {
         return Err(Malformed::NotB64Token);
     }
-    Ok(Some(token.to_owned()))
+    Ok(Some((token.to_owned(), dpop)))
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 §2.1).
@@ -185,6 +193,7 @@ mod tests {
         Ok(Some(Presented {
             token: t.into(),
             via,
+            dpop: false,
         }))
     }
 
@@ -299,6 +308,7 @@ mod tests {
             body: true,
             query: true,
             token_scheme: true,
+            dpop: true,
         };
         let h = header("Bearer abc");
         assert_eq!(

@@ -47,7 +47,8 @@ pub fn check_jwt_claims(
 }
 
 /// An introspection answer's `active` is `true` and its `token_type`, when present (or always,
-/// when `type_required`), is Bearer.
+/// when `type_required`), is Bearer, or DPoP for a token bound to a key (RFC 9449 §6.2: the
+/// binding, `cnf.jkt`, is then checked against the request's proof).
 fn active_bearer(answer: &Map<String, Value>, type_required: bool) -> Result<(), Invalid> {
     if answer.get("active") != Some(&Value::Bool(true)) {
         return Err(Invalid::Inactive);
@@ -56,6 +57,9 @@ fn active_bearer(answer: &Map<String, Value>, type_required: bool) -> Result<(),
         None if type_required => Err(Invalid::Missing("token_type")),
         None => Ok(()),
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => Ok(()),
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("dpop") && answer.contains_key("cnf") => {
+            Ok(())
+        }
         Some(Value::String(t)) => Err(Invalid::TokenType(t.clone())),
         Some(_) => Err(Invalid::WrongType("token_type")),
     }

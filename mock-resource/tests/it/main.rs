@@ -3,6 +3,7 @@
 
 mod api;
 mod challenges;
+mod dpop;
 mod github;
 mod google;
 mod helpers;
