@@ -461,6 +461,27 @@ pub struct FormCall {
     /// authorization's `code`, `redirect_uri` and `code_verifier` unless given (null: left out).
     #[serde(default)]
     pub form: BTreeMap<String, Option<String>>,
+    /// Send a DPoP proof (RFC 9449) with the request.
+    #[serde(default)]
+    pub dpop: Option<DpopSpec>,
+}
+
+/// A DPoP proof a step sends (RFC 9449 §4): by the scenario's DPoP key, for the request as sent
+/// (`htm`, `htu`, `iat` now, a new `jti`, `ath` for the token presented, the last `DPoP-Nonce`
+/// the scenario was given), with `claims` and `header` members set, or (null) left out.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpopSpec {
+    /// Claims to set or (null) leave out; strings are interpolated, `iat` may be an offset from
+    /// the clock (`"-600"`).
+    #[serde(default)]
+    pub claims: BTreeMap<String, Option<Value>>,
+    /// JOSE header members to set or (null) leave out (`typ`, `alg`, `jwk`).
+    #[serde(default)]
+    pub header: BTreeMap<String, Option<Value>>,
+    /// Signed by another key than the scenario's (`${dpop_jkt}` is the scenario key's thumbprint).
+    #[serde(default)]
+    pub other_key: bool,
 }
 
 /// The person's answer to a device authorization: `{approve: alice}` or `{deny: true}`, for the
@@ -491,6 +512,9 @@ pub struct BearerCall {
     pub method: Option<String>,
     #[serde(default)]
     pub body: Option<Value>,
+    /// Present the token with the DPoP scheme and a proof (RFC 9449 §7.1).
+    #[serde(default)]
+    pub dpop: Option<DpopSpec>,
 }
 
 /// Any request.
@@ -991,9 +1015,12 @@ impl Source {
 /// Values every scenario remembers by itself, as the latest of each seen: from authorization
 /// requests (`code_verifier`, `redirect_uri`, `client_id`), redirects (`code`, `state`, `iss`,
 /// `error`), token responses (`access_token`, `refresh_token`, `id_token`), device
-/// authorizations (`device_code`, `user_code`), and the last callback a browser was sent to
-/// (`callback`).
-pub const REMEMBERED: [&str; 13] = [
+/// authorizations (`device_code`, `user_code`), the last `DPoP-Nonce` (`dpop_nonce`), and the
+/// last callback a browser was sent to (`callback`); and the thumbprint of the scenario's DPoP
+/// key (`dpop_jkt`).
+pub const REMEMBERED: [&str; 15] = [
+    "dpop_jkt",
+    "dpop_nonce",
     "code_verifier",
     "redirect_uri",
     "client_id",

@@ -34,14 +34,18 @@ const LABELLED: &[(&str, &str)] = &[
     ("user_code", "user_code"),
     ("actor_token", "actor_token"),
     ("password", "password"),
+    ("dpop", "dpop_proof"),
+    ("ath", "ath"),
+    ("dpop-nonce", "nonce"),
 ];
 
 /// Request headers a transcript shows.
-const REQUEST_HEADERS: &[&str] = &["authorization", "content-type", "cookie"];
+const REQUEST_HEADERS: &[&str] = &["authorization", "content-type", "cookie", "dpop"];
 /// Response headers a transcript shows.
 const RESPONSE_HEADERS: &[&str] = &[
     "cache-control",
     "content-type",
+    "dpop-nonce",
     "location",
     "retry-after",
     "set-cookie",
@@ -176,7 +180,12 @@ impl Labels {
         if !shown.is_empty() {
             let mut h = Map::new();
             for (name, value) in shown {
-                h.insert(name.clone(), json!(self.header(name, value)));
+                let shown = match name.as_str() {
+                    // A DPoP proof, decoded.
+                    "dpop" => self.value(name, value),
+                    _ => json!(self.header(name, value)),
+                };
+                h.insert(name.clone(), shown);
             }
             out.insert("headers".into(), Value::Object(h));
         }
@@ -208,10 +217,10 @@ impl Labels {
         let mut h = Map::new();
         for name in RESPONSE_HEADERS {
             if let Some(value) = headers.get(*name) {
-                let shown = if *name == "location" {
-                    value.split('?').next().unwrap_or_default().to_owned()
-                } else {
-                    self.header(name, value)
+                let shown = match *name {
+                    "location" => value.split('?').next().unwrap_or_default().to_owned(),
+                    "dpop-nonce" => text(&self.value(name, value)),
+                    _ => self.header(name, value),
                 };
                 h.insert((*name).to_owned(), json!(shown));
             }
@@ -249,7 +258,10 @@ impl Labels {
     fn header(&mut self, name: &str, value: &str) -> String {
         match name {
             "authorization" => match value.split_once(' ') {
-                Some((scheme, credential)) if scheme.eq_ignore_ascii_case("bearer") => {
+                Some((scheme, credential))
+                    if scheme.eq_ignore_ascii_case("bearer")
+                        || scheme.eq_ignore_ascii_case("dpop") =>
+                {
                     let label = self.value("token", credential);
                     format!(
                         "{scheme} {}",

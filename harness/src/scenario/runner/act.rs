@@ -85,11 +85,11 @@ pub async fn perform(
         }
         Action::Userinfo(call) => {
             let target = provider_target(world, "userinfo")?;
-            bearer_call(memory, call, Server::Provider, &target)?
+            bearer_call(world, memory, call, Server::Provider, &target)?
         }
         Action::Api(call) => {
             let path = call.path.clone().unwrap_or_else(|| "/api/me".to_owned());
-            bearer_call(memory, call, Server::Resource, &path)?
+            bearer_call(world, memory, call, Server::Resource, &path)?
         }
         Action::Request(raw) => raw_request(world, memory, raw)?,
         Action::Replay(name) => memory
@@ -711,6 +711,16 @@ fn form_call(
         }
         ClientAuth::None | ClientAuth::Auto => {}
     }
+    if let Some(spec) = &call.dpop {
+        let url = world
+            .endpoint(endpoint)
+            .ok_or_else(|| format!("the provider serves no {endpoint} endpoint"))?;
+        let now = fauxauth_core::unix(world.clock.now());
+        headers.push((
+            "dpop".into(),
+            super::dpop::proof(memory, spec, now, "POST", &url, None)?,
+        ));
+    }
     Ok(Sent {
         server: Server::Provider,
         method: Method::POST,
@@ -722,6 +732,7 @@ fn form_call(
 }
 
 fn bearer_call(
+    world: &Ecosystem,
     memory: &Memory,
     call: &BearerCall,
     server: Server,
@@ -737,14 +748,29 @@ fn bearer_call(
     };
     let method = parse_method(call.method.as_deref().unwrap_or("GET"))?;
     let body = call.body.as_ref().map(Value::to_string);
-    let mut headers = vec![("authorization".to_owned(), format!("Bearer {token}"))];
+    let target = interpolate(path, memory)?;
+    let mut headers = Vec::new();
+    match &call.dpop {
+        Some(spec) => {
+            let url = match server {
+                Server::Resource => format!("{}{target}", world.resource_url()),
+                _ if target.starts_with("http") => target.clone(),
+                _ => format!("{}{target}", world.issuer()),
+            };
+            let now = fauxauth_core::unix(world.clock.now());
+            let proof = super::dpop::proof(memory, spec, now, method.as_str(), &url, Some(&token))?;
+            headers.push(("authorization".to_owned(), format!("DPoP {token}")));
+            headers.push(("dpop".to_owned(), proof));
+        }
+        None => headers.push(("authorization".to_owned(), format!("Bearer {token}"))),
+    }
     if body.is_some() {
         headers.push(("content-type".into(), "application/json".into()));
     }
     Ok(Sent {
         server,
         method,
-        target: interpolate(path, memory)?,
+        target,
         headers,
         form: None,
         body,

@@ -107,7 +107,7 @@ pub fn grant(world: &Ecosystem, memory: &Memory, spec: &AssertionSpec) -> Result
 }
 
 /// Sets or removes the claims a step gives.
-fn apply(
+pub(super) fn apply(
     claims: &mut Map<String, Value>,
     changes: &BTreeMap<String, Option<Value>>,
     memory: &Memory,

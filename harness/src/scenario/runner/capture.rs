@@ -61,6 +61,10 @@ pub fn remember(memory: &mut Memory, received: &Received) {
             memory.vars.insert(name.to_owned(), value.clone());
         }
     }
+    // RFC 9449 §8: the nonce the next DPoP proof must carry.
+    if let Some(nonce) = received.headers.get("dpop-nonce") {
+        memory.vars.insert("dpop_nonce".into(), nonce.clone());
+    }
     for name in [
         "access_token",
         "refresh_token",

@@ -38,16 +38,26 @@ pub struct Evidence<'a> {
 /// `matcher` with `${name}` in its values filled in from what the scenario remembered (names
 /// without a value are left as they are).
 fn with_vars(matcher: &Matcher, vars: &std::collections::HashMap<String, String>) -> Matcher {
-    let fill = |v: &Value| match v {
-        Value::String(s) if s.contains("${") => {
-            let mut out = s.clone();
-            for (name, value) in vars {
-                out = out.replace(&format!("${{{name}}}"), value);
+    fn filled(v: &Value, vars: &std::collections::HashMap<String, String>) -> Value {
+        match v {
+            Value::String(s) if s.contains("${") => {
+                let mut out = s.clone();
+                for (name, value) in vars {
+                    out = out.replace(&format!("${{{name}}}"), value);
+                }
+                Value::String(out)
             }
-            Value::String(out)
+            // Inside an expected object or array too (`cnf: {jkt: "${dpop_jkt}"}`).
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), filled(v, vars)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| filled(v, vars)).collect()),
+            other => other.clone(),
         }
-        other => other.clone(),
-    };
+    }
+    let fill = |v: &Value| filled(v, vars);
     match matcher {
         Matcher::Equals(v) => Matcher::Equals(fill(v)),
         Matcher::Not(v) => Matcher::Not(fill(v)),
@@ -140,7 +150,8 @@ pub fn judge(
             }
             for (name, matcher) in &expect.params {
                 let actual = r.params.get(name).map(|v| Value::String(v.clone()));
-                let (ok, shown) = matches(matcher, actual.as_ref(), world);
+                let (ok, shown) =
+                    matches(&with_vars(matcher, evidence.vars), actual.as_ref(), world);
                 check(format!("params.{name}"), describe(matcher), shown, ok);
             }
             for (name, matcher) in &expect.headers {
@@ -148,12 +159,13 @@ pub fn judge(
                     .headers
                     .get(&name.to_ascii_lowercase())
                     .map(|v| Value::String(v.clone()));
-                let (ok, shown) = matches(matcher, actual.as_ref(), world);
+                let (ok, shown) =
+                    matches(&with_vars(matcher, evidence.vars), actual.as_ref(), world);
                 check(format!("headers.{name}"), describe(matcher), shown, ok);
             }
             for (path, matcher) in &expect.json {
                 let actual = r.json.as_ref().and_then(|j| lookup(j, path));
-                let (ok, shown) = matches(matcher, actual, world);
+                let (ok, shown) = matches(&with_vars(matcher, evidence.vars), actual, world);
                 check(format!("json.{path}"), describe(matcher), shown, ok);
             }
             for (name, matcher) in &expect.form {
@@ -162,12 +174,13 @@ pub fn judge(
                     .as_ref()
                     .and_then(|f| f.get(name))
                     .map(|v| Value::String(v.clone()));
-                let (ok, shown) = matches(matcher, actual.as_ref(), world);
+                let (ok, shown) =
+                    matches(&with_vars(matcher, evidence.vars), actual.as_ref(), world);
                 check(format!("form.{name}"), describe(matcher), shown, ok);
             }
             if let Some(matcher) = &expect.body {
                 let actual = Value::String(r.body.clone());
-                let (ok, shown) = matches(matcher, Some(&actual), world);
+                let (ok, shown) = matches(&with_vars(matcher, evidence.vars), Some(&actual), world);
                 check("body".into(), describe(matcher), shown, ok);
             }
             for (path, claims) in &expect.jwt {
@@ -191,7 +204,7 @@ pub fn judge(
                         Some(h) => parts["header"].get(h),
                         None => parts["claims"].get(claim),
                     };
-                    let (ok, shown) = matches(matcher, actual, world);
+                    let (ok, shown) = matches(&with_vars(matcher, evidence.vars), actual, world);
                     check(format!("jwt.{path}.{claim}"), describe(matcher), shown, ok);
                 }
             }

@@ -9,6 +9,7 @@ mod act;
 mod assertion;
 pub use assertion::{CLIENT_KEY_ID, CLIENT_KEY_PEM};
 mod capture;
+mod dpop;
 mod exchange;
 mod expect;
 
@@ -116,6 +117,9 @@ pub async fn run_in(loaded: &Loaded, world: &Ecosystem) -> Outcome {
     let mut memory = Memory::new(world.clock.clone(), world.browser_trust.clone());
     memory.vars.extend(world.people_vars());
     memory.vars.insert("issuer".into(), world.issuer());
+    memory
+        .vars
+        .insert("dpop_jkt".into(), dpop::KEY.jkt().to_owned());
     let client_url = world
         .client
         .as_ref()
