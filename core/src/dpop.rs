@@ -269,6 +269,66 @@ pub fn check(proof: &str, expected: &Expected<'_>) -> Result<Proof, ProofError> 
     })
 }
 
+/// Why a protected resource refuses how a token came (RFC 9449 §7.1): the error code for its
+/// `DPoP` challenge, and the description.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// `invalid_token`, `invalid_dpop_proof` or `use_dpop_nonce`.
+    pub code: &'static str,
+    pub description: String,
+}
+
+/// Judges how a protected resource was given a token (RFC 9449 §7): a token bound to a key
+/// (`bound`, its `cnf.jkt`) must come with the DPoP scheme (`as_dpop`) and a proof (`proofs`,
+/// the request's `DPoP` headers) for this request and this token by that key; an unbound one
+/// with the Bearer scheme. The proof that passed, whose `jti` the caller spends.
+pub fn check_presented<'a>(
+    proofs: impl Iterator<Item = &'a axum::http::HeaderValue>,
+    as_dpop: bool,
+    bound: Option<&str>,
+    expected: &Expected<'_>,
+) -> Result<Option<Proof>, Refused> {
+    let refused = |code, description: &str| Refused {
+        code,
+        description: description.to_owned(),
+    };
+    let Some(jkt) = bound else {
+        if as_dpop {
+            return Err(refused(
+                "invalid_token",
+                "the access token is not bound to a key: present it as Bearer (RFC 9449 §7.1)",
+            ));
+        }
+        return Ok(None);
+    };
+    if !as_dpop {
+        return Err(refused(
+            "invalid_token",
+            "the access token is bound to a key (cnf.jkt): present it with the DPoP scheme and a \
+             proof, not as Bearer (RFC 9449 §7.2)",
+        ));
+    }
+    let invalid = |e: ProofError| Refused {
+        code: e.code(),
+        description: e.to_string(),
+    };
+    let proof = single(proofs).map_err(invalid)?.ok_or_else(|| {
+        refused(
+            "invalid_dpop_proof",
+            "a DPoP-bound token needs a DPoP proof (RFC 9449 §7.1)",
+        )
+    })?;
+    let proof = check(proof, expected).map_err(invalid)?;
+    if proof.jkt != jkt {
+        return Err(refused(
+            "invalid_dpop_proof",
+            "the DPoP proof is signed by another key than the one the token is bound to (cnf.jkt, \
+             RFC 9449 §7.1)",
+        ));
+    }
+    Ok(Some(proof))
+}
+
 /// A client's DPoP key (ES256, P-256), making proofs: for the reference client, the scenarios'
 /// requests and tests. Its public half rides in every proof's header.
 pub struct ProofKey {

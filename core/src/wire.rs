@@ -67,6 +67,21 @@ pub fn bearer_challenge(
     out
 }
 
+/// A `WWW-Authenticate: DPoP` challenge (RFC 9449 §7.1): the realm, the error when there is
+/// one, and `algs`, the algorithms a proof may use.
+pub fn dpop_challenge(realm: &str, error: Option<(&str, &str)>) -> String {
+    let mut out = format!("DPoP realm=\"{}\"", description_text(realm));
+    if let Some((code, description)) = error {
+        out.push_str(&format!(
+            ", error=\"{code}\", error_description=\"{}\"",
+            description_text(description)
+        ));
+    }
+    let algs: Vec<&str> = crate::dpop::ALGS.iter().map(|a| a.as_str()).collect();
+    out.push_str(&format!(", algs=\"{}\"", algs.join(" ")));
+    out
+}
+
 /// An RFC 7617 `WWW-Authenticate: Basic` challenge (RFC 6749 §5.2 for `invalid_client`).
 pub fn basic_challenge(realm: &str) -> String {
     format!("Basic realm=\"{}\"", description_text(realm))

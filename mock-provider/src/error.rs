@@ -176,6 +176,12 @@ pub enum Error {
         realm: String,
         scope: Option<&'static str>,
     },
+    /// A DPoP refusal at a protected resource (RFC 9449 §7.1): 401 with a `DPoP` challenge.
+    Dpop {
+        code: &'static str,
+        description: String,
+        realm: String,
+    },
     /// The endpoint exists but not for this method.
     MethodNotAllowed { allow: &'static str },
 }
@@ -282,6 +288,19 @@ impl IntoResponse for Error {
                         &basic_challenge(&realm),
                     );
                 }
+                response
+            }
+            Self::Dpop {
+                code,
+                description,
+                realm,
+            } => {
+                let body =
+                    json!({ "error": code, "error_description": description_text(&description) });
+                let mut response = json_no_store(StatusCode::UNAUTHORIZED, &body);
+                let challenge =
+                    fauxauth_core::wire::dpop_challenge(&realm, Some((code, &description)));
+                set_header(&mut response, header::WWW_AUTHENTICATE, &challenge);
                 response
             }
             Self::Bearer {

@@ -70,7 +70,7 @@ pub(crate) async fn authorize(
 }
 
 /// RFC 9449 §7: a token bound to a key (`cnf.jkt`) comes as `DPoP`, with a proof by that key
-/// for this request and this token; an unbound one comes as `Bearer`.
+/// for this request and this token, used once; an unbound one comes as `Bearer`.
 fn check_binding(
     state: &ResourceState,
     parts: &axum::http::request::Parts,
@@ -84,28 +84,6 @@ fn check_binding(
         .get("cnf")
         .and_then(|cnf| cnf.get("jkt"))
         .and_then(serde_json::Value::as_str);
-    let Some(jkt) = bound else {
-        if presented.dpop {
-            return Err(Error::dpop(
-                "invalid_token",
-                realm,
-                "the access token is not bound to a key: present it as Bearer (RFC 9449 §7.1)",
-            ));
-        }
-        return Ok(());
-    };
-    if !presented.dpop {
-        return Err(Error::dpop(
-            "invalid_token",
-            realm,
-            "the access token is bound to a key (cnf.jkt): present it with the DPoP scheme and a \
-             proof, not as Bearer (RFC 9449 §7.2)",
-        ));
-    }
-    let invalid = |why: String| Error::dpop("invalid_dpop_proof", realm, why);
-    let proof = dpop::single(parts.headers.get_all("dpop").iter())
-        .map_err(|e| invalid(e.to_string()))?
-        .ok_or_else(|| invalid("a DPoP-bound token needs a DPoP proof (RFC 9449 §7.1)".into()))?;
     // The URL the request was sent to, as it arrived.
     let host = parts
         .headers
@@ -120,29 +98,28 @@ fn check_binding(
     };
     let url = format!("{scheme}://{host}{}", parts.uri.path());
     let now = fauxauth_core::unix(fauxauth_core::Scripted::clock(state).now());
-    let proof = dpop::check(
-        proof,
-        &dpop::Expected {
-            method: parts.method.as_str(),
-            url: &url,
-            now,
-            access_token: Some(token.as_str()),
-            nonces: None,
-        },
+    let expected = dpop::Expected {
+        method: parts.method.as_str(),
+        url: &url,
+        now,
+        access_token: Some(token.as_str()),
+        nonces: None,
+    };
+    let proof = dpop::check_presented(
+        parts.headers.get_all("dpop").iter(),
+        presented.dpop,
+        bound,
+        &expected,
     )
-    .map_err(|e| Error::dpop(e.code(), realm, e.to_string()))?;
-    if proof.jkt != jkt {
-        return Err(invalid(
-            "the DPoP proof is signed by another key than the one the token is bound to \
-             (cnf.jkt, RFC 9449 §7.1)"
-                .into(),
-        ));
-    }
-    if !state.spend_dpop_proof(&proof, now) {
-        return Err(invalid(
+    .map_err(|r| Error::dpop(r.code, realm, r.description))?;
+    if let Some(proof) = proof
+        && !state.spend_dpop_proof(&proof, now)
+    {
+        return Err(Error::dpop(
+            "invalid_dpop_proof",
+            realm,
             "the DPoP proof's jti was used before: a proof is good for one request (RFC 9449 \
-             §11.1)"
-                .into(),
+             §11.1)",
         ));
     }
     Ok(())

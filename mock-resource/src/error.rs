@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fauxauth_core::wire::{bearer_challenge, description_text};
+use fauxauth_core::wire::{bearer_challenge, description_text, dpop_challenge};
 use serde_json::json;
 
 pub use fauxauth_core::wire::BearerErrorCode;
@@ -173,23 +173,6 @@ impl ApiError {
             ),
         }
     }
-}
-
-/// A `DPoP` challenge (RFC 9449 §7.1): the realm, the error when there is one, and `algs`.
-fn dpop_challenge(realm: &str, error: Option<(&str, &str)>) -> String {
-    let mut out = format!("DPoP realm=\"{}\"", description_text(realm));
-    if let Some((code, description)) = error {
-        out.push_str(&format!(
-            ", error=\"{code}\", error_description=\"{}\"",
-            description_text(description)
-        ));
-    }
-    let algs: Vec<&str> = fauxauth_core::dpop::ALGS
-        .iter()
-        .map(|a| a.as_str())
-        .collect();
-    out.push_str(&format!(", algs=\"{}\"", algs.join(" ")));
-    out
 }
 
 impl Error {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fauxauth_core::control::Injected;
 use fauxauth_core::rules::TokenTarget;
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::error::{BearerErrorCode, Error, json_no_store};
 use crate::issuer::Issuer;
+use crate::preset::Preset;
 use crate::protocol::params::Params;
 use crate::protocol::scope::Scopes;
 use crate::tokens::{released_claims, verify_access_token};
@@ -20,11 +21,12 @@ use crate::tokens::{released_claims, verify_access_token};
 pub(super) async fn userinfo(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
+    method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&issuer, query.as_deref(), &headers, &body) {
+    match handle(&issuer, &method, query.as_deref(), &headers, &body) {
         Ok(mut claims) => {
             // Rules that change what UserInfo says (a `sub` other than the ID token's, say).
             let changes = injected.iter().flat_map(|Extension(i)| &i.token_changes);
@@ -45,14 +47,17 @@ pub(super) async fn userinfo(
 
 fn handle(
     issuer: &Issuer,
+    method: &Method,
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, Error> {
     let realm = issuer.url.as_str();
-    let token = bearer_token(headers, query, body)
+    // The presets' providers have no DPoP; fauxauth's own takes its scheme (RFC 9449 §7.1).
+    let dpop = issuer.settings.preset == Preset::Generic;
+    let token = bearer_token(headers, query, body, dpop)
         .map_err(|m| Error::bearer(BearerErrorCode::InvalidRequest, m, realm))?;
-    let Some(token) = token else {
+    let Some((token, as_dpop)) = token else {
         return Err(Error::Bearer {
             code: None,
             description: "an access token is required".into(),
@@ -62,6 +67,7 @@ fn handle(
     };
     let claims = verify_access_token(issuer, &token)
         .map_err(|why| Error::bearer(BearerErrorCode::InvalidToken, why.describe(), realm))?;
+    check_binding(issuer, method, headers, &token, as_dpop, &claims)?;
     let scope = Scopes::parse(&claims.scope).unwrap_or_default();
     if !scope.contains("openid") {
         return Err(Error::Bearer {
@@ -101,14 +107,72 @@ fn handle(
     Ok(out)
 }
 
-/// The bearer token, from the `Authorization` header (RFC 6750 §2.1, scheme case-insensitive)
-/// or a form body (§2.2). Sending it more than one way is an error (§2), and so is the query
-/// (§2.3 is not supported: URLs end up in logs).
+/// RFC 9449 §7: a token bound to a key comes with the DPoP scheme and a proof for this request
+/// and this token by that key, each proof once; an unbound one as Bearer.
+fn check_binding(
+    issuer: &Issuer,
+    method: &Method,
+    headers: &HeaderMap,
+    token: &str,
+    as_dpop: bool,
+    claims: &crate::tokens::AccessTokenClaims,
+) -> Result<(), Error> {
+    use fauxauth_core::dpop;
+    let realm = issuer.url.as_str();
+    let refused = |code: &'static str, description: String| Error::Dpop {
+        code,
+        description,
+        realm: realm.to_owned(),
+    };
+    let bound = claims
+        .cnf
+        .as_ref()
+        .and_then(|cnf| cnf.get("jkt"))
+        .and_then(Value::as_str);
+    let url = issuer
+        .endpoint_url(crate::preset::Endpoint::Userinfo, None)
+        .unwrap_or_default();
+    let now = issuer.now();
+    let expected = dpop::Expected {
+        method: method.as_str(),
+        url: &url,
+        now: fauxauth_core::unix(now),
+        access_token: Some(token),
+        nonces: None,
+    };
+    let proof = dpop::check_presented(headers.get_all("dpop").iter(), as_dpop, bound, &expected)
+        .map_err(|r| refused(r.code, r.description))?;
+    if let Some(proof) = proof {
+        let until = std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(
+                proof.iat + dpop::MAX_AGE_SECS + dpop::FUTURE_SKEW_SECS,
+            );
+        let key = format!("dpop {}", proof.jkt);
+        if !issuer
+            .store()
+            .spend_assertion_id(&key, &proof.jti, until, now)
+        {
+            return Err(refused(
+                "invalid_dpop_proof",
+                "the DPoP proof's jti was used before: a proof is good for one request (RFC 9449 \
+                 §11.1)"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The access token, from the `Authorization` header (RFC 6750 §2.1, scheme case-insensitive;
+/// `DPoP` too when `dpop`, RFC 9449 §7.1, said by the flag) or a form body (§2.2). Sending it
+/// more than one way is an error (§2), and so is the query (§2.3 is not supported: URLs end up in
+/// logs).
 pub fn bearer_token(
     headers: &HeaderMap,
     query: Option<&str>,
     body: &[u8],
-) -> Result<Option<String>, &'static str> {
+    dpop: bool,
+) -> Result<Option<(String, bool)>, &'static str> {
     if query.is_some_and(|q| Params::parse(q.as_bytes()).has("access_token")) {
         return Err("access tokens are not accepted in the URL query (RFC 6750 §2.3)");
     }
@@ -119,12 +183,15 @@ pub fn bearer_token(
                 .to_str()
                 .map_err(|_| "the Authorization header is not ASCII")?;
             match value.split_once(' ') {
-                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                Some((scheme, token))
+                    if scheme.eq_ignore_ascii_case("bearer")
+                        || (dpop && scheme.eq_ignore_ascii_case("dpop")) =>
+                {
                     let token = token.trim();
                     if token.is_empty() || !token.bytes().all(is_b64token_char) {
                         return Err("the bearer token is malformed (RFC 6750 §2.1)");
                     }
-                    Some(token.to_owned())
+                    Some((token.to_owned(), scheme.eq_ignore_ascii_case("dpop")))
                 }
                 _ if value.eq_ignore_ascii_case("bearer") => {
                     return Err("the Authorization header has no token");
@@ -137,7 +204,7 @@ pub fn bearer_token(
         Params::parse(body)
             .get("access_token")
             .map_err(|_| "access_token is repeated")?
-            .map(str::to_owned)
+            .map(|token| (token.to_owned(), false))
     } else {
         None
     };
@@ -166,26 +233,26 @@ mod tests {
     #[test]
     fn scheme_is_case_insensitive() {
         assert_eq!(
-            bearer_token(&headers("bearer abc"), None, b""),
-            Ok(Some("abc".into()))
+            bearer_token(&headers("bearer abc"), None, b"", true),
+            Ok(Some(("abc".into(), false)))
         );
         assert_eq!(
-            bearer_token(&headers("BEARER abc"), None, b""),
-            Ok(Some("abc".into()))
+            bearer_token(&headers("BEARER abc"), None, b"", true),
+            Ok(Some(("abc".into(), false)))
         );
     }
 
     #[test]
     fn malformed_and_duplicated_tokens_are_errors() {
-        assert!(bearer_token(&headers("Bearer"), None, b"").is_err());
-        assert!(bearer_token(&headers("Bearer a b"), None, b"").is_err());
+        assert!(bearer_token(&headers("Bearer"), None, b"", true).is_err());
+        assert!(bearer_token(&headers("Bearer a b"), None, b"", true).is_err());
         let mut both = headers("Bearer abc");
         both.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
-        assert!(bearer_token(&both, None, b"access_token=abc").is_err());
-        assert!(bearer_token(&HeaderMap::new(), Some("access_token=abc"), b"").is_err());
-        assert_eq!(bearer_token(&HeaderMap::new(), None, b""), Ok(None));
+        assert!(bearer_token(&both, None, b"access_token=abc", true).is_err());
+        assert!(bearer_token(&HeaderMap::new(), Some("access_token=abc"), b"", true).is_err());
+        assert_eq!(bearer_token(&HeaderMap::new(), None, b"", true), Ok(None));
     }
 }

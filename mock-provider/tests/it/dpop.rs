@@ -292,3 +292,51 @@ async fn a_public_clients_refresh_token_is_bound_to_its_key() {
     let body: Value = refreshed.json();
     assert_eq!(body["token_type"], "DPoP");
 }
+
+#[tokio::test]
+async fn userinfo_takes_a_bound_token_only_with_the_dpop_scheme_and_a_proof() {
+    let p = provider_with(|_| {});
+    let key = ProofKey::from_seed("app");
+    let code = code_for(&p, "web", &[]).await;
+    let tokens = redeem(&p, "web", &code, Some(&proof(&p, &key, "j1", None)))
+        .await
+        .json();
+    let access = tokens["access_token"].as_str().unwrap();
+    let as_bearer = p
+        .get_with("/userinfo", &[(header::AUTHORIZATION, &bearer(access))])
+        .await;
+    assert_eq!(as_bearer.status, StatusCode::UNAUTHORIZED);
+    let challenge = as_bearer.header(header::WWW_AUTHENTICATE);
+    assert!(
+        challenge.starts_with("DPoP realm=") && challenge.contains("error=\"invalid_token\""),
+        "{challenge}"
+    );
+    let proof = key.proof(&ProofFor {
+        method: "GET",
+        url: "http://fauxauth.test/userinfo",
+        iat: now(&p),
+        jti: "u1",
+        access_token: Some(access),
+        nonce: None,
+    });
+    let scheme = format!("DPoP {access}");
+    let ok = p
+        .get_with(
+            "/userinfo",
+            &[(header::AUTHORIZATION, &scheme), (DPOP, &proof)],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(ok.json()["sub"], "alice");
+    let again = p
+        .get_with(
+            "/userinfo",
+            &[(header::AUTHORIZATION, &scheme), (DPOP, &proof)],
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNAUTHORIZED,
+        "the proof was spent"
+    );
+}
