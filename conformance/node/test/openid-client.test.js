@@ -16,6 +16,7 @@ import {
   REDIRECT_URI,
   RS256_CLIENT,
   SCOPE,
+  SPA,
   SUB,
   WEB,
   WORKLOAD,
@@ -440,5 +441,58 @@ describe('the device authorization grant (RFC 8628)', () => {
     const tokens = await client.pollDeviceAuthorizationGrant(config, device)
     assert.equal(tokens.claims().sub, SUB)
     assert.ok(tokens.refresh_token)
+  })
+})
+
+describe('DPoP (RFC 9449)', () => {
+  for (const c of [WEB, SPA]) {
+    it(`binds the tokens of ${label(c)} to its key: the code, userinfo, the refresh`, async () => {
+      const config = await configure(c)
+      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+      assert.ok(config.serverMetadata().dpop_signing_alg_values_supported.includes('ES256'))
+      const flow = await authorize(config, SCOPE, { dpop_jkt: await DPoP.calculateThumbprint() })
+      const tokens = await client.authorizationCodeGrant(
+        config,
+        flow.callback,
+        {
+          pkceCodeVerifier: flow.codeVerifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+        },
+        undefined,
+        { DPoP },
+      )
+      assert.equal(tokens.token_type, 'dpop')
+      const info = await client.fetchUserInfo(config, tokens.access_token, SUB, { DPoP })
+      assert.equal(info.sub, SUB)
+      // Without its key the token is refused, with a DPoP challenge.
+      await assert.rejects(client.fetchUserInfo(config, tokens.access_token, SUB), (err) => {
+        assert.equal(err.status, 401)
+        assert.equal(err.cause[0].scheme, 'dpop')
+        assert.equal(err.cause[0].parameters.error, 'invalid_token')
+        return true
+      })
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, undefined, {
+        DPoP,
+      })
+      assert.equal(refreshed.token_type, 'dpop')
+      assert.equal(refreshed.claims().sub, SUB)
+    })
+  }
+
+  it('retries with the nonce the token endpoint asks for (use_dpop_nonce)', async () => {
+    const rule = await fetch(`${ISSUER}/_fauxauth/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        when: { endpoint: 'token', client_id: WEB.id, times: 1 },
+        then: ['use_dpop_nonce'],
+      }),
+    })
+    assert.equal(rule.status, 201)
+    const config = await configure(WEB)
+    const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'items:read' }, { DPoP })
+    assert.equal(tokens.token_type, 'dpop')
   })
 })
