@@ -45,6 +45,8 @@ const REQUEST_HEADERS: &[&str] = &[
     "authorization",
     "content-type",
     "cookie",
+    // A DPoP proof (RFC 9449 §4): made for one request, kept as sent to show what the app proved.
+    "dpop",
     "origin",
     "user-agent",
 ];
@@ -53,6 +55,7 @@ const REQUEST_HEADERS: &[&str] = &[
 const RESPONSE_HEADERS: &[&str] = &[
     "cache-control",
     "content-type",
+    "dpop-nonce",
     "location",
     "retry-after",
     "set-cookie",

@@ -50,6 +50,10 @@ pub struct Args {
         value_name = "KID"
     )]
     private_key_id: Option<String>,
+    /// Prove possession of a key with DPoP (RFC 9449): proofs at the token endpoint, the code
+    /// bound to the key, the tokens presented as DPoP (a P-256 key made from the client id).
+    #[arg(long, env = "FAUXAUTH_CLIENT_DPOP")]
+    dpop: bool,
     /// The protected API that /me calls (`{resource}/api/me`).
     #[arg(long, env = "FAUXAUTH_CLIENT_RESOURCE")]
     resource: Option<String>,
@@ -131,6 +135,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         client_secret: args.client_secret,
         private_key,
         private_key_id: args.private_key_id,
+        dpop: args.dpop,
         resource: args.resource,
         weaknesses: args.weaknesses,
         ..Config::default()

@@ -74,6 +74,10 @@ pub struct Config {
     /// The `kid` of `private_key` in the provider's JWKS for the client (needed when that JWKS
     /// has several keys for its algorithm).
     pub private_key_id: Option<String>,
+    /// Prove possession of a key with DPoP (RFC 9449): a proof with every token request, the
+    /// code bound to the key (`dpop_jkt`), and the tokens presented as `DPoP` with a proof once
+    /// the provider binds them. The key (P-256) is made from the client id.
+    pub dpop: bool,
     /// Where the provider sends the browser back. Default: `{base URL}/callback`.
     pub redirect_uri: Option<String>,
     /// The base URL of the protected API; `/me` calls `{resource}/api/me` (or the preset's user
@@ -113,6 +117,7 @@ impl Default for Config {
             client_secret: None,
             private_key: None,
             private_key_id: None,
+            dpop: false,
             redirect_uri: None,
             resource: None,
             scopes: Vec::new(),
@@ -142,6 +147,7 @@ impl fmt::Debug for Config {
                 &self.private_key.as_ref().map(|_| "[redacted]"),
             )
             .field("private_key_id", &self.private_key_id)
+            .field("dpop", &self.dpop)
             .field("redirect_uri", &self.redirect_uri)
             .field("resource", &self.resource)
             .field("scopes", &self.scopes)

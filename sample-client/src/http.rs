@@ -140,6 +140,92 @@ use fauxauth_core::tls::rustls_config;
 pub struct Http {
     client: reqwest::Client,
     timeout: Duration,
+    dpop: Option<std::sync::Arc<Dpop>>,
+}
+
+/// The client's DPoP (RFC 9449): its key, the clock its proofs are dated by, the last nonce a
+/// server gave (§8), and whether the provider binds its tokens (it answered `token_type: DPoP`).
+#[derive(Debug)]
+struct Dpop {
+    key: fauxauth_core::dpop::ProofKey,
+    clock: fauxauth_core::Clock,
+    nonce: std::sync::Mutex<Option<String>>,
+    bound: std::sync::atomic::AtomicBool,
+}
+
+impl Dpop {
+    /// A proof for `request`: every token request (a form POST with `grant_type`), and every
+    /// request presenting a token once the provider binds them, whose `Authorization: Bearer`
+    /// then becomes `DPoP` (§7.1). Nothing for other requests (discovery, keys).
+    fn prove(&self, request: &mut reqwest::Request) {
+        use std::sync::atomic::Ordering;
+        let token_request = request.method() == reqwest::Method::POST
+            && request
+                .body()
+                .and_then(|b| b.as_bytes())
+                .is_some_and(|b| form_urlencoded::parse(b).any(|(k, _)| k == "grant_type"));
+        let presented = request
+            .headers()
+            .get(reqwest::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.to_owned())
+            .filter(|_| self.bound.load(Ordering::Relaxed));
+        if !token_request && presented.is_none() {
+            return;
+        }
+        let mut url = request.url().clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        // Unguessable and never repeated, across restarts too (§11.1).
+        let jti = crate::random::fresh_secret();
+        let nonce = self.nonce.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let proof = self.key.proof(&fauxauth_core::dpop::ProofFor {
+            method: request.method().as_str(),
+            url: url.as_str(),
+            iat: fauxauth_core::unix(self.clock.now()),
+            jti: &jti,
+            access_token: presented.as_deref(),
+            nonce: nonce.as_deref(),
+        });
+        let headers = request.headers_mut();
+        if let Some(token) = &presented
+            && let Ok(value) = reqwest::header::HeaderValue::from_str(&format!("DPoP {token}"))
+        {
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(&proof) {
+            headers.insert("dpop", value);
+        }
+    }
+
+    /// Learns from an answer: a nonce to use next (§8, §9), and whether tokens are bound.
+    /// True when the answer asks for a nonce the request lacked: send it again.
+    fn learn(&self, answer: &Answer) -> bool {
+        if let Some(nonce) = answer
+            .headers
+            .get("dpop-nonce")
+            .and_then(|v| v.to_str().ok())
+        {
+            *self.nonce.lock().unwrap_or_else(|p| p.into_inner()) = Some(nonce.to_owned());
+        }
+        if answer.status == 200
+            && let Ok(body) = serde_json::from_slice::<Value>(&answer.body)
+            && body
+                .get("token_type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("dpop"))
+        {
+            self.bound.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let challenged = answer
+            .headers
+            .get(reqwest::header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.contains("use_dpop_nonce"));
+        challenged || error_member(&answer.body).is_some_and(|(e, _)| e == "use_dpop_nonce")
+    }
 }
 
 impl Http {
@@ -162,7 +248,32 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .build()?;
-        Ok(Self { client, timeout })
+        Ok(Self {
+            client,
+            timeout,
+            dpop: None,
+        })
+    }
+
+    /// This transport proving possession of `key` with DPoP (RFC 9449) at the token endpoint,
+    /// and at every API once the provider binds its tokens to it.
+    pub fn with_dpop(
+        mut self,
+        key: fauxauth_core::dpop::ProofKey,
+        clock: fauxauth_core::Clock,
+    ) -> Self {
+        self.dpop = Some(std::sync::Arc::new(Dpop {
+            key,
+            clock,
+            nonce: Default::default(),
+            bound: Default::default(),
+        }));
+        self
+    }
+
+    /// The thumbprint of the DPoP key, when there is one (`dpop_jkt`, RFC 9449 §10).
+    pub fn dpop_jkt(&self) -> Option<&str> {
+        self.dpop.as_ref().map(|d| d.key.jkt())
     }
 
     /// The underlying client, to build requests with.
@@ -170,8 +281,27 @@ impl Http {
         &self.client
     }
 
-    /// Sends `request` and reads the whole answer (up to the cap), unjudged.
-    pub async fn send(&self, request: reqwest::Request) -> Result<Answer, Transport> {
+    /// Sends `request` and reads the whole answer (up to the cap), unjudged. With DPoP, with a
+    /// proof, sent once more with the server's nonce when it asks for one.
+    pub async fn send(&self, mut request: reqwest::Request) -> Result<Answer, Transport> {
+        let Some(dpop) = &self.dpop else {
+            return self.send_once(request).await;
+        };
+        let retry = request.try_clone();
+        dpop.prove(&mut request);
+        let answer = self.send_once(request).await?;
+        match retry {
+            Some(mut again) if dpop.learn(&answer) => {
+                dpop.prove(&mut again);
+                let answer = self.send_once(again).await?;
+                dpop.learn(&answer);
+                Ok(answer)
+            }
+            _ => Ok(answer),
+        }
+    }
+
+    async fn send_once(&self, request: reqwest::Request) -> Result<Answer, Transport> {
         let mut response = self
             .client
             .execute(request)

@@ -143,7 +143,15 @@ impl ClientState {
         } else {
             config.network.trust.client_config()
         };
-        let http = Http::new(timeout, tls, &config.network.resolve).map_err(StartError::http)?;
+        let mut http =
+            Http::new(timeout, tls, &config.network.resolve).map_err(StartError::http)?;
+        if config.dpop {
+            let key = fauxauth_core::dpop::ProofKey::from_seed(&format!(
+                "fauxauth reference client {}",
+                config.client_id
+            ));
+            http = http.with_dpop(key, config.clock.clone());
+        }
         let credentials = Credentials {
             client_id: openidconnect::ClientId::new(config.client_id.clone()),
             client_secret: config

@@ -316,6 +316,10 @@ impl Provider {
             // Google's web server guide: a refresh token is issued for `access_type=offline`.
             request = request.add_extra_param("access_type", "offline");
         }
+        if let Some(jkt) = self.http.dpop_jkt() {
+            // RFC 9449 §10: the code is bound to the key, so only this client can redeem it.
+            request = request.add_extra_param("dpop_jkt", jkt.to_owned());
+        }
         request.url().0
     }
 

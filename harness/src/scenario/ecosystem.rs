@@ -430,6 +430,7 @@ async fn start_client(
     if let Some(preset) = wanted.preset.or(setup.preset) {
         app.preset = preset;
     }
+    app.dpop = wanted.dpop;
     app.weaknesses = wanted.weaknesses;
     for w in weaknesses {
         if !app.weaknesses.contains(w) {

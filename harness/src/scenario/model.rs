@@ -173,6 +173,9 @@ pub struct ClientSetup {
     /// The provider it is written against (`generic` unless set; see `fauxauth client --help`).
     #[serde(default)]
     pub preset: Option<fauxauth_core::preset::Preset>,
+    /// It proves possession of a key with DPoP (RFC 9449; `fauxauth client --dpop`).
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 /// The resource's settings in a scenario: everything but the issuer, which is the provider's.
@@ -276,6 +279,7 @@ impl Default for ClientSetup {
             weaknesses: Vec::new(),
             scopes: None,
             preset: None,
+            dpop: false,
         }
     }
 }
