@@ -148,6 +148,8 @@ pub struct Ctx {
     pub device_authorization: Option<Endpoint>,
     /// Whether the provider lists token exchange.
     pub token_exchange: bool,
+    /// The provider takes DPoP proofs (ES256).
+    pub dpop: bool,
     pub client_id: String,
     pub redirect_uri: String,
     pub scope: String,
@@ -174,6 +176,7 @@ impl Ctx {
             token: Endpoint::new(&endpoints.token),
             device_authorization: endpoints.device_authorization.as_ref().map(Endpoint::new),
             token_exchange: endpoints.token_exchange,
+            dpop: endpoints.dpop,
             client_id: client_id.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
             scope: scope.to_owned(),
@@ -252,6 +255,24 @@ pub async fn token_exchange(
 /// One authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636): the authorization request
 /// answered at once by a headless provider, the code read from the redirect, then redeemed.
 pub async fn code_flow(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
+    code_flow_with(ctx, client, None).await
+}
+
+/// The same flow with DPoP (RFC 9449): the code bound to `key` (`dpop_jkt`) and redeemed with a
+/// proof by it, for an access token bound to it (`token_type: DPoP`).
+pub async fn dpop_code_flow(
+    ctx: &Ctx,
+    client: &mut Client,
+    key: &fauxauth_core::dpop::ProofKey,
+) -> Result<(), String> {
+    code_flow_with(ctx, client, Some(key)).await
+}
+
+async fn code_flow_with(
+    ctx: &Ctx,
+    client: &mut Client,
+    dpop: Option<&fauxauth_core::dpop::ProofKey>,
+) -> Result<(), String> {
     let pkce = Pkce::generate();
     let state = random_value(16);
     let nonce = random_value(16);
@@ -265,6 +286,10 @@ pub async fn code_flow(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
         ("code_challenge", &pkce.challenge),
         ("code_challenge_method", "S256"),
     ]);
+    let query = match dpop {
+        Some(key) => format!("{query}&{}", form(&[("dpop_jkt", key.jkt())])),
+        None => query,
+    };
     let path = match ctx.authorize.path_and_query.contains('?') {
         true => format!("{}&{query}", ctx.authorize.path_and_query),
         false => format!("{}?{query}", ctx.authorize.path_and_query),
@@ -291,8 +316,51 @@ pub async fn code_flow(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
         ("redirect_uri", &ctx.redirect_uri),
         ("code_verifier", &pkce.verifier),
     ]);
-    let tokens = token_request(ctx, client, body).await?;
-    require(&tokens, &["access_token", "id_token"])
+    let Some(key) = dpop else {
+        let tokens = token_request(ctx, client, body).await?;
+        return require(&tokens, &["access_token", "id_token"]);
+    };
+    let endpoint = &ctx.token;
+    let url = format!(
+        "{}://{}{}",
+        if endpoint.tls { "https" } else { "http" },
+        endpoint.addr,
+        endpoint.path_and_query
+    );
+    let jti = random_value(16);
+    let proof = key.proof(&fauxauth_core::dpop::ProofFor {
+        method: "POST",
+        url: &url,
+        iat: fauxauth_core::unix(std::time::SystemTime::now()),
+        jti: &jti,
+        access_token: None,
+        nonce: None,
+    });
+    let proof = HeaderValue::from_str(&proof).map_err(|e| e.to_string())?;
+    let request = endpoint.request(
+        Method::POST,
+        None,
+        &[
+            (AUTHORIZATION, &ctx.authorization),
+            (CONTENT_TYPE, &ctx.form),
+            (hyper::header::HeaderName::from_static("dpop"), &proof),
+        ],
+        Bytes::from(body),
+    );
+    let answer = client.send(endpoint, request).await?;
+    if answer.status != StatusCode::OK {
+        return Err(format!(
+            "token endpoint answered {}: {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body[..answer.body.len().min(200)])
+        ));
+    }
+    require(&answer.body, &["access_token", "id_token"])?;
+    if String::from_utf8_lossy(&answer.body).contains("\"token_type\":\"DPoP\"") {
+        Ok(())
+    } else {
+        Err("the token is not DPoP-bound".into())
+    }
 }
 
 /// A form POST to `endpoint` as the client (HTTP Basic).

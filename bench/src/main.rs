@@ -665,6 +665,21 @@ async fn load_more_grants(
             .await,
         );
     }
+    if ctx.dpop {
+        let key = Arc::new(fauxauth_core::dpop::ProofKey::from_seed("fauxauth-bench"));
+        let c = ctx.clone();
+        report.dpop_code_flow = Some(
+            measured("DPoP-bound code flows", limits, pid, move |mut client| {
+                let c = c.clone();
+                let key = key.clone();
+                async move {
+                    let result = load::dpop_code_flow(&c, &mut client, &key).await;
+                    (client, result)
+                }
+            })
+            .await,
+        );
+    }
     if ctx.token_exchange {
         let subject: Arc<str> = subject_token(load, &ctx).await?.into();
         let c = ctx.clone();

@@ -43,6 +43,9 @@ pub struct Report {
     /// Token exchanges (RFC 8693): fauxauth only.
     #[serde(default)]
     pub token_exchange: Option<Throughput>,
+    /// Code flows whose tokens are bound by DPoP (RFC 9449): fauxauth only.
+    #[serde(default)]
+    pub dpop_code_flow: Option<Throughput>,
     #[serde(default)]
     pub scenarios_seconds: Option<f64>,
     #[serde(default)]
@@ -127,6 +130,7 @@ impl Report {
             ("code flows (authorize + token, PKCE)", &self.code_flow),
             ("device authorizations + a poll", &self.device_poll),
             ("token exchanges", &self.token_exchange),
+            ("DPoP-bound code flows", &self.dpop_code_flow),
         ] {
             if let Some(t) = t {
                 rows.push([name.into(), throughput(t)]);

@@ -59,6 +59,8 @@ pub struct Endpoints {
     pub device_authorization: Option<Url>,
     /// Whether discovery lists token exchange (RFC 8693).
     pub token_exchange: bool,
+    /// Whether discovery lists DPoP's algorithms (RFC 9449 §5.1).
+    pub dpop: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +72,8 @@ struct Metadata {
     device_authorization_endpoint: Option<String>,
     #[serde(default)]
     grant_types_supported: Vec<String>,
+    #[serde(default)]
+    dpop_signing_alg_values_supported: Vec<String>,
 }
 
 impl Endpoints {
@@ -91,6 +95,10 @@ impl Endpoints {
                 .grant_types_supported
                 .iter()
                 .any(|g| g == TOKEN_EXCHANGE),
+            dpop: metadata
+                .dpop_signing_alg_values_supported
+                .iter()
+                .any(|a| a == "ES256"),
             discovery,
         })
     }
