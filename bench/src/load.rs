@@ -259,19 +259,21 @@ pub async fn code_flow(ctx: &Ctx, client: &mut Client) -> Result<(), String> {
 }
 
 /// The same flow with DPoP (RFC 9449): the code bound to `key` (`dpop_jkt`) and redeemed with a
-/// proof by it, for an access token bound to it (`token_type: DPoP`).
+/// proof by it, for an access token bound to it (`token_type: DPoP`). The proof is dated by the
+/// provider's clock: real time moved by `clock_offset` seconds (the soak rounds move it).
 pub async fn dpop_code_flow(
     ctx: &Ctx,
     client: &mut Client,
     key: &fauxauth_core::dpop::ProofKey,
+    clock_offset: i64,
 ) -> Result<(), String> {
-    code_flow_with(ctx, client, Some(key)).await
+    code_flow_with(ctx, client, Some((key, clock_offset))).await
 }
 
 async fn code_flow_with(
     ctx: &Ctx,
     client: &mut Client,
-    dpop: Option<&fauxauth_core::dpop::ProofKey>,
+    dpop: Option<(&fauxauth_core::dpop::ProofKey, i64)>,
 ) -> Result<(), String> {
     let pkce = Pkce::generate();
     let state = random_value(16);
@@ -287,7 +289,7 @@ async fn code_flow_with(
         ("code_challenge_method", "S256"),
     ]);
     let query = match dpop {
-        Some(key) => format!("{query}&{}", form(&[("dpop_jkt", key.jkt())])),
+        Some((key, _)) => format!("{query}&{}", form(&[("dpop_jkt", key.jkt())])),
         None => query,
     };
     let path = match ctx.authorize.path_and_query.contains('?') {
@@ -316,7 +318,7 @@ async fn code_flow_with(
         ("redirect_uri", &ctx.redirect_uri),
         ("code_verifier", &pkce.verifier),
     ]);
-    let Some(key) = dpop else {
+    let Some((key, clock_offset)) = dpop else {
         let tokens = token_request(ctx, client, body).await?;
         return require(&tokens, &["access_token", "id_token"]);
     };
@@ -331,7 +333,7 @@ async fn code_flow_with(
     let proof = key.proof(&fauxauth_core::dpop::ProofFor {
         method: "POST",
         url: &url,
-        iat: fauxauth_core::unix(std::time::SystemTime::now()),
+        iat: fauxauth_core::unix(std::time::SystemTime::now()).saturating_add_signed(clock_offset),
         jti: &jti,
         access_token: None,
         nonce: None,

@@ -667,13 +667,14 @@ async fn load_more_grants(
     }
     if ctx.dpop {
         let key = Arc::new(fauxauth_core::dpop::ProofKey::from_seed("fauxauth-bench"));
+        let offset = clock_offset(issuer).await?;
         let c = ctx.clone();
         report.dpop_code_flow = Some(
             measured("DPoP-bound code flows", limits, pid, move |mut client| {
                 let c = c.clone();
                 let key = key.clone();
                 async move {
-                    let result = load::dpop_code_flow(&c, &mut client, &key).await;
+                    let result = load::dpop_code_flow(&c, &mut client, &key, offset).await;
                     (client, result)
                 }
             })
@@ -696,6 +697,17 @@ async fn load_more_grants(
         );
     }
     Ok(())
+}
+
+/// How far the provider's clock is from real time, in seconds (the soak rounds move it): its
+/// admin API's `GET /_fauxauth/clock`.
+async fn clock_offset(issuer: &url::Url) -> anyhow::Result<i64> {
+    let mut clock = issuer.clone();
+    clock.set_path("/_fauxauth/clock");
+    let state: fauxauth_core::admin::ClockState =
+        setup_client()?.get(clock).send().await?.json().await?;
+    let real = fauxauth_core::unix(std::time::SystemTime::now());
+    Ok(i64::try_from(state.now)? - i64::try_from(real)?)
 }
 
 /// An access token of the load's client (client credentials), to exchange.

@@ -60,6 +60,14 @@ pub struct Proof {
     pub iat: u64,
 }
 
+impl Proof {
+    /// Until when (Unix seconds) its `jti` must be remembered: after that its `iat` would no
+    /// longer pass, so a replay is refused anyway (§11.1).
+    pub fn remembered_until(&self) -> u64 {
+        self.iat + MAX_AGE_SECS + FUTURE_SKEW_SECS
+    }
+}
+
 /// Why a proof is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProofError {

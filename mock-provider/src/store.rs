@@ -641,6 +641,18 @@ impl Store {
         true
     }
 
+    /// Records a DPoP proof's use (RFC 9449 §11.1), by its key and `jti`, for as long as it
+    /// could pass; false when it was used before. Kept beside the client assertions' ids, under
+    /// the key's thumbprint.
+    pub fn spend_dpop_proof(
+        &mut self,
+        proof: &fauxauth_core::dpop::Proof,
+        now: SystemTime,
+    ) -> bool {
+        let until = std::time::UNIX_EPOCH + Duration::from_secs(proof.remembered_until());
+        self.spend_assertion_id(&format!("dpop {}", proof.jkt), &proof.jti, until, now)
+    }
+
     fn inserted(&mut self, now: SystemTime) {
         self.inserts += 1;
         if self.sweep_due() {

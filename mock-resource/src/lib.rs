@@ -162,7 +162,6 @@ impl ResourceState {
 
     /// Records a DPoP proof's use (RFC 9449 §11.1); false when it was used before.
     fn spend_dpop_proof(&self, proof: &fauxauth_core::dpop::Proof, now: u64) -> bool {
-        use fauxauth_core::dpop::{FUTURE_SKEW_SECS, MAX_AGE_SECS};
         let mut seen = self.dpop_proofs();
         let key = (proof.jkt.clone(), proof.jti.clone());
         if seen.get(&key).is_some_and(|until| now <= *until) {
@@ -176,7 +175,7 @@ impl ResourceState {
                 seen.remove(&oldest);
             }
         }
-        seen.insert(key, proof.iat + MAX_AGE_SECS + FUTURE_SKEW_SECS);
+        seen.insert(key, proof.remembered_until());
         true
     }
 

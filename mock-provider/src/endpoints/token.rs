@@ -279,14 +279,8 @@ fn dpop_proof(
         dpop::ProofError::UseNonce(why) => Error::token(TokenErrorCode::UseDpopNonce, why),
         dpop::ProofError::Invalid(why) => invalid(why),
     })?;
-    // §11.1: a proof is used once. Remembered as long as its iat would pass.
-    let until = std::time::UNIX_EPOCH
-        + std::time::Duration::from_secs(proof.iat + dpop::MAX_AGE_SECS + dpop::FUTURE_SKEW_SECS);
-    let fresh =
-        issuer
-            .store()
-            .spend_assertion_id(&format!("dpop {}", proof.jkt), &proof.jti, until, now);
-    if !fresh {
+    // §11.1: a proof is used once.
+    if !issuer.store().spend_dpop_proof(&proof, now) {
         return Err(invalid(
             "the DPoP proof's jti was used before: a proof is good for one request (RFC 9449 \
              §11.1)"

@@ -142,23 +142,15 @@ fn check_binding(
     };
     let proof = dpop::check_presented(headers.get_all("dpop").iter(), as_dpop, bound, &expected)
         .map_err(|r| refused(r.code, r.description))?;
-    if let Some(proof) = proof {
-        let until = std::time::UNIX_EPOCH
-            + std::time::Duration::from_secs(
-                proof.iat + dpop::MAX_AGE_SECS + dpop::FUTURE_SKEW_SECS,
-            );
-        let key = format!("dpop {}", proof.jkt);
-        if !issuer
-            .store()
-            .spend_assertion_id(&key, &proof.jti, until, now)
-        {
-            return Err(refused(
-                "invalid_dpop_proof",
-                "the DPoP proof's jti was used before: a proof is good for one request (RFC 9449 \
-                 §11.1)"
-                    .into(),
-            ));
-        }
+    if let Some(proof) = proof
+        && !issuer.store().spend_dpop_proof(&proof, now)
+    {
+        return Err(refused(
+            "invalid_dpop_proof",
+            "the DPoP proof's jti was used before: a proof is good for one request (RFC 9449 \
+             §11.1)"
+                .into(),
+        ));
     }
     Ok(())
 }
