@@ -147,6 +147,10 @@ pub struct IssuerConfig {
     /// current nonce in `DPoP-Nonce`. The nonce changes every five minutes on the clock.
     #[serde(default)]
     pub dpop_nonce: bool,
+    /// Every client must push its authorization requests (RFC 9126 §5): an authorization
+    /// request without a `request_uri` from the PAR endpoint is refused.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
     /// Accept `http` redirect URIs to hosts other than loopback (RFC 9700 §2.6 forbids them).
     #[serde(default)]
     pub allow_insecure_redirect_uris: bool,
@@ -211,6 +215,10 @@ pub struct Lifetimes {
     /// Unset: the preset's ([`Lifetimes::device_code`]).
     #[serde(deserialize_with = "fauxauth_core::duration::deserialize_some")]
     pub device_code: Option<Duration>,
+    /// A pushed authorization request's `request_uri` (RFC 9126 §2.2 `expires_in`: short-lived,
+    /// the RFC's example is 60 s).
+    #[serde(deserialize_with = "fauxauth_core::duration::deserialize")]
+    pub request_uri: Duration,
 }
 
 impl Lifetimes {
@@ -237,6 +245,7 @@ impl Default for Lifetimes {
             refresh_token: Duration::from_secs(30 * 24 * 3600),
             session: Duration::from_secs(24 * 3600),
             device_code: None,
+            request_uri: Duration::from_secs(60),
         }
     }
 }
@@ -275,6 +284,9 @@ pub struct ClientConfig {
     /// proof, Bearer otherwise.
     #[serde(default)]
     pub dpop_bound_access_tokens: bool,
+    /// This client must push its authorization requests (RFC 9126 §6 client metadata).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
     /// The client's public keys, as a JWK Set (RFC 7517 §5), for `private_key_jwt` (RFC 7523
     /// §2.2, OpenID Connect Core §9): its assertions must be signed by one of them. A client with
     /// keys is confidential, with or without a secret.
@@ -340,6 +352,7 @@ impl ClientConfig {
             pkce: None,
             allow_plain_pkce: false,
             dpop_bound_access_tokens: false,
+            require_pushed_authorization_requests: false,
             jwks: None,
             jwks_uri: None,
             token_endpoint_auth_method: None,
@@ -818,6 +831,7 @@ impl IssuerConfig {
             access_token_audience: default_audience(),
             refresh_token_rotation: true,
             dpop_nonce: false,
+            require_pushed_authorization_requests: false,
             allow_insecure_redirect_uris: false,
             client_assertion_audience: Default::default(),
             trusted_issuers: Vec::new(),
@@ -866,6 +880,7 @@ impl IssuerConfig {
                 "lifetimes.device_code",
                 self.lifetimes.device_code(self.preset),
             ),
+            ("lifetimes.request_uri", self.lifetimes.request_uri),
         ] {
             if value < Duration::from_secs(1) {
                 at(place, field, "must be at least one second".into());

@@ -182,6 +182,12 @@ pub enum Error {
         description: String,
         realm: String,
     },
+    /// An error with any RFC 6749 §4.1.2.1 code, answered as JSON with status 400 where the
+    /// authorization endpoint would have redirected it (RFC 9126 §2.3, the PAR endpoint).
+    Json {
+        error: std::borrow::Cow<'static, str>,
+        description: String,
+    },
     /// The endpoint exists but not for this method.
     MethodNotAllowed { allow: &'static str },
 }
@@ -290,6 +296,10 @@ impl IntoResponse for Error {
                 }
                 response
             }
+            Self::Json { error, description } => json_no_store(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": error, "error_description": description_text(&description) }),
+            ),
             Self::Dpop {
                 code,
                 description,

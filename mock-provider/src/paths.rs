@@ -18,3 +18,5 @@ pub const LOGOUT: &str = "/logout";
 pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
 /// RFC 8628 §3.3: where the person types it (`verification_uri`).
 pub const DEVICE: &str = "/device";
+/// RFC 9126 §2: where a client pushes its authorization request.
+pub const PAR: &str = "/par";

@@ -32,6 +32,28 @@ const MAX_TRANSACTIONS: usize = 10_000;
 /// poll is `invalid_grant`, as for a code it never had).
 const MAX_DEVICES: usize = 10_000;
 
+/// The most pushed authorization requests held at once (RFC 9126): past it, the oldest are
+/// forgotten first.
+const MAX_PUSHED: usize = 10_000;
+
+/// A pushed authorization request (RFC 9126 §2): its parameters, form-encoded as pushed (with
+/// the client's `client_id`), for one use before it expires.
+#[derive(Clone, Debug)]
+pub struct Pushed {
+    pub client_id: String,
+    pub form: String,
+    pub expires_at: SystemTime,
+}
+
+/// Why a `request_uri` is refused at the authorization endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PushedError {
+    /// Never pushed, used already, or expired.
+    Unknown,
+    /// Pushed by another client than the one the request names.
+    OtherClient,
+}
+
 /// Expired entries are swept after at least this many insertions (more when much is held, see
 /// `Store::sweep_due`), so memory stays flat under load.
 const SWEEP_EVERY: u32 = 512;
@@ -262,6 +284,9 @@ pub struct Store {
     /// Device codes in the order they were made, to forget the oldest beyond [`MAX_DEVICES`];
     /// codes already forgotten are skipped when met.
     device_order: std::collections::VecDeque<String>,
+    /// Pushed authorization requests by `request_uri`, and the order they came in.
+    pushed: HashMap<String, Pushed>,
+    pushed_order: std::collections::VecDeque<String>,
     next_grant: GrantId,
     inserts: u32,
 }
@@ -540,6 +565,35 @@ impl Store {
         self.inserted(now);
     }
 
+    /// Holds a pushed authorization request under `request_uri` (RFC 9126 §2.2).
+    pub fn push_request(&mut self, request_uri: String, pushed: Pushed, now: SystemTime) {
+        self.pushed.insert(request_uri.clone(), pushed);
+        self.pushed_order.push_back(request_uri);
+        while self.pushed.len() > MAX_PUSHED || self.pushed_order.len() > 2 * MAX_PUSHED {
+            let Some(oldest) = self.pushed_order.pop_front() else {
+                break;
+            };
+            self.pushed.remove(&oldest);
+        }
+        self.inserted(now);
+    }
+
+    /// The pushed request under `request_uri`, used once (RFC 9126 §4: one-time use is
+    /// RECOMMENDED; here it is the rule): it must be `client_id`'s and unexpired.
+    pub fn take_pushed(
+        &mut self,
+        request_uri: &str,
+        client_id: &str,
+        now: SystemTime,
+    ) -> Result<Pushed, PushedError> {
+        match self.pushed.get(request_uri) {
+            None => Err(PushedError::Unknown),
+            Some(p) if now >= p.expires_at => Err(PushedError::Unknown),
+            Some(p) if p.client_id != client_id => Err(PushedError::OtherClient),
+            Some(_) => Ok(self.pushed.remove(request_uri).expect("looked up above")),
+        }
+    }
+
     /// The pending device authorization whose user code is `user_code` (typed by a person:
     /// case, spaces and dashes do not matter).
     pub fn pending_device(
@@ -673,7 +727,8 @@ impl Store {
             + self.sessions.len()
             + self.transactions.len()
             + self.assertion_ids.len()
-            + self.devices.len();
+            + self.devices.len()
+            + self.pushed.len();
         self.inserts as usize >= (held / 8).max(SWEEP_EVERY as usize)
     }
 
@@ -687,6 +742,7 @@ impl Store {
         self.assertion_ids.retain(|_, until| now < *until);
         // A device code is remembered as long as it could be polled, then forgotten.
         self.devices.retain(|_, d| now < d.expires_at);
+        self.pushed.retain(|_, p| now < p.expires_at);
         let devices = &self.devices;
         self.user_codes.retain(|_, code| devices.contains_key(code));
         self.device_order.retain(|code| devices.contains_key(code));

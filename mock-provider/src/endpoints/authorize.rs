@@ -73,10 +73,33 @@ fn authorize(
     params: &Params,
     via_post: bool,
 ) -> Response {
+    // RFC 9126 §4: a pushed request stands for the whole request; nothing else sent counts.
+    let pushed = match pushed_request(issuer, params) {
+        Ok(pushed) => pushed,
+        Err(e) => return e.into_response(),
+    };
+    let params = match &pushed {
+        Some(form) => &Params::parse(form.as_bytes()),
+        None => params,
+    };
     let request = match AuthorizationRequest::parse(issuer, params, via_post) {
         Ok(request) => request,
         Err(e) => return e.into_response(),
     };
+    // RFC 9126 §5, §6: an issuer or a client that requires pushed requests takes no other.
+    let required = issuer.settings.require_pushed_authorization_requests
+        || issuer
+            .client(&request.client_id)
+            .is_some_and(|c| c.require_pushed_authorization_requests);
+    if required && pushed.is_none() {
+        return request
+            .error(
+                AuthorizeErrorCode::InvalidRequest,
+                "this client must push its authorization requests to the PAR endpoint (RFC 9126 \
+                 §5)",
+            )
+            .into_response();
+    }
     // A rule's error is delivered as the endpoint delivers its own: redirected to the client,
     // once the client and redirect URI are known to be good.
     if let Some(error) = injected.as_ref().and_then(|Extension(i)| i.error.as_ref()) {
@@ -86,6 +109,46 @@ fn authorize(
             .into_response();
     }
     proceed(issuer, jar, request).unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The pushed request a `request_uri` from the PAR endpoint stands for (its form), used once;
+/// `None` for a request without one. Unknown, spent, expired or another client's, it is refused
+/// with a page: without the pushed request there is no redirect URI to trust.
+fn pushed_request(issuer: &Issuer, params: &Params) -> Result<Option<String>, Error> {
+    let Some(request_uri) = params
+        .get("request_uri")
+        .ok()
+        .flatten()
+        .filter(|uri| uri.starts_with(super::par::REQUEST_URI_PREFIX))
+    else {
+        return Ok(None);
+    };
+    let page = |detail: &str| {
+        Error::page(
+            StatusCode::BAD_REQUEST,
+            "Invalid request_uri",
+            detail.to_owned(),
+        )
+    };
+    let Some(client_id) = params.get("client_id").ok().flatten() else {
+        return Err(page(
+            "The request has a request_uri but no client_id (RFC 9126 §4).",
+        ));
+    };
+    match issuer
+        .store()
+        .take_pushed(request_uri, client_id, issuer.now())
+    {
+        Ok(pushed) => Ok(Some(pushed.form)),
+        Err(crate::store::PushedError::OtherClient) => Err(page(
+            "The request_uri was pushed by another client than the one this request names (RFC \
+             9126 §4).",
+        )),
+        Err(crate::store::PushedError::Unknown) => Err(page(
+            "The request_uri is unknown, expired, or was used already: push the request again \
+             (RFC 9126 §4).",
+        )),
+    }
 }
 
 /// What parsing an authorization request needs of the issuer, answered by the issuer.

@@ -26,6 +26,11 @@ pub struct Authenticated {
     pub proven: bool,
 }
 
+/// The form parameters that carry client credentials (RFC 6749 §2.3.1, RFC 7523 §2.2): never
+/// part of what a client asks for.
+pub const CREDENTIAL_PARAMS: [&str; 3] =
+    ["client_secret", "client_assertion", "client_assertion_type"];
+
 /// Identifies and authenticates the client. A confidential client must prove itself with its
 /// secret or a client assertion, by a method it may use; a public client names itself with
 /// `client_id`. `called` is the endpoint the request came to: an assertion may name its URL as

@@ -145,6 +145,14 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "authorization_response_iss_parameter_supported": issuer.sends_iss(),
     });
     let object = document.as_object_mut().expect("an object");
+    // RFC 9126 §5: where requests are pushed, and whether they must be.
+    if let Some(par) = url(Endpoint::Par) {
+        object.insert("pushed_authorization_request_endpoint".into(), par.into());
+        object.insert(
+            "require_pushed_authorization_requests".into(),
+            issuer.settings.require_pushed_authorization_requests.into(),
+        );
+    }
     // RFC 9449 §5.1: DPoP, with the algorithms a proof may use. The presets' providers do not
     // offer it (their documents say nothing of it), and ignore a proof as they would.
     if preset == Preset::Generic {

@@ -6,6 +6,7 @@ mod device;
 mod discovery;
 mod introspect;
 mod logout;
+mod par;
 mod revoke;
 mod token;
 mod token_exchange;
@@ -57,6 +58,7 @@ fn methods(endpoint: Endpoint) -> MethodRouter<Arc<Issuer>> {
         Endpoint::Logout => get(logout::logout_get).post(logout::logout_post),
         Endpoint::DeviceAuthorization => post(device::device_authorization).fallback(post_only),
         Endpoint::Device => get(device::device_page).post(device::device_submit),
+        Endpoint::Par => post(par::push).fallback(post_only),
     }
 }
 

@@ -22,6 +22,8 @@ pub enum Endpoint {
     Logout,
     DeviceAuthorization,
     Device,
+    /// Pushed authorization requests (RFC 9126).
+    Par,
 }
 
 impl Endpoint {
@@ -40,6 +42,7 @@ impl Endpoint {
             Self::Logout => "logout",
             Self::DeviceAuthorization => "device_authorization",
             Self::Device => "device",
+            Self::Par => "par",
         }
     }
 }
@@ -102,6 +105,7 @@ impl Layout {
                 (paths::LOGOUT, Endpoint::Logout),
                 (paths::DEVICE_AUTHORIZATION, Endpoint::DeviceAuthorization),
                 (paths::DEVICE, Endpoint::Device),
+                (paths::PAR, Endpoint::Par),
             ]),
             Preset::Google => plain(&[
                 (paths::DISCOVERY, Endpoint::Discovery),

@@ -12,6 +12,7 @@ mod dpop;
 mod e2e;
 mod hardening;
 mod logout;
+mod par;
 mod presets;
 mod refresh;
 mod revocation;
