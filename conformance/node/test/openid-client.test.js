@@ -21,6 +21,7 @@ import {
   WEB,
   WORKLOAD,
   authorize,
+  browse,
   configure,
   idTokenAlgs,
   label,
@@ -495,4 +496,35 @@ describe('DPoP (RFC 9449)', () => {
     const tokens = await client.clientCredentialsGrant(config, { scope: 'items:read' }, { DPoP })
     assert.equal(tokens.token_type, 'dpop')
   })
+})
+
+describe('pushed authorization requests (RFC 9126)', () => {
+  for (const c of [WEB, SPA]) {
+    it(`pushes the request of ${label(c)} and logs in through its request_uri`, async () => {
+      const config = await configure(c)
+      assert.ok(config.serverMetadata().pushed_authorization_request_endpoint)
+      const codeVerifier = client.randomPKCECodeVerifier()
+      const state = client.randomState()
+      const nonce = client.randomNonce()
+      const url = await client.buildAuthorizationUrlWithPAR(config, {
+        redirect_uri: REDIRECT_URI,
+        scope: SCOPE,
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      })
+      assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri'])
+      const callback = await browse(url)
+      const tokens = await client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: codeVerifier,
+        expectedState: state,
+        expectedNonce: nonce,
+      })
+      assert.equal(tokens.claims().sub, SUB)
+      // The request_uri is spent.
+      const again = await fetch(url, { redirect: 'manual' })
+      assert.equal(again.status, 400)
+    })
+  }
 })

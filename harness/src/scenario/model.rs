@@ -229,6 +229,8 @@ pub enum Action {
     Logout(Empty),
     /// Send a request to the provider's authorization endpoint, as a browser would.
     Authorize(Authorize),
+    /// Push an authorization request to the provider's PAR endpoint (RFC 9126), as the client.
+    Par(Par),
     /// POST to the provider's token endpoint.
     Token(FormCall),
     /// POST to the provider's revocation endpoint.
@@ -386,6 +388,26 @@ pub struct Authorize {
     /// As an HTML form POST instead of a GET.
     #[serde(default)]
     pub post: bool,
+}
+
+/// A pushed authorization request (RFC 9126 §2.1): the parameters `authorize` would send (the
+/// same defaults, remembered the same way; `params` add, replace or with `null` remove, `raw`
+/// sends only them), posted to the PAR endpoint as `client`, authenticated as at the token
+/// endpoint. The answer's `request_uri` is remembered.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Par {
+    #[serde(default = "default_client")]
+    pub client: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    pub raw: bool,
+    #[serde(default)]
+    pub auth: ClientAuth,
+    /// A secret other than the client's own.
+    #[serde(default)]
+    pub secret: Option<String>,
 }
 
 /// How a client authenticates a form call.
@@ -797,7 +819,8 @@ impl<'de> Deserialize<'de> for Matcher {
 const STEP_KEYS: [&str; 4] = ["name", "note", "capture", "expect"];
 
 /// The action keys, for the error message that lists them.
-const ACTIONS: [&str; 22] = [
+const ACTIONS: [&str; 23] = [
+    "par",
     "device_authorization",
     "device_decision",
     "login",
@@ -872,6 +895,7 @@ impl<'de> Visitor<'de> for StepVisitor {
                         "revoke" => Action::Revoke(map.next_value()?),
                         "introspect" => Action::Introspect(map.next_value()?),
                         "device_authorization" => Action::DeviceAuthorization(map.next_value()?),
+                        "par" => Action::Par(map.next_value()?),
                         "device_decision" => Action::DeviceDecision(map.next_value()?),
                         "userinfo" => Action::Userinfo(map.next_value()?),
                         "api" => Action::Api(map.next_value()?),
@@ -931,6 +955,7 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::Revoke(_) => "revoke",
         Action::Introspect(_) => "introspect",
         Action::DeviceAuthorization(_) => "device_authorization",
+        Action::Par(_) => "par",
         Action::DeviceDecision(_) => "device_decision",
         Action::Userinfo(_) => "userinfo",
         Action::Api(_) => "api",
@@ -1019,10 +1044,12 @@ impl Source {
 /// Values every scenario remembers by itself, as the latest of each seen: from authorization
 /// requests (`code_verifier`, `redirect_uri`, `client_id`), redirects (`code`, `state`, `iss`,
 /// `error`), token responses (`access_token`, `refresh_token`, `id_token`), device
-/// authorizations (`device_code`, `user_code`), the last `DPoP-Nonce` (`dpop_nonce`), and the
+/// authorizations (`device_code`, `user_code`), pushed requests (`request_uri`), the last
+/// `DPoP-Nonce` (`dpop_nonce`), and the
 /// last callback a browser was sent to (`callback`); and the thumbprint of the scenario's DPoP
 /// key (`dpop_jkt`).
-pub const REMEMBERED: [&str; 15] = [
+pub const REMEMBERED: [&str; 16] = [
+    "request_uri",
     "dpop_jkt",
     "dpop_nonce",
     "code_verifier",

@@ -49,6 +49,35 @@ pub async fn perform(
         Action::Explore(_) => return explore(world, memory).await,
         Action::Logout(_) => return browse_logout(world, memory).await,
         Action::Authorize(a) => authorize(world, memory, a)?,
+        Action::Par(par) => {
+            let a = Authorize {
+                client: par.client.clone(),
+                params: par.params.clone(),
+                raw: par.raw,
+                post: false,
+            };
+            let mut params = authorization_params(world, memory, &a)?;
+            // A client that names itself in the form does it once (RFC 6749 §3.2).
+            let secret = par.secret.is_some()
+                || world
+                    .client(&par.client)
+                    .is_some_and(|c| c.client_secret.is_some());
+            let names_itself = match par.auth {
+                ClientAuth::Auto => !secret,
+                auth => matches!(auth, ClientAuth::Id | ClientAuth::Post),
+            };
+            if names_itself {
+                params.retain(|(k, _)| k != "client_id");
+            }
+            let call = FormCall {
+                client: par.client.clone(),
+                auth: par.auth,
+                secret: par.secret.clone(),
+                form: params.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+                ..FormCall::default()
+            };
+            form_call(world, memory, &call, "par", false)?
+        }
         Action::Token(call) => form_call(world, memory, call, "token", true)?,
         Action::Revoke(call) => form_call(world, memory, call, "revoke", false)?,
         Action::Introspect(call) => form_call(world, memory, call, "introspect", false)?,
@@ -526,9 +555,13 @@ fn received_of(hop: &Hop) -> Received {
     Received::new(hop.status, hop.headers.clone(), hop.body.clone())
 }
 
-/// An authorization request, filled in for the client unless `raw`.
-fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Sent, String> {
-    let path = provider_target(world, "authorize")?;
+/// The parameters of an authorization request (sent to `/authorize`, or pushed to the PAR
+/// endpoint), filled in for the client unless `raw`, remembered for the token step.
+fn authorization_params(
+    world: &Ecosystem,
+    memory: &mut Memory,
+    a: &Authorize,
+) -> Result<Vec<(String, String)>, String> {
     let mut params: Vec<(String, String)> = Vec::new();
     if !a.raw {
         let client = world
@@ -568,7 +601,10 @@ fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Se
             params.push((name.clone(), interpolate(value, memory)?));
         }
     }
-    if a.params.contains_key("code_challenge") || a.raw {
+    // A raw request forgets the verifier, unless it carries a pushed request (RFC 9126), which
+    // the verifier remembered when pushed belongs to.
+    let pushed = a.params.contains_key("request_uri");
+    if a.params.contains_key("code_challenge") || (a.raw && !pushed) {
         memory.vars.remove("code_verifier");
     }
     // The token step repeats the redirect URI the request really carried.
@@ -578,6 +614,13 @@ fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Se
             None => memory.vars.remove("redirect_uri"),
         };
     }
+    Ok(params)
+}
+
+/// An authorization request, filled in for the client unless `raw`.
+fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Sent, String> {
+    let path = provider_target(world, "authorize")?;
+    let params = authorization_params(world, memory, a)?;
     let query = encode(&params);
     Ok(if a.post {
         Sent {

@@ -71,6 +71,7 @@ pub fn remember(memory: &mut Memory, received: &Received) {
         "id_token",
         "device_code",
         "user_code",
+        "request_uri",
     ] {
         if let Some(value) = received.member(name) {
             memory.vars.insert(name.to_owned(), value);
