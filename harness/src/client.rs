@@ -54,6 +54,10 @@ pub struct Args {
     /// bound to the key, the tokens presented as DPoP (a P-256 key made from the client id).
     #[arg(long, env = "FAUXAUTH_CLIENT_DPOP")]
     dpop: bool,
+    /// Push each authorization request to the provider's PAR endpoint (RFC 9126); the browser
+    /// carries only the client_id and the request_uri.
+    #[arg(long, env = "FAUXAUTH_CLIENT_PAR")]
+    par: bool,
     /// The protected API that /me calls (`{resource}/api/me`).
     #[arg(long, env = "FAUXAUTH_CLIENT_RESOURCE")]
     resource: Option<String>,
@@ -136,6 +140,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         private_key,
         private_key_id: args.private_key_id,
         dpop: args.dpop,
+        par: args.par,
         resource: args.resource,
         weaknesses: args.weaknesses,
         ..Config::default()

@@ -78,6 +78,9 @@ pub struct Config {
     /// code bound to the key (`dpop_jkt`), and the tokens presented as `DPoP` with a proof once
     /// the provider binds them. The key (P-256) is made from the client id.
     pub dpop: bool,
+    /// Push each authorization request to the provider's PAR endpoint (RFC 9126) and send the
+    /// browser with the `request_uri` it answers, instead of the request in the URL.
+    pub par: bool,
     /// Where the provider sends the browser back. Default: `{base URL}/callback`.
     pub redirect_uri: Option<String>,
     /// The base URL of the protected API; `/me` calls `{resource}/api/me` (or the preset's user
@@ -118,6 +121,7 @@ impl Default for Config {
             private_key: None,
             private_key_id: None,
             dpop: false,
+            par: false,
             redirect_uri: None,
             resource: None,
             scopes: Vec::new(),
@@ -148,6 +152,7 @@ impl fmt::Debug for Config {
             )
             .field("private_key_id", &self.private_key_id)
             .field("dpop", &self.dpop)
+            .field("par", &self.par)
             .field("redirect_uri", &self.redirect_uri)
             .field("resource", &self.resource)
             .field("scopes", &self.scopes)

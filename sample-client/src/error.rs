@@ -19,6 +19,9 @@ pub const ERROR_HEADER: HeaderName = HeaderName::from_static("x-fauxauth-client-
 pub enum Check {
     /// The provider's metadata (OIDC Discovery §4) or keys could not be had.
     Discovery,
+    /// RFC 9126 §2: the PAR endpoint refused the pushed authorization request, failed, or the
+    /// provider has none.
+    PushFailed,
     /// A callback arrived, but this browser's session started no login (or it expired).
     NoPendingLogin,
     /// The callback's query is malformed (a parameter repeated, RFC 6749 §3.1).
@@ -85,6 +88,7 @@ impl Check {
     pub fn code(self) -> &'static str {
         match self {
             Self::Discovery => "discovery_failed",
+            Self::PushFailed => "pushed_request_failed",
             Self::NoPendingLogin => "no_pending_login",
             Self::MalformedCallback => "malformed_callback",
             Self::StateMismatch => "state_mismatch",
@@ -120,6 +124,7 @@ impl Check {
     pub fn phrase(self) -> &'static str {
         match self {
             Self::Discovery => "provider discovery failed",
+            Self::PushFailed => "the pushed authorization request failed",
             Self::NoPendingLogin => "no login in progress",
             Self::MalformedCallback => "malformed callback",
             Self::StateMismatch => "state mismatch",
@@ -161,6 +166,7 @@ impl Check {
                 | Self::TokenEndpointFailed
                 | Self::TokenResponseInvalid
                 | Self::Discovery
+                | Self::PushFailed
                 | Self::UserinfoFailed
         )
     }

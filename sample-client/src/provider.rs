@@ -49,6 +49,9 @@ pub struct ExtraMetadata {
     /// RFC 9207 §3: the provider puts `iss` in every authorization response.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9126 §5: where authorization requests are pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
 }
 
 impl AdditionalProviderMetadata for ExtraMetadata {}
@@ -321,6 +324,55 @@ impl Provider {
             request = request.add_extra_param("dpop_jkt", jkt.to_owned());
         }
         request.url().0
+    }
+
+    /// Pushes the authorization request `url` carries to the provider's PAR endpoint (RFC 9126
+    /// §2), authenticated as at the token endpoint, and returns the URL the browser goes to
+    /// instead: the authorization endpoint with `client_id` and the `request_uri` (§4).
+    pub async fn push(&self, discovered: &Discovered, url: url::Url) -> Result<url::Url, Error> {
+        let failed = |detail: String| Error::new(Check::PushFailed, detail);
+        let endpoint = discovered
+            .metadata
+            .additional_metadata()
+            .pushed_authorization_request_endpoint
+            .clone()
+            .ok_or_else(|| failed("the provider names no PAR endpoint".into()))?;
+        let mut form: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let request = self.http.client().post(&endpoint);
+        let request = discovered.endpoints.authenticate(request, &mut form);
+        let request = request
+            .form(&form)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .build()
+            .map_err(|e| Error::internal(e.without_url()))?;
+        let answer = self
+            .http
+            .send(request)
+            .await
+            .map_err(|t| failed(t.to_string()))?;
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        if answer.status != 201 {
+            return Err(failed(format!(
+                "answered HTTP {}: {}",
+                answer.status,
+                body.get("error")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("no error code")
+            )));
+        }
+        let request_uri = body
+            .get("request_uri")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| failed("the answer has no request_uri".into()))?;
+        let mut pushed = discovered.metadata.authorization_endpoint().url().clone();
+        pushed
+            .query_pairs_mut()
+            .append_pair("client_id", self.credentials.client_id.as_str())
+            .append_pair("request_uri", request_uri);
+        Ok(pushed)
     }
 
     /// Redeems a code (RFC 6749 §4.1.3), authenticating as the client (§2.3.1) and proving

@@ -83,6 +83,8 @@ pub struct Endpoints {
     client_id: String,
     token: TokenUrl,
     key: Option<(Arc<ClientKey>, Clock)>,
+    secret: Option<ClientSecret>,
+    auth_type: AuthType,
 }
 
 /// The client's credentials and redirect URI, the same at every endpoint.
@@ -116,6 +118,38 @@ impl Endpoints {
             client_id: credentials.client_id.as_str().to_owned(),
             token,
             key: credentials.key.clone(),
+            secret: credentials.client_secret.clone(),
+            auth_type: credentials.auth_type.clone(),
+        }
+    }
+
+    /// Authenticates `request` (a form POST whose fields are `form`) as the client does at the
+    /// token endpoint: a fresh assertion with a key, the secret as HTTP Basic (each part
+    /// form-encoded, RFC 6749 §2.3.1) or in the body, or nothing but the `client_id` the form
+    /// already names for a public client. For endpoints the `oauth2` crate has no request for
+    /// (the PAR endpoint).
+    pub fn authenticate(
+        &self,
+        request: reqwest::RequestBuilder,
+        form: &mut Vec<(String, String)>,
+    ) -> reqwest::RequestBuilder {
+        if let Some(assertion) = self.assertion() {
+            form.extend(assertion.map(|(k, v)| (k.to_owned(), v)));
+            return request;
+        }
+        let Some(secret) = &self.secret else {
+            return request;
+        };
+        match self.auth_type {
+            AuthType::BasicAuth => {
+                let enc =
+                    |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                request.basic_auth(enc(&self.client_id), Some(enc(secret.secret())))
+            }
+            _ => {
+                form.push(("client_secret".into(), secret.secret().clone()));
+                request
+            }
         }
     }
 

@@ -431,6 +431,7 @@ async fn start_client(
         app.preset = preset;
     }
     app.dpop = wanted.dpop;
+    app.par = wanted.par;
     app.weaknesses = wanted.weaknesses;
     for w in weaknesses {
         if !app.weaknesses.contains(w) {

@@ -176,6 +176,9 @@ pub struct ClientSetup {
     /// It proves possession of a key with DPoP (RFC 9449; `fauxauth client --dpop`).
     #[serde(default)]
     pub dpop: bool,
+    /// It pushes its authorization requests (RFC 9126; `fauxauth client --par`).
+    #[serde(default)]
+    pub par: bool,
 }
 
 /// The resource's settings in a scenario: everything but the issuer, which is the provider's.
@@ -282,6 +285,7 @@ impl Default for ClientSetup {
             scopes: None,
             preset: None,
             dpop: false,
+            par: false,
         }
     }
 }

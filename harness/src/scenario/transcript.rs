@@ -425,6 +425,11 @@ impl Labels {
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.unmask(v, name)).collect())
             }
+            // A one-time value the journal keeps in clear (a pushed request's `state`, `nonce`,
+            // PKCE challenge): labelled as where a step sends it.
+            Value::String(s) if name.is_some_and(|n| LABELLED.iter().any(|(k, _)| *k == n)) => {
+                json!(self.label(kind, s))
+            }
             other => other.clone(),
         }
     }

@@ -68,6 +68,11 @@ async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Respo
             .collect();
         url.query_pairs_mut().clear().extend_pairs(kept);
     }
+    // RFC 9126: the request goes to the provider directly; the browser carries a reference.
+    if state.config().par && state.github().is_none() {
+        let discovered = state.provider().discovered().await?;
+        url = state.provider().push(&discovered, url).await?;
+    }
     let id = state.sessions().begin(
         super::session_id(&state, &jar),
         PendingLogin {
