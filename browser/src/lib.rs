@@ -243,27 +243,39 @@ impl Browser {
     /// Follows redirects from `hops`' last answer until a page, each hop recorded. `next` sees
     /// each redirect's target first and says where to go instead (a changed URL) or `None` to stop
     /// there without going.
+    ///
+    /// A page that posts its one form by itself (`document.forms[0].submit()`, as an
+    /// authorization response with `response_mode=form_post` does) is followed as a browser
+    /// running its script would: the form is posted.
     pub async fn follow(
         &self,
         hops: &mut Vec<Hop>,
         mut next: impl FnMut(&Url) -> Option<Url>,
     ) -> Result<(), Error> {
-        while let Some(target) = hops.last().and_then(|h| {
-            (300..400)
-                .contains(&h.status)
-                .then(|| h.location())
-                .flatten()
-        }) {
+        loop {
+            let Some(last) = hops.last() else {
+                return Ok(());
+            };
+            let (method, target, form) = if (300..400).contains(&last.status) {
+                match last.location() {
+                    Some(target) => (Method::GET, target, None),
+                    None => return Ok(()),
+                }
+            } else {
+                match self_submitting(last) {
+                    Some(form) => (form.method, form.action, Some(form.fields)),
+                    None => return Ok(()),
+                }
+            };
             if hops.len() >= MAX_HOPS {
                 return Err(Error::Loop);
             }
             let Some(target) = next(&target) else {
                 return Ok(());
             };
-            let hop = self.request(Method::GET, target, None).await?;
+            let hop = self.request(method, target, form).await?;
             hops.push(hop);
         }
-        Ok(())
     }
 }
 
@@ -285,6 +297,20 @@ fn parse(url: &str) -> Result<Url, Error> {
         url: url.to_owned(),
         source,
     })
+}
+
+/// The form a page posts by itself on loading: its only form, submitted by its script.
+pub fn self_submitting(hop: &Hop) -> Option<Form> {
+    let html = hop
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/html"));
+    if hop.status != 200 || !html || !hop.body.contains("document.forms[0].submit()") {
+        return None;
+    }
+    match forms(&hop.body, &hop.url).as_slice() {
+        [form] => Some(form.clone()),
+        _ => None,
+    }
 }
 
 /// A form on a page: where it goes, and its fields (hidden inputs and named buttons' values as

@@ -58,6 +58,10 @@ pub struct Args {
     /// carries only the client_id and the request_uri.
     #[arg(long, env = "FAUXAUTH_CLIENT_PAR")]
     par: bool,
+    /// Ask for response_mode=form_post: the provider's page posts the code to the callback,
+    /// which then takes it by POST only.
+    #[arg(long = "form-post", env = "FAUXAUTH_CLIENT_FORM_POST")]
+    form_post: bool,
     /// The protected API that /me calls (`{resource}/api/me`).
     #[arg(long, env = "FAUXAUTH_CLIENT_RESOURCE")]
     resource: Option<String>,
@@ -141,6 +145,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         private_key_id: args.private_key_id,
         dpop: args.dpop,
         par: args.par,
+        form_post: args.form_post,
         resource: args.resource,
         weaknesses: args.weaknesses,
         ..Config::default()

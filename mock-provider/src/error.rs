@@ -204,6 +204,8 @@ pub struct ErrorRedirect {
     pub iss: String,
     /// 303 after a POST (RFC 9700 §4.12), 302 otherwise.
     pub see_other: bool,
+    /// Posted by a page instead (`response_mode=form_post`).
+    pub form_post: bool,
 }
 
 impl Error {
@@ -273,7 +275,7 @@ impl IntoResponse for Error {
                 if !r.iss.is_empty() {
                     params.push(("iss", &r.iss));
                 }
-                redirect(&with_query(&r.redirect_uri, &params), r.see_other)
+                respond(&r.redirect_uri, &params, r.see_other, r.form_post)
             }
             Self::Token {
                 code,
@@ -366,6 +368,21 @@ pub fn no_store(response: &mut Response) {
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
+/// An authorization response to `redirect_uri`: in its query (a redirect), or posted by a page
+/// with `form_post` (OAuth 2.0 Form Post Response Mode §2).
+pub fn respond(
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+    see_other: bool,
+    form_post: bool,
+) -> Response {
+    if form_post {
+        html::form_post(redirect_uri, params)
+    } else {
+        redirect(&with_query(redirect_uri, params), see_other)
+    }
+}
+
 /// A redirect: 303 See Other after a POST (RFC 9700 §4.12 forbids 307), 302 Found otherwise.
 pub fn redirect(location: &str, see_other: bool) -> Response {
     let status = if see_other {
@@ -433,6 +450,7 @@ mod tests {
             state: Some("s 1".into()),
             iss: "http://127.0.0.1:9".into(),
             see_other: true,
+            form_post: false,
         }))
         .into_response();
         assert_eq!(response.status(), StatusCode::SEE_OTHER);

@@ -177,6 +177,48 @@ pub fn message_page(status: StatusCode, issuer: &str, title: &str, detail: &str)
     )
 }
 
+/// The script of the form post page: it submits the form, and does nothing else.
+const SUBMIT: &str = "document.forms[0].submit()";
+
+#[derive(Template)]
+#[template(path = "form_post.html")]
+struct FormPostPage<'a> {
+    action: &'a str,
+    fields: &'a [(&'a str, &'a str)],
+    script: &'a str,
+}
+
+/// OAuth 2.0 Form Post Response Mode §2: the authorization response as a page that posts it to
+/// the client's `redirect_uri` by itself. Nothing else loads: its one script is allowed by its
+/// hash, its form may go to the redirect URI's origin only, and it cannot be framed.
+pub fn form_post(redirect_uri: &str, fields: &[(&str, &str)]) -> Response {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut response = page_response(
+        StatusCode::OK,
+        FormPostPage {
+            action: redirect_uri,
+            fields,
+            script: SUBMIT,
+        }
+        .render(),
+    );
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(SUBMIT));
+    let origin = url::Url::parse(redirect_uri)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'none'; script-src 'sha256-{hash}'; form-action {origin}; base-uri 'none'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
 pub fn error_page(title: &str, detail: &str) -> Response {
     message_page(StatusCode::BAD_REQUEST, "", title, detail)
 }

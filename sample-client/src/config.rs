@@ -81,6 +81,9 @@ pub struct Config {
     /// Push each authorization request to the provider's PAR endpoint (RFC 9126) and send the
     /// browser with the `request_uri` it answers, instead of the request in the URL.
     pub par: bool,
+    /// Ask for `response_mode=form_post` (OAuth 2.0 Form Post Response Mode): the provider's page
+    /// posts the authorization response to the callback, which then takes it by POST only.
+    pub form_post: bool,
     /// Where the provider sends the browser back. Default: `{base URL}/callback`.
     pub redirect_uri: Option<String>,
     /// The base URL of the protected API; `/me` calls `{resource}/api/me` (or the preset's user
@@ -122,6 +125,7 @@ impl Default for Config {
             private_key_id: None,
             dpop: false,
             par: false,
+            form_post: false,
             redirect_uri: None,
             resource: None,
             scopes: Vec::new(),
@@ -153,6 +157,7 @@ impl fmt::Debug for Config {
             .field("private_key_id", &self.private_key_id)
             .field("dpop", &self.dpop)
             .field("par", &self.par)
+            .field("form_post", &self.form_post)
             .field("redirect_uri", &self.redirect_uri)
             .field("resource", &self.resource)
             .field("scopes", &self.scopes)

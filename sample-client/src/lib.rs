@@ -184,8 +184,14 @@ impl ClientState {
             ),
             _ => None,
         };
-        let provider = Provider::new(config.preset, &config.issuer, credentials, http.clone())
-            .map_err(|e| StartError::Config(vec![e]))?;
+        let provider = Provider::new(
+            config.preset,
+            &config.issuer,
+            credentials,
+            http.clone(),
+            config.form_post,
+        )
+        .map_err(|e| StartError::Config(vec![e]))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 weaknesses: Weaknesses::of(&config.weaknesses),

@@ -129,6 +129,8 @@ pub struct Provider {
     issuer: IssuerUrl,
     credentials: Credentials,
     http: Http,
+    /// It asks for `response_mode=form_post`.
+    form_post: bool,
     /// Held across the discovery fetch (single-flight); `None` until one succeeds.
     discovered: tokio::sync::Mutex<Option<Arc<Discovered>>>,
     /// Held across a JWKS fetch (single-flight).
@@ -141,12 +143,14 @@ impl Provider {
         issuer: &str,
         credentials: Credentials,
         http: Http,
+        form_post: bool,
     ) -> Result<Self, String> {
         Ok(Self {
             preset,
             issuer: IssuerUrl::new(issuer.to_owned()).map_err(|e| format!("issuer: {e}"))?,
             credentials,
             http,
+            form_post,
             discovered: tokio::sync::Mutex::new(None),
             key_fetch: tokio::sync::Mutex::new(()),
         })
@@ -318,6 +322,9 @@ impl Provider {
         if self.preset == Preset::Google {
             // Google's web server guide: a refresh token is issued for `access_type=offline`.
             request = request.add_extra_param("access_type", "offline");
+        }
+        if self.form_post {
+            request = request.add_extra_param("response_mode", "form_post");
         }
         if let Some(jkt) = self.http.dpop_jkt() {
             // RFC 9449 §10: the code is bound to the key, so only this client can redeem it.

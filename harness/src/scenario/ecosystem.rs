@@ -432,6 +432,7 @@ async fn start_client(
     }
     app.dpop = wanted.dpop;
     app.par = wanted.par;
+    app.form_post = wanted.form_post;
     app.weaknesses = wanted.weaknesses;
     for w in weaknesses {
         if !app.weaknesses.contains(w) {

@@ -179,6 +179,9 @@ pub struct ClientSetup {
     /// It pushes its authorization requests (RFC 9126; `fauxauth client --par`).
     #[serde(default)]
     pub par: bool,
+    /// It asks for `response_mode=form_post` (`fauxauth client --form-post`).
+    #[serde(default)]
+    pub form_post: bool,
 }
 
 /// The resource's settings in a scenario: everything but the issuer, which is the provider's.
@@ -286,6 +289,7 @@ impl Default for ClientSetup {
             preset: None,
             dpop: false,
             par: false,
+            form_post: false,
         }
     }
 }

@@ -18,14 +18,13 @@ use fauxauth_core::control::Injected;
 use subtle::ConstantTimeEq as _;
 
 use crate::config::{ClientConfig, LoginMode, UserConfig};
-use crate::error::{AuthorizeErrorCode, Error, redirect};
+use crate::error::{AuthorizeErrorCode, Error};
 use crate::html::{self, Login, UserChoice};
 use crate::issuer::Issuer;
 use crate::paths;
 use crate::preset::Preset;
 use crate::protocol::authorize::{AuthorizationRequest, IssuerView};
 use crate::protocol::params::Params;
-use crate::protocol::redirect::with_query;
 use crate::protocol::scope::Scopes;
 use crate::store::{Code, Session, Transaction};
 use fauxauth_core::unix;
@@ -419,9 +418,11 @@ fn issue_code(
     }
     (
         jar,
-        redirect(
-            &with_query(&request.redirect_uri, &params),
+        crate::error::respond(
+            &request.redirect_uri,
+            &params,
             request.via_post,
+            request.form_post,
         ),
     )
         .into_response()

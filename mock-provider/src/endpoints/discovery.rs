@@ -117,7 +117,11 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "jwks_uri": url(Endpoint::Jwks),
         "scopes_supported": issuer.scopes_supported(),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": if matches!(preset, Preset::Generic | Preset::Microsoft) {
+            json!(["query", "form_post"])
+        } else {
+            json!(["query"])
+        },
         // The opt-in grants only when some client may use them: the password grant (RFC 9700
         // §2.4: MUST NOT), the JWT bearer grant and token exchange.
         "grant_types_supported": GrantType::ALL

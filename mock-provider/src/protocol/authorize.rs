@@ -88,6 +88,8 @@ pub struct AuthorizationRequest {
     /// The thumbprint of the key the code is bound to (RFC 9449 §10): the code is redeemed only
     /// with a DPoP proof by that key.
     pub dpop_jkt: Option<String>,
+    /// `response_mode=form_post`: the response is posted to the redirect URI by a page.
+    pub form_post: bool,
 }
 
 /// The `prompt` values (OIDC Core §3.1.2.1).
@@ -176,15 +178,26 @@ impl AuthorizationRequest {
         };
 
         // OIDC Core §3.1.2.6 / Multiple Response Types §5: an unknown response_mode cannot be
-        // honoured, so there is no safe way to respond through the redirect.
-        if let Ok(Some(mode)) = params.get("response_mode")
-            && mode != "query"
-        {
-            return Err(page(
-                "Unsupported response mode",
-                format!("response_mode {mode:?} is not supported; this provider uses query."),
-            ));
-        }
+        // honoured, so there is no safe way to respond through the redirect. `form_post` (OAuth
+        // 2.0 Form Post Response Mode) where the provider has it: fauxauth's own and Entra.
+        let form_post_served = matches!(issuer.preset(), Preset::Generic | Preset::Microsoft);
+        let form_post = match params.get("response_mode") {
+            Ok(Some("form_post")) if form_post_served => true,
+            Ok(Some(mode)) if mode != "query" => {
+                let served = if form_post_served {
+                    "query and form_post"
+                } else {
+                    "query"
+                };
+                return Err(page(
+                    "Unsupported response mode",
+                    format!(
+                        "response_mode {mode:?} is not supported; this provider uses {served}."
+                    ),
+                ));
+            }
+            _ => false,
+        };
 
         // 2. From here on, errors go back to the client.
         let state = params.get("state").ok().flatten().map(str::to_owned);
@@ -197,6 +210,7 @@ impl AuthorizationRequest {
                 state: state.clone(),
                 iss: iss.clone(),
                 see_other: via_post,
+                form_post,
             }))
         };
         use AuthorizeErrorCode::*;
@@ -329,6 +343,7 @@ impl AuthorizationRequest {
             iss,
             claims,
             dpop_jkt,
+            form_post,
         })
     }
 
@@ -346,6 +361,7 @@ impl AuthorizationRequest {
             state: self.state.clone(),
             iss: self.iss.clone(),
             see_other: self.via_post,
+            form_post: self.form_post,
         }))
     }
 }
@@ -428,6 +444,7 @@ pub(crate) mod tests_support {
             iss: String::new(),
             claims: Default::default(),
             dpop_jkt: None,
+            form_post: false,
         }
     }
 }

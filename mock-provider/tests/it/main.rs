@@ -10,6 +10,7 @@ mod device;
 mod discovery;
 mod dpop;
 mod e2e;
+mod form_post;
 mod hardening;
 mod logout;
 mod par;

@@ -21,8 +21,15 @@ use crate::session::{self, Login, PendingLogin, Person, Tokens};
 use crate::token::TokenAnswer;
 use crate::{ClientState, paths, verify};
 
-pub fn router(path: &str) -> Router<ClientState> {
-    Router::new().route(path, get(callback))
+/// The callback at `path`: by GET, or, for a client that asks for `response_mode=form_post`, by
+/// the POST the provider's page makes (OAuth 2.0 Form Post Response Mode §2), and then by POST
+/// only: a response in the query is not the one it asked for.
+pub fn router(path: &str, form_post: bool) -> Router<ClientState> {
+    if form_post {
+        Router::new().route(path, axum::routing::post(callback_post))
+    } else {
+        Router::new().route(path, get(callback))
+    }
 }
 
 async fn callback(
@@ -30,7 +37,27 @@ async fn callback(
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
-    let result = finish_login(&state, jar, query.as_deref().unwrap_or_default()).await;
+    answer(&state, jar, query.as_deref().unwrap_or_default()).await
+}
+
+/// The authorization response posted as a form: its fields are the query's.
+async fn callback_post(
+    State(state): State<ClientState>,
+    jar: CookieJar,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Error> {
+    if !fauxauth_core::wire::is_form(&headers) {
+        return Err(Error::new(
+            Check::MalformedCallback,
+            "the posted authorization response is not form-encoded",
+        ));
+    }
+    answer(&state, jar, &String::from_utf8_lossy(&body)).await
+}
+
+async fn answer(state: &ClientState, jar: CookieJar, response: &str) -> Result<Response, Error> {
+    let result = finish_login(state, jar, response).await;
     match result {
         // A weakness: whatever the provider did wrong becomes a server error of the client's.
         Err(e) if state.has(Weakness::CrashOnProviderError) && e.check.is_provider_failure() => {

@@ -16,7 +16,10 @@ pub fn router(state: &ClientState) -> Router<ClientState> {
     Router::new()
         .merge(home::router())
         .merge(login::router())
-        .merge(callback::router(state.callback_path()))
+        .merge(callback::router(
+            state.callback_path(),
+            state.config().form_post,
+        ))
         .merge(me::router())
         .merge(logout::router())
 }

@@ -310,19 +310,28 @@ async fn deliver_callback(
 ) -> Result<Performed, String> {
     let mut url = callback;
     let change = login.callback.clone().unwrap_or_default();
-    if !change.params.is_empty() {
-        let mut params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        for (name, value) in &change.params {
-            params.retain(|(k, _)| k != name);
-            if let Some(value) = value {
-                params.push((name.clone(), interpolate(value, memory)?));
-            }
+    // The provider's answer: in the redirect's query, or in the form a page posts to the
+    // callback (`response_mode=form_post`).
+    let posted = hops
+        .last()
+        .and_then(fauxauth_browser::self_submitting)
+        .filter(|form| form.action == url);
+    let mut params: Vec<(String, String)> = match &posted {
+        Some(form) => form.fields.clone(),
+        None => url.query_pairs().into_owned().collect(),
+    };
+    for (name, value) in &change.params {
+        params.retain(|(k, _)| k != name);
+        if let Some(value) = value {
+            params.push((name.clone(), interpolate(value, memory)?));
         }
+    }
+    if posted.is_none() && !change.params.is_empty() {
         url.set_query(Some(&encode(&params)));
     }
-    for (name, value) in url.query_pairs() {
-        if matches!(name.as_ref(), "code" | "state" | "iss" | "error") {
-            memory.vars.insert(name.into_owned(), value.into_owned());
+    for (name, value) in &params {
+        if matches!(name.as_str(), "code" | "state" | "iss" | "error") {
+            memory.vars.insert(name.clone(), value.clone());
         }
     }
     memory.vars.insert("callback".into(), url.to_string());
@@ -340,9 +349,13 @@ async fn deliver_callback(
     memory.session(name).1 = Some(user.to_owned());
     let times = if change.twice { 2 } else { 1 };
     for _ in 0..times {
+        let (method, form) = match &posted {
+            Some(_) => (Method::POST, Some(params.clone())),
+            None => (Method::GET, None),
+        };
         let hop = memory
             .browser(name)
-            .request(Method::GET, url.clone(), None)
+            .request(method, url.clone(), form)
             .await
             .map_err(|e| e.to_string())?;
         hops.push(hop);
