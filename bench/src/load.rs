@@ -365,6 +365,50 @@ async fn code_flow_with(
     }
 }
 
+/// One call of the resource's API with `token`: as Bearer, or with `dpop` (the key the token is
+/// bound to) as DPoP with a fresh proof for the call (RFC 9449 §7.1). Expects 200.
+pub async fn resource_call(
+    client: &mut Client,
+    endpoint: &Endpoint,
+    token: &str,
+    dpop: Option<&fauxauth_core::dpop::ProofKey>,
+) -> Result<(), String> {
+    let (authorization, proof) = match dpop {
+        Some(key) => {
+            let url = format!(
+                "{}://{}{}",
+                if endpoint.tls { "https" } else { "http" },
+                endpoint.addr,
+                endpoint.path_and_query
+            );
+            let jti = random_value(16);
+            let proof = key.proof(&fauxauth_core::dpop::ProofFor {
+                method: "GET",
+                url: &url,
+                iat: fauxauth_core::unix(std::time::SystemTime::now()),
+                jti: &jti,
+                access_token: Some(token),
+                nonce: None,
+            });
+            (format!("DPoP {token}"), Some(proof))
+        }
+        None => (format!("Bearer {token}"), None),
+    };
+    let authorization = HeaderValue::from_str(&authorization).map_err(|e| e.to_string())?;
+    let proof = proof
+        .map(|p| HeaderValue::from_str(&p))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let dpop_header = hyper::header::HeaderName::from_static("dpop");
+    let mut headers = vec![(AUTHORIZATION, &authorization)];
+    if let Some(proof) = &proof {
+        headers.push((dpop_header, proof));
+    }
+    let request = endpoint.request(Method::GET, None, &headers, Bytes::new());
+    let answer = client.send(endpoint, request).await?;
+    expect_status(answer.status, StatusCode::OK)
+}
+
 /// A form POST to `endpoint` as the client (HTTP Basic).
 async fn post_form(
     ctx: &Ctx,

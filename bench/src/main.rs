@@ -288,6 +288,14 @@ fn spawn(args: SpawnArgs) -> anyhow::Result<()> {
         Some(server.pid()),
         &mut report,
     ))?;
+    if is_fauxauth && !args.load.flows_only {
+        runtime.block_on(resource_calls(
+            &args.load,
+            &fauxauth,
+            &server.issuer,
+            &mut report,
+        ))?;
+    }
     std::thread::sleep(Duration::from_secs(1));
     report.rss_after_load_kib = rss_kib(server.pid());
     if let Some(junk) = args.hostile {
@@ -697,6 +705,92 @@ async fn load_more_grants(
         );
     }
     Ok(())
+}
+
+/// Calls of `fauxauth resource`'s API, trusting the provider under test: with a Bearer token,
+/// then with a DPoP-bound token and a new proof each. Before the soak rounds, whose clock moves
+/// would leave the provider's tokens dated in the resource's future.
+async fn resource_calls(
+    load: &LoadArgs,
+    fauxauth: &std::path::Path,
+    issuer: &url::Url,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let ctx = context(load, issuer).await?;
+    if !ctx.dpop {
+        return Ok(());
+    }
+    let resource = crate::process::Resource::start(fauxauth, issuer)?;
+    let mut me = resource.url.clone();
+    me.set_path("/api/me");
+    let endpoint = Arc::new(crate::http::Endpoint::new(&me));
+    let key = Arc::new(fauxauth_core::dpop::ProofKey::from_seed(
+        "fauxauth-bench resource",
+    ));
+    let bearer: Arc<str> = subject_token(load, &ctx).await?.into();
+    let bound: Arc<str> = dpop_token(load, &ctx, &key).await?.into();
+    let limits = limits(load);
+    let pid = Some(resource.pid());
+    let (e, t) = (endpoint.clone(), bearer.clone());
+    report.resource_bearer = Some(
+        measured("resource calls, Bearer", limits, pid, move |mut client| {
+            let (e, t) = (e.clone(), t.clone());
+            async move {
+                let result = load::resource_call(&mut client, &e, &t, None).await;
+                (client, result)
+            }
+        })
+        .await,
+    );
+    let (e, t, k) = (endpoint.clone(), bound.clone(), key.clone());
+    report.resource_dpop = Some(
+        measured("resource calls, DPoP", limits, pid, move |mut client| {
+            let (e, t, k) = (e.clone(), t.clone(), k.clone());
+            async move {
+                let result = load::resource_call(&mut client, &e, &t, Some(&k)).await;
+                (client, result)
+            }
+        })
+        .await,
+    );
+    drop(resource);
+    Ok(())
+}
+
+/// A DPoP-bound access token of the load's client (client credentials with a proof by `key`).
+async fn dpop_token(
+    load: &LoadArgs,
+    ctx: &Ctx,
+    key: &fauxauth_core::dpop::ProofKey,
+) -> anyhow::Result<String> {
+    let url = format!(
+        "{}://{}{}",
+        if ctx.token.tls { "https" } else { "http" },
+        ctx.token.addr,
+        ctx.token.path_and_query
+    );
+    let jti = format!("bench-{}", std::process::id());
+    let proof = key.proof(&fauxauth_core::dpop::ProofFor {
+        method: "POST",
+        url: &url,
+        iat: fauxauth_core::unix(std::time::SystemTime::now()),
+        jti: &jti,
+        access_token: None,
+        nonce: None,
+    });
+    let response = setup_client()?
+        .post(&url)
+        .basic_auth(&load.client_id, Some(&load.client_secret))
+        .header("dpop", proof)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await?;
+    let body: serde_json::Value = response.json().await?;
+    anyhow::ensure!(body["token_type"] == "DPoP", "no DPoP-bound token: {body}");
+    body["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no access token: {body}"))
 }
 
 /// How far the provider's clock is from real time, in seconds (the soak rounds move it): its

@@ -96,6 +96,62 @@ impl Server {
     }
 }
 
+/// `fauxauth resource` trusting `issuer`, on a free port. Killed when dropped.
+#[derive(Debug)]
+pub struct Resource {
+    child: Child,
+    pub url: Url,
+}
+
+impl Resource {
+    /// Starts `fauxauth resource --issuer ISSUER --port 0` and reads the `resource: URL` it
+    /// prints once it listens.
+    pub fn start(fauxauth: &std::path::Path, issuer: &Url) -> anyhow::Result<Self> {
+        let mut child = Command::new(fauxauth)
+            .args([
+                "resource",
+                "--issuer",
+                issuer.as_str().trim_end_matches('/'),
+                "--port",
+                "0",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {}", fauxauth.display()))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut resource = Self {
+            child,
+            url: loopback("http://127.0.0.1/")?,
+        };
+        let mut lines = BufReader::new(stdout);
+        let url = loop {
+            let mut line = String::new();
+            if lines.read_line(&mut line)? == 0 {
+                bail!("fauxauth resource exited before printing `resource: URL`");
+            }
+            if let Some(url) = line.trim_end().strip_prefix("resource: ") {
+                break url.to_owned();
+            }
+        };
+        std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+        resource.url = loopback(&url)?;
+        Ok(resource)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Resource {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -46,6 +46,12 @@ pub struct Report {
     /// Code flows whose tokens are bound by DPoP (RFC 9449): fauxauth only.
     #[serde(default)]
     pub dpop_code_flow: Option<Throughput>,
+    /// `fauxauth resource` calls with a Bearer token, and with a DPoP-bound one and a proof each
+    /// (RFC 9449 §7): fauxauth only.
+    #[serde(default)]
+    pub resource_bearer: Option<Throughput>,
+    #[serde(default)]
+    pub resource_dpop: Option<Throughput>,
     #[serde(default)]
     pub scenarios_seconds: Option<f64>,
     #[serde(default)]
@@ -131,6 +137,8 @@ impl Report {
             ("device authorizations + a poll", &self.device_poll),
             ("token exchanges", &self.token_exchange),
             ("DPoP-bound code flows", &self.dpop_code_flow),
+            ("resource calls, Bearer", &self.resource_bearer),
+            ("resource calls, DPoP (a proof each)", &self.resource_dpop),
         ] {
             if let Some(t) = t {
                 rows.push([name.into(), throughput(t)]);
