@@ -110,6 +110,55 @@ impl Control {
     pub fn journal(&self) -> &Journal {
         &self.inner.journal
     }
+
+    /// Journals a request the server made itself (a back-channel logout notice to a client),
+    /// with the status that came back (0: no answer).
+    pub fn record_outbound(&self, outbound: &Outbound<'_>) {
+        let (path, path_cut) = journal::path(outbound.url);
+        let (form, form_cut) = journal::params(outbound.form);
+        let mut entry = Entry {
+            seq: self.clock().tick(),
+            server: self.inner.server.to_owned(),
+            endpoint: outbound.endpoint.to_owned(),
+            method: "POST".to_owned(),
+            path,
+            issuer: outbound.issuer.map(str::to_owned),
+            client_id: outbound.client_id.map(str::to_owned),
+            grant_type: None,
+            user: None,
+            query: Default::default(),
+            form,
+            headers: Default::default(),
+            status: outbound.status,
+            response_headers: Default::default(),
+            response_body: serde_json::Value::Null,
+            time_ms: millis(self.clock().now()),
+            wall_time_ms: millis(self.clock().wall()),
+            rules_fired: Vec::new(),
+            cut: Vec::new(),
+        };
+        for (part, was_cut) in [("path", path_cut), ("form", form_cut)] {
+            if was_cut {
+                entry.mark_cut(part);
+            }
+        }
+        self.journal().record(entry);
+    }
+}
+
+/// A request a server made itself, for its journal.
+#[derive(Clone, Copy, Debug)]
+pub struct Outbound<'a> {
+    /// What the journal calls it (`backchannel_logout`).
+    pub endpoint: &'a str,
+    /// Where it went: the whole URL.
+    pub url: &'a str,
+    pub issuer: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    /// The form-encoded body it carried.
+    pub form: &'a [u8],
+    /// The answer's status; 0 when none came.
+    pub status: u16,
 }
 
 /// Describes a request for rules and the journal. Gets the request head and its (buffered) body.

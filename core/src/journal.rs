@@ -37,7 +37,7 @@ const SECRET_NAMES: &[&str] = &[
 
 /// Parameters carrying a JWT the client made (RFC 7521 §4.1, §4.2): kept masked, with the
 /// header and claims it shows, as JSON tokens are.
-const ASSERTION_NAMES: &[&str] = &["client_assertion", "assertion"];
+const ASSERTION_NAMES: &[&str] = &["client_assertion", "assertion", "logout_token"];
 
 /// Request headers worth recording (the rest are noise or secrets).
 const REQUEST_HEADERS: &[&str] = &[

@@ -135,7 +135,7 @@ impl ClientKeys {
         Ok(set)
     }
 
-    fn http(&self) -> Result<&reqwest::Client, String> {
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, String> {
         self.http
             .get_or_init(|| {
                 let mut trust = self.authority.clone().unwrap_or_default();

@@ -287,6 +287,13 @@ pub struct ClientConfig {
     /// This client must push its authorization requests (RFC 9126 §6 client metadata).
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// Where the provider posts a logout token when a login session this client got a code
+    /// from ends (OpenID Connect Back-Channel Logout 1.0 §2.2): `http` or `https`.
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// The logout token must name the session (`sid`; §2.2). fauxauth always names it.
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
     /// The client's public keys, as a JWK Set (RFC 7517 §5), for `private_key_jwt` (RFC 7523
     /// §2.2, OpenID Connect Core §9): its assertions must be signed by one of them. A client with
     /// keys is confidential, with or without a secret.
@@ -353,6 +360,8 @@ impl ClientConfig {
             allow_plain_pkce: false,
             dpop_bound_access_tokens: false,
             require_pushed_authorization_requests: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
             jwks: None,
             jwks_uri: None,
             token_endpoint_auth_method: None,
@@ -1007,6 +1016,17 @@ impl ClientConfig {
         for uri in &self.post_logout_redirect_uris {
             if let Err(e) = check_redirect_uri(uri, allow_insecure_redirect_uris) {
                 out.push(("post_logout_redirect_uris", format!("{uri:?}: {e}")));
+            }
+        }
+        // Back-Channel Logout 1.0 §2.2: an absolute http(s) URI without a fragment.
+        if let Some(uri) = &self.backchannel_logout_uri {
+            let fine = url::Url::parse(uri)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.fragment().is_none());
+            if !fine {
+                out.push((
+                    "backchannel_logout_uri",
+                    format!("{uri:?} is not an absolute http or https URI without a fragment"),
+                ));
             }
         }
         for scope in self.scopes.iter().flatten() {

@@ -49,6 +49,9 @@ pub struct Issuer {
     pub clock: Clock,
     /// The keys of clients that publish them at a `jwks_uri`, shared by the provider's issuers.
     pub client_keys: Arc<crate::client_keys::ClientKeys>,
+    /// The provider's clock, rules and journal: for what the issuer sends by itself (logout
+    /// tokens), which the journal records beside the requests it answered.
+    pub control: fauxauth_core::control::Control,
     seed: String,
     position: usize,
     registry: RwLock<Registry>,
@@ -137,6 +140,14 @@ pub enum BuildError {
     },
 }
 
+/// What every issuer of one provider shares.
+#[derive(Clone, Debug)]
+pub struct Shared {
+    pub clock: Clock,
+    pub client_keys: Arc<crate::client_keys::ClientKeys>,
+    pub control: fauxauth_core::control::Control,
+}
+
 impl Issuer {
     /// Builds an issuer. `position` is its place in the configuration, so that issuers of one
     /// server derive different keys from one seed.
@@ -146,9 +157,13 @@ impl Issuer {
         base_url: &str,
         seed: &str,
         position: usize,
-        clock: Clock,
-        client_keys: Arc<crate::client_keys::ClientKeys>,
+        shared: Shared,
     ) -> Result<Self, BuildError> {
+        let Shared {
+            clock,
+            client_keys,
+            control,
+        } = shared;
         let keys = initial_keys(&settings, seed, position)?;
         let real_hosts = settings
             .real_hosts
@@ -179,6 +194,7 @@ impl Issuer {
             path,
             clock,
             client_keys,
+            control,
             seed: seed.to_owned(),
             position,
             registry: RwLock::new(Registry::from(&settings)),

@@ -33,6 +33,7 @@
 //! - No lock is held across an `.await`.
 //! - A request that could not be tied to a registered redirect URI is never redirected.
 
+mod backchannel;
 mod claims;
 mod client_keys;
 pub mod config;
@@ -150,6 +151,7 @@ impl Provider {
         let tls = tls(config, base_url)?;
         let base_url = config.base_url.as_deref().unwrap_or(base_url);
         let client_keys = Arc::new(client_keys::ClientKeys::new(tls.as_ref().map(Tls::trust)));
+        let control = Control::with_limits("provider", clock.clone(), config.limits);
         let issuers = config
             .issuers
             .iter()
@@ -161,13 +163,15 @@ impl Provider {
                     base_url,
                     &config.seed,
                     position,
-                    clock.clone(),
-                    client_keys.clone(),
+                    issuer::Shared {
+                        clock: clock.clone(),
+                        client_keys: client_keys.clone(),
+                        control: control.clone(),
+                    },
                 )
                 .map(Arc::new)
             })
             .collect::<Result<_, _>>()?;
-        let control = Control::with_limits("provider", clock, config.limits);
         for rule in &config.rules {
             control.rules().add(rule.clone());
         }

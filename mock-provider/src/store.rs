@@ -284,6 +284,9 @@ pub struct Store {
     /// Device codes in the order they were made, to forget the oldest beyond [`MAX_DEVICES`];
     /// codes already forgotten are skipped when met.
     device_order: std::collections::VecDeque<String>,
+    /// The clients each login session (by `sid`) gave codes to: told when it ends
+    /// (OpenID Connect Back-Channel Logout 1.0 §2.7).
+    session_clients: HashMap<String, HashSet<String>>,
     /// Pushed authorization requests by `request_uri`, and the order they came in.
     pushed: HashMap<String, Pushed>,
     pushed_order: std::collections::VecDeque<String>,
@@ -509,6 +512,25 @@ impl Store {
 
     pub fn end_session(&mut self, id: &str) -> Option<Session> {
         self.sessions.remove(id)
+    }
+
+    /// Notes that the login session `sid` gave `client_id` a code.
+    pub fn note_session_client(&mut self, sid: &str, client_id: &str) {
+        self.session_clients
+            .entry(sid.to_owned())
+            .or_default()
+            .insert(client_id.to_owned());
+    }
+
+    /// The clients the login session `sid` gave codes to, forgotten with it; sorted.
+    pub fn take_session_clients(&mut self, sid: &str) -> Vec<String> {
+        let mut clients: Vec<String> = self
+            .session_clients
+            .remove(sid)
+            .map(|set| set.into_iter().collect())
+            .unwrap_or_default();
+        clients.sort();
+        clients
     }
 
     pub fn insert_transaction(&mut self, id: String, tx: Transaction, now: SystemTime) {
@@ -743,6 +765,9 @@ impl Store {
         // A device code is remembered as long as it could be polled, then forgotten.
         self.devices.retain(|_, d| now < d.expires_at);
         self.pushed.retain(|_, p| now < p.expires_at);
+        let live: HashSet<&str> = self.sessions.values().map(|s| s.sid.as_str()).collect();
+        self.session_clients
+            .retain(|sid, _| live.contains(sid.as_str()));
         let devices = &self.devices;
         self.user_codes.retain(|_, code| devices.contains_key(code));
         self.device_order.retain(|code| devices.contains_key(code));

@@ -149,6 +149,11 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "authorization_response_iss_parameter_supported": issuer.sends_iss(),
     });
     let object = document.as_object_mut().expect("an object");
+    // Back-Channel Logout 1.0 §2.1: logout tokens are sent, naming the session.
+    if preset == Preset::Generic {
+        object.insert("backchannel_logout_supported".into(), true.into());
+        object.insert("backchannel_logout_session_supported".into(), true.into());
+    }
     // RFC 9126 §5: where requests are pushed, and whether they must be.
     if let Some(par) = url(Endpoint::Par) {
         object.insert("pushed_authorization_request_endpoint".into(), par.into());

@@ -91,7 +91,7 @@ enum Audience {
 /// whose form carries the session's own anti-forgery value: a page of another site can neither
 /// read it nor end the session by linking here.
 fn logout(
-    issuer: &Issuer,
+    issuer: &Arc<Issuer>,
     jar: CookieJar,
     params: &Params,
     via: Via,
@@ -192,7 +192,11 @@ fn logout(
     // End the session (idempotent: not being logged in is not an error, §4).
     let jar = match session_id {
         Some(id) => {
-            issuer.store().end_session(&id);
+            let ended = issuer.store().end_session(&id);
+            if let Some(session) = ended {
+                // Back-Channel Logout 1.0 §2.7: every client of the session is told.
+                crate::backchannel::notify(issuer, &session);
+            }
             let path = if issuer.path.is_empty() {
                 "/".to_owned()
             } else {

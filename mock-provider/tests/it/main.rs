@@ -4,6 +4,7 @@
 mod helpers;
 
 mod authorize;
+mod backchannel;
 mod client_assertion;
 mod clients;
 mod device;
