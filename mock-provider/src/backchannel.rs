@@ -20,12 +20,13 @@ pub const TYP: &str = "logout+jwt";
 /// How long a logout token is good for.
 const LIFETIME: Duration = Duration::from_secs(120);
 
-/// Waits before each further attempt (real time: the client is a real server).
+/// Waits before each further attempt after the first (real time: the client is a real server).
 const RETRIES: [Duration; 2] = [Duration::from_millis(250), Duration::from_secs(1)];
 
-/// Tells each client `session` gave a code to that it ended. Returns at once; the notices go out
-/// on their own tasks.
-pub fn notify(issuer: &Arc<Issuer>, session: &Session) {
+/// Tells each client `session` gave a code to that it ended. Each notice's first attempt is
+/// awaited (the end-session answer comes after them, so the client knows before the person sees
+/// "signed out", §2.8 allows it); a notice that fails is tried again on its own task.
+pub async fn notify(issuer: &Arc<Issuer>, session: &Session) {
     let clients = issuer.store().take_session_clients(&session.sid);
     // The presets' providers send none (their discovery documents offer none).
     if issuer.settings.preset != crate::preset::Preset::Generic {
@@ -56,25 +57,33 @@ pub fn notify(issuer: &Arc<Issuer>, session: &Session) {
         });
         let key = issuer.id_token_key(client.id_token_alg(issuer.settings.signing_alg));
         let token = key.sign(TYP, &claims);
-        let issuer = issuer.clone();
-        tokio::spawn(async move { deliver(&issuer, &client.client_id, &uri, &token).await });
+        if !attempt(issuer, &client.client_id, &uri, &token).await {
+            let issuer = issuer.clone();
+            tokio::spawn(async move {
+                for wait in RETRIES {
+                    tokio::time::sleep(wait).await;
+                    if attempt(&issuer, &client.client_id, &uri, &token).await {
+                        return;
+                    }
+                }
+            });
+        }
     }
 }
 
-/// Posts `logout_token` to `uri` until it is answered with a 2xx (§2.8), at most three times.
-async fn deliver(issuer: &Issuer, client_id: &str, uri: &str, token: &str) {
+/// Posts `logout_token` to `uri` once and journals it; whether it was taken (a 2xx, §2.8).
+async fn attempt(issuer: &Issuer, client_id: &str, uri: &str, token: &str) -> bool {
     let form = form_urlencoded::Serializer::new(String::new())
         .append_pair("logout_token", token)
         .finish();
     let http = match issuer.client_keys.http() {
-        Ok(http) => http.clone(),
+        Ok(http) => http,
         Err(why) => {
             tracing::warn!(client_id, "back-channel logout not sent: {why}");
-            return;
+            return false;
         }
     };
-    for wait in std::iter::once(Duration::ZERO).chain(RETRIES) {
-        tokio::time::sleep(wait).await;
+    {
         let answer = http
             .post(uri)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -90,9 +99,10 @@ async fn deliver(issuer: &Issuer, client_id: &str, uri: &str, token: &str) {
             form: form.as_bytes(),
             status,
         });
-        if (200..300).contains(&status) {
-            return;
+        let taken = (200..300).contains(&status);
+        if !taken {
+            tracing::debug!(client_id, status, "back-channel logout not accepted");
         }
-        tracing::debug!(client_id, status, "back-channel logout not accepted");
+        taken
     }
 }

@@ -277,6 +277,8 @@ fn admin_api() -> Api<Provider> {
         .answers(StatusCode::UNPROCESSABLE_ENTITY, "the client breaks a rule a schema cannot state: a redirect URI that is not absolute, has a fragment, or is plain http to a host other than loopback; client_credentials or an authentication method for a public client")
         .route(Method::DELETE, "/issuers/{issuer}/clients/{client_id}", "Remove a client", None, None, remove_client)
         .succeeds_with(StatusCode::NO_CONTENT)
+        .route(Method::DELETE, "/issuers/{issuer}/sessions", "End every login session of the issuer, as the person signing out: each client of each session with a backchannel_logout_uri is sent a logout token", None, Some(schema::<Ended>), end_sessions)
+        .route(Method::DELETE, "/issuers/{issuer}/sessions/{user}", "End a user's login sessions, with back-channel logout as above", None, Some(schema::<Ended>), end_user_sessions)
         .route(Method::GET, "/issuers/{issuer}/devices", "Device authorizations waiting for the person (RFC 8628): user code, client, scope, polls, interval", None, Some(schema::<Vec<crate::PendingDevice>>), list_devices)
         .route(Method::POST, "/issuers/{issuer}/devices/{user_code}", "Answer a waiting device authorization as the person: {\"approve\": {\"user\": \"alice\"}} or \"deny\"", Some(schema::<crate::DeviceDecision>), None, decide_device)
         .succeeds_with(StatusCode::NO_CONTENT)
@@ -426,6 +428,30 @@ async fn put_client(
 ) -> Result<StatusCode, AdminError> {
     provider.put_client(&issuer(&provider, &name)?.name, client)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many login sessions ended.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+struct Ended {
+    ended: usize,
+}
+
+async fn end_sessions(
+    State(provider): State<Provider>,
+    Path(name): Path<String>,
+) -> Result<Json<Ended>, AdminError> {
+    let issuer = issuer(&provider, &name)?.name.clone();
+    let ended = provider.end_sessions(&issuer, None).await?;
+    Ok(Json(Ended { ended }))
+}
+
+async fn end_user_sessions(
+    State(provider): State<Provider>,
+    Path((name, user)): Path<(String, String)>,
+) -> Result<Json<Ended>, AdminError> {
+    let issuer = issuer(&provider, &name)?.name.clone();
+    let ended = provider.end_sessions(&issuer, Some(&user)).await?;
+    Ok(Json(Ended { ended }))
 }
 
 async fn list_devices(

@@ -297,6 +297,22 @@ impl Provider {
         Ok(endpoints::decide_device(issuer, user_code, state, now).is_some())
     }
 
+    /// Ends the login sessions of `issuer`, every one or `user`'s, as a person signing out would:
+    /// the clients of each are sent a logout token (Back-Channel Logout 1.0), each notice's first
+    /// attempt awaited. How many sessions ended.
+    pub async fn end_sessions(
+        &self,
+        issuer: &str,
+        user: Option<&str>,
+    ) -> Result<usize, ScriptError> {
+        let issuer = self.issuer_named(issuer)?;
+        let ended = issuer.store().end_sessions(user);
+        for session in &ended {
+            backchannel::notify(issuer, session).await;
+        }
+        Ok(ended.len())
+    }
+
     fn issuer_named(&self, name: &str) -> Result<&Arc<Issuer>, ScriptError> {
         self.issuer(name)
             .ok_or_else(|| ScriptError::NoSuchIssuer(name.to_owned()))

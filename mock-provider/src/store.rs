@@ -514,6 +514,19 @@ impl Store {
         self.sessions.remove(id)
     }
 
+    /// Ends every login session, or `username`'s; the sessions ended.
+    pub fn end_sessions(&mut self, username: Option<&str>) -> Vec<Session> {
+        let ids: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| username.is_none_or(|u| s.username == u))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.sessions.remove(id))
+            .collect()
+    }
+
     /// Notes that the login session `sid` gave `client_id` a code.
     pub fn note_session_client(&mut self, sid: &str, client_id: &str) {
         self.session_clients

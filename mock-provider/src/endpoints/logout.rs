@@ -25,7 +25,24 @@ pub(super) async fn logout_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    logout(&issuer, jar, &params, Via::Get, uri.path()).unwrap_or_else(IntoResponse::into_response)
+    answered(&issuer, logout(&issuer, jar, &params, Via::Get, uri.path())).await
+}
+
+/// The answer to a logout request, once the clients of the session it ended were told
+/// (Back-Channel Logout 1.0 §2.7).
+async fn answered(
+    issuer: &Arc<Issuer>,
+    result: Result<(Response, Option<Session>), Error>,
+) -> Response {
+    match result {
+        Ok((response, ended)) => {
+            if let Some(session) = ended {
+                crate::backchannel::notify(issuer, &session).await;
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 pub(super) async fn logout_post(
@@ -41,8 +58,13 @@ pub(super) async fn logout_post(
         return refused.into_response();
     }
     match super::form_body(&headers, &body) {
-        Ok(params) => logout(&issuer, jar, &params, Via::Post, uri.path())
-            .unwrap_or_else(IntoResponse::into_response),
+        Ok(params) => {
+            answered(
+                &issuer,
+                logout(&issuer, jar, &params, Via::Post, uri.path()),
+            )
+            .await
+        }
         Err(_) => bad("A logout request sent by POST must be form-encoded.".into()).into_response(),
     }
 }
@@ -96,7 +118,7 @@ fn logout(
     params: &Params,
     via: Via,
     path: &str,
-) -> Result<Response, Error> {
+) -> Result<(Response, Option<Session>), Error> {
     let via_post = via == Via::Post;
     if let Some(name) = params.first_repeated(&[
         "id_token_hint",
@@ -177,26 +199,24 @@ fn logout(
             && get("confirm")
                 .is_some_and(|c| bool::from(c.as_bytes().ct_eq(session.csrf.as_bytes())));
         if confirmed && get("decision") == Some("stay") {
-            return Ok(html::message_page(
+            let page = html::message_page(
                 StatusCode::OK,
                 &issuer.name,
                 "Still signed in",
                 "You stay signed in to this provider.",
-            ));
+            );
+            return Ok((page, None));
         }
         if !hint_is_this_session && !confirmed {
-            return Ok(confirmation_page(issuer, params, session, path));
+            return Ok((confirmation_page(issuer, params, session, path), None));
         }
     }
 
     // End the session (idempotent: not being logged in is not an error, §4).
+    let mut ended = None;
     let jar = match session_id {
         Some(id) => {
-            let ended = issuer.store().end_session(&id);
-            if let Some(session) = ended {
-                // Back-Channel Logout 1.0 §2.7: every client of the session is told.
-                crate::backchannel::notify(issuer, &session);
-            }
+            ended = issuer.store().end_session(&id);
             let path = if issuer.path.is_empty() {
                 "/".to_owned()
             } else {
@@ -225,7 +245,7 @@ fn logout(
             "You are signed out of this provider.",
         ),
     };
-    Ok((jar, response).into_response())
+    Ok(((jar, response).into_response(), ended))
 }
 
 /// "Sign out of this provider?", as a form that posts the request back with the session's

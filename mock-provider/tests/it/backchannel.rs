@@ -131,3 +131,34 @@ async fn a_client_that_fails_is_tried_again() {
     }
     panic!("the journal did not record both attempts");
 }
+
+#[tokio::test]
+async fn ending_a_users_sessions_by_script_tells_their_clients_before_it_returns() {
+    let rp = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&rp)
+        .await;
+    let p = provider(&format!("{}/bc", rp.uri()));
+    let response = p
+        .get(&authorize_path("web", &[("scope", Some("openid"))]))
+        .await;
+    assert_eq!(response.status, StatusCode::FOUND);
+    assert_eq!(
+        p.provider()
+            .end_sessions("default", Some("bob"))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(rp.received_requests().await.unwrap().is_empty());
+    assert_eq!(
+        p.provider()
+            .end_sessions("default", Some("alice"))
+            .await
+            .unwrap(),
+        1
+    );
+    // The first attempt was awaited: it has come.
+    assert_eq!(rp.received_requests().await.unwrap().len(), 1);
+}
