@@ -60,7 +60,7 @@ mod error;
 mod github;
 mod html;
 mod http;
-mod paths;
+pub mod paths;
 mod protocol;
 mod provider;
 mod random;

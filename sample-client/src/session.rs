@@ -282,6 +282,15 @@ impl Sessions {
     pub fn remove(&self, id: &str) -> Option<Arc<Login>> {
         self.lock().remove(id)?.login
     }
+
+    /// Ends every logged-in session whose login `ended` says is over (a back-channel logout);
+    /// how many.
+    pub fn end_where(&self, ended: impl Fn(&Login) -> bool) -> usize {
+        let mut map = self.lock();
+        let before = map.len();
+        map.retain(|_, s| !s.login.as_deref().is_some_and(&ended));
+        before - map.len()
+    }
 }
 
 /// Drops sessions that never finished logging in.

@@ -456,6 +456,15 @@ async fn start_client(
     if !updated.post_logout_redirect_uris.contains(&post_logout) {
         updated.post_logout_redirect_uris.push(post_logout);
     }
+    // Back-Channel Logout: the client takes logout tokens at its own path, unless the scenario
+    // registered something else for it.
+    if updated.backchannel_logout_uri.is_none() {
+        updated.backchannel_logout_uri = Some(format!(
+            "{}{}",
+            running.url(),
+            sample_client::paths::BACKCHANNEL_LOGOUT
+        ));
+    }
     let issuer = config.issuers[0].name.clone();
     provider
         .provider()

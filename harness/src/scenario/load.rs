@@ -285,10 +285,12 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
             }
         }
         for variable in references(step) {
-            // The world's people (`${person_email}`) and its issuer are known without capturing.
+            // The world's people (`${person_email}`), its issuer and its client's base URL are
+            // known without capturing.
             let known = variable.starts_with("person")
                 || variable.starts_with("attacker")
-                || variable == "issuer";
+                || variable == "issuer"
+                || variable == "client";
             if !known && !captured.contains(variable.as_str()) {
                 problems.push(format!(
                     "{}: {label}: ${{{variable}}} is not captured by an earlier step",

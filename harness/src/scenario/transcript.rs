@@ -35,6 +35,7 @@ const LABELLED: &[(&str, &str)] = &[
     ("actor_token", "actor_token"),
     ("password", "password"),
     ("dpop", "dpop_proof"),
+    ("logout_token", "logout_token"),
     ("ath", "ath"),
     ("dpop-nonce", "nonce"),
 ];
@@ -332,8 +333,11 @@ impl Labels {
     /// back as labels.
     pub fn journal_entry(&mut self, server: &str, e: &fauxauth_core::journal::Entry) -> Value {
         let mut out = Map::new();
+        // A request the server made itself (a back-channel logout notice) is journaled with the
+        // whole URL it went to.
+        let sent = e.path.starts_with("http://") || e.path.starts_with("https://");
         out.insert(
-            format!("{server}_saw"),
+            format!("{server}_{}", if sent { "sent" } else { "saw" }),
             json!(format!("{} {}", e.method, e.path)),
         );
         // The resource's own calls to the provider (keys, introspection), told apart from the

@@ -1,5 +1,6 @@
 //! One module per route, each a thin adapter from HTTP to the protocol core.
 
+mod backchannel;
 mod callback;
 mod home;
 mod login;
@@ -22,6 +23,7 @@ pub fn router(state: &ClientState) -> Router<ClientState> {
         ))
         .merge(me::router())
         .merge(logout::router())
+        .merge(backchannel::router())
 }
 
 /// The id of the browser's session, if it presents one this client knows.

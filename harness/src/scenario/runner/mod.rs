@@ -117,6 +117,9 @@ pub async fn run_in(loaded: &Loaded, world: &Ecosystem) -> Outcome {
     let mut memory = Memory::new(world.clock.clone(), world.browser_trust.clone());
     memory.vars.extend(world.people_vars());
     memory.vars.insert("issuer".into(), world.issuer());
+    if let Some(client) = &world.client {
+        memory.vars.insert("client".into(), client.url.clone());
+    }
     memory
         .vars
         .insert("dpop_jkt".into(), dpop::KEY.jkt().to_owned());
