@@ -83,26 +83,24 @@ async fn attempt(issuer: &Issuer, client_id: &str, uri: &str, token: &str) -> bo
             return false;
         }
     };
-    {
-        let answer = http
-            .post(uri)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.clone())
-            .send()
-            .await;
-        let status = answer.as_ref().map_or(0, |r| r.status().as_u16());
-        issuer.control.record_outbound(&Outbound {
-            endpoint: "backchannel_logout",
-            url: uri,
-            issuer: Some(&issuer.name),
-            client_id: Some(client_id),
-            form: form.as_bytes(),
-            status,
-        });
-        let taken = (200..300).contains(&status);
-        if !taken {
-            tracing::debug!(client_id, status, "back-channel logout not accepted");
-        }
-        taken
+    let answer = http
+        .post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.clone())
+        .send()
+        .await;
+    let status = answer.as_ref().map_or(0, |r| r.status().as_u16());
+    issuer.control.record_outbound(&Outbound {
+        endpoint: "backchannel_logout",
+        url: uri,
+        issuer: Some(&issuer.name),
+        client_id: Some(client_id),
+        form: form.as_bytes(),
+        status,
+    });
+    let taken = (200..300).contains(&status);
+    if !taken {
+        tracing::debug!(client_id, status, "back-channel logout not accepted");
     }
+    taken
 }

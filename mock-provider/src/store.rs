@@ -32,6 +32,11 @@ const MAX_TRANSACTIONS: usize = 10_000;
 /// poll is `invalid_grant`, as for a code it never had).
 const MAX_DEVICES: usize = 10_000;
 
+/// The most DPoP proofs remembered at once (RFC 9449 §11.1): anyone can make proofs with keys of
+/// their own, so a flood of them is bounded here; past it the oldest are forgotten first (a
+/// proof forgotten before its `iat` would stop passing could then be replayed once more).
+const MAX_DPOP_PROOFS: usize = 50_000;
+
 /// The most pushed authorization requests held at once (RFC 9126): past it, the oldest are
 /// forgotten first.
 const MAX_PUSHED: usize = 10_000;
@@ -284,6 +289,10 @@ pub struct Store {
     /// Device codes in the order they were made, to forget the oldest beyond [`MAX_DEVICES`];
     /// codes already forgotten are skipped when met.
     device_order: std::collections::VecDeque<String>,
+    /// The DPoP proofs seen, by key thumbprint and `jti`, until they could no longer pass, and
+    /// the order they came in.
+    dpop_proofs: HashMap<(String, String), SystemTime>,
+    dpop_order: std::collections::VecDeque<(String, String)>,
     /// The clients each login session (by `sid`) gave codes to: told when it ends
     /// (OpenID Connect Back-Channel Logout 1.0 §2.7).
     session_clients: HashMap<String, HashSet<String>>,
@@ -731,15 +740,29 @@ impl Store {
     }
 
     /// Records a DPoP proof's use (RFC 9449 §11.1), by its key and `jti`, for as long as it
-    /// could pass; false when it was used before. Kept beside the client assertions' ids, under
-    /// the key's thumbprint.
+    /// could pass (at most [`MAX_DPOP_PROOFS`] at once); false when it was used before.
     pub fn spend_dpop_proof(
         &mut self,
         proof: &fauxauth_core::dpop::Proof,
         now: SystemTime,
     ) -> bool {
+        let key = (proof.jkt.clone(), proof.jti.clone());
+        if self.dpop_proofs.get(&key).is_some_and(|t| now < *t) {
+            return false;
+        }
         let until = std::time::UNIX_EPOCH + Duration::from_secs(proof.remembered_until());
-        self.spend_assertion_id(&format!("dpop {}", proof.jkt), &proof.jti, until, now)
+        self.dpop_proofs.insert(key.clone(), until);
+        self.dpop_order.push_back(key);
+        while self.dpop_proofs.len() > MAX_DPOP_PROOFS
+            || self.dpop_order.len() > 2 * MAX_DPOP_PROOFS
+        {
+            let Some(oldest) = self.dpop_order.pop_front() else {
+                break;
+            };
+            self.dpop_proofs.remove(&oldest);
+        }
+        self.inserted(now);
+        true
     }
 
     fn inserted(&mut self, now: SystemTime) {
@@ -763,7 +786,8 @@ impl Store {
             + self.transactions.len()
             + self.assertion_ids.len()
             + self.devices.len()
-            + self.pushed.len();
+            + self.pushed.len()
+            + self.dpop_proofs.len();
         self.inserts as usize >= (held / 8).max(SWEEP_EVERY as usize)
     }
 
@@ -778,6 +802,9 @@ impl Store {
         // A device code is remembered as long as it could be polled, then forgotten.
         self.devices.retain(|_, d| now < d.expires_at);
         self.pushed.retain(|_, p| now < p.expires_at);
+        self.dpop_proofs.retain(|_, until| now < *until);
+        let proofs = &self.dpop_proofs;
+        self.dpop_order.retain(|key| proofs.contains_key(key));
         let live: HashSet<&str> = self.sessions.values().map(|s| s.sid.as_str()).collect();
         self.session_clients
             .retain(|sid, _| live.contains(sid.as_str()));
@@ -971,6 +998,24 @@ mod tests {
                 .unwrap_err(),
             RefreshError::Invalid
         );
+    }
+
+    #[test]
+    fn dpop_proofs_are_spent_once_and_held_within_their_bound() {
+        let mut store = Store::default();
+        let proof = |jti: usize| fauxauth_core::dpop::Proof {
+            jkt: "k".into(),
+            jti: jti.to_string(),
+            iat: 1_700_000_000,
+        };
+        assert!(store.spend_dpop_proof(&proof(0), t(0)));
+        assert!(!store.spend_dpop_proof(&proof(0), t(1)), "a replay");
+        for i in 1..=MAX_DPOP_PROOFS + 10 {
+            assert!(store.spend_dpop_proof(&proof(i), t(1)));
+        }
+        assert_eq!(store.dpop_proofs.len(), MAX_DPOP_PROOFS);
+        // Past its window it may come again: it could no longer pass anyway.
+        assert!(store.spend_dpop_proof(&proof(MAX_DPOP_PROOFS + 10), t(1000)));
     }
 
     #[test]
