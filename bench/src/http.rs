@@ -43,6 +43,12 @@ impl Endpoint {
         }
     }
 
+    /// Its whole URL, as a request to it names it (a DPoP proof's `htu`, a set-up request).
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.addr, self.path_and_query)
+    }
+
     /// A request to this endpoint, with `Host` set; `path_and_query` overrides the endpoint's.
     pub fn request(
         &self,

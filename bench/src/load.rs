@@ -323,12 +323,7 @@ async fn code_flow_with(
         return require(&tokens, &["access_token", "id_token"]);
     };
     let endpoint = &ctx.token;
-    let url = format!(
-        "{}://{}{}",
-        if endpoint.tls { "https" } else { "http" },
-        endpoint.addr,
-        endpoint.path_and_query
-    );
+    let url = endpoint.url();
     let jti = random_value(16);
     let proof = key.proof(&fauxauth_core::dpop::ProofFor {
         method: "POST",
@@ -375,12 +370,7 @@ pub async fn resource_call(
 ) -> Result<(), String> {
     let (authorization, proof) = match dpop {
         Some(key) => {
-            let url = format!(
-                "{}://{}{}",
-                if endpoint.tls { "https" } else { "http" },
-                endpoint.addr,
-                endpoint.path_and_query
-            );
+            let url = endpoint.url();
             let jti = random_value(16);
             let proof = key.proof(&fauxauth_core::dpop::ProofFor {
                 method: "GET",

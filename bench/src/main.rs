@@ -763,12 +763,7 @@ async fn dpop_token(
     ctx: &Ctx,
     key: &fauxauth_core::dpop::ProofKey,
 ) -> anyhow::Result<String> {
-    let url = format!(
-        "{}://{}{}",
-        if ctx.token.tls { "https" } else { "http" },
-        ctx.token.addr,
-        ctx.token.path_and_query
-    );
+    let url = ctx.token.url();
     let jti = format!("bench-{}", std::process::id());
     let proof = key.proof(&fauxauth_core::dpop::ProofFor {
         method: "POST",
@@ -807,12 +802,7 @@ async fn clock_offset(issuer: &url::Url) -> anyhow::Result<i64> {
 /// An access token of the load's client (client credentials), to exchange.
 async fn subject_token(load: &LoadArgs, ctx: &Ctx) -> anyhow::Result<String> {
     let response = setup_client()?
-        .post(format!(
-            "{}://{}{}",
-            if ctx.token.tls { "https" } else { "http" },
-            ctx.token.addr,
-            ctx.token.path_and_query
-        ))
+        .post(ctx.token.url())
         .basic_auth(&load.client_id, Some(&load.client_secret))
         .form(&[("grant_type", "client_credentials")])
         .send()
