@@ -69,42 +69,25 @@ async fn the_code_and_an_error_are_posted_to_the_redirect_uri_by_a_page() {
 
 #[tokio::test]
 async fn a_preset_without_form_post_refuses_it_and_microsofts_takes_it() {
-    let mut google = issuer_config();
-    google.preset = Preset::Google;
-    let google = TestProvider::with(Config::single(google));
-    let refused = google
-        .get(&format!(
-            "/o/oauth2/v2/auth?{}",
-            encode(&[
-                ("response_type", "code"),
-                ("client_id", "web"),
-                ("redirect_uri", CALLBACK),
-                ("scope", "openid"),
-                ("response_mode", "form_post"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-            ])
-        ))
-        .await;
+    let query = encode(&[
+        ("response_type", "code"),
+        ("client_id", "web"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid"),
+        ("response_mode", "form_post"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ]);
+    let asked = async |preset: Preset, path: &str| {
+        let mut issuer = issuer_config();
+        issuer.preset = preset;
+        issuer.tenant_id = Some("11111111-2222-4333-8444-555555555555".into());
+        let p = TestProvider::with(Config::single(issuer));
+        p.get(&format!("{path}?{query}")).await
+    };
+    let refused = asked(Preset::Google, "/o/oauth2/v2/auth").await;
     assert!(refused.assert_error_page().contains("form_post"));
-    let mut microsoft = issuer_config();
-    microsoft.preset = Preset::Microsoft;
-    microsoft.tenant_id = Some("11111111-2222-4333-8444-555555555555".into());
-    let microsoft = TestProvider::with(Config::single(microsoft));
-    let posted = microsoft
-        .get(&format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            encode(&[
-                ("response_type", "code"),
-                ("client_id", "web"),
-                ("redirect_uri", CALLBACK),
-                ("scope", "openid"),
-                ("response_mode", "form_post"),
-                ("code_challenge", CHALLENGE),
-                ("code_challenge_method", "S256"),
-            ])
-        ))
-        .await;
+    let posted = asked(Preset::Microsoft, "/common/oauth2/v2.0/authorize").await;
     assert_eq!(posted.status, StatusCode::OK, "{}", posted.text());
     assert!(field(&posted.text(), "code").is_some());
 }
