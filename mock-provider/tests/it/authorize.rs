@@ -397,12 +397,7 @@ async fn prompt_none_without_a_session_is_login_required() {
 async fn prompt_none_with_a_session_succeeds_silently_with_the_same_auth_time() {
     let p = TestProvider::new();
     let first = p.get(&authorize_url(&base())).await;
-    let cookie = first
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = first.cookie();
     let first_tokens = p.redeem(&first.redirect_params()["code"]).await;
     p.clock().advance(std::time::Duration::from_secs(120));
     let silent = p
@@ -432,12 +427,7 @@ async fn prompt_none_combined_with_login_is_invalid_request() {
 async fn max_age_forces_a_new_login_with_a_later_auth_time() {
     let p = TestProvider::new();
     let first = p.get(&authorize_url(&base())).await;
-    let cookie = first
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = first.cookie();
     p.clock().advance(std::time::Duration::from_secs(30));
     // Within max_age: the session is reused, and prompt=none works.
     let fresh = p
@@ -509,12 +499,7 @@ async fn id_token_hint_for_another_user_with_prompt_none_is_login_required() {
         )
         .await;
     let alice = p.get(&authorize_url(&base())).await;
-    let cookie = alice
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = alice.cookie();
     let hint = bob_tokens["id_token"].as_str().unwrap();
     let mut params = with(&[("prompt", Some("none"))]);
     params.push(("id_token_hint", hint));
@@ -566,16 +551,7 @@ async fn login_page_lists_users_and_is_protected_from_framing() {
 /// Opens the login page; returns its transaction and the cookie that binds it to this browser.
 async fn login_page(p: &TestProvider) -> (String, String) {
     let page = p.get(&authorize_url(&base())).await;
-    (tx_of(&page.text()), first_cookie(&page))
-}
-
-fn first_cookie(response: &TestResponse) -> String {
-    response
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    (tx_of(&page.text()), page.cookie())
 }
 
 #[tokio::test]
@@ -642,7 +618,7 @@ async fn the_sid_of_an_id_token_is_not_the_session_cookie() {
     // Anyone who holds an ID token (a log, an id_token_hint in a URL) must not hold the session.
     let p = TestProvider::new();
     let first = p.get(&authorize_url(&base())).await;
-    let cookie = first_cookie(&first);
+    let cookie = first.cookie();
     let session = cookie.split_once('=').unwrap().1.to_owned();
     let tokens = p.redeem(&first.redirect_params()["code"]).await;
     let (_, claims) = jwt_parts(tokens["id_token"].as_str().unwrap());
@@ -716,7 +692,7 @@ async fn consent_page_allows_or_denies() {
         .await;
     assert_eq!(consent.status, StatusCode::OK);
     assert!(consent.text().contains("Allow access"));
-    let cookie = first_cookie(&consent);
+    let cookie = consent.cookie();
     assert!(cookie.starts_with("fauxauth_session="), "{cookie}");
     let deny_tx = tx_of(&consent.text());
     // The consent page belongs to the browser holding the session.
@@ -768,12 +744,7 @@ async fn max_age_zero_forces_a_new_login_even_within_the_same_second() {
     // OIDC Core §3.1.2.1 (errata set 2): max_age=0 is equivalent to prompt=login.
     let p = TestProvider::new();
     let first = p.get(&authorize_url(&base())).await;
-    let cookie = first
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = first.cookie();
     let again = p
         .get_with(
             &authorize_url(&with(&[("max_age", Some("0"))])),

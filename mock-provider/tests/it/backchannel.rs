@@ -22,17 +22,7 @@ fn provider(uri: &str) -> TestProvider {
 
 /// Logs alice in to `web` and out again; the ID token she got.
 async fn log_in_and_out(p: &TestProvider) -> String {
-    let response = p
-        .get(&authorize_path("web", &[("scope", Some("openid"))]))
-        .await;
-    let cookie = response
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let tokens = p.redeem(&response.redirect_params()["code"]).await;
-    let id_token = tokens["id_token"].as_str().unwrap().to_owned();
+    let (cookie, id_token) = p.logged_in().await;
     let out = p
         .get_with(
             &format!("/logout?id_token_hint={id_token}"),

@@ -94,6 +94,12 @@ impl TestResponse {
         self.header(header::LOCATION)
     }
 
+    /// The first cookie this response sets, as a `Cookie` header value (`name=value`).
+    pub fn cookie(&self) -> String {
+        let set_cookie = self.header(header::SET_COOKIE);
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
     /// The query parameters of the Location header.
     pub fn redirect_params(&self) -> HashMap<String, String> {
         let location = self.location();
@@ -286,6 +292,14 @@ impl TestProvider {
     pub async fn tokens(&self, scope: &str) -> Value {
         let code = self.code(scope).await;
         self.redeem(&code).await
+    }
+
+    /// Logs alice in through `web`; returns her session cookie and ID token.
+    pub async fn logged_in(&self) -> (String, String) {
+        let response = self.get(&authorize_path("web", &[])).await;
+        let tokens = self.redeem(&response.redirect_params()["code"]).await;
+        let id_token = tokens["id_token"].as_str().unwrap().to_owned();
+        (response.cookie(), id_token)
     }
 }
 

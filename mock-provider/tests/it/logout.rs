@@ -6,20 +6,6 @@ use crate::helpers::*;
 
 const POST_LOGOUT: &str = "http://127.0.0.1:8080/";
 
-/// Logs alice in through `web`; returns her session cookie and ID token.
-async fn logged_in(p: &TestProvider) -> (String, String) {
-    let url = authorize_path("web", &[]);
-    let response = p.get(&url).await;
-    let cookie = response
-        .header(header::SET_COOKIE)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let tokens = p.redeem(&response.redirect_params()["code"]).await;
-    (cookie, tokens["id_token"].as_str().unwrap().to_owned())
-}
-
 fn logout_url(params: &[(&str, &str)]) -> String {
     format!("/logout?{}", encode(params))
 }
@@ -27,7 +13,7 @@ fn logout_url(params: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn logout_ends_the_session_and_redirects_with_state() {
     let p = TestProvider::new();
-    let (cookie, id_token) = logged_in(&p).await;
+    let (cookie, id_token) = p.logged_in().await;
     let url = logout_url(&[
         ("id_token_hint", &id_token),
         ("post_logout_redirect_uri", POST_LOGOUT),
@@ -50,7 +36,7 @@ async fn logout_ends_the_session_and_redirects_with_state() {
 #[tokio::test]
 async fn logout_by_post_works_and_answers_303() {
     let p = TestProvider::new();
-    let (cookie, id_token) = logged_in(&p).await;
+    let (cookie, id_token) = p.logged_in().await;
     let response = p
         .post(
             "/logout",
@@ -68,7 +54,7 @@ async fn logout_by_post_works_and_answers_303() {
 #[tokio::test]
 async fn unregistered_or_altered_post_logout_uris_are_never_redirected_to() {
     let p = TestProvider::new();
-    let (_, id_token) = logged_in(&p).await;
+    let (_, id_token) = p.logged_in().await;
     for uri in [
         "https://attacker.example/",
         "http://127.0.0.1:8080/?foo=bar",
@@ -101,7 +87,7 @@ async fn a_redirect_needs_a_hint_or_client_id_to_be_checked_against() {
 #[tokio::test]
 async fn a_hint_this_provider_did_not_sign_is_refused() {
     let p = TestProvider::new();
-    let (_, id_token) = logged_in(&p).await;
+    let (_, id_token) = p.logged_in().await;
     let (head, payload_sig) = id_token.split_once('.').unwrap();
     let payload = payload_sig.split('.').next().unwrap();
     let alg_none = format!("eyJhbGciOiJub25lIn0.{payload}.");
@@ -119,7 +105,7 @@ async fn a_hint_this_provider_did_not_sign_is_refused() {
 #[tokio::test]
 async fn an_expired_hint_is_still_accepted() {
     let p = TestProvider::new();
-    let (_, id_token) = logged_in(&p).await;
+    let (_, id_token) = p.logged_in().await;
     p.clock().advance(std::time::Duration::from_secs(7200));
     let response = p
         .get(&logout_url(&[
@@ -133,7 +119,7 @@ async fn an_expired_hint_is_still_accepted() {
 #[tokio::test]
 async fn client_id_must_match_the_hints_audience() {
     let p = TestProvider::new();
-    let (_, id_token) = logged_in(&p).await;
+    let (_, id_token) = p.logged_in().await;
     p.get(&logout_url(&[
         ("id_token_hint", &id_token),
         ("client_id", "other"),
@@ -165,9 +151,9 @@ async fn logout_without_a_hint_of_the_session_asks_before_ending_it() {
     // RP-Initiated Logout 1.0 §2: the OP MUST ask when no id_token_hint names this session, so
     // a link on another site cannot sign the person out.
     let p = TestProvider::new();
-    let (cookie, _) = logged_in(&p).await;
+    let (cookie, _) = p.logged_in().await;
     let session = [(header::COOKIE, cookie.as_str())];
-    let (other_cookie, other_token) = logged_in(&p).await;
+    let (other_cookie, other_token) = p.logged_in().await;
     let silent = authorize_path("web", &[("prompt", Some("none"))]);
     for url in [
         "/logout".to_owned(),
