@@ -323,16 +323,7 @@ async fn code_flow_with(
         return require(&tokens, &["access_token", "id_token"]);
     };
     let endpoint = &ctx.token;
-    let url = endpoint.url();
-    let jti = random_value(16);
-    let proof = key.proof(&fauxauth_core::dpop::ProofFor {
-        method: "POST",
-        url: &url,
-        iat: fauxauth_core::unix(std::time::SystemTime::now()).saturating_add_signed(clock_offset),
-        jti: &jti,
-        access_token: None,
-        nonce: None,
-    });
+    let proof = fresh_proof(key, "POST", endpoint, None, clock_offset);
     let proof = HeaderValue::from_str(&proof).map_err(|e| e.to_string())?;
     let request = endpoint.request(
         Method::POST,
@@ -360,6 +351,25 @@ async fn code_flow_with(
     }
 }
 
+/// A DPoP proof by `key` for `method` on `endpoint`, made now (moved by `clock_offset` seconds)
+/// with a random `jti`; `access_token` is the token it is presented with, if any.
+pub fn fresh_proof(
+    key: &fauxauth_core::dpop::ProofKey,
+    method: &str,
+    endpoint: &Endpoint,
+    access_token: Option<&str>,
+    clock_offset: i64,
+) -> String {
+    key.proof(&fauxauth_core::dpop::ProofFor {
+        method,
+        url: &endpoint.url(),
+        iat: fauxauth_core::unix(std::time::SystemTime::now()).saturating_add_signed(clock_offset),
+        jti: &random_value(16),
+        access_token,
+        nonce: None,
+    })
+}
+
 /// One call of the resource's API with `token`: as Bearer, or with `dpop` (the key the token is
 /// bound to) as DPoP with a fresh proof for the call (RFC 9449 §7.1). Expects 200.
 pub async fn resource_call(
@@ -370,16 +380,7 @@ pub async fn resource_call(
 ) -> Result<(), String> {
     let (authorization, proof) = match dpop {
         Some(key) => {
-            let url = endpoint.url();
-            let jti = random_value(16);
-            let proof = key.proof(&fauxauth_core::dpop::ProofFor {
-                method: "GET",
-                url: &url,
-                iat: fauxauth_core::unix(std::time::SystemTime::now()),
-                jti: &jti,
-                access_token: Some(token),
-                nonce: None,
-            });
+            let proof = fresh_proof(key, "GET", endpoint, Some(token), 0);
             (format!("DPoP {token}"), Some(proof))
         }
         None => (format!("Bearer {token}"), None),

@@ -763,18 +763,9 @@ async fn dpop_token(
     ctx: &Ctx,
     key: &fauxauth_core::dpop::ProofKey,
 ) -> anyhow::Result<String> {
-    let url = ctx.token.url();
-    let jti = format!("bench-{}", std::process::id());
-    let proof = key.proof(&fauxauth_core::dpop::ProofFor {
-        method: "POST",
-        url: &url,
-        iat: fauxauth_core::unix(std::time::SystemTime::now()),
-        jti: &jti,
-        access_token: None,
-        nonce: None,
-    });
+    let proof = load::fresh_proof(key, "POST", &ctx.token, None, 0);
     let response = setup_client()?
-        .post(&url)
+        .post(ctx.token.url())
         .basic_auth(&load.client_id, Some(&load.client_secret))
         .header("dpop", proof)
         .form(&[("grant_type", "client_credentials")])
