@@ -132,12 +132,7 @@ async fn a_device_gets_codes_to_show_and_polls_until_the_person_approves() {
         discovery["device_authorization_endpoint"],
         format!("{ISSUER}/device_authorization")
     );
-    assert!(
-        discovery["grant_types_supported"]
-            .as_array()
-            .unwrap()
-            .contains(&json!(GRANT))
-    );
+    assert!(p.advertises_grant(GRANT).await);
 }
 
 #[tokio::test]

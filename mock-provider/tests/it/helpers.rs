@@ -294,6 +294,13 @@ impl TestProvider {
         self.redeem(&code).await
     }
 
+    /// Whether discovery lists `grant` in `grant_types_supported`.
+    pub async fn advertises_grant(&self, grant: &str) -> bool {
+        let discovery = self.get("/.well-known/openid-configuration").await.json();
+        let grants = discovery["grant_types_supported"].as_array().unwrap();
+        grants.iter().any(|g| g == grant)
+    }
+
     /// Logs alice in through `web`; returns her session cookie and ID token.
     pub async fn logged_in(&self) -> (String, String) {
         let response = self.get(&authorize_path("web", &[])).await;

@@ -592,22 +592,15 @@ async fn error_descriptions_stay_within_the_rfc_6749_character_set() {
 /// discovery listing the grant only then.
 #[tokio::test]
 async fn the_password_grant_is_a_configured_clients_alone() {
-    async fn listed(p: &TestProvider) -> bool {
-        let discovery = p.get("/.well-known/openid-configuration").await.json();
-        discovery["grant_types_supported"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("password"))
-    }
     assert!(
-        !listed(&TestProvider::new()).await,
+        !TestProvider::new().advertises_grant("password").await,
         "no client has it: not advertised"
     );
 
     let mut issuer = issuer_config();
     issuer.clients[0].grant_types.push(GrantType::Password);
     let p = TestProvider::with(Config::single(issuer));
-    assert!(listed(&p).await);
+    assert!(p.advertises_grant("password").await);
     let answer = p
         .token(&[
             ("grant_type", "password"),

@@ -88,13 +88,7 @@ async fn a_users_access_token_is_exchanged_for_one_for_another_audience() {
     assert_eq!(claims["client_id"], "gateway");
     assert!(claims.get("act").is_none(), "impersonation: no actor");
     // Discovery lists the grant, which a client has.
-    let discovery = p.get("/.well-known/openid-configuration").await.json();
-    assert!(
-        discovery["grant_types_supported"]
-            .as_array()
-            .unwrap()
-            .contains(&json!(GRANT))
-    );
+    assert!(p.advertises_grant(GRANT).await);
 }
 
 #[tokio::test]
