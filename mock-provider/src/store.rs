@@ -8,8 +8,12 @@
 //! authorization grant"): revoking the grant makes every token issued from it inactive at once,
 //! whichever way it was revoked (replayed code, reused refresh token, revocation request).
 
+mod bounded;
+
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
+
+use self::bounded::Bounded;
 
 use crate::protocol::authorize::AuthorizationRequest;
 use crate::protocol::claims_request::ClaimsRequest;
@@ -276,29 +280,20 @@ pub struct Store {
     /// Google's "refresh token on first consent only".
     offline_consents: HashSet<(String, String)>,
     sessions: HashMap<String, Session>,
-    transactions: HashMap<String, Transaction>,
-    /// Transaction ids in the order they were made, to forget the oldest beyond
-    /// [`MAX_TRANSACTIONS`]; ids already taken are skipped when met.
-    transaction_order: std::collections::VecDeque<String>,
+    transactions: Bounded<String, Transaction, MAX_TRANSACTIONS>,
     /// The `jti` of each client assertion accepted, per client, until the assertion expires
     /// (OpenID Connect Core §9: a `jti` may be used only once).
     assertion_ids: HashMap<(String, String), SystemTime>,
     /// Device authorizations by `device_code`, and their `user_code`s (normalized) to it.
-    devices: HashMap<String, DeviceRequest>,
+    devices: Bounded<String, DeviceRequest, MAX_DEVICES>,
     user_codes: HashMap<String, String>,
-    /// Device codes in the order they were made, to forget the oldest beyond [`MAX_DEVICES`];
-    /// codes already forgotten are skipped when met.
-    device_order: std::collections::VecDeque<String>,
-    /// The DPoP proofs seen, by key thumbprint and `jti`, until they could no longer pass, and
-    /// the order they came in.
-    dpop_proofs: HashMap<(String, String), SystemTime>,
-    dpop_order: std::collections::VecDeque<(String, String)>,
+    /// The DPoP proofs seen, by key thumbprint and `jti`, until they could no longer pass.
+    dpop_proofs: Bounded<(String, String), SystemTime, MAX_DPOP_PROOFS>,
     /// The clients each login session (by `sid`) gave codes to: told when it ends
     /// (OpenID Connect Back-Channel Logout 1.0 §2.7).
     session_clients: HashMap<String, HashSet<String>>,
-    /// Pushed authorization requests by `request_uri`, and the order they came in.
-    pushed: HashMap<String, Pushed>,
-    pushed_order: std::collections::VecDeque<String>,
+    /// Pushed authorization requests by `request_uri`.
+    pushed: Bounded<String, Pushed, MAX_PUSHED>,
     next_grant: GrantId,
     inserts: u32,
 }
@@ -556,16 +551,7 @@ impl Store {
     }
 
     pub fn insert_transaction(&mut self, id: String, tx: Transaction, now: SystemTime) {
-        self.transactions.insert(id.clone(), tx);
-        self.transaction_order.push_back(id);
-        while self.transactions.len() > MAX_TRANSACTIONS
-            || self.transaction_order.len() > 2 * MAX_TRANSACTIONS
-        {
-            let Some(oldest) = self.transaction_order.pop_front() else {
-                break;
-            };
-            self.transactions.remove(&oldest);
-        }
+        self.transactions.insert(id, tx, drop);
         self.inserted(now);
     }
 
@@ -595,30 +581,16 @@ impl Store {
     pub fn insert_device(&mut self, device_code: String, request: DeviceRequest, now: SystemTime) {
         self.user_codes
             .insert(normalize_user_code(&request.user_code), device_code.clone());
-        self.devices.insert(device_code.clone(), request);
-        self.device_order.push_back(device_code);
-        while self.devices.len() > MAX_DEVICES || self.device_order.len() > 2 * MAX_DEVICES {
-            let Some(oldest) = self.device_order.pop_front() else {
-                break;
-            };
-            if let Some(forgotten) = self.devices.remove(&oldest) {
-                self.user_codes
-                    .remove(&normalize_user_code(&forgotten.user_code));
-            }
-        }
+        let user_codes = &mut self.user_codes;
+        self.devices.insert(device_code, request, |forgotten| {
+            user_codes.remove(&normalize_user_code(&forgotten.user_code));
+        });
         self.inserted(now);
     }
 
     /// Holds a pushed authorization request under `request_uri` (RFC 9126 §2.2).
     pub fn push_request(&mut self, request_uri: String, pushed: Pushed, now: SystemTime) {
-        self.pushed.insert(request_uri.clone(), pushed);
-        self.pushed_order.push_back(request_uri);
-        while self.pushed.len() > MAX_PUSHED || self.pushed_order.len() > 2 * MAX_PUSHED {
-            let Some(oldest) = self.pushed_order.pop_front() else {
-                break;
-            };
-            self.pushed.remove(&oldest);
-        }
+        self.pushed.insert(request_uri, pushed, drop);
         self.inserted(now);
     }
 
@@ -751,16 +723,7 @@ impl Store {
             return false;
         }
         let until = std::time::UNIX_EPOCH + Duration::from_secs(proof.remembered_until());
-        self.dpop_proofs.insert(key.clone(), until);
-        self.dpop_order.push_back(key);
-        while self.dpop_proofs.len() > MAX_DPOP_PROOFS
-            || self.dpop_order.len() > 2 * MAX_DPOP_PROOFS
-        {
-            let Some(oldest) = self.dpop_order.pop_front() else {
-                break;
-            };
-            self.dpop_proofs.remove(&oldest);
-        }
+        self.dpop_proofs.insert(key, until, drop);
         self.inserted(now);
         true
     }
@@ -797,22 +760,17 @@ impl Store {
         self.access_tokens.retain(|_, t| now < t.expires_at);
         self.refresh_tokens.retain(|_, t| now < t.expires_at);
         self.sessions.retain(|_, s| now < s.expires_at);
-        self.transactions.retain(|_, t| now < t.expires_at);
+        self.transactions.retain(|t| now < t.expires_at);
         self.assertion_ids.retain(|_, until| now < *until);
         // A device code is remembered as long as it could be polled, then forgotten.
-        self.devices.retain(|_, d| now < d.expires_at);
-        self.pushed.retain(|_, p| now < p.expires_at);
-        self.dpop_proofs.retain(|_, until| now < *until);
-        let proofs = &self.dpop_proofs;
-        self.dpop_order.retain(|key| proofs.contains_key(key));
+        self.devices.retain(|d| now < d.expires_at);
+        self.pushed.retain(|p| now < p.expires_at);
+        self.dpop_proofs.retain(|until| now < *until);
         let live: HashSet<&str> = self.sessions.values().map(|s| s.sid.as_str()).collect();
         self.session_clients
             .retain(|sid, _| live.contains(sid.as_str()));
         let devices = &self.devices;
         self.user_codes.retain(|_, code| devices.contains_key(code));
-        self.device_order.retain(|code| devices.contains_key(code));
-        let live = &self.transactions;
-        self.transaction_order.retain(|id| live.contains_key(id));
         // A grant lives as long as its longest-lived token. A replay of its code after that is
         // still refused (the code is remembered as redeemed), with nothing left to revoke.
         self.grants.retain(|_, g| now < g.expires_at);
@@ -1146,7 +1104,6 @@ mod tests {
                 .transaction_mut(&format!("tx{}", MAX_TRANSACTIONS + 499), t(1))
                 .is_some()
         );
-        assert!(store.transaction_order.len() <= 2 * MAX_TRANSACTIONS);
     }
 
     #[test]
