@@ -16,6 +16,7 @@ use jsonwebtoken::{DecodingKey, Validation};
 use serde_json::{Map, Value};
 use sha2::Digest as _;
 
+use crate::bounded::Bounded;
 use crate::jose::{Alg, shown};
 
 /// The `typ` of a DPoP proof (§4.2).
@@ -65,6 +66,42 @@ impl Proof {
     /// longer pass, so a replay is refused anyway (§11.1).
     pub fn remembered_until(&self) -> u64 {
         self.iat + MAX_AGE_SECS + FUTURE_SKEW_SECS
+    }
+}
+
+/// The proofs a server has seen (§11.1), by key thumbprint and `jti`, each until it could no
+/// longer pass. Anyone can make proofs with keys of their own, so at most `MAX` are held: past
+/// it the oldest are forgotten first (one forgotten before its `iat` would stop passing could
+/// then be replayed once more).
+#[derive(Debug, Default)]
+pub struct Spent<const MAX: usize>(Bounded<(String, String), u64, MAX>);
+
+impl<const MAX: usize> Spent<MAX> {
+    /// Records `proof`'s use at `now` (Unix seconds); false when it was used before.
+    pub fn spend(&mut self, proof: &Proof, now: u64) -> bool {
+        let key = (proof.jkt.clone(), proof.jti.clone());
+        if self.0.get(&key).is_some_and(|until| now <= *until) {
+            return false;
+        }
+        self.0.insert(key, proof.remembered_until(), drop);
+        true
+    }
+
+    /// Forgets the proofs that could no longer pass at `now`.
+    pub fn sweep(&mut self, now: u64) {
+        self.0.retain(|until| now <= *until);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 }
 
@@ -514,6 +551,38 @@ mod tests {
     use serde_json::json;
 
     const URL: &str = "http://127.0.0.1:9000/token";
+
+    #[test]
+    fn a_spent_proof_is_refused_while_it_could_pass_and_the_oldest_go_first() {
+        let proof = |jti: &str, iat: u64| Proof {
+            jkt: "k".into(),
+            jti: jti.into(),
+            iat,
+        };
+        let mut spent = Spent::<2>::default();
+        let until = proof("a", 1_000).remembered_until();
+        assert!(spent.spend(&proof("a", 1_000), 1_000));
+        assert!(!spent.spend(&proof("a", 1_000), until), "a replay");
+        assert!(
+            spent.spend(&proof("a", 1_000), until + 1),
+            "it could no longer pass"
+        );
+        assert!(spent.spend(&proof("b", 1_010), 1_010));
+        assert!(spent.spend(&proof("c", 1_020), 1_020));
+        assert_eq!(spent.len(), 2, "the bound");
+        assert!(
+            spent.spend(&proof("a", 1_000), 1_030),
+            "the oldest was forgotten"
+        );
+        assert!(!spent.spend(&proof("c", 1_020), 1_030), "c is still held");
+        spent.sweep(until + 1);
+        assert_eq!(
+            spent.len(),
+            1,
+            "a's window is over at the sweep, c's is not"
+        );
+        assert!(!spent.spend(&proof("c", 1_020), until + 1));
+    }
 
     struct Key {
         encoding: EncodingKey,

@@ -19,6 +19,7 @@
 //! Invariant: nothing in fauxauth reads the wall clock except through [`Clock`].
 
 pub mod admin;
+pub mod bounded;
 pub mod clock;
 pub mod control;
 pub mod dpop;

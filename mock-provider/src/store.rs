@@ -8,12 +8,10 @@
 //! authorization grant"): revoking the grant makes every token issued from it inactive at once,
 //! whichever way it was revoked (replayed code, reused refresh token, revocation request).
 
-mod bounded;
-
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
-use self::bounded::Bounded;
+use fauxauth_core::bounded::Bounded;
 
 use crate::protocol::authorize::AuthorizationRequest;
 use crate::protocol::claims_request::ClaimsRequest;
@@ -288,7 +286,7 @@ pub struct Store {
     devices: Bounded<String, DeviceRequest, MAX_DEVICES>,
     user_codes: HashMap<String, String>,
     /// The DPoP proofs seen, by key thumbprint and `jti`, until they could no longer pass.
-    dpop_proofs: Bounded<(String, String), SystemTime, MAX_DPOP_PROOFS>,
+    dpop_proofs: fauxauth_core::dpop::Spent<MAX_DPOP_PROOFS>,
     /// The clients each login session (by `sid`) gave codes to: told when it ends
     /// (OpenID Connect Back-Channel Logout 1.0 §2.7).
     session_clients: HashMap<String, HashSet<String>>,
@@ -718,12 +716,9 @@ impl Store {
         proof: &fauxauth_core::dpop::Proof,
         now: SystemTime,
     ) -> bool {
-        let key = (proof.jkt.clone(), proof.jti.clone());
-        if self.dpop_proofs.get(&key).is_some_and(|t| now < *t) {
+        if !self.dpop_proofs.spend(proof, fauxauth_core::unix(now)) {
             return false;
         }
-        let until = std::time::UNIX_EPOCH + Duration::from_secs(proof.remembered_until());
-        self.dpop_proofs.insert(key, until, drop);
         self.inserted(now);
         true
     }
@@ -765,7 +760,7 @@ impl Store {
         // A device code is remembered as long as it could be polled, then forgotten.
         self.devices.retain(|d| now < d.expires_at);
         self.pushed.retain(|p| now < p.expires_at);
-        self.dpop_proofs.retain(|until| now < *until);
+        self.dpop_proofs.sweep(fauxauth_core::unix(now));
         let live: HashSet<&str> = self.sessions.values().map(|s| s.sid.as_str()).collect();
         self.session_clients
             .retain(|sid, _| live.contains(sid.as_str()));

@@ -100,7 +100,7 @@ struct Inner {
     github_rates: presets::RateLimits,
     control: Control,
     /// The DPoP proofs seen, by key and `jti`, until they would be too old to pass anyway.
-    dpop_proofs: std::sync::Mutex<std::collections::HashMap<(String, String), u64>>,
+    dpop_proofs: std::sync::Mutex<fauxauth_core::dpop::Spent<MAX_DPOP_PROOFS>>,
 }
 
 /// The most DPoP proofs remembered at once: past it, the oldest are forgotten first.
@@ -153,7 +153,7 @@ impl ResourceState {
 
     fn dpop_proofs(
         &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), u64>> {
+    ) -> std::sync::MutexGuard<'_, fauxauth_core::dpop::Spent<MAX_DPOP_PROOFS>> {
         self.inner
             .dpop_proofs
             .lock()
@@ -162,21 +162,7 @@ impl ResourceState {
 
     /// Records a DPoP proof's use (RFC 9449 §11.1); false when it was used before.
     fn spend_dpop_proof(&self, proof: &fauxauth_core::dpop::Proof, now: u64) -> bool {
-        let mut seen = self.dpop_proofs();
-        let key = (proof.jkt.clone(), proof.jti.clone());
-        if seen.get(&key).is_some_and(|until| now <= *until) {
-            return false;
-        }
-        if seen.len() >= MAX_DPOP_PROOFS {
-            seen.retain(|_, until| now <= *until);
-            if seen.len() >= MAX_DPOP_PROOFS
-                && let Some(oldest) = seen.iter().min_by_key(|(_, u)| **u).map(|(k, _)| k.clone())
-            {
-                seen.remove(&oldest);
-            }
-        }
-        seen.insert(key, proof.remembered_until());
-        true
+        self.dpop_proofs().spend(proof, now)
     }
 
     /// The configuration it runs with.
