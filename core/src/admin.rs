@@ -625,7 +625,7 @@ where
         .route(
             Method::POST,
             "/clock",
-            "Advance the clock (`advance: 10m`) or set it (`set: 2030-01-01T00:00:00Z`)",
+            "Advance the clock (`advance: 10m`) or set it (`set: 2030-01-01T00:00:00Z`); at the provider, login sessions the move ends are ended (their clients sent logout tokens) before the answer",
             Some(schema::<ClockChange>),
             Some(schema::<ClockState>),
             post_clock,
@@ -708,6 +708,10 @@ async fn post_clock(
                 .try_set(at)
                 .map_err(|e| AdminError::bad_request(e.to_string()))?;
         }
+    }
+    // What the move ended (login sessions past their end) ends before the answer.
+    if let Some(hooks) = control.hooks() {
+        hooks.clock_moved().await;
     }
     Ok(Json(clock_state(&control)))
 }

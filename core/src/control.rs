@@ -6,7 +6,9 @@
 //! (or drops the connection), otherwise hands the request on with the token changes attached as
 //! an [`Injected`] extension, and finally journals the request and the answer.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -66,13 +68,40 @@ pub struct Control {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     server: &'static str,
     clock: Clock,
     rules: RuleSet,
     journal: Journal,
     limits: Limits,
+    /// What the server does beyond answering, once it is built (held weakly: the server holds
+    /// this control).
+    hooks: OnceLock<Weak<dyn Hooks>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control")
+            .field("server", &self.server)
+            .field("clock", &self.clock)
+            .field("rules", &self.rules)
+            .field("hooks", &self.hooks.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A future a [`Hooks`] method returns.
+pub type HookFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// What a server does, beyond answering, when a rule or the clock says so: the provider ends
+/// login sessions (and tells their clients). Each is awaited before the request that caused it
+/// is answered, so what it sends is journaled first.
+pub trait Hooks: Send + Sync {
+    /// A rule said `end_session` for a request at `issuer` (a name) naming `user` (`None`:
+    /// every session of the issuer).
+    fn end_sessions<'a>(&'a self, issuer: &'a str, user: Option<&'a str>) -> HookFuture<'a>;
+    /// The clock was moved through the admin API: whatever it made end, ends now.
+    fn clock_moved(&self) -> HookFuture<'_>;
 }
 
 impl Control {
@@ -90,8 +119,19 @@ impl Control {
                 rules: RuleSet::default(),
                 journal: Journal::new(limits.journal),
                 limits,
+                hooks: OnceLock::new(),
             }),
         }
+    }
+
+    /// Gives the server's [`Hooks`] (once; later calls are ignored).
+    pub fn attach(&self, hooks: Weak<dyn Hooks>) {
+        let _ = self.inner.hooks.set(hooks);
+    }
+
+    /// The server's hooks, while it lives.
+    pub fn hooks(&self) -> Option<Arc<dyn Hooks>> {
+        self.inner.hooks.get().and_then(Weak::upgrade)
     }
 
     /// The limits the server keeps within.
@@ -134,7 +174,7 @@ impl Control {
             response_body: serde_json::Value::Null,
             time_ms: millis(self.clock().now()),
             wall_time_ms: millis(self.clock().wall()),
-            rules_fired: Vec::new(),
+            rules_fired: outbound.rules_fired.to_vec(),
             cut: Vec::new(),
         };
         for (part, was_cut) in [("path", path_cut), ("form", form_cut)] {
@@ -159,6 +199,8 @@ pub struct Outbound<'a> {
     pub form: &'a [u8],
     /// The answer's status; 0 when none came.
     pub status: u16,
+    /// The rules that fired on it.
+    pub rules_fired: &'a [String],
 }
 
 /// Describes a request for rules and the journal. Gets the request head and its (buffered) body.
@@ -217,6 +259,15 @@ async fn apply(
     if !outcome.delay.is_zero() {
         tokio::time::sleep(outcome.delay).await;
     }
+    let end_sessions = outcome
+        .end_session
+        .then(|| {
+            facts
+                .issuer
+                .clone()
+                .map(|issuer| (issuer, facts.user.clone()))
+        })
+        .flatten();
 
     // What the entry takes from the facts is moved, not copied: rules are done with them.
     let Facts {
@@ -282,6 +333,10 @@ async fn apply(
         }
     }
 
+    // After the request's own entry is numbered, so what the hook sends comes after it.
+    if let (Some((issuer, user)), Some(hooks)) = (end_sessions, control.hooks()) {
+        hooks.end_sessions(&issuer, user.as_deref()).await;
+    }
     let response = match outcome.answer {
         Some(Answer::Drop) => {
             control.journal().record(entry);

@@ -116,6 +116,11 @@ pub enum Action {
     /// Require the server's DPoP nonce in this request's proof (RFC 9449 §8, §9): a proof
     /// without it, or with a stale one, gets `use_dpop_nonce` and the nonce in `DPoP-Nonce`.
     UseDpopNonce,
+    /// End the login sessions of the request's user at its issuer (every session of the issuer
+    /// when the request names no user) before the request is answered, as the person signing
+    /// out elsewhere would: each client registered for Back-Channel Logout is told. The
+    /// provider's only; a resource has no sessions.
+    EndSession,
 }
 
 /// A person's answer at the device verification page (RFC 8628 §3.3).
@@ -178,6 +183,9 @@ pub enum TokenTarget {
     AccessToken,
     /// The ID token and the access token.
     Both,
+    /// The logout token of a back-channel logout notice (rules on `endpoint:
+    /// backchannel_logout`, the notices the provider sends).
+    LogoutToken,
     /// The claims the UserInfo endpoint answers (`set_claims`, `remove_claims`; OIDC Core
     /// §5.3.2: a `sub` there other than the ID token's must make a client drop them).
     Userinfo,
@@ -281,6 +289,8 @@ pub struct Outcome {
     pub device: Option<DeviceDecision>,
     /// A rule that fired requires a DPoP nonce.
     pub use_dpop_nonce: bool,
+    /// A rule that fired ends the login sessions of the request's user.
+    pub end_session: bool,
 }
 
 /// A rule's answer in place of the server's.
@@ -383,6 +393,7 @@ impl RuleSet {
                     Action::Token(change) => outcome.token_changes.push(change.clone()),
                     Action::Device(decision) => outcome.device = Some(decision.clone()),
                     Action::UseDpopNonce => outcome.use_dpop_nonce = true,
+                    Action::EndSession => outcome.end_session = true,
                     Action::Error(e) => {
                         outcome
                             .answer

@@ -9,7 +9,7 @@
 //! JWKS only when the set of published keys differs from the one it was made of.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
@@ -62,6 +62,11 @@ pub struct Issuer {
     metadata: Mutex<Option<(u64, Bytes)>>,
     /// The serialized JWKS and the `kid`s it publishes, in order.
     jwks: Mutex<Option<(Vec<String>, Bytes)>>,
+    /// This issuer, once it is shared: what a task it starts holds (weakly).
+    me: OnceLock<Weak<Issuer>>,
+    /// Sessions the clock ended are ended one caller at a time, so whoever moved the clock
+    /// finds their clients told when its call returns (see `backchannel::end_expired`).
+    pub ending: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -203,8 +208,22 @@ impl Issuer {
             rng: Mutex::new(ChaCha20Rng::from_seed(rng_seed(seed, &settings.name))),
             metadata: Mutex::new(None),
             jwks: Mutex::new(None),
+            me: OnceLock::new(),
+            ending: tokio::sync::Mutex::new(()),
             settings,
         })
+    }
+
+    /// Shares the issuer.
+    pub fn shared(self) -> Arc<Self> {
+        let issuer = Arc::new(self);
+        let _ = issuer.me.set(Arc::downgrade(&issuer));
+        issuer
+    }
+
+    /// This issuer as shared, for a task that outlives the request it starts in.
+    pub fn me(&self) -> Option<Arc<Self>> {
+        self.me.get().and_then(Weak::upgrade)
     }
 
     /// Back to the loaded configuration: clients, users, keys, generator; everything issued is

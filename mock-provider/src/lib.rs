@@ -136,6 +136,46 @@ struct Inner {
     tls: Option<Tls>,
 }
 
+/// Ends `user`'s login sessions at `issuer`, or every one, and tells their clients.
+async fn end_sessions(issuer: &Arc<Issuer>, user: Option<&str>) -> usize {
+    let ended = issuer.store().end_sessions(user);
+    for session in &ended {
+        backchannel::notify(issuer, session).await;
+    }
+    ended.len()
+}
+
+impl Inner {
+    async fn end_expired_sessions(&self) -> usize {
+        let mut ended = 0;
+        for issuer in &self.issuers {
+            ended += backchannel::end_expired(issuer).await;
+        }
+        ended
+    }
+}
+
+/// What rules and the admin API's clock make the provider do besides answering.
+impl fauxauth_core::control::Hooks for Inner {
+    fn end_sessions<'a>(
+        &'a self,
+        issuer: &'a str,
+        user: Option<&'a str>,
+    ) -> fauxauth_core::control::HookFuture<'a> {
+        Box::pin(async move {
+            if let Some(issuer) = self.issuers.iter().find(|i| i.name == issuer) {
+                end_sessions(issuer, user).await;
+            }
+        })
+    }
+
+    fn clock_moved(&self) -> fauxauth_core::control::HookFuture<'_> {
+        Box::pin(async move {
+            self.end_expired_sessions().await;
+        })
+    }
+}
+
 /// The clock, rules and journal of the whole provider (every issuer).
 impl Scripted for Provider {
     fn control(&self) -> &Control {
@@ -169,21 +209,22 @@ impl Provider {
                         control: control.clone(),
                     },
                 )
-                .map(Arc::new)
+                .map(Issuer::shared)
             })
             .collect::<Result<_, _>>()?;
         for rule in &config.rules {
             control.rules().add(rule.clone());
         }
-        Ok(Self {
-            inner: Arc::new(Inner {
-                issuers,
-                control,
-                rules: config.rules.clone(),
-                admin_token: config.admin_token.clone(),
-                tls,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            issuers,
+            control,
+            rules: config.rules.clone(),
+            admin_token: config.admin_token.clone(),
+            tls,
+        });
+        let weak: std::sync::Weak<Inner> = Arc::downgrade(&inner);
+        inner.control.attach(weak);
+        Ok(Self { inner })
     }
 
     /// Back to the loaded configuration: clients, users, keys, rules and clock as configured;
@@ -306,11 +347,16 @@ impl Provider {
         user: Option<&str>,
     ) -> Result<usize, ScriptError> {
         let issuer = self.issuer_named(issuer)?;
-        let ended = issuer.store().end_sessions(user);
-        for session in &ended {
-            backchannel::notify(issuer, session).await;
-        }
-        Ok(ended.len())
+        Ok(end_sessions(issuer, user).await)
+    }
+
+    /// Ends the login sessions that the clock has ended, at every issuer, and tells their
+    /// clients (each notice's first attempt awaited); how many ended. The admin API's clock
+    /// and the scenarios call it after moving the clock; so does a program that moves a
+    /// provider's clock itself and wants the notices now. On a running clock the provider also
+    /// finds them itself, when they are due.
+    pub async fn end_expired_sessions(&self) -> usize {
+        self.inner.end_expired_sessions().await
     }
 
     fn issuer_named(&self, name: &str) -> Result<&Arc<Issuer>, ScriptError> {

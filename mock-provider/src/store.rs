@@ -8,7 +8,7 @@
 //! authorization grant"): revoking the grant makes every token issued from it inactive at once,
 //! whichever way it was revoked (replayed code, reused refresh token, revocation request).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime};
 
 use fauxauth_core::bounded::Bounded;
@@ -42,6 +42,11 @@ const MAX_DPOP_PROOFS: usize = 50_000;
 /// The most pushed authorization requests held at once (RFC 9126): past it, the oldest are
 /// forgotten first.
 const MAX_PUSHED: usize = 10_000;
+
+/// At most this many login sessions that ended by the clock wait for their clients to be told
+/// (the oldest forgotten first): a sweep finds them, whoever ends what the clock ended takes
+/// them.
+const MAX_ENDED: usize = 10_000;
 
 /// A pushed authorization request (RFC 9126 §2): its parameters, form-encoded as pushed (with
 /// the client's `client_id`), for one use before it expires.
@@ -287,9 +292,13 @@ pub struct Store {
     user_codes: HashMap<String, String>,
     /// The DPoP proofs seen, by key thumbprint and `jti`, until they could no longer pass.
     dpop_proofs: fauxauth_core::dpop::Spent<MAX_DPOP_PROOFS>,
-    /// The clients each login session (by `sid`) gave codes to: told when it ends
-    /// (OpenID Connect Back-Channel Logout 1.0 §2.7).
+    /// The clients registered for Back-Channel Logout that each login session (by `sid`) gave
+    /// codes to: told when it ends (OpenID Connect Back-Channel Logout 1.0 §2.7).
     session_clients: HashMap<String, HashSet<String>>,
+    /// Sessions with clients to tell that a sweep found ended by the clock, until they are told.
+    ended: VecDeque<Session>,
+    /// Whether a task watches for sessions with clients to tell to end by the clock.
+    watched: bool,
     /// Pushed authorization requests by `request_uri`.
     pushed: Bounded<String, Pushed, MAX_PUSHED>,
     next_grant: GrantId,
@@ -529,12 +538,43 @@ impl Store {
             .collect()
     }
 
-    /// Notes that the login session `sid` gave `client_id` a code.
-    pub fn note_session_client(&mut self, sid: &str, client_id: &str) {
+    /// Notes that the login session `sid` gave `client_id`, a client registered for
+    /// Back-Channel Logout, a code. True when no task watches for sessions to end by the clock
+    /// yet: the caller starts one.
+    pub fn note_session_client(&mut self, sid: &str, client_id: &str) -> bool {
         self.session_clients
             .entry(sid.to_owned())
             .or_default()
             .insert(client_id.to_owned());
+        !std::mem::replace(&mut self.watched, true)
+    }
+
+    /// Takes the sessions with clients to tell that have ended by `now`.
+    pub fn take_ended_sessions(&mut self, now: SystemTime) -> Vec<Session> {
+        let clients = &self.session_clients;
+        let mut ended: Vec<Session> = self.ended.drain(..).collect();
+        ended.extend(
+            self.sessions
+                .extract_if(|_, s| now >= s.expires_at && clients.contains_key(&s.sid))
+                .map(|(_, session)| session),
+        );
+        ended
+    }
+
+    /// When the next session with clients to tell ends (the epoch when one has ended already);
+    /// `None` when there is none, and from then on no task watches.
+    pub fn next_session_end(&mut self) -> Option<SystemTime> {
+        if !self.ended.is_empty() {
+            return Some(SystemTime::UNIX_EPOCH);
+        }
+        let next = self
+            .sessions
+            .values()
+            .filter(|s| self.session_clients.contains_key(&s.sid))
+            .map(|s| s.expires_at)
+            .min();
+        self.watched = next.is_some();
+        next
     }
 
     /// The clients the login session `sid` gave codes to, forgotten with it; sorted.
@@ -754,14 +794,27 @@ impl Store {
         self.codes.retain(|_, c| now < c.expires_at());
         self.access_tokens.retain(|_, t| now < t.expires_at);
         self.refresh_tokens.retain(|_, t| now < t.expires_at);
-        self.sessions.retain(|_, s| now < s.expires_at);
+        // A session with clients to tell waits for them to be told.
+        for (_, session) in self.sessions.extract_if(|_, s| now >= s.expires_at) {
+            if self.session_clients.contains_key(&session.sid) {
+                self.ended.push_back(session);
+            }
+        }
+        if self.ended.len() > MAX_ENDED {
+            self.ended.drain(..self.ended.len() - MAX_ENDED);
+        }
         self.transactions.retain(|t| now < t.expires_at);
         self.assertion_ids.retain(|_, until| now < *until);
         // A device code is remembered as long as it could be polled, then forgotten.
         self.devices.retain(|d| now < d.expires_at);
         self.pushed.retain(|p| now < p.expires_at);
         self.dpop_proofs.sweep(fauxauth_core::unix(now));
-        let live: HashSet<&str> = self.sessions.values().map(|s| s.sid.as_str()).collect();
+        let live: HashSet<&str> = self
+            .sessions
+            .values()
+            .chain(&self.ended)
+            .map(|s| s.sid.as_str())
+            .collect();
         self.session_clients
             .retain(|sid, _| live.contains(sid.as_str()));
         let devices = &self.devices;
@@ -1098,6 +1151,50 @@ mod tests {
             store
                 .transaction_mut(&format!("tx{}", MAX_TRANSACTIONS + 499), t(1))
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn a_sweep_keeps_the_ended_sessions_whose_clients_are_to_be_told() {
+        let session = |sid: &str, expires_at| Session {
+            sid: sid.into(),
+            csrf: "csrf".into(),
+            username: "u".into(),
+            auth_time: 0,
+            expires_at,
+            consented: Default::default(),
+        };
+        let mut store = Store::default();
+        store.insert_session("told".into(), session("sid-told", t(10)), t(0));
+        store.insert_session("silent".into(), session("sid-silent", t(10)), t(0));
+        store.insert_session("later".into(), session("sid-later", t(50)), t(0));
+        assert!(
+            store.note_session_client("sid-told", "web"),
+            "start a watcher"
+        );
+        assert!(
+            !store.note_session_client("sid-later", "web"),
+            "one watches already"
+        );
+        assert_eq!(store.next_session_end(), Some(t(10)));
+        store.sweep(t(20));
+        // The one with no client to tell is forgotten; the other waits to be told.
+        assert!(store.session("silent", t(0)).is_none());
+        assert_eq!(store.next_session_end(), Some(SystemTime::UNIX_EPOCH));
+        let ended = store.take_ended_sessions(t(20));
+        assert_eq!(ended.len(), 1);
+        assert_eq!(store.take_session_clients(&ended[0].sid), ["web"]);
+        assert_eq!(store.next_session_end(), Some(t(50)));
+        // Taken without a sweep when due.
+        let ended = store.take_ended_sessions(t(50));
+        assert_eq!(
+            ended.iter().map(|s| s.sid.as_str()).collect::<Vec<_>>(),
+            ["sid-later"]
+        );
+        assert_eq!(store.next_session_end(), None);
+        assert!(
+            store.note_session_client("sid-new", "web"),
+            "nobody watches any more"
         );
     }
 

@@ -381,7 +381,7 @@ fn preset_claims(
 
 /// Signs `claims` after applying `changes` to them and to the signature: a token made to fail.
 /// `active` is the key that signs the token unchanged; a rogue key is one of its algorithm.
-fn sign_changed<T: Serialize>(
+pub(crate) fn sign_changed<T: Serialize>(
     issuer: &Issuer,
     client: &ClientConfig,
     active: &Arc<SigningKey>,

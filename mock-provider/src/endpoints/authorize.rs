@@ -389,7 +389,7 @@ fn issue_code(
 ) -> Response {
     let now = issuer.now();
     let code = issuer.random_token();
-    issuer.store().note_session_client(sid, &request.client_id);
+    crate::backchannel::note(issuer, sid, &request.client_id);
     issuer.store().insert_code(
         code.clone(),
         Code {

@@ -152,3 +152,159 @@ async fn ending_a_users_sessions_by_script_tells_their_clients_before_it_returns
     // The first attempt was awaited: it has come.
     assert_eq!(rp.received_requests().await.unwrap().len(), 1);
 }
+
+/// Requests journaled as back-channel logout attempts: (status, rules fired).
+fn attempts(p: &TestProvider) -> Vec<(u16, Vec<String>)> {
+    p.provider()
+        .journal()
+        .query(&Filter {
+            endpoint: Some("backchannel_logout".into()),
+            ..Default::default()
+        })
+        .into_iter()
+        .map(|e| (e.status, e.rules_fired))
+        .collect()
+}
+
+/// The logout token of a request the client received.
+fn logout_token(request: &wiremock::Request) -> String {
+    url::form_urlencoded::parse(&request.body)
+        .find(|(name, _)| name == "logout_token")
+        .map(|(_, value)| value.into_owned())
+        .expect("a logout_token")
+}
+
+async fn answering(status: u16) -> MockServer {
+    let rp = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(status))
+        .mount(&rp)
+        .await;
+    rp
+}
+
+#[tokio::test]
+async fn a_rule_ends_the_session_of_the_person_a_request_is_for() {
+    let rp = answering(200).await;
+    let p = provider(&format!("{}/bc", rp.uri()));
+    p.provider().add_rule(
+        serde_json::from_value(json!({
+            "id": "signed-out-elsewhere",
+            "when": { "endpoint": "userinfo" },
+            "then": ["end_session"]
+        }))
+        .unwrap(),
+    );
+    let tokens = p.tokens("openid").await;
+    let access_token = tokens["access_token"].as_str().unwrap();
+    assert!(rp.received_requests().await.unwrap().is_empty());
+    let userinfo = p
+        .get_with(
+            "/userinfo",
+            &[(header::AUTHORIZATION, &bearer(access_token))],
+        )
+        .await;
+    // The request itself is answered as usual, after the client was told.
+    assert_eq!(userinfo.status, StatusCode::OK, "{}", userinfo.text());
+    let requests = rp.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(jwt_parts(&logout_token(&requests[0])).1["sub"], "alice");
+    // The session is gone: nothing more to tell.
+    assert_eq!(p.provider().end_sessions("default", None).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn moving_the_clock_through_the_admin_api_ends_the_sessions_it_outlives() {
+    let rp = answering(200).await;
+    let p = provider(&format!("{}/bc", rp.uri()));
+    p.code("openid").await;
+    let advance = |by: &str| {
+        p.send(
+            axum::http::Request::post("/_fauxauth/clock")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(json!({ "advance": by }).to_string()))
+                .unwrap(),
+        )
+    };
+    // Sessions last 24 hours.
+    assert_eq!(advance("23h").await.status, StatusCode::OK);
+    assert!(rp.received_requests().await.unwrap().is_empty());
+    assert_eq!(advance("1h").await.status, StatusCode::OK);
+    // Told before the clock's answer.
+    let requests = rp.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let (_, claims) = jwt_parts(&logout_token(&requests[0]));
+    assert_eq!(claims["aud"], "web");
+    assert_eq!(attempts(&p), [(200, vec![])]);
+    assert_eq!(advance("1h").await.status, StatusCode::OK);
+    assert_eq!(rp.received_requests().await.unwrap().len(), 1, "told once");
+}
+
+#[tokio::test]
+async fn a_session_that_ends_on_a_running_clock_is_told_when_it_ends() {
+    let rp = answering(200).await;
+    let mut issuer: IssuerConfig = issuer_config();
+    issuer.lifetimes.session = Duration::from_secs(1);
+    let web = issuer.clients.iter_mut().find(|c| c.client_id == "web");
+    web.unwrap().backchannel_logout_uri = Some(format!("{}/bc", rp.uri()));
+    let provider = mock_provider::Provider::new(
+        &Config::single(issuer),
+        ISSUER,
+        mock_provider::Clock::system(),
+    )
+    .unwrap();
+    let router = mock_provider::router(&provider);
+    let response = tower::ServiceExt::oneshot(
+        router,
+        axum::http::Request::get(authorize_path("web", &[("scope", Some("openid"))]))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    // Nobody moves the clock: the provider finds the end itself, about a second on.
+    received(&rp, 1).await;
+    assert_eq!(provider.end_expired_sessions().await, 0, "already ended");
+}
+
+#[tokio::test]
+async fn rules_change_delay_and_lose_logout_tokens() {
+    let rp = answering(200).await;
+    let p = provider(&format!("{}/bc", rp.uri()));
+    for rule in [
+        json!({
+            "id": "lost",
+            "when": { "endpoint": "backchannel_logout", "times": 1 },
+            "then": ["drop_connection"]
+        }),
+        json!({
+            "id": "unsigned",
+            "when": { "endpoint": "backchannel_logout", "client_id": "web" },
+            "then": [{ "token": { "target": "logout_token", "sign_with": "none" } }]
+        }),
+    ] {
+        p.provider().add_rule(serde_json::from_value(rule).unwrap());
+    }
+    p.code("openid").await;
+    p.provider().end_sessions("default", None).await.unwrap();
+    // The first attempt never reached the client; the second, a moment later, did.
+    let requests = received(&rp, 1).await;
+    let (header, claims) = jwt_parts(&logout_token(&requests[0]));
+    assert_eq!(header["alg"], "none");
+    assert_eq!(claims["aud"], "web");
+    for _ in 0..50 {
+        if attempts(&p).len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        attempts(&p),
+        [
+            (0, vec!["lost".to_owned()]),
+            (200, vec!["unsigned".to_owned()])
+        ]
+    );
+    assert_eq!(rp.received_requests().await.unwrap().len(), 1);
+}

@@ -112,6 +112,20 @@ pub async fn perform(
             }
             return Ok(Performed::default());
         }
+        Action::EndSession(step) => {
+            let user = match &step.user {
+                Some(user) => interpolate(user, memory)?,
+                None => world.person.clone(),
+            };
+            let issuer = &world.config.issuers[0].name;
+            world
+                .provider
+                .provider()
+                .end_sessions(issuer, Some(&user))
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(Performed::default());
+        }
         Action::Userinfo(call) => {
             let target = provider_target(world, "userinfo")?;
             bearer_call(world, memory, call, Server::Provider, &target)?
@@ -128,6 +142,8 @@ pub async fn perform(
             .ok_or_else(|| format!("step {name:?} sent no request to replay"))?,
         Action::AdvanceClock(by) => {
             world.clock.try_advance(*by).map_err(|e| e.to_string())?;
+            // Login sessions the move ended end now, their clients told, as the step's.
+            world.provider.provider().end_expired_sessions().await;
             return Ok(Performed::default());
         }
         Action::RotateKeys(r) => {
