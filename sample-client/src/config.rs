@@ -378,10 +378,25 @@ pub enum Weakness {
     CrashOnProviderError,
     /// The provider's TLS certificate is not verified: any certificate is accepted.
     SkipTlsVerify,
+    /// Logout tokens are acknowledged (200) but end no session (Back-Channel Logout 1.0 §2.7).
+    IgnoreBackchannelLogout,
+    /// An unsigned logout token (`alg: none`) is accepted (Back-Channel Logout 1.0 §2.6 step 2).
+    AcceptUnsignedLogoutToken,
+    /// The logout token's `iss` is not checked, and its session is found by `sid` alone
+    /// (Back-Channel Logout 1.0 §2.6 step 3).
+    SkipLogoutTokenIssCheck,
+    /// The logout token's `aud` is not checked (Back-Channel Logout 1.0 §2.6 step 3).
+    SkipLogoutTokenAudCheck,
+    /// The logout token's `events` claim is not checked (Back-Channel Logout 1.0 §2.6 step 5):
+    /// any token of the provider's, an ID token among them, logs the person out.
+    SkipLogoutEventCheck,
+    /// A logout token carrying a `nonce` is accepted (Back-Channel Logout 1.0 §2.6 step 7: an ID
+    /// token must never pass for one).
+    AcceptLogoutTokenNonce,
 }
 
 impl Weakness {
-    pub const ALL: [Weakness; 28] = [
+    pub const ALL: [Weakness; 34] = [
         Self::SkipStateCheck,
         Self::SkipNonceCheck,
         Self::SkipIssCheck,
@@ -410,6 +425,12 @@ impl Weakness {
         Self::ShortTimeout,
         Self::CrashOnProviderError,
         Self::SkipTlsVerify,
+        Self::IgnoreBackchannelLogout,
+        Self::AcceptUnsignedLogoutToken,
+        Self::SkipLogoutTokenIssCheck,
+        Self::SkipLogoutTokenAudCheck,
+        Self::SkipLogoutEventCheck,
+        Self::AcceptLogoutTokenNonce,
     ];
 
     /// Whether only the app checks (`fauxauth test`) can see this weakness: it shows in how the
@@ -465,6 +486,12 @@ impl Weakness {
             Self::ShortTimeout => "short-timeout",
             Self::CrashOnProviderError => "crash-on-provider-error",
             Self::SkipTlsVerify => "skip-tls-verify",
+            Self::IgnoreBackchannelLogout => "ignore-backchannel-logout",
+            Self::AcceptUnsignedLogoutToken => "accept-unsigned-logout-token",
+            Self::SkipLogoutTokenIssCheck => "skip-logout-token-iss-check",
+            Self::SkipLogoutTokenAudCheck => "skip-logout-token-aud-check",
+            Self::SkipLogoutEventCheck => "skip-logout-event-check",
+            Self::AcceptLogoutTokenNonce => "accept-logout-token-nonce",
         }
     }
 
@@ -499,12 +526,22 @@ impl Weakness {
             Self::ShortTimeout => "requests to the provider give up after one second",
             Self::CrashOnProviderError => "a provider error makes the client answer 500",
             Self::SkipTlsVerify => "the provider's TLS certificate is not verified",
+            Self::IgnoreBackchannelLogout => "logout tokens are acknowledged but end no session",
+            Self::AcceptUnsignedLogoutToken => "unsigned logout tokens (alg: none) are accepted",
+            Self::SkipLogoutTokenIssCheck => "the logout token's iss is not checked",
+            Self::SkipLogoutTokenAudCheck => "the logout token's aud is not checked",
+            Self::SkipLogoutEventCheck => "the logout token's event is not checked",
+            Self::AcceptLogoutTokenNonce => "logout tokens carrying a nonce are accepted",
         }
     }
 
     /// Whether the protection exists with `preset`. GitHub is plain OAuth 2.0: no ID token and
-    /// no UserInfo, so the checks on those have nothing to judge there.
+    /// no UserInfo, so the checks on those have nothing to judge there; no real provider the
+    /// presets imitate sends logout tokens.
     pub fn applies_to(self, preset: Preset) -> bool {
+        if self.is_backchannel_logout() {
+            return preset == Preset::Generic;
+        }
         preset.is_openid()
             || matches!(
                 self,
@@ -523,9 +560,24 @@ impl Weakness {
             )
     }
 
+    /// Whether it weakens the handling of logout tokens (Back-Channel Logout 1.0).
+    pub fn is_backchannel_logout(self) -> bool {
+        matches!(
+            self,
+            Self::IgnoreBackchannelLogout
+                | Self::AcceptUnsignedLogoutToken
+                | Self::SkipLogoutTokenIssCheck
+                | Self::SkipLogoutTokenAudCheck
+                | Self::SkipLogoutEventCheck
+                | Self::AcceptLogoutTokenNonce
+        )
+    }
+
     /// The presets the protection exists with, for lists and `--help`.
     pub fn presets(self) -> &'static str {
-        if self.applies_to(Preset::Github) {
+        if self.is_backchannel_logout() {
+            "the generic provider only (no preset sends logout tokens)"
+        } else if self.applies_to(Preset::Github) {
             "every preset"
         } else {
             "OpenID presets only (not github)"
@@ -582,15 +634,15 @@ pub fn warning(weaknesses: &[Weakness], preset: Preset) -> Option<String> {
 
 /// The set of weaknesses in force, for cheap checks on every request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Weaknesses(u32);
+pub(crate) struct Weaknesses(u64);
 
 impl Weaknesses {
     pub fn of(list: &[Weakness]) -> Self {
-        Self(list.iter().fold(0, |bits, w| bits | (1 << *w as u32)))
+        Self(list.iter().fold(0, |bits, w| bits | (1 << *w as u64)))
     }
 
     pub fn has(self, weakness: Weakness) -> bool {
-        self.0 & (1 << weakness as u32) != 0
+        self.0 & (1 << weakness as u64) != 0
     }
 }
 
@@ -791,8 +843,14 @@ mod tests {
                 "skip-tls-verify"
             ]
         );
-        for preset in [Preset::Generic, Preset::Google, Preset::Microsoft] {
-            assert!(Weakness::ALL.iter().all(|w| w.applies_to(preset)));
+        assert!(Weakness::ALL.iter().all(|w| w.applies_to(Preset::Generic)));
+        // No real provider the presets imitate sends logout tokens.
+        for preset in [Preset::Google, Preset::Microsoft] {
+            assert!(
+                Weakness::ALL
+                    .iter()
+                    .all(|w| w.applies_to(preset) != w.is_backchannel_logout())
+            );
         }
         assert_eq!(
             Weakness::SkipNonceCheck.presets(),

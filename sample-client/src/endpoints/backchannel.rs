@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::config::Weakness;
 use crate::{ClientState, paths};
 
 /// The event a logout token must carry (§2.4).
@@ -55,7 +56,6 @@ async fn backchannel_logout(
 
 /// Validates the logout token (§2.6) and ends the sessions it names; how many.
 async fn logout(state: &ClientState, headers: &HeaderMap, body: &[u8]) -> Result<usize, String> {
-    use fauxauth_core::jose::{self, HeaderRules, Selection};
     if !fauxauth_core::wire::is_form(headers) {
         return Err("the body must be application/x-www-form-urlencoded".into());
     }
@@ -70,15 +70,55 @@ async fn logout(state: &ClientState, headers: &HeaderMap, body: &[u8]) -> Result
         .map_err(|e| e.to_string())?;
     // §2.6 steps 1-3: a JWS by one of the provider's keys, never `none` or a MAC, typed
     // `logout+jwt` when it is typed at all.
+    let unsigned = state.has(Weakness::AcceptUnsignedLogoutToken)
+        && fauxauth_core::wire::unverified_header_and_claims(&token)
+            .is_some_and(|(h, _)| h.get("alg").and_then(Value::as_str) == Some("none"));
+    let claims = if unsigned {
+        match fauxauth_core::wire::unverified_header_and_claims(&token) {
+            Some((_, Value::Object(claims))) => claims,
+            _ => return Err("the logout token is not a JWT".into()),
+        }
+    } else {
+        verified(&token, &discovered)?
+    };
+    let sid = check_claims(state, &discovered, &claims)?;
+    if state.has(Weakness::IgnoreBackchannelLogout) {
+        return Ok(0);
+    }
+    let iss = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let sub = claims.get("sub").and_then(Value::as_str);
+    let any_issuer = state.has(Weakness::SkipLogoutTokenIssCheck);
+    // The sessions of this login session: by the `sid` its ID token carried; with no `sid`,
+    // every session of the subject.
+    Ok(state.sessions().end_where(|login| {
+        if login.person.issuer != iss && !any_issuer {
+            return false;
+        }
+        match &sid {
+            Some(sid) => id_token_sid(login).as_deref() == Some(sid.as_str()),
+            None => sub == Some(login.person.subject.as_str()),
+        }
+    }))
+}
+
+/// The logout token's claims, once its signature by one of the provider's keys is verified.
+fn verified(
+    token: &str,
+    discovered: &crate::provider::Discovered,
+) -> Result<Map<String, Value>, String> {
+    use fauxauth_core::jose::{self, HeaderRules, Selection};
     let header = jose::check_header(
-        &token,
+        token,
         HeaderRules {
             allowed_algs: &jose::Alg::ALL,
             required_typ: None,
         },
     )
     .map_err(|r| format!("the logout token is refused: {r}"))?;
-    let typ = fauxauth_core::wire::unverified_header_and_claims(&token)
+    let typ = fauxauth_core::wire::unverified_header_and_claims(token)
         .and_then(|(h, _)| h.get("typ").and_then(Value::as_str).map(str::to_owned));
     if typ.is_some_and(|t| !t.eq_ignore_ascii_case("logout+jwt")) {
         return Err("the logout token's typ is not logout+jwt".into());
@@ -91,26 +131,8 @@ async fn logout(state: &ClientState, headers: &HeaderMap, body: &[u8]) -> Result
         Selection::Unknown => return Err("no key of the provider signed the logout token".into()),
         Selection::Refused(r) => return Err(format!("the logout token is refused: {r}")),
     };
-    let claims = key
-        .verify(&token)
-        .map_err(|r| format!("the logout token is refused: {r}"))?;
-    let sid = check_claims(state, &discovered, &claims)?;
-    let iss = claims
-        .get("iss")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let sub = claims.get("sub").and_then(Value::as_str);
-    // The sessions of this login session: by the `sid` its ID token carried; with no `sid`,
-    // every session of the subject.
-    Ok(state.sessions().end_where(|login| {
-        if login.person.issuer != iss {
-            return false;
-        }
-        match &sid {
-            Some(sid) => id_token_sid(login).as_deref() == Some(sid.as_str()),
-            None => sub == Some(login.person.subject.as_str()),
-        }
-    }))
+    key.verify(token)
+        .map_err(|r| format!("the logout token is refused: {r}"))
 }
 
 /// §2.6 step 3-6 and §2.4: `iss` the provider, `aud` this client, `iat` present and not ahead,
@@ -123,7 +145,8 @@ fn check_claims(
     let now = fauxauth_core::unix(state.clock().now());
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let iss = text("iss").ok_or("the logout token has no iss")?;
-    if iss != discovered.issuer().metadata_issuer() {
+    if iss != discovered.issuer().metadata_issuer() && !state.has(Weakness::SkipLogoutTokenIssCheck)
+    {
         return Err(format!(
             "the logout token's iss {iss:?} is not the provider"
         ));
@@ -134,7 +157,7 @@ fn check_claims(
         Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(client_id)),
         _ => false,
     };
-    if !audience {
+    if !audience && !state.has(Weakness::SkipLogoutTokenAudCheck) {
         return Err("the logout token is not for this client (aud)".into());
     }
     let iat = claims
@@ -151,14 +174,15 @@ fn check_claims(
     {
         return Err("the logout token has expired (exp)".into());
     }
-    if !claims
-        .get("events")
-        .and_then(Value::as_object)
-        .is_some_and(|events| events.get(EVENT).is_some_and(Value::is_object))
+    if !state.has(Weakness::SkipLogoutEventCheck)
+        && !claims
+            .get("events")
+            .and_then(Value::as_object)
+            .is_some_and(|events| events.get(EVENT).is_some_and(Value::is_object))
     {
         return Err("the logout token has no back-channel logout event".into());
     }
-    if claims.contains_key("nonce") {
+    if claims.contains_key("nonce") && !state.has(Weakness::AcceptLogoutTokenNonce) {
         return Err("a logout token must not carry a nonce (§2.4)".into());
     }
     let sid = text("sid").map(str::to_owned);

@@ -61,7 +61,12 @@ impl TestKey {
     }
 
     pub fn sign(&self, claims: &Value) -> String {
-        let header = json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
+        self.sign_typed("JWT", claims)
+    }
+
+    /// `claims` signed under the header's `typ`.
+    pub fn sign_typed(&self, typ: &str, claims: &Value) -> String {
+        let header = json!({"alg": "ES256", "typ": typ, "kid": self.kid});
         let input = format!(
             "{}.{}",
             B64.encode(header.to_string()),

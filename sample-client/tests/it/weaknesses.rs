@@ -259,7 +259,11 @@ fn every_weakness_has_a_scenario() {
     // does not stage; the app self-check proves each against the client as a process
     // (`fauxauth weaknesses --check --app`). This fake serves no HTTPS: the scenario library's
     // tls/untrusted-certificate-refused catches `skip-tls-verify` (the harness's self-check).
-    let staged_here = |w: &Weakness| !w.app_checks_only() && *w != Weakness::SkipTlsVerify;
+    // Logout tokens are posted to the client, not staged in a login: `backchannel.rs` holds
+    // those weaknesses.
+    let staged_here = |w: &Weakness| {
+        !w.app_checks_only() && *w != Weakness::SkipTlsVerify && !w.is_backchannel_logout()
+    };
     for weakness in Weakness::ALL.into_iter().filter(staged_here) {
         assert!(
             Scenario::ALL.iter().any(|s| s.weakness() == weakness),
