@@ -463,6 +463,7 @@ provider:
     client_id: my-app
     client_secret: my-app-secret-0123456789   # leave out for a public client
     # redirect_uris: ["{url}/callback"]      # the default
+    # backchannel_logout_uri: "{url}/backchannel-logout"   # if the app takes logout tokens
     # token_endpoint_auth_method: client_secret_basic
   users:                               # the first one is the person the checks log in as
     - username: alice

@@ -76,6 +76,9 @@ fn facts(session: &Session, journal: &[Entry]) -> BTreeSet<Fact> {
     if issuer.clients[0].client_secret.is_none() {
         out.insert(Fact::PublicClient);
     }
+    if issuer.clients[0].backchannel_logout_uri.is_some() {
+        out.insert(Fact::BackchannelLogout);
+    }
     if world.issuer().starts_with("https://") {
         out.insert(Fact::Tls);
     }

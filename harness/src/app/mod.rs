@@ -586,6 +586,7 @@ fn provider_config(
         client.redirect_uris = vec![fill("{url}/callback")];
     }
     client.redirect_uris = client.redirect_uris.iter().map(|u| fill(u)).collect();
+    client.backchannel_logout_uri = client.backchannel_logout_uri.as_deref().map(fill);
     if client.post_logout_redirect_uris.is_empty() {
         client.post_logout_redirect_uris = vec![fill("{url}/"), fill("{url}")];
     }

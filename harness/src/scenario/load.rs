@@ -179,12 +179,13 @@ pub fn parse_app_check(text: &str, origin: &str) -> Result<Scenario, Vec<String>
                 | Action::RemoveRule(_)
                 | Action::RemoveResourceRule(_)
                 | Action::TlsCertificate(_)
+                | Action::EndSession(_)
         );
         if !allowed {
             problems.push(format!(
                 "{origin}: step {}: {}: an app check acts as a person and as the provider (login, \
-                 visit, open, explore, logout, rotate_keys, add_rule, remove_rule, tls_certificate), not as \
-                 the client",
+                 visit, open, explore, logout, rotate_keys, add_rule, remove_rule, tls_certificate, \
+                 end_session), not as the client",
                 i + 1,
                 super::model::action_name(&step.action)
             ));

@@ -92,10 +92,13 @@ pub enum Fact {
     /// The logged-in sign names the person (a claim such as `{name}` or `{email}`), so two
     /// people's signs differ.
     SignNamesUser,
+    /// Its registration has a `backchannel_logout_uri`: it takes logout tokens (OpenID Connect
+    /// Back-Channel Logout 1.0).
+    BackchannelLogout,
 }
 
 impl Fact {
-    pub const ALL: [Fact; 10] = [
+    pub const ALL: [Fact; 11] = [
         Self::SendsState,
         Self::SendsNonce,
         Self::UsesPkce,
@@ -106,6 +109,7 @@ impl Fact {
         Self::ProviderSendsIss,
         Self::HasLogout,
         Self::SignNamesUser,
+        Self::BackchannelLogout,
     ];
 
     /// The name written in files.
@@ -121,6 +125,7 @@ impl Fact {
             Self::ProviderSendsIss => "provider_sends_iss",
             Self::HasLogout => "has_logout",
             Self::SignNamesUser => "sign_names_user",
+            Self::BackchannelLogout => "backchannel_logout",
         }
     }
 }
@@ -255,7 +260,12 @@ pub enum Action {
     Request(RawRequest),
     /// Send again exactly the request an earlier (named) step sent.
     Replay(String),
-    /// Move the virtual clock forward.
+    /// End login sessions at the provider, as the person signing out elsewhere (or an
+    /// administrator) would: each client registered for Back-Channel Logout is sent a logout
+    /// token within the step.
+    EndSession(EndSession),
+    /// Move the virtual clock forward; the login sessions it ends are ended, their clients
+    /// told (Back-Channel Logout), within the step.
     AdvanceClock(#[serde(with = "fauxauth_core::duration")] Duration),
     /// Rotate the provider's signing key (the old one stays published for `grace`).
     RotateKeys(RotateKeys),
@@ -530,6 +540,15 @@ pub struct DeviceDecisionStep {
     pub deny: bool,
     #[serde(default)]
     pub user_code: Option<String>,
+}
+
+/// Whose login sessions `end_session` ends.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndSession {
+    /// A username; the world's person when absent.
+    #[serde(default)]
+    pub user: Option<String>,
 }
 
 /// A bearer-token call.
@@ -827,8 +846,9 @@ impl<'de> Deserialize<'de> for Matcher {
 const STEP_KEYS: [&str; 4] = ["name", "note", "capture", "expect"];
 
 /// The action keys, for the error message that lists them.
-const ACTIONS: [&str; 23] = [
+const ACTIONS: [&str; 24] = [
     "par",
+    "end_session",
     "device_authorization",
     "device_decision",
     "login",
@@ -905,6 +925,7 @@ impl<'de> Visitor<'de> for StepVisitor {
                         "device_authorization" => Action::DeviceAuthorization(map.next_value()?),
                         "par" => Action::Par(map.next_value()?),
                         "device_decision" => Action::DeviceDecision(map.next_value()?),
+                        "end_session" => Action::EndSession(map.next_value()?),
                         "userinfo" => Action::Userinfo(map.next_value()?),
                         "api" => Action::Api(map.next_value()?),
                         "request" => Action::Request(map.next_value()?),
@@ -965,6 +986,7 @@ pub fn action_name(action: &Action) -> &'static str {
         Action::DeviceAuthorization(_) => "device_authorization",
         Action::Par(_) => "par",
         Action::DeviceDecision(_) => "device_decision",
+        Action::EndSession(_) => "end_session",
         Action::Userinfo(_) => "userinfo",
         Action::Api(_) => "api",
         Action::Request(_) => "request",
