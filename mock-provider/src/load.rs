@@ -30,8 +30,8 @@ impl Config {
         let config: Config = if text.trim().is_empty() {
             Config::default()
         } else {
-            serde_saphyr::from_str(text).map_err(|e| LoadError {
-                messages: vec![fauxauth_core::yaml::describe(&e, origin)],
+            fauxauth_core::yaml::from_str(text).map_err(|e| LoadError {
+                messages: vec![e.describe(origin)],
             })?
         };
         let mut config = config;

@@ -228,8 +228,8 @@ pub fn load(path: &Path) -> Result<Loaded, FileError> {
 
 /// Parses and checks app file text; `origin` names it in messages.
 pub fn parse(text: &str, origin: &str) -> Result<AppFile, FileError> {
-    let file: AppFile = serde_saphyr::from_str(text).map_err(|e| FileError {
-        messages: vec![fauxauth_core::yaml::describe(&e, origin)],
+    let file: AppFile = fauxauth_core::yaml::from_str(text).map_err(|e| FileError {
+        messages: vec![e.describe(origin)],
     })?;
     let lines: Lines = serde_saphyr::from_str(text).unwrap_or_default();
     let problems = problems(&file);

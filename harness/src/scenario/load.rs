@@ -212,8 +212,8 @@ pub fn parse_app_check(text: &str, origin: &str) -> Result<Scenario, Vec<String>
 
 /// Parses and checks scenario text; `origin` names it in messages.
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, Vec<String>> {
-    let scenario: Scenario = serde_saphyr::from_str(text)
-        .map_err(|e| vec![fauxauth_core::yaml::describe(&e, origin)])?;
+    let scenario: Scenario =
+        fauxauth_core::yaml::from_str(text).map_err(|e| vec![e.describe(origin)])?;
     let lines: StepLines = serde_saphyr::from_str(text).unwrap_or_default();
     let mut problems = Vec::new();
     let at = |i: usize| match lines.steps.get(i) {
