@@ -35,6 +35,10 @@ const RETRIES: [Duration; 2] = [Duration::from_millis(250), Duration::from_secs(
 /// by a caller that did not end what the move ended).
 const LONGEST_WATCH: Duration = Duration::from_secs(60);
 
+/// The shortest: each look walks the sessions, so however many end one after another, it walks
+/// them at most once a second (and ends all that are due at once).
+const SHORTEST_WATCH: Duration = Duration::from_secs(1);
+
 /// Notes that the login session `sid` gave `client_id` a code, when the client is to be told
 /// of the session's end; on a running clock, starts the task that watches for sessions to end
 /// by it (a frozen clock moves only when told, and whoever moves it calls [`end_expired`]).
@@ -67,8 +71,8 @@ pub async fn end_expired(issuer: &Arc<Issuer>) -> usize {
     ended.len()
 }
 
-/// Sleeps until the next session with clients to tell ends, ends it, and again, until none is
-/// left or the issuer is gone.
+/// Sleeps until the next session with clients to tell ends (a second at least, a minute at
+/// most), ends every one due, and again, until none is left or the issuer is gone.
 async fn watch(issuer: std::sync::Weak<Issuer>) {
     loop {
         let wait = {
@@ -86,7 +90,7 @@ async fn watch(issuer: std::sync::Weak<Issuer>) {
                 }
             }
         };
-        tokio::time::sleep(wait.min(LONGEST_WATCH)).await;
+        tokio::time::sleep(wait.clamp(SHORTEST_WATCH, LONGEST_WATCH)).await;
     }
 }
 
