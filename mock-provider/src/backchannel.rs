@@ -198,42 +198,33 @@ async fn attempt(issuer: &Issuer, notice: &Notice<'_>) -> bool {
     let form = form_urlencoded::Serializer::new(String::new())
         .append_pair("logout_token", &token)
         .finish();
-    let (uri, rules_fired) = (notice.uri, outcome.fired.as_slice());
-    if outcome.answer.is_some() {
-        // Lost on its way: the client never sees it.
-        issuer.control.record_outbound(&Outbound {
-            endpoint: "backchannel_logout",
-            url: uri,
-            issuer: Some(&issuer.name),
-            client_id: Some(client_id),
-            form: form.as_bytes(),
-            status: 0,
-            rules_fired,
-        });
-        return false;
-    }
-    let http = match issuer.client_keys.http() {
-        Ok(http) => http,
-        Err(why) => {
-            tracing::warn!(client_id, "back-channel logout not sent: {why}");
-            return false;
-        }
+    // An answer from a rule loses the notice on its way: the client never sees it (status 0).
+    let status = if outcome.answer.is_some() {
+        0
+    } else {
+        let http = match issuer.client_keys.http() {
+            Ok(http) => http,
+            Err(why) => {
+                tracing::warn!(client_id, "back-channel logout not sent: {why}");
+                return false;
+            }
+        };
+        let answer = http
+            .post(notice.uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.clone())
+            .send()
+            .await;
+        answer.as_ref().map_or(0, |r| r.status().as_u16())
     };
-    let answer = http
-        .post(uri)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.clone())
-        .send()
-        .await;
-    let status = answer.as_ref().map_or(0, |r| r.status().as_u16());
     issuer.control.record_outbound(&Outbound {
         endpoint: "backchannel_logout",
-        url: uri,
+        url: notice.uri,
         issuer: Some(&issuer.name),
         client_id: Some(client_id),
         form: form.as_bytes(),
         status,
-        rules_fired,
+        rules_fired: &outcome.fired,
     });
     let taken = (200..300).contains(&status);
     if !taken {

@@ -1154,16 +1154,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_sweep_keeps_the_ended_sessions_whose_clients_are_to_be_told() {
-        let session = |sid: &str, expires_at| Session {
+    /// A login session `sid` of user `u` until `expires_at`.
+    fn session(sid: &str, expires_at: SystemTime) -> Session {
+        Session {
             sid: sid.into(),
             csrf: "csrf".into(),
             username: "u".into(),
             auth_time: 0,
             expires_at,
             consented: Default::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_sweep_keeps_the_ended_sessions_whose_clients_are_to_be_told() {
         let mut store = Store::default();
         store.insert_session("told".into(), session("sid-told", t(10)), t(0));
         store.insert_session("silent".into(), session("sid-silent", t(10)), t(0));
@@ -1200,14 +1204,7 @@ mod tests {
 
     #[test]
     fn sweeps_are_spaced_by_what_is_held_and_still_come() {
-        let session = |expires_at| Session {
-            sid: "sid".into(),
-            csrf: "csrf".into(),
-            username: "u".into(),
-            auth_time: 0,
-            expires_at,
-            consented: Default::default(),
-        };
+        let session = |expires_at| session("sid", expires_at);
         let mut store = Store::default();
         for i in 0..8000 {
             store.insert_session(format!("live{i}"), session(t(1000)), t(0));
