@@ -24,10 +24,17 @@ pub enum Preset {
     Google,
     Github,
     Microsoft,
+    Keycloak,
 }
 
 impl Preset {
-    pub const ALL: [Self; 4] = [Self::Generic, Self::Google, Self::Github, Self::Microsoft];
+    pub const ALL: [Self; 5] = [
+        Self::Generic,
+        Self::Google,
+        Self::Github,
+        Self::Microsoft,
+        Self::Keycloak,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +42,7 @@ impl Preset {
             Self::Google => "google",
             Self::Github => "github",
             Self::Microsoft => "microsoft",
+            Self::Keycloak => "keycloak",
         }
     }
 
@@ -53,7 +61,7 @@ impl fmt::Display for Preset {
 
 /// An unknown preset name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown preset {0:?}; the presets are generic, google, github and microsoft")]
+#[error("unknown preset {0:?}; the presets are generic, google, github, microsoft and keycloak")]
 pub struct UnknownPreset(String);
 
 impl FromStr for Preset {
@@ -152,7 +160,8 @@ impl Preset {
     /// The real provider's hosts, for the presets that imitate one.
     pub fn real_hosts(self) -> Option<RealHosts> {
         match self {
-            Self::Generic => None,
+            // Keycloak has no host of its own: every deployment has its own.
+            Self::Generic | Self::Keycloak => None,
             // Google's discovery document names four hosts.
             Self::Google => Some(RealHosts {
                 web: "accounts.google.com",
@@ -177,6 +186,32 @@ impl Preset {
                 api: &[("graph.microsoft.com", &[])],
             }),
         }
+    }
+}
+
+/// Keycloak (the Quarkus distribution, 17 and later): every path under `/realms/{realm}`, the
+/// issuer being that realm's URL (the realm's discovery document; Keycloak's
+/// `OIDCLoginProtocolService` routes).
+pub mod keycloak {
+    /// The realm a Keycloak preset serves unless configured.
+    pub const DEFAULT_REALM: &str = "fauxauth";
+    /// Each path below follows `/realms/{realm}`.
+    pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+    pub const AUTHORIZE: &str = "/protocol/openid-connect/auth";
+    pub const TOKEN: &str = "/protocol/openid-connect/token";
+    pub const USERINFO: &str = "/protocol/openid-connect/userinfo";
+    pub const JWKS: &str = "/protocol/openid-connect/certs";
+    pub const LOGOUT: &str = "/protocol/openid-connect/logout";
+    pub const REVOKE: &str = "/protocol/openid-connect/revoke";
+    pub const INTROSPECT: &str = "/protocol/openid-connect/token/introspect";
+    pub const DEVICE_AUTHORIZATION: &str = "/protocol/openid-connect/auth/device";
+    /// The page where the person types a device's code.
+    pub const DEVICE: &str = "/device";
+    pub const PAR: &str = "/protocol/openid-connect/ext/par/request";
+
+    /// The path of a realm: `/realms/{realm}`.
+    pub fn realm_path(realm: &str) -> String {
+        format!("/realms/{realm}")
     }
 }
 

@@ -21,10 +21,11 @@ pub struct Args {
     /// a login page.
     #[arg(long, env = "FAUXAUTH_CONFIG")]
     config: Option<PathBuf>,
-    /// Imitate a real provider: generic, google, github or microsoft. The provider serves the
-    /// preset's demo (its paths, dialect and fake users, with a login page), the resource its
-    /// user API, and the reference client logs in as an app written against it does. With
-    /// --config, the first issuer's `preset` decides instead.
+    /// Imitate a real provider: generic, google, github, microsoft or keycloak. The provider
+    /// serves the preset's demo (its paths, dialect and fake users, with a login page), the
+    /// resource its user API (the demo API for Keycloak, which has none), and the reference
+    /// client logs in as an app written against it does. With --config, the first issuer's
+    /// `preset` decides instead.
     #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with = "config")]
     preset: Option<Preset>,
     /// The client the reference client logs in as. Default: the first client of the first issuer
@@ -445,7 +446,12 @@ mod tests {
 
     #[test]
     fn a_preset_demo_wires_the_resource_to_introspect_at_the_issuers_base() {
-        for preset in [Preset::Github, Preset::Google, Preset::Microsoft] {
+        for preset in [
+            Preset::Github,
+            Preset::Google,
+            Preset::Microsoft,
+            Preset::Keycloak,
+        ] {
             let config = Config::preset(preset);
             let issuer = &config.issuers[0];
             let provider = Provider::new(
@@ -474,6 +480,8 @@ mod tests {
             // The client finds the issuer where the preset puts it.
             if preset == Preset::Microsoft {
                 assert!(url.ends_with("/v2.0"), "{url}");
+            } else if preset == Preset::Keycloak {
+                assert_eq!(url, "http://127.0.0.1:9000/realms/fauxauth");
             } else {
                 assert_eq!(url, "http://127.0.0.1:9000");
             }

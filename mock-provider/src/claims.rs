@@ -30,4 +30,7 @@ pub struct AccessTokenClaims {
     /// The key the token is bound to (RFC 9449 §6.1: `{"jkt": thumbprint}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<serde_json::Value>,
+    /// What a preset's access tokens carry besides (Keycloak's `typ`, `azp` and roles).
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub preset: serde_json::Map<String, serde_json::Value>,
 }

@@ -106,6 +106,10 @@ pub struct IssuerConfig {
     /// from the seed when absent.
     #[serde(default)]
     pub tenant_id: Option<String>,
+    /// The Keycloak preset's realm: its paths and issuer are under `/realms/{realm}`.
+    /// `fauxauth` when absent.
+    #[serde(default)]
+    pub realm: Option<String>,
     /// Path prefix of this issuer (`/tenant-a`), or `/` for the root. Defaults to the root when it
     /// is the only issuer and to `/{name}` otherwise.
     /// Serve the preset under the real provider's host names (`accounts.google.com`,
@@ -231,6 +235,8 @@ impl Lifetimes {
                 Preset::Generic => 600,
                 Preset::Github | Preset::Microsoft => 900,
                 Preset::Google => 1800,
+                // Keycloak's realm default ("OAuth 2.0 Device Code Lifespan").
+                Preset::Keycloak => 600,
             }))
     }
 }
@@ -829,6 +835,7 @@ impl IssuerConfig {
             preset: crate::preset::Preset::Generic,
             quirks: crate::preset::Quirks::default(),
             tenant_id: None,
+            realm: None,
             real_hosts: false,
             path: None,
             login: LoginMode::default(),
@@ -894,6 +901,18 @@ impl IssuerConfig {
             if value < Duration::from_secs(1) {
                 at(place, field, "must be at least one second".into());
             }
+        }
+        if let Some(realm) = &self.realm
+            && (realm.is_empty()
+                || !realm
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b)))
+        {
+            at(
+                place,
+                "realm",
+                format!("{realm:?} must be letters, digits, '.', '_', '~' or '-' (a path segment)"),
+            );
         }
         for scope in &self.scopes {
             if !is_scope_token(scope) {

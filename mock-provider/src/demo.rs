@@ -206,6 +206,49 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 user.claims.insert("email".into(), upn.into());
             }
         }
+        Preset::Keycloak => {
+            // The client scopes a new realm gives every client besides OpenID Connect's.
+            issuer.scopes = ["roles", "web-origins", "acr"].map(str::to_owned).to_vec();
+            // A new realm's lifespans: codes 60 s, access tokens 300 s, SSO sessions idle for
+            // 1800 s, which is also what a refresh token lives (`refresh_expires_in`).
+            issuer.lifetimes.code = Duration::from_secs(60);
+            issuer.lifetimes.access_token = Duration::from_secs(300);
+            issuer.lifetimes.refresh_token = Duration::from_secs(1800);
+            issuer.lifetimes.session = Duration::from_secs(1800);
+            let realm = issuer
+                .realm
+                .clone()
+                .unwrap_or_else(|| fauxauth_core::preset::keycloak::DEFAULT_REALM.to_owned());
+            for (i, user) in issuer.users.iter_mut().enumerate() {
+                // Keycloak's user ids are UUIDs.
+                user.sub = Some(fauxauth_core::preset::derived_guid(&format!(
+                    "fauxauth/keycloak-user/{seed}/{}",
+                    user.username
+                )));
+                user.claims.remove("address");
+                user.claims
+                    .insert("preferred_username".into(), user.username.clone().into());
+                // A new realm's default roles; the first user is also the realm's `admin`.
+                let mut roles = vec![
+                    format!("default-roles-{realm}"),
+                    "offline_access".to_owned(),
+                    "uma_authorization".to_owned(),
+                ];
+                if i == 0 {
+                    roles.push("admin".to_owned());
+                }
+                user.claims
+                    .insert("realm_access".into(), serde_json::json!({ "roles": roles }));
+                user.claims.insert(
+                    "resource_access".into(),
+                    serde_json::json!({
+                        "account": {
+                            "roles": ["manage-account", "manage-account-links", "view-profile"]
+                        }
+                    }),
+                );
+            }
+        }
         Preset::Generic => unreachable!("returned above"),
     }
 }

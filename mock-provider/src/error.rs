@@ -396,7 +396,7 @@ pub fn redirect(location: &str, see_other: bool) -> Response {
     response
 }
 
-fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {
+pub(crate) fn set_header(response: &mut Response, name: header::HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
     }

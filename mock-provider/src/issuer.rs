@@ -184,15 +184,27 @@ impl Issuer {
                 settings.name
             ))
         });
+        let realm = settings
+            .realm
+            .clone()
+            .unwrap_or_else(|| fauxauth_core::preset::keycloak::DEFAULT_REALM.to_owned());
         let url = match settings.preset {
             Preset::Microsoft => format!("{base}/{tenant_id}/v2.0"),
+            Preset::Keycloak => format!(
+                "{base}{}",
+                fauxauth_core::preset::keycloak::realm_path(&realm)
+            ),
             _ => base.clone(),
+        };
+        let segment = match settings.preset {
+            Preset::Keycloak => &realm,
+            _ => &tenant_id,
         };
         Ok(Self {
             name: settings.name.clone(),
             real_hosts,
             url,
-            layout: Layout::new(settings.preset, &tenant_id),
+            layout: Layout::new(settings.preset, segment),
             quirks: settings.quirks.resolve(settings.preset),
             base,
             tenant_id,

@@ -151,6 +151,7 @@ pub fn issue(
         nbf: None,
         act: subject.exchanged.act.clone(),
         cnf: minting.dpop_jkt.map(|jkt| json!({ "jkt": jkt })),
+        preset: preset_access_claims(issuer, client_id, subject.user),
     };
     let key = issuer.signing_key();
     let for_access: Vec<&TokenChange> = minting
@@ -354,8 +355,42 @@ fn user_tenant(issuer: &Issuer, user: &UserConfig) -> String {
         .to_owned()
 }
 
+/// What a preset's access tokens carry besides RFC 9068's claims: Keycloak's `typ`, `azp`,
+/// `preferred_username` and, with `quirks.realm_roles_in_tokens`, the user's realm and client
+/// roles (`realm_access`, `resource_access`, as the user's claims hold them).
+fn preset_access_claims(
+    issuer: &Issuer,
+    client_id: &str,
+    user: Option<&UserConfig>,
+) -> Map<String, Value> {
+    let mut claims = Map::new();
+    if issuer.settings.preset != Preset::Keycloak {
+        return claims;
+    }
+    claims.insert("typ".into(), "Bearer".into());
+    claims.insert("azp".into(), client_id.into());
+    if let Some(user) = user {
+        claims.insert("preferred_username".into(), user.username.clone().into());
+        if issuer.quirks.realm_roles_in_tokens {
+            for name in ["realm_access", "resource_access"] {
+                if let Some(roles) = user.claims.get(name) {
+                    claims.insert(name.into(), roles.clone());
+                }
+            }
+        }
+    }
+    claims
+}
+
+/// The claims Keycloak puts in access tokens alone (its "roles" scope's mappers): taken out of
+/// what ID tokens and UserInfo release.
+pub fn without_roles(claims: &mut Map<String, Value>) {
+    claims.remove("realm_access");
+    claims.remove("resource_access");
+}
+
 /// The claims a preset's ID tokens always carry: Google's `azp`; Microsoft's `tid`, `oid` and
-/// `ver` (OIDC Core §2 allows any others).
+/// `ver`; Keycloak's `azp`, `typ` and `preferred_username` (OIDC Core §2 allows any others).
 fn preset_claims(
     issuer: &Issuer,
     client_id: &str,
@@ -373,6 +408,12 @@ fn preset_claims(
                 claims.insert("oid".into(), oid.into());
             }
             claims.insert("ver".into(), "2.0".into());
+        }
+        Preset::Keycloak => {
+            without_roles(&mut claims);
+            claims.insert("typ".into(), "ID".into());
+            claims.insert("azp".into(), client_id.into());
+            claims.insert("preferred_username".into(), user.username.clone().into());
         }
         _ => {}
     }

@@ -35,6 +35,9 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         // Microsoft's guides: `offline_access` for a refresh token. Graph's `/me` needs
         // `User.Read`, which an app registration holds from the start, so it is not asked for.
         Preset::Microsoft => &["openid", "profile", "email", "offline_access"],
+        // Keycloak's guides ("Securing applications"): OpenID Connect's scopes; the realm gives
+        // every client `profile`, `email` and `roles` anyway, and refresh tokens without asking.
+        Preset::Keycloak => &["openid", "profile", "email"],
     }
 }
 
@@ -46,6 +49,8 @@ pub fn resource_path(preset: Preset) -> &'static str {
         Preset::Google => preset::google::USERINFO_V3,
         Preset::Github => preset::github::USER,
         Preset::Microsoft => preset::microsoft::ME,
+        // The app's own API: Keycloak has no user API of its own.
+        Preset::Keycloak => RESOURCE_PATH,
     }
 }
 

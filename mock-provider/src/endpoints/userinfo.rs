@@ -85,6 +85,9 @@ fn handle(
         )
     })?;
     let mut released = released_claims(&user, &scope);
+    if issuer.settings.preset == Preset::Keycloak {
+        crate::tokens::without_roles(&mut released);
+    }
     // The claims the authorization asked for at UserInfo (OpenID Connect Core §5.5).
     let key = if issuer.quirks.opaque_access_tokens {
         token.as_str()

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{Preset, github, google, microsoft};
+use super::{Preset, github, google, keycloak, microsoft};
 use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Presented, presented};
@@ -38,6 +38,14 @@ pub fn token_answer(
                 && let Some(expires_in) = body.get("expires_in").cloned()
             {
                 body["ext_expires_in"] = expires_in;
+            }
+            if quirks.refresh_expires_in {
+                let object = body.as_object_mut().expect("token responses are objects");
+                if object.contains_key("refresh_token") {
+                    let lifetime = issuer.settings.lifetimes.refresh_token.as_secs();
+                    object.insert("refresh_expires_in".into(), lifetime.into());
+                }
+                object.insert("not-before-policy".into(), 0.into());
             }
             if issuer.settings.preset == Preset::Github {
                 let object = body.as_object_mut().expect("token responses are objects");
@@ -73,7 +81,8 @@ pub fn device_answer(
     };
     let preset = issuer.settings.preset;
     let object = body.as_object_mut().expect("device responses are objects");
-    if preset != Preset::Generic {
+    // Keycloak's device authorization answers as the RFC does.
+    if !matches!(preset, Preset::Generic | Preset::Keycloak) {
         object.remove("verification_uri_complete");
     }
     match preset {
@@ -87,7 +96,7 @@ pub fn device_answer(
             let message = microsoft::device_message(text("verification_uri"), text("user_code"));
             object.insert("message".into(), message.into());
         }
-        Preset::Generic | Preset::Github => {}
+        Preset::Generic | Preset::Github | Preset::Keycloak => {}
     }
     negotiated(issuer, StatusCode::OK, &body, headers)
 }
@@ -154,6 +163,25 @@ fn error_answer(
                 &issuer.random_guid(),
             );
             (code.status(), body)
+        }
+        Preset::Keycloak => {
+            let (status, body) = keycloak::error(code, reason, &text);
+            let mut response = negotiated(
+                issuer,
+                StatusCode::from_u16(status).expect("a valid status"),
+                &body,
+                headers,
+            );
+            if status == 401 {
+                // RFC 9110 §15.5.2 and RFC 6749 §5.2, as the strict core says it.
+                let realm = basic_realm.unwrap_or_else(|| "token".to_owned());
+                crate::error::set_header(
+                    &mut response,
+                    header::WWW_AUTHENTICATE,
+                    &fauxauth_core::wire::basic_challenge(&realm),
+                );
+            }
+            return response;
         }
         Preset::Generic => {
             return Error::Token {

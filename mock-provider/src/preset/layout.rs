@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use fauxauth_core::preset::{Preset, github, google, microsoft};
+use fauxauth_core::preset::{Preset, github, google, keycloak, microsoft};
 
 use crate::paths;
 
@@ -75,8 +75,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout of `preset`; `tenant_id` is the Microsoft home tenant.
-    pub fn new(preset: Preset, tenant_id: &str) -> Self {
+    /// The layout of `preset`; `segment` is the Microsoft home tenant, or the Keycloak realm.
+    pub fn new(preset: Preset, segment: &str) -> Self {
+        let tenant_id = segment;
         let plain = |pairs: &[(&str, Endpoint)]| -> Vec<Route> {
             pairs
                 .iter()
@@ -154,6 +155,32 @@ impl Layout {
                 ]));
                 routes
             }
+            Preset::Keycloak => {
+                let realm = keycloak::realm_path(segment);
+                [
+                    (keycloak::DISCOVERY, Endpoint::Discovery),
+                    (keycloak::AUTHORIZE, Endpoint::Authorize),
+                    (keycloak::TOKEN, Endpoint::Token),
+                    (keycloak::USERINFO, Endpoint::Userinfo),
+                    (keycloak::JWKS, Endpoint::Jwks),
+                    (keycloak::LOGOUT, Endpoint::Logout),
+                    (keycloak::REVOKE, Endpoint::Revoke),
+                    (keycloak::INTROSPECT, Endpoint::Introspect),
+                    (
+                        keycloak::DEVICE_AUTHORIZATION,
+                        Endpoint::DeviceAuthorization,
+                    ),
+                    (keycloak::DEVICE, Endpoint::Device),
+                    (keycloak::PAR, Endpoint::Par),
+                ]
+                .into_iter()
+                .map(|(path, endpoint)| Route {
+                    path: format!("{realm}{path}"),
+                    endpoint,
+                    tenant: None,
+                })
+                .collect()
+            }
         };
         routes.extend(plain(&own));
         Self { routes }
@@ -226,6 +253,20 @@ mod tests {
             Some("/consumers/oauth2/v2.0/devicecode")
         );
         assert_eq!(ms.endpoint_at("/devicelogin"), Some(Endpoint::Device));
+        let keycloak = Layout::new(Preset::Keycloak, "shop");
+        assert_eq!(
+            keycloak.path_of(Endpoint::Token, None),
+            Some("/realms/shop/protocol/openid-connect/token")
+        );
+        assert_eq!(
+            keycloak.endpoint_at("/realms/shop/.well-known/openid-configuration"),
+            Some(Endpoint::Discovery)
+        );
+        // Its own introspection comes first: discovery names it.
+        assert_eq!(
+            keycloak.path_of(Endpoint::Introspect, None),
+            Some("/realms/shop/protocol/openid-connect/token/introspect")
+        );
         assert_eq!(
             google.endpoint_at("/device/code"),
             Some(Endpoint::DeviceAuthorization)

@@ -17,6 +17,7 @@
 mod dialect;
 pub mod github;
 pub mod google;
+pub mod keycloak;
 mod layout;
 pub mod microsoft;
 mod quirks;

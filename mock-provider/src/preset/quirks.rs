@@ -53,13 +53,22 @@ pub struct Quirks {
     /// issuer with a literal `{tenantid}`; ID tokens name the user's own tenant.
     #[serde(default)]
     pub tenant_issuer_template: Option<bool>,
-    /// Microsoft: refreshing issues a new refresh token and the old one stays valid.
+    /// Microsoft, and Keycloak unless "Revoke Refresh Token" is on: refreshing issues a new
+    /// refresh token and the old one stays valid.
     #[serde(default)]
     pub refresh_tokens_stay_valid: Option<bool>,
     /// Opaque access tokens (Google `ya29.`, GitHub `gho_`/`ghu_`) instead of RFC 9068 JWTs;
     /// resources must introspect them.
     #[serde(default)]
     pub opaque_access_tokens: Option<bool>,
+    /// Keycloak: token responses add `refresh_expires_in` (the refresh token's lifetime, which
+    /// is the SSO session's idle timeout) and `"not-before-policy": 0`.
+    #[serde(default)]
+    pub refresh_expires_in: Option<bool>,
+    /// Keycloak: access tokens carry the user's realm and client roles, `realm_access.roles` and
+    /// `resource_access.{client}.roles` (the default "roles" client scope).
+    #[serde(default)]
+    pub realm_roles_in_tokens: Option<bool>,
 }
 
 /// The quirks in force: the preset's, overridden by the configuration's.
@@ -77,6 +86,8 @@ pub struct Active {
     pub tenant_issuer_template: bool,
     pub refresh_tokens_stay_valid: bool,
     pub opaque_access_tokens: bool,
+    pub refresh_expires_in: bool,
+    pub realm_roles_in_tokens: bool,
 }
 
 impl Quirks {
@@ -85,6 +96,7 @@ impl Quirks {
         let github = preset == Preset::Github;
         let google = preset == Preset::Google;
         let microsoft = preset == Preset::Microsoft;
+        let keycloak = preset == Preset::Keycloak;
         Active {
             form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
             token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
@@ -98,8 +110,13 @@ impl Quirks {
             expanded_scope_urls: self.expanded_scope_urls.unwrap_or(google),
             issuer_without_scheme: self.issuer_without_scheme.unwrap_or(false),
             tenant_issuer_template: self.tenant_issuer_template.unwrap_or(microsoft),
-            refresh_tokens_stay_valid: self.refresh_tokens_stay_valid.unwrap_or(microsoft),
+            // Keycloak: "Revoke Refresh Token" is off in a new realm.
+            refresh_tokens_stay_valid: self
+                .refresh_tokens_stay_valid
+                .unwrap_or(microsoft || keycloak),
             opaque_access_tokens: self.opaque_access_tokens.unwrap_or(github || google),
+            refresh_expires_in: self.refresh_expires_in.unwrap_or(keycloak),
+            realm_roles_in_tokens: self.realm_roles_in_tokens.unwrap_or(keycloak),
         }
     }
 }

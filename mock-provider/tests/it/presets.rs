@@ -496,3 +496,59 @@ async fn preset_tokens_are_journaled_under_the_endpoints_names() {
         .collect();
     assert_eq!(endpoints, ["authorize", "token"]);
 }
+
+#[tokio::test]
+async fn keycloak_serves_a_configured_realm_and_refuses_a_realm_that_is_no_path_segment() {
+    let mut issuer = issuer_config();
+    issuer.preset = mock_provider::preset::Preset::Keycloak;
+    issuer.realm = Some("shop".into());
+    let p = TestProvider::with(mock_provider::Config::single(issuer.clone()));
+    let discovery = p
+        .get("/realms/shop/.well-known/openid-configuration")
+        .await
+        .json();
+    let realm = format!("{ISSUER}/realms/shop");
+    assert_eq!(discovery["issuer"], realm);
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{realm}/protocol/openid-connect/token")
+    );
+    assert_eq!(
+        discovery["end_session_endpoint"],
+        format!("{realm}/protocol/openid-connect/logout")
+    );
+    // fauxauth's own paths are not Keycloak's.
+    assert_eq!(p.get("/token").await.status, StatusCode::NOT_FOUND);
+    let authorize = authorize_path("web", &[("scope", Some("openid"))]).replacen(
+        "/authorize",
+        "/realms/shop/protocol/openid-connect/auth",
+        1,
+    );
+    let callback = p.get(&authorize).await;
+    assert_eq!(callback.status, StatusCode::FOUND, "{}", callback.text());
+    let location = url::Url::parse(callback.location()).unwrap();
+    let params: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    let token = p
+        .post(
+            "/realms/shop/protocol/openid-connect/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &params["code"]),
+                ("redirect_uri", CALLBACK),
+                ("code_verifier", VERIFIER),
+            ],
+            &[(header::AUTHORIZATION, &basic("web", WEB_SECRET))],
+        )
+        .await;
+    assert_eq!(token.status, StatusCode::OK, "{}", token.text());
+    let (_, claims) = jwt_parts(token.json()["id_token"].as_str().unwrap());
+    assert_eq!(claims["iss"], realm);
+    issuer.realm = Some("a/b".into());
+    let problems = mock_provider::Config::single(issuer)
+        .validate()
+        .unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.to_string().contains("realm")),
+        "{problems:?}"
+    );
+}

@@ -36,7 +36,8 @@ pub use github::RateLimits;
 /// The routes of `state`'s preset (none for `generic`), behind the bearer check.
 pub fn router(state: &ResourceState) -> Router<ResourceState> {
     let routes = match state.config().preset {
-        Preset::Generic => return Router::new(),
+        // Keycloak has no user API of its own: the app's API is the demo one.
+        Preset::Generic | Preset::Keycloak => return Router::new(),
         Preset::Github => github::router(state),
         Preset::Google => google::router(),
         Preset::Microsoft => microsoft::router(),
@@ -94,7 +95,7 @@ pub fn refusal(state: &ResourceState, context: &Context, error: Error) -> Error 
     };
     let realm = state.realm().to_owned();
     Error::Api(match state.config().preset {
-        Preset::Generic => return error,
+        Preset::Generic | Preset::Keycloak => return error,
         Preset::Github if presented => ApiError::GithubBadCredentials,
         Preset::Github => ApiError::GithubUnauthenticated,
         Preset::Google => ApiError::GoogleInvalidCredentials { realm, presented },

@@ -207,10 +207,13 @@ pub fn judge(
                 };
                 let parts = json!({ "header": header, "claims": payload });
                 for (claim, matcher) in claims {
-                    let actual = match claim.strip_prefix("header.") {
-                        Some(h) => parts["header"].get(h),
-                        None => parts["claims"].get(claim),
+                    // A claim by its name (which may hold dots: `https://example.com/roles`),
+                    // else by a dotted path into it (`realm_access.roles.0`).
+                    let (part, name) = match claim.strip_prefix("header.") {
+                        Some(h) => (&parts["header"], h),
+                        None => (&parts["claims"], claim.as_str()),
                     };
+                    let actual = part.get(name).or_else(|| lookup(part, name));
                     let (ok, shown) = matches(&with_vars(matcher, evidence.vars), actual, world);
                     check(format!("jwt.{path}.{claim}"), describe(matcher), shown, ok);
                 }
