@@ -25,15 +25,17 @@ pub enum Preset {
     Github,
     Microsoft,
     Keycloak,
+    Gitlab,
 }
 
 impl Preset {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Generic,
         Self::Google,
         Self::Github,
         Self::Microsoft,
         Self::Keycloak,
+        Self::Gitlab,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Preset {
             Self::Github => "github",
             Self::Microsoft => "microsoft",
             Self::Keycloak => "keycloak",
+            Self::Gitlab => "gitlab",
         }
     }
 
@@ -61,7 +64,9 @@ impl fmt::Display for Preset {
 
 /// An unknown preset name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown preset {0:?}; the presets are generic, google, github, microsoft and keycloak")]
+#[error(
+    "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak and gitlab"
+)]
 pub struct UnknownPreset(String);
 
 impl FromStr for Preset {
@@ -185,8 +190,33 @@ impl Preset {
                 endpoints: &[("userinfo", "graph.microsoft.com")],
                 api: &[("graph.microsoft.com", &[])],
             }),
+            // GitLab's REST API is on its own host, under `/api/v4`.
+            Self::Gitlab => Some(RealHosts {
+                web: "gitlab.com",
+                endpoints: &[],
+                api: &[("gitlab.com", &[gitlab::API])],
+            }),
         }
     }
+}
+
+/// GitLab (gitlab.com, and any self-managed instance at its own base URL): Doorkeeper with
+/// doorkeeper-openid_connect at `/oauth/*`, the REST API at `/api/v4` (GitLab docs: "OAuth 2.0
+/// identity provider API", "GitLab as an OpenID Connect identity provider", "Users API"; the
+/// captured discovery document, panva/wellknown 2024-10-26).
+pub mod gitlab {
+    pub const AUTHORIZE: &str = "/oauth/authorize";
+    pub const TOKEN: &str = "/oauth/token";
+    pub const REVOKE: &str = "/oauth/revoke";
+    pub const INTROSPECT: &str = "/oauth/introspect";
+    pub const USERINFO: &str = "/oauth/userinfo";
+    pub const JWKS: &str = "/oauth/discovery/keys";
+    pub const DEVICE_AUTHORIZATION: &str = "/oauth/authorize_device";
+    pub const DEVICE: &str = "/oauth/device";
+    /// The REST API's prefix (the resource).
+    pub const API: &str = "/api/v4";
+    /// The authenticated user (the resource).
+    pub const USER: &str = "/api/v4/user";
 }
 
 /// Keycloak (the Quarkus distribution, 17 and later): every path under `/realms/{realm}`, the

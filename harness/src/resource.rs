@@ -15,8 +15,8 @@ pub struct Args {
     /// The audience this API is: tokens must name it in `aud` (not checked with a preset).
     #[arg(long, env = "FAUXAUTH_RESOURCE_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
     audience: String,
-    /// Also serve a provider's user API: generic (none), google, github, microsoft or keycloak
-    /// (none: Keycloak has no user API of its own). A preset introspects every token at
+    /// Also serve a provider's user API: generic (none), google, github, microsoft, keycloak
+    /// (none: Keycloak has no user API of its own) or gitlab (`/api/v4/user`). A preset introspects every token at
     /// `{issuer}/introspect`, so it needs the client credentials.
     #[arg(long, env = "FAUXAUTH_RESOURCE_PRESET", default_value_t = Preset::Generic)]
     preset: Preset,

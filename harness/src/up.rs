@@ -21,9 +21,9 @@ pub struct Args {
     /// a login page.
     #[arg(long, env = "FAUXAUTH_CONFIG")]
     config: Option<PathBuf>,
-    /// Imitate a real provider: generic, google, github, microsoft or keycloak. The provider
-    /// serves the preset's demo (its paths, dialect and fake users, with a login page), the
-    /// resource its user API (the demo API for Keycloak, which has none), and the reference
+    /// Imitate a real provider: generic, google, github, microsoft, keycloak or gitlab. The
+    /// provider serves the preset's demo (its paths, dialect and fake users, with a login page),
+    /// the resource its user API (the demo API for Keycloak, which has none), and the reference
     /// client logs in as an app written against it does. With --config, the first issuer's
     /// `preset` decides instead.
     #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with = "config")]
@@ -451,6 +451,7 @@ mod tests {
             Preset::Google,
             Preset::Microsoft,
             Preset::Keycloak,
+            Preset::Gitlab,
         ] {
             let config = Config::preset(preset);
             let issuer = &config.issuers[0];

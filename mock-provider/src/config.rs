@@ -237,6 +237,8 @@ impl Lifetimes {
                 Preset::Google => 1800,
                 // Keycloak's realm default ("OAuth 2.0 Device Code Lifespan").
                 Preset::Keycloak => 600,
+                // GitLab's documented answer ("expires_in": 300).
+                Preset::Gitlab => 300,
             }))
     }
 }

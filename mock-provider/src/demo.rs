@@ -206,6 +206,31 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 user.claims.insert("email".into(), upn.into());
             }
         }
+        Preset::Gitlab => {
+            issuer.scopes = GITLAB_SCOPES.map(str::to_owned).to_vec();
+            // Access tokens expire in 2 hours (GitLab 15.0 and later), codes in 10 minutes
+            // (Doorkeeper's default), ID tokens in 120 s (doorkeeper-openid_connect's).
+            issuer.lifetimes.access_token = Duration::from_secs(7200);
+            issuer.lifetimes.code = Duration::from_secs(600);
+            issuer.lifetimes.id_token = Duration::from_secs(120);
+            for user in &mut issuer.users {
+                // GitLab's user ids are numbers; `sub` is the id as a string.
+                let id = digits.random_range(1_000_000..30_000_000u64);
+                user.sub = Some(id.to_string());
+                user.claims.remove("address");
+                let profile = format!("https://gitlab.com/{}", user.username);
+                user.claims
+                    .insert("nickname".into(), user.username.clone().into());
+                user.claims
+                    .insert("preferred_username".into(), user.username.clone().into());
+                user.claims.insert("profile".into(), profile.into());
+                user.claims.insert(
+                    "picture".into(),
+                    format!("https://gitlab.com/uploads/-/system/user/avatar/{id}/avatar.png")
+                        .into(),
+                );
+            }
+        }
         Preset::Keycloak => {
             // The client scopes a new realm gives every client besides OpenID Connect's.
             issuer.scopes = ["roles", "web-origins", "acr"].map(str::to_owned).to_vec();
@@ -261,6 +286,20 @@ const GITHUB_SCOPES: [&str; 6] = [
     "user:email",
     "gist",
     "read:org",
+];
+
+/// GitLab's OAuth scopes besides OpenID Connect's (its discovery document, 2024).
+const GITLAB_SCOPES: [&str; 10] = [
+    "api",
+    "read_api",
+    "read_user",
+    "read_repository",
+    "write_repository",
+    "read_registry",
+    "write_registry",
+    "sudo",
+    "admin_mode",
+    "ai_features",
 ];
 
 const DEMO_USERS: usize = 3;

@@ -711,7 +711,7 @@ impl Issuer {
     /// A new opaque access token in the preset's format: Google's `ya29.`, GitHub's `gho_` (an
     /// OAuth App's) or `ghu_` (a GitHub App's), fauxauth's own otherwise.
     pub fn new_opaque_access_token(&self) -> String {
-        use crate::preset::{github, google};
+        use crate::preset::{github, gitlab, google};
         match self.settings.preset {
             Preset::Github if self.quirks.github_app_tokens => {
                 self.prefixed(github::APP_ACCESS_PREFIX, github::ACCESS_TOKEN_BODY)
@@ -720,16 +720,18 @@ impl Issuer {
                 self.prefixed(github::OAUTH_APP_ACCESS_PREFIX, github::ACCESS_TOKEN_BODY)
             }
             Preset::Google => self.prefixed(google::ACCESS_PREFIX, 160),
+            Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
             _ => self.random_token(),
         }
     }
 
     /// A new refresh token in the preset's format (GitHub's `ghr_`, Google's `1//`).
     pub fn new_refresh_token(&self) -> String {
-        use crate::preset::{github, google};
+        use crate::preset::{github, gitlab, google};
         match self.settings.preset {
             Preset::Github => self.prefixed(github::APP_REFRESH_PREFIX, github::REFRESH_TOKEN_BODY),
             Preset::Google => self.prefixed(google::REFRESH_PREFIX, 100),
+            Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
             _ => self.random_token(),
         }
     }

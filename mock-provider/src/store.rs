@@ -129,6 +129,8 @@ pub struct Grant {
     pub auth_time: Option<u64>,
     /// The `sid` of the login session it came from.
     pub sid: Option<String>,
+    /// The `redirect_uri` of the code it came from, if it came from one.
+    pub redirect_uri: Option<String>,
     pub revoked: bool,
     /// What the authorization's `claims` parameter asked for (OpenID Connect Core §5.5): for
     /// the ID tokens and the UserInfo answers of the grant.
@@ -340,6 +342,7 @@ impl Store {
             scope: record.scope.clone(),
             auth_time: Some(record.auth_time),
             sid: record.sid.clone(),
+            redirect_uri: Some(record.redirect_uri.clone()),
             revoked: false,
             claims: record.claims.clone(),
             expires_at: until.max(now),
@@ -917,6 +920,7 @@ mod tests {
             scope: Scopes::default(),
             auth_time: None,
             sid: None,
+            redirect_uri: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(301),
@@ -973,6 +977,7 @@ mod tests {
             scope: Scopes::default(),
             auth_time: Some(0),
             sid: None,
+            redirect_uri: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(0),
@@ -1032,6 +1037,7 @@ mod tests {
             scope: Scopes::default(),
             auth_time: None,
             sid: None,
+            redirect_uri: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(0),
@@ -1071,6 +1077,7 @@ mod tests {
             scope: Scopes::default(),
             auth_time: None,
             sid: None,
+            redirect_uri: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(0),

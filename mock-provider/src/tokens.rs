@@ -319,6 +319,7 @@ pub fn issue_on_a_new_grant(
         scope: scope.clone(),
         auth_time,
         sid: None,
+        redirect_uri: None,
         revoked: false,
         claims: Default::default(),
         expires_at: now + issuer.access_token_lifetime(),

@@ -38,6 +38,8 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         // Keycloak's guides ("Securing applications"): OpenID Connect's scopes; the realm gives
         // every client `profile`, `email` and `roles` anyway, and refresh tokens without asking.
         Preset::Keycloak => &["openid", "profile", "email"],
+        // GitLab's OpenID Connect guide, and `read_user` for the REST API's `/user`.
+        Preset::Gitlab => &["openid", "profile", "email", "read_user"],
     }
 }
 
@@ -51,6 +53,7 @@ pub fn resource_path(preset: Preset) -> &'static str {
         Preset::Microsoft => preset::microsoft::ME,
         // The app's own API: Keycloak has no user API of its own.
         Preset::Keycloak => RESOURCE_PATH,
+        Preset::Gitlab => preset::gitlab::USER,
     }
 }
 

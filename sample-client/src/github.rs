@@ -201,6 +201,7 @@ mod tests {
                 .unwrap(),
             auth_type: oauth2::AuthType::RequestBody,
             key: None,
+            redirect_uri_on_refresh: false,
         };
         let http = Http::new(
             std::time::Duration::from_secs(1),

@@ -176,6 +176,7 @@ impl ClientState {
                 Preset::Generic => openidconnect::AuthType::BasicAuth,
                 _ => openidconnect::AuthType::RequestBody,
             },
+            redirect_uri_on_refresh: config.preset == Preset::Gitlab,
         };
         let github = match (config.preset, &config.resource) {
             (Preset::Github, Some(api)) => Some(

@@ -85,6 +85,8 @@ pub struct Endpoints {
     key: Option<(Arc<ClientKey>, Clock)>,
     secret: Option<ClientSecret>,
     auth_type: AuthType,
+    /// The `redirect_uri` a refresh repeats (GitLab's documentation asks for it).
+    refresh_redirect_uri: Option<String>,
 }
 
 /// The client's credentials and redirect URI, the same at every endpoint.
@@ -99,6 +101,8 @@ pub struct Credentials {
     /// The private key of `private_key_jwt`, instead of a secret, with the clock its assertions
     /// are dated by.
     pub key: Option<(Arc<ClientKey>, Clock)>,
+    /// Whether a refresh repeats `redirect_uri`, as GitLab's documentation says to.
+    pub redirect_uri_on_refresh: bool,
 }
 
 impl Endpoints {
@@ -120,6 +124,9 @@ impl Endpoints {
             key: credentials.key.clone(),
             secret: credentials.client_secret.clone(),
             auth_type: credentials.auth_type.clone(),
+            refresh_redirect_uri: credentials
+                .redirect_uri_on_refresh
+                .then(|| credentials.redirect_uri.as_str().to_owned()),
         }
     }
 
@@ -214,6 +221,9 @@ impl Endpoints {
         let mut request = self.client.exchange_refresh_token(refresh_token);
         for (name, value) in self.assertion().into_iter().flatten() {
             request = request.add_extra_param(name, value);
+        }
+        if let Some(redirect_uri) = &self.refresh_redirect_uri {
+            request = request.add_extra_param("redirect_uri", redirect_uri.clone());
         }
         let result = request.request_async(&self.http).await;
         result.map_err(|failure| {

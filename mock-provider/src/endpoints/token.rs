@@ -35,6 +35,8 @@ enum TokenRequest<'a> {
     RefreshToken {
         refresh_token: &'a str,
         scope: Option<Scopes>,
+        /// Read only where a preset's quirk asks for it (GitLab).
+        redirect_uri: Option<&'a str>,
     },
     ClientCredentials {
         scope: Scopes,
@@ -171,7 +173,14 @@ async fn handle(
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
-        } => refresh(issuer, client, refresh_token, scope, minting),
+            redirect_uri,
+        } => refresh(
+            issuer,
+            client,
+            refresh_token,
+            (scope, redirect_uri),
+            minting,
+        ),
         TokenRequest::ClientCredentials { scope } => {
             client_credentials(issuer, client, scope, minting)
         }
@@ -210,6 +219,7 @@ fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
         "refresh_token" => TokenRequest::RefreshToken {
             refresh_token: required("refresh_token")?,
             scope: scope(get("scope")?)?,
+            redirect_uri: get("redirect_uri")?,
         },
         "client_credentials" => TokenRequest::ClientCredentials {
             scope: scope(get("scope")?)?.unwrap_or_default(),
@@ -415,12 +425,13 @@ fn refresh_token_for_code(issuer: &Issuer, client: &ClientConfig, code: &Code) -
 }
 
 /// RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2). The scope may narrow but
-/// never widen; omitted, it is the original grant's.
+/// never widen; omitted, it is the original grant's. With `quirks.redirect_uri_on_refresh`
+/// (GitLab) the request must repeat the `redirect_uri` of the code the grant came from.
 fn refresh(
     issuer: &Issuer,
     client: &ClientConfig,
     refresh_token: &str,
-    scope: Option<Scopes>,
+    (scope, redirect_uri): (Option<Scopes>, Option<&str>),
     minting: &Minting<'_>,
 ) -> Result<serde_json::Value, Error> {
     let now = issuer.now();
@@ -431,6 +442,26 @@ fn refresh(
         && !quirks.refresh_tokens_stay_valid;
     // Scope is judged before the token is spent: a refused refresh leaves the client its token.
     let check = |grant: &crate::store::Grant, token: &crate::store::RefreshToken| {
+        if quirks.redirect_uri_on_refresh
+            && let Some(issued_for) = &grant.redirect_uri
+        {
+            match redirect_uri {
+                None => {
+                    return Err(Error::token(
+                        TokenErrorCode::InvalidRequest,
+                        "redirect_uri is required when refreshing (as GitLab's documentation \
+                         says)",
+                    ));
+                }
+                Some(presented) if presented != issued_for => {
+                    return Err(Error::invalid_grant(
+                        "redirect_uri is not the one the grant's code was issued for",
+                    )
+                    .because(Reason::RedirectUriMismatch));
+                }
+                Some(_) => {}
+            }
+        }
         if let Some(bound) = &token.jkt
             && minting.dpop_jkt != Some(bound.as_str())
         {

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{Preset, github, google, keycloak, microsoft};
+use super::{Preset, github, gitlab, google, keycloak, microsoft};
 use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Presented, presented};
@@ -38,6 +38,10 @@ pub fn token_answer(
                 && let Some(expires_in) = body.get("expires_in").cloned()
             {
                 body["ext_expires_in"] = expires_in;
+            }
+            if quirks.token_created_at {
+                let created = fauxauth_core::unix(issuer.now());
+                body["created_at"] = created.into();
             }
             if quirks.refresh_expires_in {
                 let object = body.as_object_mut().expect("token responses are objects");
@@ -81,8 +85,8 @@ pub fn device_answer(
     };
     let preset = issuer.settings.preset;
     let object = body.as_object_mut().expect("device responses are objects");
-    // Keycloak's device authorization answers as the RFC does.
-    if !matches!(preset, Preset::Generic | Preset::Keycloak) {
+    // Keycloak's and GitLab's device authorization answer as the RFC does.
+    if !matches!(preset, Preset::Generic | Preset::Keycloak | Preset::Gitlab) {
         object.remove("verification_uri_complete");
     }
     match preset {
@@ -96,7 +100,7 @@ pub fn device_answer(
             let message = microsoft::device_message(text("verification_uri"), text("user_code"));
             object.insert("message".into(), message.into());
         }
-        Preset::Generic | Preset::Github | Preset::Keycloak => {}
+        Preset::Generic | Preset::Github | Preset::Keycloak | Preset::Gitlab => {}
     }
     negotiated(issuer, StatusCode::OK, &body, headers)
 }
@@ -164,8 +168,12 @@ fn error_answer(
             );
             (code.status(), body)
         }
-        Preset::Keycloak => {
-            let (status, body) = keycloak::error(code, reason, &text);
+        Preset::Keycloak | Preset::Gitlab => {
+            let (status, body) = if issuer.settings.preset == Preset::Keycloak {
+                keycloak::error(code, reason, &text)
+            } else {
+                gitlab::error(code, reason, &text)
+            };
             let mut response = negotiated(
                 issuer,
                 StatusCode::from_u16(status).expect("a valid status"),

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use fauxauth_core::preset::{Preset, github, google, keycloak, microsoft};
+use fauxauth_core::preset::{Preset, github, gitlab, google, keycloak, microsoft};
 
 use crate::paths;
 
@@ -155,6 +155,18 @@ impl Layout {
                 ]));
                 routes
             }
+            // No end-session endpoint: GitLab advertises none.
+            Preset::Gitlab => plain(&[
+                (paths::DISCOVERY, Endpoint::Discovery),
+                (gitlab::AUTHORIZE, Endpoint::Authorize),
+                (gitlab::TOKEN, Endpoint::Token),
+                (gitlab::REVOKE, Endpoint::Revoke),
+                (gitlab::INTROSPECT, Endpoint::Introspect),
+                (gitlab::USERINFO, Endpoint::Userinfo),
+                (gitlab::JWKS, Endpoint::Jwks),
+                (gitlab::DEVICE_AUTHORIZATION, Endpoint::DeviceAuthorization),
+                (gitlab::DEVICE, Endpoint::Device),
+            ]),
             Preset::Keycloak => {
                 let realm = keycloak::realm_path(segment);
                 [
@@ -253,6 +265,9 @@ mod tests {
             Some("/consumers/oauth2/v2.0/devicecode")
         );
         assert_eq!(ms.endpoint_at("/devicelogin"), Some(Endpoint::Device));
+        let gitlab = Layout::new(Preset::Gitlab, "t");
+        assert_eq!(gitlab.endpoint_at("/oauth/discovery/keys"), Some(Endpoint::Jwks));
+        assert!(!gitlab.serves(Endpoint::Logout), "GitLab has no end-session endpoint");
         let keycloak = Layout::new(Preset::Keycloak, "shop");
         assert_eq!(
             keycloak.path_of(Endpoint::Token, None),

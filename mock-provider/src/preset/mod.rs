@@ -16,6 +16,7 @@
 
 mod dialect;
 pub mod github;
+pub mod gitlab;
 pub mod google;
 pub mod keycloak;
 mod layout;

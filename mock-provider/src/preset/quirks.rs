@@ -57,7 +57,8 @@ pub struct Quirks {
     /// refresh token and the old one stays valid.
     #[serde(default)]
     pub refresh_tokens_stay_valid: Option<bool>,
-    /// Opaque access tokens (Google `ya29.`, GitHub `gho_`/`ghu_`) instead of RFC 9068 JWTs;
+    /// Opaque access tokens (Google `ya29.`, GitHub `gho_`/`ghu_`, GitLab's 64 hexadecimal
+    /// characters) instead of RFC 9068 JWTs;
     /// resources must introspect them.
     #[serde(default)]
     pub opaque_access_tokens: Option<bool>,
@@ -65,6 +66,14 @@ pub struct Quirks {
     /// is the SSO session's idle timeout) and `"not-before-policy": 0`.
     #[serde(default)]
     pub refresh_expires_in: Option<bool>,
+    /// GitLab (Doorkeeper): token responses add `created_at`, when the token was issued (seconds
+    /// since the epoch).
+    #[serde(default)]
+    pub token_created_at: Option<bool>,
+    /// GitLab: a refresh request must repeat the `redirect_uri` the code was issued for, as its
+    /// documentation says.
+    #[serde(default)]
+    pub redirect_uri_on_refresh: Option<bool>,
     /// Keycloak: access tokens carry the user's realm and client roles, `realm_access.roles` and
     /// `resource_access.{client}.roles` (the default "roles" client scope).
     #[serde(default)]
@@ -88,6 +97,8 @@ pub struct Active {
     pub opaque_access_tokens: bool,
     pub refresh_expires_in: bool,
     pub realm_roles_in_tokens: bool,
+    pub token_created_at: bool,
+    pub redirect_uri_on_refresh: bool,
 }
 
 impl Quirks {
@@ -97,6 +108,7 @@ impl Quirks {
         let google = preset == Preset::Google;
         let microsoft = preset == Preset::Microsoft;
         let keycloak = preset == Preset::Keycloak;
+        let gitlab = preset == Preset::Gitlab;
         Active {
             form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
             token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
@@ -114,9 +126,13 @@ impl Quirks {
             refresh_tokens_stay_valid: self
                 .refresh_tokens_stay_valid
                 .unwrap_or(microsoft || keycloak),
-            opaque_access_tokens: self.opaque_access_tokens.unwrap_or(github || google),
+            opaque_access_tokens: self
+                .opaque_access_tokens
+                .unwrap_or(github || google || gitlab),
             refresh_expires_in: self.refresh_expires_in.unwrap_or(keycloak),
             realm_roles_in_tokens: self.realm_roles_in_tokens.unwrap_or(keycloak),
+            token_created_at: self.token_created_at.unwrap_or(gitlab),
+            redirect_uri_on_refresh: self.redirect_uri_on_refresh.unwrap_or(gitlab),
         }
     }
 }

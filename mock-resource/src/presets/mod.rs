@@ -15,6 +15,7 @@
 //! provider's shape ([`refusal`]); like every route they are journaled and subject to rules.
 
 mod github;
+mod gitlab;
 mod google;
 mod microsoft;
 mod person;
@@ -41,6 +42,7 @@ pub fn router(state: &ResourceState) -> Router<ResourceState> {
         Preset::Github => github::router(state),
         Preset::Google => google::router(),
         Preset::Microsoft => microsoft::router(),
+        Preset::Gitlab => gitlab::router(),
     };
     routes.route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
 }
@@ -95,7 +97,8 @@ pub fn refusal(state: &ResourceState, context: &Context, error: Error) -> Error 
     };
     let realm = state.realm().to_owned();
     Error::Api(match state.config().preset {
-        Preset::Generic | Preset::Keycloak => return error,
+        // GitLab's API bodies for a bad token are not in the sources: RFC 6750's.
+        Preset::Generic | Preset::Keycloak | Preset::Gitlab => return error,
         Preset::Github if presented => ApiError::GithubBadCredentials,
         Preset::Github => ApiError::GithubUnauthenticated,
         Preset::Google => ApiError::GoogleInvalidCredentials { realm, presented },
