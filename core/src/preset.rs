@@ -26,16 +26,18 @@ pub enum Preset {
     Microsoft,
     Keycloak,
     Gitlab,
+    Auth0,
 }
 
 impl Preset {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Generic,
         Self::Google,
         Self::Github,
         Self::Microsoft,
         Self::Keycloak,
         Self::Gitlab,
+        Self::Auth0,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl Preset {
             Self::Microsoft => "microsoft",
             Self::Keycloak => "keycloak",
             Self::Gitlab => "gitlab",
+            Self::Auth0 => "auth0",
         }
     }
 
@@ -65,7 +68,8 @@ impl fmt::Display for Preset {
 /// An unknown preset name.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak and gitlab"
+    "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak, gitlab \
+     and auth0"
 )]
 pub struct UnknownPreset(String);
 
@@ -165,8 +169,9 @@ impl Preset {
     /// The real provider's hosts, for the presets that imitate one.
     pub fn real_hosts(self) -> Option<RealHosts> {
         match self {
-            // Keycloak has no host of its own: every deployment has its own.
-            Self::Generic | Self::Keycloak => None,
+            // Keycloak has no host of its own: every deployment has its own; every Auth0 tenant
+            // has its own domain.
+            Self::Generic | Self::Keycloak | Self::Auth0 => None,
             // Google's discovery document names four hosts.
             Self::Google => Some(RealHosts {
                 web: "accounts.google.com",
@@ -217,6 +222,18 @@ pub mod gitlab {
     pub const API: &str = "/api/v4";
     /// The authenticated user (the resource).
     pub const USER: &str = "/api/v4/user";
+}
+
+/// Auth0: every path at the tenant's domain (`{tenant}.{region}.auth0.com` or a custom one), the
+/// issuer being that domain with a trailing `/` (captured discovery documents; Auth0's docs).
+pub mod auth0 {
+    pub const AUTHORIZE: &str = "/authorize";
+    pub const TOKEN: &str = "/oauth/token";
+    pub const USERINFO: &str = "/userinfo";
+    pub const JWKS: &str = "/.well-known/jwks.json";
+    pub const REVOKE: &str = "/oauth/revoke";
+    pub const DEVICE_AUTHORIZATION: &str = "/oauth/device/code";
+    pub const LOGOUT: &str = "/oidc/logout";
 }
 
 /// Keycloak (the Quarkus distribution, 17 and later): every path under `/realms/{realm}`, the

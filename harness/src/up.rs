@@ -21,9 +21,9 @@ pub struct Args {
     /// a login page.
     #[arg(long, env = "FAUXAUTH_CONFIG")]
     config: Option<PathBuf>,
-    /// Imitate a real provider: generic, google, github, microsoft, keycloak or gitlab. The
-    /// provider serves the preset's demo (its paths, dialect and fake users, with a login page),
-    /// the resource its user API (the demo API for Keycloak, which has none), and the reference
+    /// Imitate a real provider: generic, google, github, microsoft, keycloak, gitlab or auth0.
+    /// The provider serves the preset's demo (its paths, dialect and fake users, with a login
+    /// page), the resource its user API (the demo API for Keycloak and Auth0), and the reference
     /// client logs in as an app written against it does. With --config, the first issuer's
     /// `preset` decides instead.
     #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with = "config")]
@@ -452,6 +452,7 @@ mod tests {
             Preset::Microsoft,
             Preset::Keycloak,
             Preset::Gitlab,
+            Preset::Auth0,
         ] {
             let config = Config::preset(preset);
             let issuer = &config.issuers[0];
@@ -483,6 +484,8 @@ mod tests {
                 assert!(url.ends_with("/v2.0"), "{url}");
             } else if preset == Preset::Keycloak {
                 assert_eq!(url, "http://127.0.0.1:9000/realms/fauxauth");
+            } else if preset == Preset::Auth0 {
+                assert_eq!(url, "http://127.0.0.1:9000/");
             } else {
                 assert_eq!(url, "http://127.0.0.1:9000");
             }

@@ -239,6 +239,8 @@ impl Lifetimes {
                 Preset::Keycloak => 600,
                 // GitLab's documented answer ("expires_in": 300).
                 Preset::Gitlab => 300,
+                // Not in the sources for Auth0: the RFC's example figure.
+                Preset::Auth0 => 600,
             }))
     }
 }

@@ -206,6 +206,26 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 user.claims.insert("email".into(), upn.into());
             }
         }
+        Preset::Auth0 => {
+            issuer.scopes = Vec::new();
+            // Auth0's defaults: 24 hours for an access token, 10 hours for an ID token.
+            issuer.lifetimes.access_token = Duration::from_secs(86_400);
+            issuer.lifetimes.id_token = Duration::from_secs(36_000);
+            for user in &mut issuer.users {
+                // `{connection}|{id}`: the database connection's users are `auth0|` and 24
+                // hexadecimal digits.
+                let id: String = (0..24)
+                    .map(|_| char::from(b"0123456789abcdef"[digits.random_range(0..16usize)]))
+                    .collect();
+                user.sub = Some(format!("auth0|{id}"));
+                user.claims.remove("address");
+                user.claims
+                    .insert("nickname".into(), user.username.clone().into());
+                // An ISO 8601 string, as Auth0 writes it (fauxauth's date).
+                user.claims
+                    .insert("updated_at".into(), "2030-01-01T00:00:00.000Z".into());
+            }
+        }
         Preset::Gitlab => {
             issuer.scopes = GITLAB_SCOPES.map(str::to_owned).to_vec();
             // Access tokens expire in 2 hours (GitLab 15.0 and later), codes in 10 minutes

@@ -188,7 +188,9 @@ impl Issuer {
             .realm
             .clone()
             .unwrap_or_else(|| fauxauth_core::preset::keycloak::DEFAULT_REALM.to_owned());
+        let quirks = settings.quirks.resolve(settings.preset);
         let url = match settings.preset {
+            _ if quirks.issuer_trailing_slash => format!("{base}/"),
             Preset::Microsoft => format!("{base}/{tenant_id}/v2.0"),
             Preset::Keycloak => format!(
                 "{base}{}",
@@ -205,7 +207,7 @@ impl Issuer {
             real_hosts,
             url,
             layout: Layout::new(settings.preset, segment),
-            quirks: settings.quirks.resolve(settings.preset),
+            quirks,
             base,
             tenant_id,
             path,
@@ -711,7 +713,7 @@ impl Issuer {
     /// A new opaque access token in the preset's format: Google's `ya29.`, GitHub's `gho_` (an
     /// OAuth App's) or `ghu_` (a GitHub App's), fauxauth's own otherwise.
     pub fn new_opaque_access_token(&self) -> String {
-        use crate::preset::{github, gitlab, google};
+        use crate::preset::{auth0, github, gitlab, google};
         match self.settings.preset {
             Preset::Github if self.quirks.github_app_tokens => {
                 self.prefixed(github::APP_ACCESS_PREFIX, github::ACCESS_TOKEN_BODY)
@@ -721,6 +723,7 @@ impl Issuer {
             }
             Preset::Google => self.prefixed(google::ACCESS_PREFIX, 160),
             Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
+            Preset::Auth0 => self.random_alphanumeric(auth0::OPAQUE_TOKEN_LENGTH),
             _ => self.random_token(),
         }
     }

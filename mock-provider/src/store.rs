@@ -95,6 +95,8 @@ pub struct Code {
     pub claims: ClaimsRequest,
     /// The key the code is bound to (RFC 9449 §10 `dpop_jkt`).
     pub dpop_jkt: Option<String>,
+    /// The API the authorization asked for (Auth0's `audience`).
+    pub audience: Option<String>,
 }
 
 /// A code as held: issued and waiting, or redeemed and remembered only as far as a replay needs
@@ -131,6 +133,8 @@ pub struct Grant {
     pub sid: Option<String>,
     /// The `redirect_uri` of the code it came from, if it came from one.
     pub redirect_uri: Option<String>,
+    /// The API its authorization asked for (Auth0's `audience`).
+    pub audience: Option<String>,
     pub revoked: bool,
     /// What the authorization's `claims` parameter asked for (OpenID Connect Core §5.5): for
     /// the ID tokens and the UserInfo answers of the grant.
@@ -343,6 +347,7 @@ impl Store {
             auth_time: Some(record.auth_time),
             sid: record.sid.clone(),
             redirect_uri: Some(record.redirect_uri.clone()),
+            audience: record.audience.clone(),
             revoked: false,
             claims: record.claims.clone(),
             expires_at: until.max(now),
@@ -873,6 +878,7 @@ mod tests {
             consent_prompted: false,
             claims: Default::default(),
             dpop_jkt: None,
+            audience: None,
         }
     }
 
@@ -921,6 +927,7 @@ mod tests {
             auth_time: None,
             sid: None,
             redirect_uri: None,
+            audience: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(301),
@@ -978,6 +985,7 @@ mod tests {
             auth_time: Some(0),
             sid: None,
             redirect_uri: None,
+            audience: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(0),
@@ -1038,6 +1046,7 @@ mod tests {
             auth_time: None,
             sid: None,
             redirect_uri: None,
+            audience: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(0),
@@ -1078,6 +1087,7 @@ mod tests {
             auth_time: None,
             sid: None,
             redirect_uri: None,
+            audience: None,
             revoked: false,
             claims: Default::default(),
             expires_at: t(0),

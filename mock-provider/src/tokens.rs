@@ -160,7 +160,10 @@ pub fn issue(
         .filter(|c| c.target.includes(TokenTarget::AccessToken))
         .collect();
     // An opaque token is recorded under its own value, with what it stands for.
-    let (access_token, opaque) = if issuer.quirks.opaque_access_tokens {
+    // Auth0: without an `audience` the token is opaque, good at `/userinfo` alone.
+    let opaque = issuer.quirks.opaque_access_tokens
+        || (issuer.quirks.opaque_without_audience && subject.exchanged.audience.is_none());
+    let (access_token, opaque) = if opaque {
         let value = issuer.new_opaque_access_token();
         (value, Some(Box::new(claims)))
     } else if for_access.is_empty() {
@@ -320,6 +323,7 @@ pub fn issue_on_a_new_grant(
         auth_time,
         sid: None,
         redirect_uri: None,
+        audience: None,
         revoked: false,
         claims: Default::default(),
         expires_at: now + issuer.access_token_lifetime(),
@@ -524,7 +528,7 @@ impl Inactive {
 /// `typ: at+jwt`, `iss`, `exp` against the virtual clock, and that neither it nor its grant was
 /// revoked.
 pub fn verify_access_token(issuer: &Issuer, token: &str) -> Result<AccessTokenClaims, Inactive> {
-    if issuer.quirks.opaque_access_tokens {
+    if is_opaque(issuer, token) {
         let now = issuer.now();
         let store = issuer.store();
         let record = store.access_token(token).ok_or(Inactive::Unrecognised)?;
@@ -553,6 +557,18 @@ pub fn verify_access_token(issuer: &Issuer, token: &str) -> Result<AccessTokenCl
         Some(_) => Ok(claims),
         None => Err(Inactive::Revoked),
     }
+}
+
+/// Whether `token` is one of the issuer's opaque access tokens, held under its own value: every
+/// one with `opaque_access_tokens`, those issued without an `audience` with Auth0's
+/// `opaque_without_audience`.
+pub fn is_opaque(issuer: &Issuer, token: &str) -> bool {
+    issuer.quirks.opaque_access_tokens
+        || (issuer.quirks.opaque_without_audience
+            && issuer
+                .store()
+                .access_token(token)
+                .is_some_and(|r| r.opaque.is_some()))
 }
 
 /// The claims a user releases for `scope` (OIDC Core §5.4). Claims outside the standard set are

@@ -40,6 +40,8 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         Preset::Keycloak => &["openid", "profile", "email"],
         // GitLab's OpenID Connect guide, and `read_user` for the REST API's `/user`.
         Preset::Gitlab => &["openid", "profile", "email", "read_user"],
+        // Auth0's quickstarts; `offline_access` for a refresh token.
+        Preset::Auth0 => &["openid", "profile", "email", "offline_access"],
     }
 }
 
@@ -54,6 +56,8 @@ pub fn resource_path(preset: Preset) -> &'static str {
         // The app's own API: Keycloak has no user API of its own.
         Preset::Keycloak => RESOURCE_PATH,
         Preset::Gitlab => preset::gitlab::USER,
+        // The app's own API (Auth0 has none for its users).
+        Preset::Auth0 => RESOURCE_PATH,
     }
 }
 

@@ -192,7 +192,14 @@ impl ClientState {
             http.clone(),
             config.form_post,
         )
-        .map_err(|e| StartError::Config(vec![e]))?;
+        .map_err(|e| StartError::Config(vec![e]))?
+        // Auth0's quickstarts for calling an API: its identifier as `audience`.
+        .with_audience(
+            config
+                .resource
+                .clone()
+                .filter(|_| config.preset == Preset::Auth0),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 weaknesses: Weaknesses::of(&config.weaknesses),

@@ -131,6 +131,8 @@ pub struct Provider {
     http: Http,
     /// It asks for `response_mode=form_post`.
     form_post: bool,
+    /// The API its access tokens are for (Auth0's `audience`): the resource, with Auth0.
+    audience: Option<String>,
     /// Held across the discovery fetch (single-flight); `None` until one succeeds.
     discovered: tokio::sync::Mutex<Option<Arc<Discovered>>>,
     /// Held across a JWKS fetch (single-flight).
@@ -151,9 +153,18 @@ impl Provider {
             credentials,
             http,
             form_post,
+            audience: None,
             discovered: tokio::sync::Mutex::new(None),
             key_fetch: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Asks for access tokens for `audience` (Auth0: without one, the token is good at
+    /// `/userinfo` alone, and the app's API cannot take it).
+    #[must_use]
+    pub fn with_audience(mut self, audience: Option<String>) -> Self {
+        self.audience = audience;
+        self
     }
 
     pub fn client_id(&self) -> &openidconnect::ClientId {
@@ -325,6 +336,9 @@ impl Provider {
         }
         if self.form_post {
             request = request.add_extra_param("response_mode", "form_post");
+        }
+        if let Some(audience) = &self.audience {
+            request = request.add_extra_param("audience", audience.clone());
         }
         if let Some(jkt) = self.http.dpop_jkt() {
             // RFC 9449 §10: the code is bound to the key, so only this client can redeem it.

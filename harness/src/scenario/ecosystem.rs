@@ -338,6 +338,12 @@ impl Ecosystem {
         self.provider.issuer()
     }
 
+    /// The issuer URL that paths are put after: without the `/` an issuer may end with (Auth0's
+    /// does; OIDC Discovery §4 drops it before appending a path too).
+    pub fn issuer_base(&self) -> String {
+        self.issuer().trim_end_matches('/').to_owned()
+    }
+
     /// The provider's scheme, host and port.
     pub fn origin(&self) -> String {
         url::Url::parse(&self.provider.issuer())

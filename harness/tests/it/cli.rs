@@ -252,7 +252,10 @@ fn resource_presets_are_named_by_flag_or_environment_and_misuse_names_the_field(
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("generic, google, github, microsoft, keycloak and gitlab"),
+        stderr.contains(
+            "generic, google, github, microsoft, keycloak, gitlab \
+             and auth0"
+        ),
         "{stderr}"
     );
 }

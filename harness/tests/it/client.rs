@@ -756,7 +756,9 @@ async fn fauxauth_client_with_the_github_preset_logs_in_at_githubs_paths() {
         .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(
-        help.contains("[possible values: generic, google, github, microsoft, keycloak, gitlab]"),
+        help.contains(
+            "[possible values: generic, google, github, microsoft, keycloak, gitlab, auth0]"
+        ),
         "{help}"
     );
     assert!(

@@ -407,6 +407,7 @@ fn issue_code(
             consent_prompted: request.prompt.consent,
             claims: request.claims.clone(),
             dpop_jkt: request.dpop_jkt.clone(),
+            audience: request.audience.clone(),
         },
         now,
     );

@@ -44,7 +44,7 @@ async fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(),
         .get("token_type_hint")
         .map_err(|e| Error::invalid_request(e.to_string()))?;
     // An opaque access token is recorded under its own value.
-    let jti = if issuer.quirks.opaque_access_tokens {
+    let jti = if crate::tokens::is_opaque(issuer, token) {
         Some(token.to_owned())
     } else {
         issuer

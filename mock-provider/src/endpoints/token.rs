@@ -90,6 +90,38 @@ pub(super) async fn token(
     response
 }
 
+/// Whether the body is JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A JSON object's members as token request parameters (Auth0 takes JSON bodies): strings as
+/// they are, numbers and booleans written out; anything else is no parameter a token request
+/// has, and the request is malformed.
+fn json_params(body: &[u8]) -> Result<Params, Error> {
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
+        .map_err(|e| Error::invalid_request(format!("the JSON body is not an object: {e}")))?;
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in &object {
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => {
+                return Err(Error::invalid_request(format!(
+                    "{name} must be a string in a JSON token request"
+                )));
+            }
+        };
+        form.append_pair(name, &text);
+    }
+    Ok(Params::parse(form.finish().as_bytes()))
+}
+
 /// What the token endpoint was given besides the form: what rules inject, the tenant segment
 /// of the path, whether a DPoP nonce is required.
 #[derive(Debug)]
@@ -113,7 +145,11 @@ async fn handle(
             "client_secret must not be sent in the URL",
         ));
     }
-    let params = super::form_body(headers, body)?;
+    let params = if issuer.quirks.json_token_requests && is_json(headers) {
+        json_params(body)?
+    } else {
+        super::form_body(headers, body)?
+    };
     // RFC 6749 §3.2: parameters MUST NOT be included more than once.
     if let Some(name) = params.first_repeated(&[
         "grant_type",
@@ -393,7 +429,13 @@ fn authorization_code(
             sid: code.sid.as_deref(),
             nonce: code.nonce.as_deref(),
             claims: Some(&code.claims),
-            exchanged: Default::default(),
+            exchanged: crate::tokens::Exchanged {
+                audience: code
+                    .audience
+                    .as_deref()
+                    .filter(|_| issuer.quirks.opaque_without_audience),
+                ..Default::default()
+            },
         },
         code.scope.clone(),
         Mint {
@@ -412,7 +454,8 @@ fn authorization_code(
 fn refresh_token_for_code(issuer: &Issuer, client: &ClientConfig, code: &Code) -> bool {
     match issuer.settings.preset {
         Preset::Github => issuer.quirks.github_app_tokens,
-        Preset::Microsoft => code.scope.contains("offline_access"),
+        // Auth0 too (with "Allow Offline Access" on the API, which fauxauth assumes).
+        Preset::Microsoft | Preset::Auth0 => code.scope.contains("offline_access"),
         _ if issuer.quirks.refresh_token_on_first_consent_only => {
             code.offline
                 && (issuer
@@ -517,7 +560,13 @@ fn refresh(
             // OIDC Core §12.2: a refreshed ID token SHOULD NOT carry a nonce.
             nonce: None,
             claims: Some(&grant.claims),
-            exchanged: Default::default(),
+            exchanged: crate::tokens::Exchanged {
+                audience: grant
+                    .audience
+                    .as_deref()
+                    .filter(|_| issuer.quirks.opaque_without_audience),
+                ..Default::default()
+            },
         },
         scope.clone(),
         Mint {

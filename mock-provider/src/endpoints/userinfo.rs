@@ -89,7 +89,7 @@ fn handle(
         crate::tokens::without_roles(&mut released);
     }
     // The claims the authorization asked for at UserInfo (OpenID Connect Core §5.5).
-    let key = if issuer.quirks.opaque_access_tokens {
+    let key = if crate::tokens::is_opaque(issuer, &token) {
         token.as_str()
     } else {
         claims.jti.as_str()

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{Preset, github, gitlab, google, keycloak, microsoft};
+use super::{Preset, auth0, github, gitlab, google, keycloak, microsoft};
 use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Presented, presented};
@@ -86,7 +86,10 @@ pub fn device_answer(
     let preset = issuer.settings.preset;
     let object = body.as_object_mut().expect("device responses are objects");
     // Keycloak's and GitLab's device authorization answer as the RFC does.
-    if !matches!(preset, Preset::Generic | Preset::Keycloak | Preset::Gitlab) {
+    if !matches!(
+        preset,
+        Preset::Generic | Preset::Keycloak | Preset::Gitlab | Preset::Auth0
+    ) {
         object.remove("verification_uri_complete");
     }
     match preset {
@@ -100,7 +103,7 @@ pub fn device_answer(
             let message = microsoft::device_message(text("verification_uri"), text("user_code"));
             object.insert("message".into(), message.into());
         }
-        Preset::Generic | Preset::Github | Preset::Keycloak | Preset::Gitlab => {}
+        Preset::Generic | Preset::Github | Preset::Keycloak | Preset::Gitlab | Preset::Auth0 => {}
     }
     negotiated(issuer, StatusCode::OK, &body, headers)
 }
@@ -168,11 +171,11 @@ fn error_answer(
             );
             (code.status(), body)
         }
-        Preset::Keycloak | Preset::Gitlab => {
-            let (status, body) = if issuer.settings.preset == Preset::Keycloak {
-                keycloak::error(code, reason, &text)
-            } else {
-                gitlab::error(code, reason, &text)
+        preset @ (Preset::Keycloak | Preset::Gitlab | Preset::Auth0) => {
+            let (status, body) = match preset {
+                Preset::Keycloak => keycloak::error(code, reason, &text),
+                Preset::Gitlab => gitlab::error(code, reason, &text),
+                _ => auth0::error(code, reason, &text),
             };
             let mut response = negotiated(
                 issuer,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use fauxauth_core::preset::{Preset, github, gitlab, google, keycloak, microsoft};
+use fauxauth_core::preset::{Preset, auth0, github, gitlab, google, keycloak, microsoft};
 
 use crate::paths;
 
@@ -155,6 +155,18 @@ impl Layout {
                 ]));
                 routes
             }
+            // The device page is fauxauth's own (Auth0's is not in the sources).
+            Preset::Auth0 => plain(&[
+                (paths::DISCOVERY, Endpoint::Discovery),
+                (auth0::AUTHORIZE, Endpoint::Authorize),
+                (auth0::TOKEN, Endpoint::Token),
+                (auth0::USERINFO, Endpoint::Userinfo),
+                (auth0::JWKS, Endpoint::Jwks),
+                (auth0::REVOKE, Endpoint::Revoke),
+                (auth0::DEVICE_AUTHORIZATION, Endpoint::DeviceAuthorization),
+                (paths::DEVICE, Endpoint::Device),
+                (auth0::LOGOUT, Endpoint::Logout),
+            ]),
             // No end-session endpoint: GitLab advertises none.
             Preset::Gitlab => plain(&[
                 (paths::DISCOVERY, Endpoint::Discovery),
@@ -266,8 +278,14 @@ mod tests {
         );
         assert_eq!(ms.endpoint_at("/devicelogin"), Some(Endpoint::Device));
         let gitlab = Layout::new(Preset::Gitlab, "t");
-        assert_eq!(gitlab.endpoint_at("/oauth/discovery/keys"), Some(Endpoint::Jwks));
-        assert!(!gitlab.serves(Endpoint::Logout), "GitLab has no end-session endpoint");
+        assert_eq!(
+            gitlab.endpoint_at("/oauth/discovery/keys"),
+            Some(Endpoint::Jwks)
+        );
+        assert!(
+            !gitlab.serves(Endpoint::Logout),
+            "GitLab has no end-session endpoint"
+        );
         let keycloak = Layout::new(Preset::Keycloak, "shop");
         assert_eq!(
             keycloak.path_of(Endpoint::Token, None),

@@ -74,6 +74,17 @@ pub struct Quirks {
     /// documentation says.
     #[serde(default)]
     pub redirect_uri_on_refresh: Option<bool>,
+    /// Auth0: the issuer identifier ends with `/` (`https://{domain}/`), in discovery and in
+    /// every `iss`.
+    #[serde(default)]
+    pub issuer_trailing_slash: Option<bool>,
+    /// Auth0: without `audience` at the authorization endpoint the access token is opaque and
+    /// good at `/userinfo` alone; with one, a JWT for that audience.
+    #[serde(default)]
+    pub opaque_without_audience: Option<bool>,
+    /// Auth0: the token endpoint takes `application/json` bodies as well as forms.
+    #[serde(default)]
+    pub json_token_requests: Option<bool>,
     /// Keycloak: access tokens carry the user's realm and client roles, `realm_access.roles` and
     /// `resource_access.{client}.roles` (the default "roles" client scope).
     #[serde(default)]
@@ -99,6 +110,9 @@ pub struct Active {
     pub realm_roles_in_tokens: bool,
     pub token_created_at: bool,
     pub redirect_uri_on_refresh: bool,
+    pub issuer_trailing_slash: bool,
+    pub opaque_without_audience: bool,
+    pub json_token_requests: bool,
 }
 
 impl Quirks {
@@ -109,6 +123,7 @@ impl Quirks {
         let microsoft = preset == Preset::Microsoft;
         let keycloak = preset == Preset::Keycloak;
         let gitlab = preset == Preset::Gitlab;
+        let auth0 = preset == Preset::Auth0;
         Active {
             form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
             token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
@@ -133,6 +148,9 @@ impl Quirks {
             realm_roles_in_tokens: self.realm_roles_in_tokens.unwrap_or(keycloak),
             token_created_at: self.token_created_at.unwrap_or(gitlab),
             redirect_uri_on_refresh: self.redirect_uri_on_refresh.unwrap_or(gitlab),
+            issuer_trailing_slash: self.issuer_trailing_slash.unwrap_or(auth0),
+            opaque_without_audience: self.opaque_without_audience.unwrap_or(auth0),
+            json_token_requests: self.json_token_requests.unwrap_or(auth0),
         }
     }
 }

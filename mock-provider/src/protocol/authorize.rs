@@ -60,6 +60,7 @@ const KNOWN: &[&str] = &[
     "acr_values",
     "claims",
     "dpop_jkt",
+    "audience",
 ];
 
 /// A validated authorization request.
@@ -88,6 +89,9 @@ pub struct AuthorizationRequest {
     /// The thumbprint of the key the code is bound to (RFC 9449 §10): the code is redeemed only
     /// with a DPoP proof by that key.
     pub dpop_jkt: Option<String>,
+    /// Auth0's `audience`: the API the access token is for (read with its preset's
+    /// `opaque_without_audience`).
+    pub audience: Option<String>,
     /// `response_mode=form_post`: the response is posted to the redirect URI by a page.
     pub form_post: bool,
 }
@@ -343,6 +347,7 @@ impl AuthorizationRequest {
             iss,
             claims,
             dpop_jkt,
+            audience: get("audience").map(str::to_owned),
             form_post,
         })
     }
@@ -444,6 +449,7 @@ pub(crate) mod tests_support {
             iss: String::new(),
             claims: Default::default(),
             dpop_jkt: None,
+            audience: None,
             form_post: false,
         }
     }

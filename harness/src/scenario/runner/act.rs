@@ -682,7 +682,7 @@ pub fn provider_target(world: &Ecosystem, endpoint: &str) -> Result<String, Stri
             world.config.issuers[0].preset
         )
     })?;
-    let issuer = world.issuer();
+    let issuer = world.issuer_base();
     Ok(match url.strip_prefix(issuer.as_str()) {
         Some(rest) if rest.starts_with('/') => rest.to_owned(),
         _ => url,
@@ -827,7 +827,7 @@ fn bearer_call(
             let url = match server {
                 Server::Resource => format!("{}{target}", world.resource_url()),
                 _ if target.starts_with("http") => target.clone(),
-                _ => format!("{}{target}", world.issuer()),
+                _ => format!("{}{target}", world.issuer_base()),
             };
             let now = fauxauth_core::unix(world.clock.now());
             let proof = super::dpop::proof(memory, spec, now, method.as_str(), &url, Some(&token))?;
@@ -902,7 +902,7 @@ async fn send(
     sent: &Sent,
 ) -> Result<Received, String> {
     let base = match sent.server {
-        Server::Provider => world.issuer(),
+        Server::Provider => world.issuer_base(),
         Server::Resource => world.resource_url(),
     };
     let url = if sent.target.starts_with("http://") || sent.target.starts_with("https://") {

@@ -128,7 +128,7 @@ pub async fn run_in(loaded: &Loaded, world: &Ecosystem) -> Outcome {
         .as_ref()
         .map(|c| c.url.clone())
         .unwrap_or_default();
-    let mut labels = Labels::new(&world.issuer(), &world.resource_url(), &client_url);
+    let mut labels = Labels::new(&world.issuer_base(), &world.resource_url(), &client_url);
     let mut transcript = Vec::new();
 
     for (i, step) in scenario.steps.iter().enumerate() {
