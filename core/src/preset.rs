@@ -27,10 +27,11 @@ pub enum Preset {
     Keycloak,
     Gitlab,
     Auth0,
+    Okta,
 }
 
 impl Preset {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Generic,
         Self::Google,
         Self::Github,
@@ -38,6 +39,7 @@ impl Preset {
         Self::Keycloak,
         Self::Gitlab,
         Self::Auth0,
+        Self::Okta,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Preset {
             Self::Keycloak => "keycloak",
             Self::Gitlab => "gitlab",
             Self::Auth0 => "auth0",
+            Self::Okta => "okta",
         }
     }
 
@@ -68,8 +71,8 @@ impl fmt::Display for Preset {
 /// An unknown preset name.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak, gitlab \
-     and auth0"
+    "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak, gitlab, \
+     auth0 and okta"
 )]
 pub struct UnknownPreset(String);
 
@@ -171,7 +174,8 @@ impl Preset {
         match self {
             // Keycloak has no host of its own: every deployment has its own; every Auth0 tenant
             // has its own domain.
-            Self::Generic | Self::Keycloak | Self::Auth0 => None,
+            // Nor every Okta org.
+            Self::Generic | Self::Keycloak | Self::Auth0 | Self::Okta => None,
             // Google's discovery document names four hosts.
             Self::Google => Some(RealHosts {
                 web: "accounts.google.com",
@@ -222,6 +226,43 @@ pub mod gitlab {
     pub const API: &str = "/api/v4";
     /// The authenticated user (the resource).
     pub const USER: &str = "/api/v4/user";
+}
+
+/// Okta: an org's domain, with its org authorization server at `/oauth2/v1/*` (the issuer being
+/// the domain) and custom ones at `/oauth2/{id}/v1/*` (the issuer being `{domain}/oauth2/{id}`;
+/// the built-in one is `default`) (Okta's OpenID Connect API reference; captured discovery).
+pub mod okta {
+    /// The custom authorization server a preset serves unless configured.
+    pub const DEFAULT_AUTHORIZATION_SERVER: &str = "default";
+    /// The configured name of the org authorization server.
+    pub const ORG: &str = "org";
+    /// Each path below follows the server's prefix (see [`prefix`]).
+    pub const AUTHORIZE: &str = "/v1/authorize";
+    pub const TOKEN: &str = "/v1/token";
+    pub const USERINFO: &str = "/v1/userinfo";
+    pub const JWKS: &str = "/v1/keys";
+    pub const LOGOUT: &str = "/v1/logout";
+    pub const REVOKE: &str = "/v1/revoke";
+    pub const INTROSPECT: &str = "/v1/introspect";
+
+    /// Where a server's endpoints live: `/oauth2` for the org server, `/oauth2/{id}` for a
+    /// custom one.
+    pub fn prefix(server: &str) -> String {
+        if server == ORG {
+            "/oauth2".to_owned()
+        } else {
+            format!("/oauth2/{server}")
+        }
+    }
+
+    /// Where a server's issuer is below the domain: nothing for the org server.
+    pub fn issuer_path(server: &str) -> String {
+        if server == ORG {
+            String::new()
+        } else {
+            prefix(server)
+        }
+    }
 }
 
 /// Auth0: every path at the tenant's domain (`{tenant}.{region}.auth0.com` or a custom one), the
@@ -365,9 +406,9 @@ mod tests {
             assert_eq!(preset.as_str().parse::<Preset>().unwrap(), preset);
         }
         assert_eq!("GitHub".parse::<Preset>().unwrap(), Preset::Github);
-        let error = "okta".parse::<Preset>().unwrap_err().to_string();
+        let error = "pingone".parse::<Preset>().unwrap_err().to_string();
         assert!(
-            error.contains("\"okta\"") && error.contains("microsoft"),
+            error.contains("\"pingone\"") && error.contains("microsoft"),
             "{error}"
         );
     }

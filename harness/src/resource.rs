@@ -16,7 +16,8 @@ pub struct Args {
     #[arg(long, env = "FAUXAUTH_RESOURCE_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
     audience: String,
     /// Also serve a provider's user API: generic (none), google, github, microsoft, keycloak
-    /// (none: Keycloak has no user API of its own), gitlab (`/api/v4/user`) or auth0 (none). A preset introspects every token at
+    /// (none: Keycloak has no user API of its own), gitlab (`/api/v4/user`), auth0 or okta
+    /// (none). A preset introspects every token at
     /// `{issuer}/introspect`, so it needs the client credentials.
     #[arg(long, env = "FAUXAUTH_RESOURCE_PRESET", default_value_t = Preset::Generic)]
     preset: Preset,

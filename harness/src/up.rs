@@ -21,11 +21,11 @@ pub struct Args {
     /// a login page.
     #[arg(long, env = "FAUXAUTH_CONFIG")]
     config: Option<PathBuf>,
-    /// Imitate a real provider: generic, google, github, microsoft, keycloak, gitlab or auth0.
-    /// The provider serves the preset's demo (its paths, dialect and fake users, with a login
-    /// page), the resource its user API (the demo API for Keycloak and Auth0), and the reference
-    /// client logs in as an app written against it does. With --config, the first issuer's
-    /// `preset` decides instead.
+    /// Imitate a real provider: generic, google, github, microsoft, keycloak, gitlab, auth0 or
+    /// okta. The provider serves the preset's demo (its paths, dialect and fake users, with a
+    /// login page), the resource its user API (the demo API for Keycloak, Auth0 and Okta), and
+    /// the reference client logs in as an app written against it does. With --config, the
+    /// first issuer's `preset` decides instead.
     #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with = "config")]
     preset: Option<Preset>,
     /// The client the reference client logs in as. Default: the first client of the first issuer
@@ -453,6 +453,7 @@ mod tests {
             Preset::Keycloak,
             Preset::Gitlab,
             Preset::Auth0,
+            Preset::Okta,
         ] {
             let config = Config::preset(preset);
             let issuer = &config.issuers[0];
@@ -486,6 +487,8 @@ mod tests {
                 assert_eq!(url, "http://127.0.0.1:9000/realms/fauxauth");
             } else if preset == Preset::Auth0 {
                 assert_eq!(url, "http://127.0.0.1:9000/");
+            } else if preset == Preset::Okta {
+                assert_eq!(url, "http://127.0.0.1:9000/oauth2/default");
             } else {
                 assert_eq!(url, "http://127.0.0.1:9000");
             }

@@ -30,7 +30,19 @@ pub struct AccessTokenClaims {
     /// The key the token is bound to (RFC 9449 §6.1: `{"jkt": thumbprint}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<serde_json::Value>,
-    /// What a preset's access tokens carry besides (Keycloak's `typ`, `azp` and roles).
+    /// What a preset's access tokens carry besides (Keycloak's `typ`, `azp` and roles; Okta's
+    /// `ver`, `cid`, `uid`, `scp`).
     #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub preset: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AccessTokenClaims {
+    /// The `sub` of the user the token is for: `sub`, but Okta's `uid` where its `sub` is the
+    /// user's login.
+    pub fn user_sub(&self) -> &str {
+        self.preset
+            .get("uid")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(&self.sub)
+    }
 }

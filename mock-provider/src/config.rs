@@ -110,6 +110,11 @@ pub struct IssuerConfig {
     /// `fauxauth` when absent.
     #[serde(default)]
     pub realm: Option<String>,
+    /// The Okta preset's authorization server: a custom one's id (`default` when absent), its
+    /// issuer `{domain}/oauth2/{id}`; or `org`, the org authorization server, whose issuer is
+    /// the domain.
+    #[serde(default)]
+    pub authorization_server: Option<String>,
     /// Path prefix of this issuer (`/tenant-a`), or `/` for the root. Defaults to the root when it
     /// is the only issuer and to `/{name}` otherwise.
     /// Serve the preset under the real provider's host names (`accounts.google.com`,
@@ -239,8 +244,8 @@ impl Lifetimes {
                 Preset::Keycloak => 600,
                 // GitLab's documented answer ("expires_in": 300).
                 Preset::Gitlab => 300,
-                // Not in the sources for Auth0: the RFC's example figure.
-                Preset::Auth0 => 600,
+                // Not in the sources for Auth0 or Okta: the RFC's example figure.
+                Preset::Auth0 | Preset::Okta => 600,
             }))
     }
 }
@@ -840,6 +845,7 @@ impl IssuerConfig {
             quirks: crate::preset::Quirks::default(),
             tenant_id: None,
             realm: None,
+            authorization_server: None,
             real_hosts: false,
             path: None,
             login: LoginMode::default(),
@@ -906,17 +912,24 @@ impl IssuerConfig {
                 at(place, field, "must be at least one second".into());
             }
         }
-        if let Some(realm) = &self.realm
-            && (realm.is_empty()
-                || !realm
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b)))
-        {
-            at(
-                place,
-                "realm",
-                format!("{realm:?} must be letters, digits, '.', '_', '~' or '-' (a path segment)"),
-            );
+        for (field, segment) in [
+            ("realm", &self.realm),
+            ("authorization_server", &self.authorization_server),
+        ] {
+            if let Some(segment) = segment
+                && (segment.is_empty()
+                    || !segment
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b)))
+            {
+                at(
+                    place,
+                    field,
+                    format!(
+                        "{segment:?} must be letters, digits, '.', '_', '~' or '-' (a path segment)"
+                    ),
+                );
+            }
         }
         for scope in &self.scopes {
             if !is_scope_token(scope) {

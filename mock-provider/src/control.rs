@@ -149,12 +149,16 @@ fn bearer_subject(issuer: &Issuer, token: &str) -> Option<(String, Option<String
     let (client, sub) = match fauxauth_core::wire::unverified_claims(token) {
         Some(claims) => (
             claims["client_id"].as_str()?.to_owned(),
-            claims["sub"].as_str().map(str::to_owned),
+            // Okta's access tokens name the user by `uid`, their login by `sub`.
+            claims["uid"]
+                .as_str()
+                .or_else(|| claims["sub"].as_str())
+                .map(str::to_owned),
         ),
         None => {
             let store = issuer.store();
             let claims = store.access_token(token)?.opaque.as_ref()?;
-            (claims.client_id.clone(), Some(claims.sub.clone()))
+            (claims.client_id.clone(), Some(claims.user_sub().to_owned()))
         }
     };
     let user = sub

@@ -206,6 +206,32 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 user.claims.insert("email".into(), upn.into());
             }
         }
+        Preset::Okta => {
+            issuer.scopes = Vec::new();
+            // Codes live 60 s; access and ID tokens an hour (the default access policy). The
+            // default authorization server's access tokens are for `api://default`.
+            issuer.lifetimes.code = Duration::from_secs(60);
+            issuer.access_token_audience = "api://default".to_owned();
+            for user in &mut issuer.users {
+                // Okta's user ids: `00u` and 17 letters and digits.
+                let id: String = (0..17)
+                    .map(|_| {
+                        let alphabet =
+                            b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+                        char::from(alphabet[digits.random_range(0..alphabet.len())])
+                    })
+                    .collect();
+                user.sub = Some(format!("00u{id}"));
+                user.claims.remove("address");
+                // The login is the email.
+                if let Some(email) = user.claims.get("email").cloned() {
+                    user.claims.insert("preferred_username".into(), email);
+                }
+                user.claims.insert("locale".into(), "en-US".into());
+                user.claims
+                    .insert("zoneinfo".into(), "America/Los_Angeles".into());
+            }
+        }
         Preset::Auth0 => {
             issuer.scopes = Vec::new();
             // Auth0's defaults: 24 hours for an access token, 10 hours for an ID token.

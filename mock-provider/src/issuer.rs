@@ -198,8 +198,19 @@ impl Issuer {
             ),
             _ => base.clone(),
         };
+        let server = settings.authorization_server.clone().unwrap_or_else(|| {
+            fauxauth_core::preset::okta::DEFAULT_AUTHORIZATION_SERVER.to_owned()
+        });
+        let url = match settings.preset {
+            Preset::Okta => format!(
+                "{base}{}",
+                fauxauth_core::preset::okta::issuer_path(&server)
+            ),
+            _ => url,
+        };
         let segment = match settings.preset {
             Preset::Keycloak => &realm,
+            Preset::Okta => &server,
             _ => &tenant_id,
         };
         Ok(Self {

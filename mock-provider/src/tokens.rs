@@ -151,7 +151,21 @@ pub fn issue(
         nbf: None,
         act: subject.exchanged.act.clone(),
         cnf: minting.dpop_jkt.map(|jkt| json!({ "jkt": jkt })),
-        preset: preset_access_claims(issuer, client_id, subject.user),
+        preset: preset_access_claims(issuer, client_id, subject.user, &scope),
+    };
+    // Okta: the access token's `sub` is the user's login, its `uid` the user id.
+    let claims = match subject.user {
+        Some(user) if issuer.quirks.access_token_sub_is_login => AccessTokenClaims {
+            sub: user
+                .claims
+                .get("preferred_username")
+                .or_else(|| user.claims.get("email"))
+                .and_then(Value::as_str)
+                .unwrap_or(&user.username)
+                .to_owned(),
+            ..claims
+        },
+        _ => claims,
     };
     let key = issuer.signing_key();
     let for_access: Vec<&TokenChange> = minting
@@ -362,13 +376,25 @@ fn user_tenant(issuer: &Issuer, user: &UserConfig) -> String {
 
 /// What a preset's access tokens carry besides RFC 9068's claims: Keycloak's `typ`, `azp`,
 /// `preferred_username` and, with `quirks.realm_roles_in_tokens`, the user's realm and client
-/// roles (`realm_access`, `resource_access`, as the user's claims hold them).
+/// roles (`realm_access`, `resource_access`, as the user's claims hold them); with Okta's
+/// `access_token_sub_is_login`, `ver`, `cid`, `uid` and `scp`.
 fn preset_access_claims(
     issuer: &Issuer,
     client_id: &str,
     user: Option<&UserConfig>,
+    scope: &Scopes,
 ) -> Map<String, Value> {
     let mut claims = Map::new();
+    if issuer.quirks.access_token_sub_is_login {
+        // Okta's: `ver`, the client as `cid`, the user id as `uid`, the scopes as a list.
+        claims.insert("ver".into(), 1.into());
+        claims.insert("cid".into(), client_id.into());
+        if let Some(user) = user {
+            claims.insert("uid".into(), user.sub().into());
+        }
+        let scopes: Vec<&str> = scope.iter().collect();
+        claims.insert("scp".into(), scopes.into());
+    }
     if issuer.settings.preset != Preset::Keycloak {
         return claims;
     }

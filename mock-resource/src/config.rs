@@ -384,8 +384,8 @@ mod tests {
 
     #[test]
     fn unknown_presets_and_preset_settings_are_refused_by_the_parser() {
-        let err = parse(r#"{"preset": "okta"}"#).unwrap_err();
-        assert!(err.contains("okta"), "{err}");
+        let err = parse(r#"{"preset": "pingone"}"#).unwrap_err();
+        assert!(err.contains("pingone"), "{err}");
         let err = parse(r#"{"github": {"ratelimit": 3}}"#).unwrap_err();
         assert!(err.contains("ratelimit"), "{err}");
     }

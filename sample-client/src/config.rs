@@ -42,6 +42,8 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         Preset::Gitlab => &["openid", "profile", "email", "read_user"],
         // Auth0's quickstarts; `offline_access` for a refresh token.
         Preset::Auth0 => &["openid", "profile", "email", "offline_access"],
+        // Okta's guides; `offline_access` for a refresh token.
+        Preset::Okta => &["openid", "profile", "email", "offline_access"],
     }
 }
 
@@ -56,8 +58,8 @@ pub fn resource_path(preset: Preset) -> &'static str {
         // The app's own API: Keycloak has no user API of its own.
         Preset::Keycloak => RESOURCE_PATH,
         Preset::Gitlab => preset::gitlab::USER,
-        // The app's own API (Auth0 has none for its users).
-        Preset::Auth0 => RESOURCE_PATH,
+        // The app's own API (Auth0 and Okta have none for their users).
+        Preset::Auth0 | Preset::Okta => RESOURCE_PATH,
     }
 }
 
@@ -728,7 +730,11 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(problems[0].starts_with("issuer:"), "{problems:#?}");
-        assert!(parse(r#"{"preset": "okta"}"#).unwrap_err().contains("okta"));
+        assert!(
+            parse(r#"{"preset": "pingone"}"#)
+                .unwrap_err()
+                .contains("pingone")
+        );
     }
 
     #[test]

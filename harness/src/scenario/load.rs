@@ -399,9 +399,9 @@ steps:
         let scenario = parse(&with("github"), "s.yaml").unwrap();
         let client = scenario.setup.client.unwrap();
         assert_eq!(client.preset, Some(fauxauth_core::preset::Preset::Github));
-        let err = parse(&with("okta"), "s.yaml").unwrap_err();
+        let err = parse(&with("pingone"), "s.yaml").unwrap_err();
         assert!(
-            err[0].starts_with("s.yaml:5:") && err[0].contains("okta"),
+            err[0].starts_with("s.yaml:5:") && err[0].contains("pingone"),
             "{err:?}"
         );
     }

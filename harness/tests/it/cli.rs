@@ -245,7 +245,7 @@ fn resource_presets_are_named_by_flag_or_environment_and_misuse_names_the_field(
             "--issuer",
             "http://127.0.0.1:1",
             "--preset",
-            "okta",
+            "pingone",
         ])
         .output()
         .unwrap();
@@ -253,8 +253,8 @@ fn resource_presets_are_named_by_flag_or_environment_and_misuse_names_the_field(
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "generic, google, github, microsoft, keycloak, gitlab \
-             and auth0"
+            "generic, google, github, microsoft, keycloak, gitlab, auth0 \
+             and okta"
         ),
         "{stderr}"
     );

@@ -69,6 +69,19 @@ pub async fn authenticate(
         }
         return by_assertion(issuer, assertion_type, assertion, body_id, called).await;
     }
+    // Okta: credentials in the header and anything of a client's in the body, even a `client_id`
+    // that repeats the header's, is refused.
+    if issuer.quirks.single_client_credentials
+        && used_basic
+        && (body_id.is_some() || body_secret.is_some())
+    {
+        return Err(Error::Token {
+            code: TokenErrorCode::InvalidRequest,
+            description: crate::preset::okta::MULTIPLE_CREDENTIALS.to_owned(),
+            basic_realm: Some(issuer.url.clone()),
+            reason: None,
+        });
+    }
     let presented = presented(authorization, body_id, body_secret).map_err(|e| match e {
         Malformed::BadBasic => invalid_client(&e.to_string()),
         Malformed::SeveralMethods | Malformed::IdMismatch => Error::invalid_request(e.to_string()),

@@ -196,7 +196,10 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
     }
     // A preset advertises what the real provider does; fauxauth's own introspection endpoint
     // (which the resource uses) only in the generic layout, and Keycloak's, which has one.
-    if matches!(preset, Preset::Generic | Preset::Keycloak | Preset::Gitlab) {
+    if matches!(
+        preset,
+        Preset::Generic | Preset::Keycloak | Preset::Gitlab | Preset::Okta
+    ) {
         object.insert(
             "introspection_endpoint".into(),
             json!(url(Endpoint::Introspect)),

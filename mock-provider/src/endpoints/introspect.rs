@@ -76,7 +76,7 @@ fn describe(issuer: &Issuer, token: &str) -> Value {
         // presets' user APIs (GitHub `/user`, Graph `/me`) from it, as the real APIs answer
         // from the account and not from the token's claims.
         if claims.auth_time.is_some()
-            && let Some(user) = issuer.user_by_sub(&claims.sub)
+            && let Some(user) = issuer.user_by_sub(claims.user_sub())
         {
             let mut profile = user.claims.clone();
             profile.insert("sub".into(), user.sub().into());

@@ -454,8 +454,8 @@ fn authorization_code(
 fn refresh_token_for_code(issuer: &Issuer, client: &ClientConfig, code: &Code) -> bool {
     match issuer.settings.preset {
         Preset::Github => issuer.quirks.github_app_tokens,
-        // Auth0 too (with "Allow Offline Access" on the API, which fauxauth assumes).
-        Preset::Microsoft | Preset::Auth0 => code.scope.contains("offline_access"),
+        // Auth0 too (with "Allow Offline Access" on the API, which fauxauth assumes), and Okta.
+        Preset::Microsoft | Preset::Auth0 | Preset::Okta => code.scope.contains("offline_access"),
         _ if issuer.quirks.refresh_token_on_first_consent_only => {
             code.offline
                 && (issuer

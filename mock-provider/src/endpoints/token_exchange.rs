@@ -192,7 +192,7 @@ async fn party(issuer: &Issuer, token: &str, kind: &str, role: &str) -> Result<P
                 .map_err(|e| refused(e.describe().replace("the access token", "it")))?;
             let scope = Scopes::parse(&claims.scope).ok();
             let named_client = claims.sub == claims.client_id && claims.auth_time.is_none();
-            let user = issuer.user_by_sub(&claims.sub);
+            let user = issuer.user_by_sub(claims.user_sub());
             if user.is_none() && !named_client {
                 return Err(refused(format!("no user has sub {}", shown(&claims.sub))));
             }

@@ -77,7 +77,7 @@ fn handle(
             scope: Some("openid"),
         });
     }
-    let user = issuer.user_by_sub(&claims.sub).ok_or_else(|| {
+    let user = issuer.user_by_sub(claims.user_sub()).ok_or_else(|| {
         Error::bearer(
             BearerErrorCode::InvalidToken,
             "the token's user no longer exists",
@@ -105,7 +105,7 @@ fn handle(
             &requested.userinfo,
         );
     }
-    let mut out = json!({ "sub": claims.sub });
+    let mut out = json!({ "sub": user.sub() });
     out.as_object_mut().expect("an object").extend(released);
     Ok(out)
 }

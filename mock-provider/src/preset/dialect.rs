@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{Preset, auth0, github, gitlab, google, keycloak, microsoft};
+use super::{Preset, auth0, github, gitlab, google, keycloak, microsoft, okta};
 use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Presented, presented};
@@ -103,7 +103,12 @@ pub fn device_answer(
             let message = microsoft::device_message(text("verification_uri"), text("user_code"));
             object.insert("message".into(), message.into());
         }
-        Preset::Generic | Preset::Github | Preset::Keycloak | Preset::Gitlab | Preset::Auth0 => {}
+        Preset::Generic
+        | Preset::Github
+        | Preset::Keycloak
+        | Preset::Gitlab
+        | Preset::Auth0
+        | Preset::Okta => {}
     }
     negotiated(issuer, StatusCode::OK, &body, headers)
 }
@@ -171,10 +176,11 @@ fn error_answer(
             );
             (code.status(), body)
         }
-        preset @ (Preset::Keycloak | Preset::Gitlab | Preset::Auth0) => {
+        preset @ (Preset::Keycloak | Preset::Gitlab | Preset::Auth0 | Preset::Okta) => {
             let (status, body) = match preset {
                 Preset::Keycloak => keycloak::error(code, reason, &text),
                 Preset::Gitlab => gitlab::error(code, reason, &text),
+                Preset::Okta => okta::error(code, reason, &text),
                 _ => auth0::error(code, reason, &text),
             };
             let mut response = negotiated(

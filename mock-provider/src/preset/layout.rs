@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use fauxauth_core::preset::{Preset, auth0, github, gitlab, google, keycloak, microsoft};
+use fauxauth_core::preset::{Preset, auth0, github, gitlab, google, keycloak, microsoft, okta};
 
 use crate::paths;
 
@@ -75,7 +75,8 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout of `preset`; `segment` is the Microsoft home tenant, or the Keycloak realm.
+    /// The layout of `preset`; `segment` is the Microsoft home tenant, the Keycloak realm, or
+    /// the Okta authorization server.
     pub fn new(preset: Preset, segment: &str) -> Self {
         let tenant_id = segment;
         let plain = |pairs: &[(&str, Endpoint)]| -> Vec<Route> {
@@ -179,6 +180,42 @@ impl Layout {
                 (gitlab::DEVICE_AUTHORIZATION, Endpoint::DeviceAuthorization),
                 (gitlab::DEVICE, Endpoint::Device),
             ]),
+            // Discovery and RFC 8414 metadata under the issuer; no device flow (Okta's is not in
+            // the sources).
+            Preset::Okta => {
+                let issuer = okta::issuer_path(segment);
+                let prefix = okta::prefix(segment);
+                let mut routes = vec![
+                    Route {
+                        path: format!("{issuer}{}", paths::DISCOVERY),
+                        endpoint: Endpoint::Discovery,
+                        tenant: None,
+                    },
+                    Route {
+                        path: format!("{issuer}{}", paths::AUTHORIZATION_SERVER_METADATA),
+                        endpoint: Endpoint::Metadata,
+                        tenant: None,
+                    },
+                ];
+                routes.extend(
+                    [
+                        (okta::AUTHORIZE, Endpoint::Authorize),
+                        (okta::TOKEN, Endpoint::Token),
+                        (okta::USERINFO, Endpoint::Userinfo),
+                        (okta::JWKS, Endpoint::Jwks),
+                        (okta::LOGOUT, Endpoint::Logout),
+                        (okta::REVOKE, Endpoint::Revoke),
+                        (okta::INTROSPECT, Endpoint::Introspect),
+                    ]
+                    .into_iter()
+                    .map(|(path, endpoint)| Route {
+                        path: format!("{prefix}{path}"),
+                        endpoint,
+                        tenant: None,
+                    }),
+                );
+                routes
+            }
             Preset::Keycloak => {
                 let realm = keycloak::realm_path(segment);
                 [

@@ -22,6 +22,7 @@ pub mod google;
 pub mod keycloak;
 mod layout;
 pub mod microsoft;
+pub mod okta;
 mod quirks;
 
 pub use dialect::{device_answer, device_code, token_answer};

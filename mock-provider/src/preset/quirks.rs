@@ -85,6 +85,15 @@ pub struct Quirks {
     /// Auth0: the token endpoint takes `application/json` bodies as well as forms.
     #[serde(default)]
     pub json_token_requests: Option<bool>,
+    /// Okta: a token request with credentials in both the `Authorization` header and the body
+    /// (even a `client_id` that repeats the header's) is refused with 401 `invalid_request`
+    /// "Cannot supply multiple client credentials".
+    #[serde(default)]
+    pub single_client_credentials: Option<bool>,
+    /// Okta: an access token's `sub` is the user's login (their email), its `uid` the user id;
+    /// ID tokens keep the user id as `sub`. Access tokens also carry `ver: 1`, `cid` and `scp`.
+    #[serde(default)]
+    pub access_token_sub_is_login: Option<bool>,
     /// Keycloak: access tokens carry the user's realm and client roles, `realm_access.roles` and
     /// `resource_access.{client}.roles` (the default "roles" client scope).
     #[serde(default)]
@@ -113,6 +122,8 @@ pub struct Active {
     pub issuer_trailing_slash: bool,
     pub opaque_without_audience: bool,
     pub json_token_requests: bool,
+    pub single_client_credentials: bool,
+    pub access_token_sub_is_login: bool,
 }
 
 impl Quirks {
@@ -124,6 +135,7 @@ impl Quirks {
         let keycloak = preset == Preset::Keycloak;
         let gitlab = preset == Preset::Gitlab;
         let auth0 = preset == Preset::Auth0;
+        let okta = preset == Preset::Okta;
         Active {
             form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
             token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
@@ -151,6 +163,8 @@ impl Quirks {
             issuer_trailing_slash: self.issuer_trailing_slash.unwrap_or(auth0),
             opaque_without_audience: self.opaque_without_audience.unwrap_or(auth0),
             json_token_requests: self.json_token_requests.unwrap_or(auth0),
+            single_client_credentials: self.single_client_credentials.unwrap_or(okta),
+            access_token_sub_is_login: self.access_token_sub_is_login.unwrap_or(okta),
         }
     }
 }

@@ -552,3 +552,36 @@ async fn keycloak_serves_a_configured_realm_and_refuses_a_realm_that_is_no_path_
         "{problems:?}"
     );
 }
+
+#[tokio::test]
+async fn okta_serves_the_org_authorization_server_or_a_custom_one() {
+    let mut issuer = issuer_config();
+    issuer.preset = mock_provider::preset::Preset::Okta;
+    issuer.authorization_server = Some("org".into());
+    let p = TestProvider::with(mock_provider::Config::single(issuer.clone()));
+    let org = p.get("/.well-known/openid-configuration").await.json();
+    assert_eq!(
+        org["issuer"], ISSUER,
+        "the org server's issuer is the domain"
+    );
+    assert_eq!(org["token_endpoint"], format!("{ISSUER}/oauth2/v1/token"));
+    assert_eq!(org["jwks_uri"], format!("{ISSUER}/oauth2/v1/keys"));
+    issuer.authorization_server = Some("aus1shop".into());
+    let p = TestProvider::with(mock_provider::Config::single(issuer.clone()));
+    let custom = p
+        .get("/oauth2/aus1shop/.well-known/openid-configuration")
+        .await
+        .json();
+    assert_eq!(custom["issuer"], format!("{ISSUER}/oauth2/aus1shop"));
+    assert_eq!(
+        custom["token_endpoint"],
+        format!("{ISSUER}/oauth2/aus1shop/v1/token")
+    );
+    let metadata = p
+        .get("/oauth2/aus1shop/.well-known/oauth-authorization-server")
+        .await
+        .json();
+    assert_eq!(metadata["issuer"], custom["issuer"]);
+    issuer.authorization_server = Some(String::new());
+    assert!(mock_provider::Config::single(issuer).validate().is_err());
+}

@@ -37,9 +37,9 @@ pub use github::RateLimits;
 /// The routes of `state`'s preset (none for `generic`), behind the bearer check.
 pub fn router(state: &ResourceState) -> Router<ResourceState> {
     let routes = match state.config().preset {
-        // Keycloak and Auth0 have no user API for apps (Auth0's Management API is another
+        // Keycloak, Auth0 and Okta have no user API for apps (Auth0's Management API is another
         // audience's): the app's API is the demo one.
-        Preset::Generic | Preset::Keycloak | Preset::Auth0 => return Router::new(),
+        Preset::Generic | Preset::Keycloak | Preset::Auth0 | Preset::Okta => return Router::new(),
         Preset::Github => github::router(state),
         Preset::Google => google::router(),
         Preset::Microsoft => microsoft::router(),
@@ -99,7 +99,9 @@ pub fn refusal(state: &ResourceState, context: &Context, error: Error) -> Error 
     let realm = state.realm().to_owned();
     Error::Api(match state.config().preset {
         // GitLab's API bodies for a bad token are not in the sources: RFC 6750's.
-        Preset::Generic | Preset::Keycloak | Preset::Gitlab | Preset::Auth0 => return error,
+        Preset::Generic | Preset::Keycloak | Preset::Gitlab | Preset::Auth0 | Preset::Okta => {
+            return error;
+        }
         Preset::Github if presented => ApiError::GithubBadCredentials,
         Preset::Github => ApiError::GithubUnauthenticated,
         Preset::Google => ApiError::GoogleInvalidCredentials { realm, presented },
