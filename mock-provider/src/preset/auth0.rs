@@ -8,7 +8,7 @@
 //! fauxauth's own description stands, and every status is the RFC's (some clients report 403
 //! for a bad code; that is not verified).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{Reason, TokenErrorCode};
 
@@ -34,10 +34,7 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         }
         _ => (code.status().as_u16(), code.as_str(), description),
     };
-    (
-        status,
-        json!({ "error": error, "error_description": description }),
-    )
+    super::rfc_error(status, error, description)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! ("OAuth 2.0 identity provider API") for the token format (64 lowercase hexadecimal
 //! characters, no prefix) and `created_at`.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{Reason, TokenErrorCode};
 
@@ -39,9 +39,10 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         _ => None,
     };
     let _ = reason;
-    (
+    super::rfc_error(
         code.status().as_u16(),
-        json!({ "error": code.as_str(), "error_description": described.unwrap_or(description) }),
+        code.as_str(),
+        described.unwrap_or(description),
     )
 }
 

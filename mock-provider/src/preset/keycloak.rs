@@ -7,7 +7,7 @@
 //! tokens 300 s, SSO session idle 1800 s). Where Keycloak's exact words are not known (a PKCE
 //! failure, a code of another client), fauxauth's own description stands.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{Reason, TokenErrorCode};
 
@@ -35,10 +35,7 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         ),
         _ => (code.status().as_u16(), code.as_str(), description),
     };
-    (
-        status,
-        json!({ "error": error, "error_description": description }),
-    )
+    super::rfc_error(status, error, description)
 }
 
 #[cfg(test)]

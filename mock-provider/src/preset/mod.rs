@@ -26,6 +26,15 @@ pub mod okta;
 mod quirks;
 
 pub use dialect::{device_answer, device_code, token_answer};
+
+/// A refusal as RFC 6749 §5.2 shapes it, `status` with its `error` and `error_description`:
+/// what the dialects that keep the RFC's shape (and change only its words) answer.
+fn rfc_error(status: u16, error: &str, description: &str) -> (u16, serde_json::Value) {
+    (
+        status,
+        serde_json::json!({ "error": error, "error_description": description }),
+    )
+}
 pub use fauxauth_core::preset::Preset;
 pub use layout::{Endpoint, Layout, Route, Tenant};
 pub use quirks::{Active, Quirks};

@@ -8,7 +8,7 @@
 //! `Authorization` header and the body 401 `invalid_request` "Cannot supply multiple client
 //! credentials. ...". Where no source says, fauxauth's own description stands.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{Reason, TokenErrorCode};
 
@@ -44,10 +44,7 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         _ if description == MULTIPLE_CREDENTIALS => (401, "invalid_request", MULTIPLE_CREDENTIALS),
         _ => (code.status().as_u16(), code.as_str(), description),
     };
-    (
-        status,
-        json!({ "error": error, "error_description": description }),
-    )
+    super::rfc_error(status, error, description)
 }
 
 #[cfg(test)]
