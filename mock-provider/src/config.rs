@@ -230,6 +230,22 @@ pub struct Lifetimes {
     pub request_uri: Duration,
 }
 
+impl IssuerConfig {
+    /// The Keycloak preset's realm: as configured, or `fauxauth`.
+    pub fn realm(&self) -> &str {
+        self.realm
+            .as_deref()
+            .unwrap_or(fauxauth_core::preset::keycloak::DEFAULT_REALM)
+    }
+
+    /// The Okta preset's authorization server: as configured, or `default`.
+    pub fn authorization_server(&self) -> &str {
+        self.authorization_server
+            .as_deref()
+            .unwrap_or(fauxauth_core::preset::okta::DEFAULT_AUTHORIZATION_SERVER)
+    }
+}
+
 impl Lifetimes {
     /// How long a device authorization lives: as set, or as `preset`'s does (10 minutes for
     /// fauxauth's own; GitHub and Microsoft 15 minutes, Google 30, as their documentation says).

@@ -286,10 +286,7 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
             issuer.lifetimes.access_token = Duration::from_secs(300);
             issuer.lifetimes.refresh_token = Duration::from_secs(1800);
             issuer.lifetimes.session = Duration::from_secs(1800);
-            let realm = issuer
-                .realm
-                .clone()
-                .unwrap_or_else(|| fauxauth_core::preset::keycloak::DEFAULT_REALM.to_owned());
+            let realm = issuer.realm().to_owned();
             for (i, user) in issuer.users.iter_mut().enumerate() {
                 // Keycloak's user ids are UUIDs.
                 user.sub = Some(fauxauth_core::preset::derived_guid(&format!(

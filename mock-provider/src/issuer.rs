@@ -184,34 +184,24 @@ impl Issuer {
                 settings.name
             ))
         });
-        let realm = settings
-            .realm
-            .clone()
-            .unwrap_or_else(|| fauxauth_core::preset::keycloak::DEFAULT_REALM.to_owned());
+        let segment = match settings.preset {
+            Preset::Keycloak => settings.realm(),
+            Preset::Okta => settings.authorization_server(),
+            _ => &tenant_id,
+        };
         let quirks = settings.quirks.resolve(settings.preset);
         let url = match settings.preset {
             _ if quirks.issuer_trailing_slash => format!("{base}/"),
             Preset::Microsoft => format!("{base}/{tenant_id}/v2.0"),
             Preset::Keycloak => format!(
                 "{base}{}",
-                fauxauth_core::preset::keycloak::realm_path(&realm)
+                fauxauth_core::preset::keycloak::realm_path(segment)
             ),
-            _ => base.clone(),
-        };
-        let server = settings.authorization_server.clone().unwrap_or_else(|| {
-            fauxauth_core::preset::okta::DEFAULT_AUTHORIZATION_SERVER.to_owned()
-        });
-        let url = match settings.preset {
             Preset::Okta => format!(
                 "{base}{}",
-                fauxauth_core::preset::okta::issuer_path(&server)
+                fauxauth_core::preset::okta::issuer_path(segment)
             ),
-            _ => url,
-        };
-        let segment = match settings.preset {
-            Preset::Keycloak => &realm,
-            Preset::Okta => &server,
-            _ => &tenant_id,
+            _ => base.clone(),
         };
         Ok(Self {
             name: settings.name.clone(),

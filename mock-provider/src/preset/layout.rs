@@ -79,16 +79,18 @@ impl Layout {
     /// the Okta authorization server.
     pub fn new(preset: Preset, segment: &str) -> Self {
         let tenant_id = segment;
-        let plain = |pairs: &[(&str, Endpoint)]| -> Vec<Route> {
+        // Routes at `prefix` followed by each path.
+        let under = |prefix: &str, pairs: &[(&str, Endpoint)]| -> Vec<Route> {
             pairs
                 .iter()
                 .map(|(path, endpoint)| Route {
-                    path: (*path).to_owned(),
+                    path: format!("{prefix}{path}"),
                     endpoint: *endpoint,
                     tenant: None,
                 })
                 .collect()
         };
+        let plain = |pairs: &[(&str, Endpoint)]| under("", pairs);
         // fauxauth's own pages and introspection (which the resource uses), in every layout.
         let own = [
             (paths::LOGIN, Endpoint::Login),
@@ -183,22 +185,16 @@ impl Layout {
             // Discovery and RFC 8414 metadata under the issuer; no device flow (Okta's is not in
             // the sources).
             Preset::Okta => {
-                let issuer = okta::issuer_path(segment);
-                let prefix = okta::prefix(segment);
-                let mut routes = vec![
-                    Route {
-                        path: format!("{issuer}{}", paths::DISCOVERY),
-                        endpoint: Endpoint::Discovery,
-                        tenant: None,
-                    },
-                    Route {
-                        path: format!("{issuer}{}", paths::AUTHORIZATION_SERVER_METADATA),
-                        endpoint: Endpoint::Metadata,
-                        tenant: None,
-                    },
-                ];
-                routes.extend(
-                    [
+                let mut routes = under(
+                    &okta::issuer_path(segment),
+                    &[
+                        (paths::DISCOVERY, Endpoint::Discovery),
+                        (paths::AUTHORIZATION_SERVER_METADATA, Endpoint::Metadata),
+                    ],
+                );
+                routes.extend(under(
+                    &okta::prefix(segment),
+                    &[
                         (okta::AUTHORIZE, Endpoint::Authorize),
                         (okta::TOKEN, Endpoint::Token),
                         (okta::USERINFO, Endpoint::Userinfo),
@@ -206,19 +202,13 @@ impl Layout {
                         (okta::LOGOUT, Endpoint::Logout),
                         (okta::REVOKE, Endpoint::Revoke),
                         (okta::INTROSPECT, Endpoint::Introspect),
-                    ]
-                    .into_iter()
-                    .map(|(path, endpoint)| Route {
-                        path: format!("{prefix}{path}"),
-                        endpoint,
-                        tenant: None,
-                    }),
-                );
+                    ],
+                ));
                 routes
             }
-            Preset::Keycloak => {
-                let realm = keycloak::realm_path(segment);
-                [
+            Preset::Keycloak => under(
+                &keycloak::realm_path(segment),
+                &[
                     (keycloak::DISCOVERY, Endpoint::Discovery),
                     (keycloak::AUTHORIZE, Endpoint::Authorize),
                     (keycloak::TOKEN, Endpoint::Token),
@@ -233,15 +223,8 @@ impl Layout {
                     ),
                     (keycloak::DEVICE, Endpoint::Device),
                     (keycloak::PAR, Endpoint::Par),
-                ]
-                .into_iter()
-                .map(|(path, endpoint)| Route {
-                    path: format!("{realm}{path}"),
-                    endpoint,
-                    tenant: None,
-                })
-                .collect()
-            }
+                ],
+            ),
         };
         routes.extend(plain(&own));
         Self { routes }
