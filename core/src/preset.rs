@@ -28,10 +28,11 @@ pub enum Preset {
     Gitlab,
     Auth0,
     Okta,
+    Discord,
 }
 
 impl Preset {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Generic,
         Self::Google,
         Self::Github,
@@ -40,6 +41,7 @@ impl Preset {
         Self::Gitlab,
         Self::Auth0,
         Self::Okta,
+        Self::Discord,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,13 +54,15 @@ impl Preset {
             Self::Gitlab => "gitlab",
             Self::Auth0 => "auth0",
             Self::Okta => "okta",
+            Self::Discord => "discord",
         }
     }
 
-    /// Whether the preset is an OpenID provider (GitHub is plain OAuth 2.0: no ID token, no
-    /// discovery, no JWKS).
+    /// Whether apps sign in with OpenID Connect there. GitHub is plain OAuth 2.0 (no ID token,
+    /// no discovery, no JWKS); Discord publishes discovery and keys, but its documentation has
+    /// apps sign in with plain OAuth 2.0 and ask its user API who logged in.
     pub fn is_openid(self) -> bool {
-        !matches!(self, Self::Github)
+        !matches!(self, Self::Github | Self::Discord)
     }
 }
 
@@ -72,7 +76,7 @@ impl fmt::Display for Preset {
 #[derive(Debug, thiserror::Error)]
 #[error(
     "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak, gitlab, \
-     auth0 and okta"
+     auth0, okta and discord"
 )]
 pub struct UnknownPreset(String);
 
@@ -199,6 +203,12 @@ impl Preset {
                 endpoints: &[("userinfo", "graph.microsoft.com")],
                 api: &[("graph.microsoft.com", &[])],
             }),
+            // Discord's API shares the web host, under `/api/v10`.
+            Self::Discord => Some(RealHosts {
+                web: "discord.com",
+                endpoints: &[],
+                api: &[("discord.com", &[discord::USER, discord::AUTHORIZATION])],
+            }),
             // GitLab's REST API is on its own host, under `/api/v4`.
             Self::Gitlab => Some(RealHosts {
                 web: "gitlab.com",
@@ -226,6 +236,29 @@ pub mod gitlab {
     pub const API: &str = "/api/v4";
     /// The authenticated user (the resource).
     pub const USER: &str = "/api/v4/user";
+}
+
+/// Discord: the authorization page on `discord.com`, the token and revocation endpoints and the
+/// keys under `/api`, the user API under `/api/v10` (Discord's developer documentation,
+/// "OAuth2" and "User"; the captured discovery document, panva/wellknown 2024-10-26).
+pub mod discord {
+    /// The documentation's authorization URL.
+    pub const AUTHORIZE: &str = "/oauth2/authorize";
+    /// The same page, as the discovery document names it.
+    pub const API_AUTHORIZE: &str = "/api/oauth2/authorize";
+    pub const TOKEN: &str = "/api/oauth2/token";
+    pub const REVOKE: &str = "/api/oauth2/token/revoke";
+    pub const JWKS: &str = "/api/oauth2/keys";
+    /// The API's versioned base, where the documentation's examples also post to the token
+    /// endpoint (`{API_ENDPOINT}/oauth2/token`).
+    pub const API: &str = "/api/v10";
+    /// The token and revocation endpoints under the versioned base.
+    pub const API_TOKEN: &str = "/api/v10/oauth2/token";
+    pub const API_REVOKE: &str = "/api/v10/oauth2/token/revoke";
+    /// The current user (the resource).
+    pub const USER: &str = "/api/v10/users/@me";
+    /// The current authorization (the resource).
+    pub const AUTHORIZATION: &str = "/api/v10/oauth2/@me";
 }
 
 /// Okta: an org's domain, with its org authorization server at `/oauth2/v1/*` (the issuer being

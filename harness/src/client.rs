@@ -10,12 +10,13 @@ use crate::tls::{Sockets, TlsArgs, announce_tls, server_tls};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The OpenID provider's issuer identifier (its metadata is discovered from it). With
-    /// --preset github, GitHub's web host; with microsoft, {base}/{tenant}/v2.0.
+    /// --preset github or discord, the provider's web host; with microsoft,
+    /// {base}/{tenant}/v2.0.
     #[arg(long, env = "FAUXAUTH_CLIENT_ISSUER")]
     issuer: String,
     /// Log in as an app written against this provider's documentation does: generic (strict
-    /// OpenID Connect), google, github (plain OAuth 2.0; --resource is the API host, and
-    /// required) or microsoft.
+    /// OpenID Connect), an OpenID preset, or github or discord (plain OAuth 2.0; --resource is
+    /// the provider's API, and required).
     #[arg(
         long,
         env = "FAUXAUTH_CLIENT_PRESET",

@@ -454,6 +454,7 @@ mod tests {
             Preset::Gitlab,
             Preset::Auth0,
             Preset::Okta,
+            Preset::Discord,
         ] {
             let config = Config::preset(preset);
             let issuer = &config.issuers[0];

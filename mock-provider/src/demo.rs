@@ -317,9 +317,45 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 );
             }
         }
+        Preset::Discord => {
+            issuer.scopes = DISCORD_SCOPES.map(str::to_owned).to_vec();
+            // "Codes are one time use and expire 100 seconds after creation"; access tokens
+            // live a week (`expires_in: 604800` in the documented answer).
+            issuer.lifetimes.code = Duration::from_secs(100);
+            issuer.lifetimes.access_token = Duration::from_secs(604_800);
+            for user in &mut issuer.users {
+                // Snowflakes: 64-bit ids, written as strings, of 17 to 19 digits for accounts.
+                let id = digits.random_range(100_000_000_000_000_000..1_400_000_000_000_000_000u64);
+                user.sub = Some(id.to_string());
+                user.claims.remove("address");
+                user.claims.remove("given_name");
+                user.claims.remove("family_name");
+                user.claims.remove("preferred_username");
+                // Migrated accounts' discriminator is "0"; the display name (`global_name` at
+                // the API) is the name.
+                user.claims.insert("discriminator".into(), "0".into());
+                let avatar: String = (0..32)
+                    .map(|_| char::from(b"0123456789abcdef"[digits.random_range(0..16usize)]))
+                    .collect();
+                user.claims.insert("avatar".into(), avatar.into());
+                user.claims.insert("locale".into(), "en-US".into());
+                user.claims.insert("mfa_enabled".into(), false.into());
+            }
+        }
         Preset::Generic => unreachable!("returned above"),
     }
 }
+
+/// Discord's OAuth scopes an app signing people in asks for (Discord's documentation, "OAuth2
+/// Scopes").
+const DISCORD_SCOPES: [&str; 6] = [
+    "identify",
+    "email",
+    "guilds",
+    "guilds.join",
+    "guilds.members.read",
+    "connections",
+];
 
 /// GitHub's OAuth scopes the demo knows (GitHub Docs, "Scopes for OAuth apps").
 const GITHUB_SCOPES: [&str; 6] = [

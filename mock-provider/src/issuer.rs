@@ -714,7 +714,7 @@ impl Issuer {
     /// A new opaque access token in the preset's format: Google's `ya29.`, GitHub's `gho_` (an
     /// OAuth App's) or `ghu_` (a GitHub App's), fauxauth's own otherwise.
     pub fn new_opaque_access_token(&self) -> String {
-        use crate::preset::{auth0, github, gitlab, google};
+        use crate::preset::{auth0, discord, github, gitlab, google};
         match self.settings.preset {
             Preset::Github if self.quirks.github_app_tokens => {
                 self.prefixed(github::APP_ACCESS_PREFIX, github::ACCESS_TOKEN_BODY)
@@ -725,17 +725,19 @@ impl Issuer {
             Preset::Google => self.prefixed(google::ACCESS_PREFIX, 160),
             Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
             Preset::Auth0 => self.random_alphanumeric(auth0::OPAQUE_TOKEN_LENGTH),
+            Preset::Discord => self.random_alphanumeric(discord::TOKEN_LENGTH),
             _ => self.random_token(),
         }
     }
 
     /// A new refresh token in the preset's format (GitHub's `ghr_`, Google's `1//`).
     pub fn new_refresh_token(&self) -> String {
-        use crate::preset::{github, gitlab, google};
+        use crate::preset::{discord, github, gitlab, google};
         match self.settings.preset {
             Preset::Github => self.prefixed(github::APP_REFRESH_PREFIX, github::REFRESH_TOKEN_BODY),
             Preset::Google => self.prefixed(google::REFRESH_PREFIX, 100),
             Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
+            Preset::Discord => self.random_alphanumeric(discord::TOKEN_LENGTH),
             _ => self.random_token(),
         }
     }

@@ -491,12 +491,14 @@ impl Store {
     }
 
     /// Revokes a refresh token (and with it the grant, RFC 7009 §2.1) or an access token by
-    /// `jti`, if it belongs to `client_id`.
+    /// `jti`, if it belongs to `client_id`; with `whole_grant`, an access token takes its grant
+    /// too.
     pub fn revoke(
         &mut self,
         refresh_value: &str,
         access_jti: Option<&str>,
         client_id: &str,
+        whole_grant: bool,
     ) -> Revoked {
         if let Some(token) = self.refresh_tokens.get(refresh_value) {
             if token.client_id != client_id {
@@ -511,6 +513,10 @@ impl Store {
                 return Revoked::OtherClient;
             }
             token.revoked = true;
+            let grant = token.grant;
+            if whole_grant {
+                self.revoke_grant(grant);
+            }
             return Revoked::AccessToken;
         }
         Revoked::Nothing
@@ -915,6 +921,35 @@ mod tests {
     }
 
     #[test]
+    fn revoking_an_access_token_takes_its_grant_only_when_asked() {
+        for whole_grant in [false, true] {
+            let mut store = Store::default();
+            store.insert_code("c".into(), code(), t(0));
+            let (grant, _) = store.redeem_code("c", t(1), t(1), ok).unwrap();
+            for jti in ["a", "b"] {
+                store.insert_access_token(
+                    jti.into(),
+                    AccessToken {
+                        grant,
+                        client_id: "web".into(),
+                        expires_at: t(3600),
+                        revoked: false,
+                        opaque: None,
+                    },
+                    t(1),
+                );
+            }
+            assert_eq!(
+                store.revoke("a", Some("a"), "web", whole_grant),
+                Revoked::AccessToken
+            );
+            assert!(store.active_access_token("a", t(2)).is_none());
+            // The other token of the same grant lives only when the grant does.
+            assert_eq!(store.active_access_token("b", t(2)).is_some(), !whole_grant);
+        }
+    }
+
+    #[test]
     fn a_sweep_between_opening_a_grant_and_recording_its_token_keeps_the_grant() {
         // Tokens are signed outside the store lock, so another request's insertion may sweep
         // between `redeem_code` (or `open_grant`) and `insert_access_token`.
@@ -1069,7 +1104,10 @@ mod tests {
                 .unwrap_err(),
             RefreshError::OtherClient
         );
-        assert_eq!(store.revoke("r", None, "other"), Revoked::OtherClient);
+        assert_eq!(
+            store.revoke("r", None, "other", false),
+            Revoked::OtherClient
+        );
         assert!(
             store
                 .use_refresh_token("r", "web", true, t(1), ok_grant)

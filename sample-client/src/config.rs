@@ -44,6 +44,8 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         Preset::Auth0 => &["openid", "profile", "email", "offline_access"],
         // Okta's guides; `offline_access` for a refresh token.
         Preset::Okta => &["openid", "profile", "email", "offline_access"],
+        // Discord's guide: `identify` for `/users/@me`, `email` for its address.
+        Preset::Discord => &["identify", "email"],
     }
 }
 
@@ -60,6 +62,7 @@ pub fn resource_path(preset: Preset) -> &'static str {
         Preset::Gitlab => preset::gitlab::USER,
         // The app's own API (Auth0 and Okta have none for their users).
         Preset::Auth0 | Preset::Okta => RESOURCE_PATH,
+        Preset::Discord => preset::discord::USER,
     }
 }
 
@@ -68,12 +71,11 @@ pub fn resource_path(preset: Preset) -> &'static str {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Which real provider the client is written against: `generic` (strict OpenID Connect, the
-    /// default), `google`, `github` or `microsoft`. The README's Presets section says what each
-    /// changes.
+    /// default) or a preset. The README's Presets section says what each changes.
     pub preset: Preset,
     /// The issuer identifier (`http://127.0.0.1:9000`). Its metadata is discovered at
     /// `{issuer}/.well-known/openid-configuration` and must name exactly this issuer. With the
-    /// `github` preset: the web host's base URL (no discovery). With `microsoft`:
+    /// `github` and `discord` presets: the web host's base URL (no discovery). With `microsoft`:
     /// `{base}/{tenant}/v2.0`.
     pub issuer: String,
     /// The client's identifier at the provider.
@@ -272,11 +274,11 @@ impl Config {
                 }
             }
         }
-        if self.preset == Preset::Github && self.resource.is_none() {
-            problems.push(
-                "resource: required with the github preset (the API host, which serves /user)"
-                    .into(),
-            );
+        if !self.preset.is_openid() && self.resource.is_none() {
+            problems.push(format!(
+                "resource: required with the {} preset (its API, which says who logged in)",
+                self.preset
+            ));
         }
         if self.preset.is_openid()
             && !self.scopes.is_empty()
@@ -594,7 +596,7 @@ impl Weakness {
         } else if self.applies_to(Preset::Github) {
             "every preset"
         } else {
-            "OpenID presets only (not github)"
+            "OpenID presets only (not github or discord)"
         }
     }
 }
@@ -872,7 +874,7 @@ mod tests {
         }
         assert_eq!(
             Weakness::SkipNonceCheck.presets(),
-            "OpenID presets only (not github)"
+            "OpenID presets only (not github or discord)"
         );
     }
 

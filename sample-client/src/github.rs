@@ -112,39 +112,13 @@ impl Github {
         })
     }
 
+    /// GitHub's errors: `{"message": "Bad credentials", "documentation_url": ...}`.
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         token: &AccessToken,
     ) -> Result<T, Error> {
-        let failed =
-            |detail: String| Error::new(Check::UserinfoFailed, format!("GET {path} {detail}"));
-        let request = api_request(self.http.client().get(format!("{}{path}", self.api)))
-            .bearer_auth(token.secret())
-            .build()
-            .map_err(|e| Error::internal(e.without_url()))?;
-        let answer = self
-            .http
-            .send(request)
-            .await
-            .map_err(|t| failed(t.to_string()))?;
-        if answer.status != 200 {
-            // GitHub's errors: `{"message": "Bad credentials", "documentation_url": ...}`.
-            let message = serde_json::from_slice::<Value>(&answer.body)
-                .ok()
-                .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
-                .map(|m| format!(" ({m})"))
-                .unwrap_or_default();
-            return Err(failed(format!("answered HTTP {}{message}", answer.status)));
-        }
-        if !answer.is_json() {
-            return Err(failed(format!(
-                "answered {} where JSON was expected",
-                answer.media_type()
-            )));
-        }
-        serde_json::from_slice(&answer.body)
-            .map_err(|e| failed(format!("answered what is not GitHub's shape: {e}")))
+        crate::user_api::get_json(&self.http, &self.api, path, token, api_request).await
     }
 }
 

@@ -35,7 +35,9 @@
 //!   checks (`id_token`).
 //! - `provider`: the remote OpenID provider: discovery, keys, the authorization URL, UserInfo.
 //! - `token`: the token endpoint (code and refresh grants), for every preset.
-//! - `github`: GitHub's fixed endpoints and its user API (`/user`, `/user/emails`).
+//! - `plain`: the presets signed in with plain OAuth 2.0 (no ID token), who logged in asked of
+//!   the provider's user API: `github` (`/user`, `/user/emails`) and `discord`
+//!   (`/api/v10/users/@me`), through `user_api`.
 //! - `http`: the one transport, which judges answers before they are parsed.
 //! - `session`: server-side sessions behind an `HttpOnly`, `SameSite=Lax` cookie.
 //! - `verify`: the ID token against the provider's keys, fetched again once on an unknown `kid`.
@@ -55,12 +57,14 @@
 
 mod assertion;
 pub mod config;
+mod discord;
 mod endpoints;
 mod error;
 mod github;
 mod html;
 mod http;
 pub mod paths;
+mod plain;
 mod protocol;
 mod provider;
 mod random;
@@ -68,6 +72,7 @@ mod refresh;
 mod resource;
 mod session;
 mod token;
+mod user_api;
 mod verify;
 mod weak;
 
@@ -85,8 +90,8 @@ pub use fauxauth_core::{Clock, StartError};
 pub use html::STATE_HEADER;
 
 use config::Weaknesses;
-use github::Github;
 use http::Http;
+use plain::Plain;
 use provider::Provider;
 use session::Sessions;
 use token::Credentials;
@@ -107,8 +112,9 @@ struct Inner {
     secure_cookie: bool,
     weaknesses: Weaknesses,
     provider: Provider,
-    /// With the `github` preset, which has no OpenID provider: whom it logs in with instead.
-    github: Option<Github>,
+    /// With a plain OAuth 2.0 preset (`github`, `discord`): whom it logs in with instead of an
+    /// OpenID provider.
+    plain: Option<Plain>,
     http: Http,
     sessions: Sessions,
     /// What only a weakness makes it remember.
@@ -172,18 +178,23 @@ impl ClientState {
                 )),
                 None => None,
             },
+            // Discord's guide sends it with Basic.
             auth_type: match config.preset {
-                Preset::Generic => openidconnect::AuthType::BasicAuth,
+                Preset::Generic | Preset::Discord => openidconnect::AuthType::BasicAuth,
                 _ => openidconnect::AuthType::RequestBody,
             },
             redirect_uri_on_refresh: config.preset == Preset::Gitlab,
         };
-        let github = match (config.preset, &config.resource) {
-            (Preset::Github, Some(api)) => Some(
-                Github::new(&config.issuer, api, &credentials, http.clone())
-                    .map_err(|e| StartError::Config(vec![e]))?,
-            ),
-            _ => None,
+        let plain = match &config.resource {
+            Some(api) => Plain::new(
+                config.preset,
+                &config.issuer,
+                api,
+                &credentials,
+                http.clone(),
+            )
+            .map_err(|e| StartError::Config(vec![e]))?,
+            None => None,
         };
         let provider = Provider::new(
             config.preset,
@@ -210,7 +221,7 @@ impl ClientState {
                 callback_path,
                 post_logout_redirect_uri,
                 provider,
-                github,
+                plain,
                 http,
                 sessions: Sessions::default(),
                 weak: weak::Remembered::default(),
@@ -265,9 +276,9 @@ impl ClientState {
         &self.inner.provider
     }
 
-    /// GitHub, with the `github` preset.
-    fn github(&self) -> Option<&Github> {
-        self.inner.github.as_ref()
+    /// The plain OAuth 2.0 provider, with the `github` and `discord` presets.
+    fn plain(&self) -> Option<&Plain> {
+        self.inner.plain.as_ref()
     }
 
     fn http(&self) -> &Http {

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use fauxauth_core::preset::Preset;
 use openidconnect::OAuth2TokenResponse as _;
 
 use crate::config::Weakness;
@@ -35,15 +36,17 @@ pub async fn refresh(
     let Some(refresh_token) = current.refresh_token.clone() else {
         return Err(Error::new(
             Check::RefreshFailed,
-            if state.preset().is_openid() {
-                "the provider issued no refresh token (ask for offline_access)"
-            } else {
-                "the provider issued no refresh token (its access tokens do not expire)"
+            match state.preset() {
+                Preset::Github => {
+                    "the provider issued no refresh token (its access tokens do not expire)"
+                }
+                Preset::Discord => "the provider issued no refresh token",
+                _ => "the provider issued no refresh token (ask for offline_access)",
             },
         ));
     };
-    let (discovered, refreshed) = match state.github() {
-        Some(github) => (None, github.endpoints.refresh(&refresh_token).await),
+    let (discovered, refreshed) = match state.plain() {
+        Some(plain) => (None, plain.endpoints().refresh(&refresh_token).await),
         None => {
             let provider = state.provider();
             let discovered = provider.discovered().await?;

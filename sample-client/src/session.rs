@@ -19,7 +19,6 @@ use openidconnect::core::CoreIdTokenClaims;
 use openidconnect::{AccessToken, Nonce, PkceCodeVerifier, RefreshToken};
 use serde_json::Value;
 
-use crate::github;
 use crate::random::fresh_secret;
 
 /// The session cookie. Browsers share cookies across the ports of one host, so the name differs
@@ -122,17 +121,6 @@ impl Person {
             name,
             email,
             login: None,
-        }
-    }
-
-    /// From GitHub's user API: greeted by `name`, else the login.
-    pub fn from_github(user: github::User, issuer: &str) -> Self {
-        Self {
-            subject: user.id,
-            issuer: issuer.to_owned(),
-            name: user.name.unwrap_or_else(|| user.login.clone()),
-            email: user.email,
-            login: Some(user.login),
         }
     }
 }

@@ -253,8 +253,8 @@ fn resource_presets_are_named_by_flag_or_environment_and_misuse_names_the_field(
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "generic, google, github, microsoft, keycloak, gitlab, auth0 \
-             and okta"
+            "generic, google, github, microsoft, keycloak, gitlab, auth0, \
+             okta and discord"
         ),
         "{stderr}"
     );

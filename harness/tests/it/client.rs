@@ -757,7 +757,8 @@ async fn fauxauth_client_with_the_github_preset_logs_in_at_githubs_paths() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(
         help.contains(
-            "[possible values: generic, google, github, microsoft, keycloak, gitlab, auth0, okta]"
+            "[possible values: generic, google, github, microsoft, keycloak, gitlab, auth0, okta, \
+             discord]"
         ),
         "{help}"
     );

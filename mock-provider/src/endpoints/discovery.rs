@@ -149,6 +149,10 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "authorization_response_iss_parameter_supported": issuer.sends_iss(),
     });
     let object = document.as_object_mut().expect("an object");
+    // An endpoint the layout does not serve (Discord's userinfo) is left out, not null.
+    if object.get("userinfo_endpoint").is_some_and(Value::is_null) {
+        object.remove("userinfo_endpoint");
+    }
     // Back-Channel Logout 1.0 §2.1: logout tokens are sent, naming the session.
     if preset == Preset::Generic {
         object.insert("backchannel_logout_supported".into(), true.into());

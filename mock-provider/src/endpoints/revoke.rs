@@ -31,7 +31,8 @@ pub(super) async fn revoke(
 /// RFC 7009 §2.1: the client authenticates; the token is looked up whatever `token_type_hint`
 /// says; a refresh token takes its whole grant with it (and so every access token of it); an
 /// unknown or invalid token still gets 200 (§2.2). A token of another client is refused and
-/// stays valid.
+/// stays valid. With `quirks.revocation_ends_grant` (Discord) an access token takes its grant
+/// too.
 async fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
     let params = super::form_body(headers, body)?;
     let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Revoke).await?;
@@ -52,10 +53,12 @@ async fn handle(issuer: &Issuer, headers: &HeaderMap, body: &[u8]) -> Result<(),
             .filter(|(c, _)| c.iss == issuer.url)
             .map(|(c, _)| c.jti)
     };
-    match issuer
-        .store()
-        .revoke(token, jti.as_deref(), &auth.client.client_id)
-    {
+    match issuer.store().revoke(
+        token,
+        jti.as_deref(),
+        &auth.client.client_id,
+        issuer.quirks.revocation_ends_grant,
+    ) {
         Revoked::OtherClient => Err(Error::invalid_grant(
             "the token was issued to another client",
         )),

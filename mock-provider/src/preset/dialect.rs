@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{Preset, auth0, github, gitlab, google, keycloak, microsoft, okta};
+use super::{Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta};
 use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Presented, presented};
@@ -108,7 +108,8 @@ pub fn device_answer(
         | Preset::Keycloak
         | Preset::Gitlab
         | Preset::Auth0
-        | Preset::Okta => {}
+        | Preset::Okta
+        | Preset::Discord => {}
     }
     negotiated(issuer, StatusCode::OK, &body, headers)
 }
@@ -176,11 +177,16 @@ fn error_answer(
             );
             (code.status(), body)
         }
-        preset @ (Preset::Keycloak | Preset::Gitlab | Preset::Auth0 | Preset::Okta) => {
+        preset @ (Preset::Keycloak
+        | Preset::Gitlab
+        | Preset::Auth0
+        | Preset::Okta
+        | Preset::Discord) => {
             let (status, body) = match preset {
                 Preset::Keycloak => keycloak::error(code, reason, &text),
                 Preset::Gitlab => gitlab::error(code, reason, &text),
                 Preset::Okta => okta::error(code, reason, &text),
+                Preset::Discord => discord::error(code, reason, &text),
                 _ => auth0::error(code, reason, &text),
             };
             let mut response = negotiated(

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use fauxauth_core::preset::{Preset, auth0, github, gitlab, google, keycloak, microsoft, okta};
+use fauxauth_core::preset::{
+    Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta,
+};
 
 use crate::paths;
 
@@ -170,6 +172,19 @@ impl Layout {
                 (paths::DEVICE, Endpoint::Device),
                 (auth0::LOGOUT, Endpoint::Logout),
             ]),
+            // Discovery and keys as its captured discovery names them; no userinfo (the user API
+            // is the resource's), no device flow. The authorization page and the token and
+            // revocation endpoints at the paths the documentation and discovery both use.
+            Preset::Discord => plain(&[
+                (paths::DISCOVERY, Endpoint::Discovery),
+                (discord::API_AUTHORIZE, Endpoint::Authorize),
+                (discord::AUTHORIZE, Endpoint::Authorize),
+                (discord::TOKEN, Endpoint::Token),
+                (discord::API_TOKEN, Endpoint::Token),
+                (discord::REVOKE, Endpoint::Revoke),
+                (discord::API_REVOKE, Endpoint::Revoke),
+                (discord::JWKS, Endpoint::Jwks),
+            ]),
             // No end-session endpoint: GitLab advertises none.
             Preset::Gitlab => plain(&[
                 (paths::DISCOVERY, Endpoint::Discovery),
@@ -242,11 +257,15 @@ impl Layout {
             .map(|r| r.endpoint)
     }
 
-    /// The path of `endpoint`, reached through `tenant` when the layout has tenants.
+    /// The path of `endpoint`, reached through `tenant` when the layout has tenants (a route
+    /// outside every tenant, such as Graph's userinfo, is reached through any).
     pub fn path_of(&self, endpoint: Endpoint, tenant: Option<&Tenant>) -> Option<&str> {
         self.routes
             .iter()
-            .find(|r| r.endpoint == endpoint && (tenant.is_none() || r.tenant.as_ref() == tenant))
+            .find(|r| {
+                r.endpoint == endpoint
+                    && (tenant.is_none() || r.tenant.is_none() || r.tenant.as_ref() == tenant)
+            })
             .map(|r| r.path.as_str())
     }
 
@@ -297,6 +316,11 @@ mod tests {
             Some("/consumers/oauth2/v2.0/devicecode")
         );
         assert_eq!(ms.endpoint_at("/devicelogin"), Some(Endpoint::Device));
+        assert_eq!(
+            ms.path_of(Endpoint::Userinfo, Some(&consumers)),
+            Some("/oidc/userinfo"),
+            "Graph's userinfo is outside the tenants"
+        );
         let gitlab = Layout::new(Preset::Gitlab, "t");
         assert_eq!(
             gitlab.endpoint_at("/oauth/discovery/keys"),
@@ -320,6 +344,19 @@ mod tests {
             keycloak.path_of(Endpoint::Introspect, None),
             Some("/realms/shop/protocol/openid-connect/token/introspect")
         );
+        let discord = Layout::new(Preset::Discord, "t");
+        for path in ["/oauth2/authorize", "/api/oauth2/authorize"] {
+            assert_eq!(discord.endpoint_at(path), Some(Endpoint::Authorize));
+        }
+        assert_eq!(
+            discord.endpoint_at("/api/v10/oauth2/token"),
+            Some(Endpoint::Token)
+        );
+        assert_eq!(
+            discord.path_of(Endpoint::Jwks, None),
+            Some("/api/oauth2/keys")
+        );
+        assert!(!discord.serves(Endpoint::Userinfo));
         assert_eq!(
             google.endpoint_at("/device/code"),
             Some(Endpoint::DeviceAuthorization)

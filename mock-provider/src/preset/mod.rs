@@ -16,6 +16,7 @@
 
 pub mod auth0;
 mod dialect;
+pub mod discord;
 pub mod github;
 pub mod gitlab;
 pub mod google;

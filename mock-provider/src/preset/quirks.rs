@@ -58,7 +58,7 @@ pub struct Quirks {
     #[serde(default)]
     pub refresh_tokens_stay_valid: Option<bool>,
     /// Opaque access tokens (Google `ya29.`, GitHub `gho_`/`ghu_`, GitLab's 64 hexadecimal
-    /// characters) instead of RFC 9068 JWTs;
+    /// characters, Discord's 30 letters and digits) instead of RFC 9068 JWTs;
     /// resources must introspect them.
     #[serde(default)]
     pub opaque_access_tokens: Option<bool>,
@@ -98,6 +98,10 @@ pub struct Quirks {
     /// `resource_access.{client}.roles` (the default "roles" client scope).
     #[serde(default)]
     pub realm_roles_in_tokens: Option<bool>,
+    /// Discord: revoking an access token revokes its whole authorization, refresh token and
+    /// all, as revoking a refresh token does (RFC 7009 §2.1 lets a server do so; it need not).
+    #[serde(default)]
+    pub revocation_ends_grant: Option<bool>,
 }
 
 /// The quirks in force: the preset's, overridden by the configuration's.
@@ -124,6 +128,7 @@ pub struct Active {
     pub json_token_requests: bool,
     pub single_client_credentials: bool,
     pub access_token_sub_is_login: bool,
+    pub revocation_ends_grant: bool,
 }
 
 impl Quirks {
@@ -136,6 +141,7 @@ impl Quirks {
         let gitlab = preset == Preset::Gitlab;
         let auth0 = preset == Preset::Auth0;
         let okta = preset == Preset::Okta;
+        let discord = preset == Preset::Discord;
         Active {
             form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
             token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
@@ -155,7 +161,7 @@ impl Quirks {
                 .unwrap_or(microsoft || keycloak),
             opaque_access_tokens: self
                 .opaque_access_tokens
-                .unwrap_or(github || google || gitlab),
+                .unwrap_or(github || google || gitlab || discord),
             refresh_expires_in: self.refresh_expires_in.unwrap_or(keycloak),
             realm_roles_in_tokens: self.realm_roles_in_tokens.unwrap_or(keycloak),
             token_created_at: self.token_created_at.unwrap_or(gitlab),
@@ -165,6 +171,7 @@ impl Quirks {
             json_token_requests: self.json_token_requests.unwrap_or(auth0),
             single_client_credentials: self.single_client_credentials.unwrap_or(okta),
             access_token_sub_is_login: self.access_token_sub_is_login.unwrap_or(okta),
+            revocation_ends_grant: self.revocation_ends_grant.unwrap_or(discord),
         }
     }
 }

@@ -4,6 +4,8 @@
 //! - `github`: GitHub's REST API (`api.github.com`), `/user` and `/user/emails`.
 //! - `google`: Google's older UserInfo (`www.googleapis.com`), `/oauth2/v3/userinfo`.
 //! - `microsoft`: Microsoft Graph, `/v1.0/me` and `/oidc/userinfo`.
+//! - `gitlab`: GitLab's REST API, `/api/v4/user`.
+//! - `discord`: Discord's API, `/api/v10/users/@me` and `/api/v10/oauth2/@me`.
 //!
 //! Every token is introspected at the provider (see [`crate::config`]), whose answer names the
 //! person behind it (`person`); each API is made from that person's claims, as the real APIs
@@ -14,6 +16,7 @@
 //! The routes sit behind the same bearer check as the demo API, answering its refusals in the
 //! provider's shape ([`refusal`]); like every route they are journaled and subject to rules.
 
+mod discord;
 mod github;
 mod gitlab;
 mod google;
@@ -44,6 +47,7 @@ pub fn router(state: &ResourceState) -> Router<ResourceState> {
         Preset::Google => google::router(),
         Preset::Microsoft => microsoft::router(),
         Preset::Gitlab => gitlab::router(),
+        Preset::Discord => discord::router(),
     };
     routes.route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
 }
@@ -98,8 +102,13 @@ pub fn refusal(state: &ResourceState, context: &Context, error: Error) -> Error 
     };
     let realm = state.realm().to_owned();
     Error::Api(match state.config().preset {
-        // GitLab's API bodies for a bad token are not in the sources: RFC 6750's.
-        Preset::Generic | Preset::Keycloak | Preset::Gitlab | Preset::Auth0 | Preset::Okta => {
+        // GitLab's and Discord's API bodies for a bad token are not in the sources: RFC 6750's.
+        Preset::Generic
+        | Preset::Keycloak
+        | Preset::Gitlab
+        | Preset::Auth0
+        | Preset::Okta
+        | Preset::Discord => {
             return error;
         }
         Preset::Github if presented => ApiError::GithubBadCredentials,

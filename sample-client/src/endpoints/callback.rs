@@ -14,7 +14,7 @@ use openidconnect::OAuth2TokenResponse as _;
 
 use crate::config::Weakness;
 use crate::error::{Check, Error};
-use crate::github::Github;
+use crate::plain::Plain;
 use crate::protocol::callback::{self, Callback, Expected};
 use crate::protocol::id_token::{Expect, NonceRule};
 use crate::session::{self, Login, PendingLogin, Person, Tokens};
@@ -85,8 +85,8 @@ async fn finish_login(state: &ClientState, jar: CookieJar, query: &str) -> Resul
         .take_pending(&id, now)
         .ok_or_else(|| no_pending("this session started no login, or it expired"))?;
     let answer = Callback::parse(query)?;
-    let login = match state.github() {
-        Some(github) => github_login(state, github, &answer, pending, now).await?,
+    let login = match state.plain() {
+        Some(plain) => plain_login(state, plain, &answer, pending, now).await?,
         None => openid_login(state, &answer, pending, now).await?,
     };
     let login = std::sync::Arc::new(login);
@@ -167,10 +167,10 @@ async fn openid_login(
     ))
 }
 
-/// GitHub: the code for a token, then who it belongs to from the API host.
-async fn github_login(
+/// GitHub and Discord: the code for a token, then who it belongs to from the user API.
+async fn plain_login(
     state: &ClientState,
-    github: &Github,
+    plain: &Plain,
     answer: &Callback,
     pending: PendingLogin,
     now: SystemTime,
@@ -179,20 +179,18 @@ async fn github_login(
         answer,
         &Expected {
             state: &pending.state,
-            // GitHub sends no `iss` (RFC 9207) and advertises nothing: one that came anyway
-            // must still name the host the request went to.
+            // Neither sends `iss` (RFC 9207) nor advertises it: one that came anyway must
+            // still name the host the request went to.
             issuer: &state.config().issuer,
             iss_advertised: false,
         },
         state.weakness_set(),
     )?;
-    let response = github.endpoints.redeem(code, pending.verifier).await?;
-    let user = github.user(response.access_token()).await?;
-    Ok(Login::new(
-        Person::from_github(user, &state.config().issuer),
-        None,
-        tokens(&response, None, now),
-    ))
+    let response = plain.endpoints().redeem(code, pending.verifier).await?;
+    let person = plain
+        .person(response.access_token(), &state.config().issuer)
+        .await?;
+    Ok(Login::new(person, None, tokens(&response, None, now)))
 }
 
 /// The login's first tokens.

@@ -26,7 +26,7 @@ async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Respo
         fresh_secret()
     };
     let no_nonce = state.has(Weakness::NoNonce) || state.has(Weakness::NoCodeBinding);
-    let nonce = (state.github().is_none() && !no_nonce).then(fresh_secret);
+    let nonce = (state.plain().is_none() && !no_nonce).then(fresh_secret);
     let (verifier, challenge) = if state.has(Weakness::NoPkce) || state.has(Weakness::NoCodeBinding)
     {
         (None, None)
@@ -36,9 +36,9 @@ async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Respo
         (Some(verifier), Some(challenge))
     };
     let scopes = state.config().requested_scopes();
-    let mut url = match state.github() {
-        Some(github) => github
-            .endpoints
+    let mut url = match state.plain() {
+        Some(plain) => plain
+            .endpoints()
             .authorization_url(&scopes, login_state.clone(), challenge),
         None => {
             let discovered = state.provider().discovered().await?;
@@ -69,7 +69,7 @@ async fn login(State(state): State<ClientState>, jar: CookieJar) -> Result<Respo
         url.query_pairs_mut().clear().extend_pairs(kept);
     }
     // RFC 9126: the request goes to the provider directly; the browser carries a reference.
-    if state.config().par && state.github().is_none() {
+    if state.config().par && state.plain().is_none() {
         let discovered = state.provider().discovered().await?;
         url = state.provider().push(&discovered, url).await?;
     }

@@ -1,0 +1,107 @@
+//! Discord (the `discord` preset): plain OAuth 2.0, as Discord's "OAuth2" guide has apps do it.
+//! The web host (the configured issuer) authorizes at `/oauth2/authorize` and issues tokens at
+//! `/api/oauth2/token`, to a form with the secret in HTTP Basic, as the guide's examples send
+//! it; the guide uses no ID token. Who logged in is asked of the API (the configured resource):
+//! `GET /api/v10/users/@me`, whose `email` is trusted only when `verified` says so.
+
+use fauxauth_core::preset::discord;
+use oauth2::{AccessToken, AuthUrl, TokenUrl};
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::http::Http;
+use crate::token::{Credentials, Endpoints};
+
+/// Discord's web host and API, as this client uses them.
+#[derive(Debug)]
+pub struct Discord {
+    pub endpoints: Endpoints,
+    api: String,
+    http: Http,
+}
+
+/// Who logged in, as `GET /users/@me` describes them.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct User {
+    /// The snowflake: Discord's stable identifier (usernames can change).
+    pub id: String,
+    pub username: String,
+    #[serde(default)]
+    pub global_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub verified: bool,
+}
+
+impl Discord {
+    pub fn new(
+        web: &str,
+        api: &str,
+        credentials: &Credentials,
+        http: Http,
+    ) -> Result<Self, String> {
+        let web = web.trim_end_matches('/');
+        let authorize = AuthUrl::new(format!("{web}{}", discord::AUTHORIZE))
+            .map_err(|e| format!("issuer: {e}"))?;
+        let token = TokenUrl::new(format!("{web}{}", discord::TOKEN))
+            .map_err(|e| format!("issuer: {e}"))?;
+        Ok(Self {
+            endpoints: Endpoints::new(credentials, authorize, token, http.clone()),
+            api: api.trim_end_matches('/').to_owned(),
+            http,
+        })
+    }
+
+    /// Who the access token belongs to. An address Discord has not verified proves nothing and
+    /// is dropped.
+    pub async fn user(&self, token: &AccessToken) -> Result<User, Error> {
+        let mut user: User =
+            crate::user_api::get_json(&self.http, &self.api, discord::USER, token, |r| r).await?;
+        if !user.verified {
+            user.email = None;
+        }
+        user.global_name = user.global_name.filter(|n| !n.is_empty());
+        Ok(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_endpoints_are_discords_paths_on_the_web_host() {
+        let credentials = Credentials {
+            client_id: oauth2::ClientId::new("157730590492196864".into()),
+            client_secret: Some(oauth2::ClientSecret::new("s".into())),
+            redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
+                .unwrap(),
+            auth_type: oauth2::AuthType::BasicAuth,
+            key: None,
+            redirect_uri_on_refresh: false,
+        };
+        let http = Http::new(
+            std::time::Duration::from_secs(1),
+            fauxauth_core::Trust::default().client_config(),
+            &[],
+        )
+        .unwrap();
+        let discord = Discord::new(
+            "http://127.0.0.1:9000/",
+            "http://127.0.0.1:9001",
+            &credentials,
+            http,
+        )
+        .unwrap();
+        let url = discord.endpoints.authorization_url(
+            &["identify".into(), "email".into()],
+            "s".into(),
+            None,
+        );
+        assert_eq!(url.path(), "/oauth2/authorize");
+        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["scope"], "identify email");
+        assert!(!query.contains_key("nonce"));
+    }
+}
