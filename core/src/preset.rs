@@ -29,10 +29,11 @@ pub enum Preset {
     Auth0,
     Okta,
     Discord,
+    Slack,
 }
 
 impl Preset {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Generic,
         Self::Google,
         Self::Github,
@@ -42,6 +43,7 @@ impl Preset {
         Self::Auth0,
         Self::Okta,
         Self::Discord,
+        Self::Slack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +57,7 @@ impl Preset {
             Self::Auth0 => "auth0",
             Self::Okta => "okta",
             Self::Discord => "discord",
+            Self::Slack => "slack",
         }
     }
 
@@ -76,7 +79,7 @@ impl fmt::Display for Preset {
 #[derive(Debug, thiserror::Error)]
 #[error(
     "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak, gitlab, \
-     auth0, okta and discord"
+     auth0, okta, discord and slack"
 )]
 pub struct UnknownPreset(String);
 
@@ -209,6 +212,12 @@ impl Preset {
                 endpoints: &[],
                 api: &[("discord.com", &[discord::USER, discord::AUTHORIZATION])],
             }),
+            // Slack's Web API shares the web host, under `/api`.
+            Self::Slack => Some(RealHosts {
+                web: "slack.com",
+                endpoints: &[],
+                api: &[("slack.com", &[slack::USERS_IDENTITY])],
+            }),
             // GitLab's REST API is on its own host, under `/api/v4`.
             Self::Gitlab => Some(RealHosts {
                 web: "gitlab.com",
@@ -259,6 +268,21 @@ pub mod discord {
     pub const USER: &str = "/api/v10/users/@me";
     /// The current authorization (the resource).
     pub const AUTHORIZATION: &str = "/api/v10/oauth2/@me";
+}
+
+/// Slack: "Sign in with Slack" (OpenID Connect) with the issuer `https://slack.com`, its token
+/// and userinfo endpoints being Web API methods under `/api`; and the OAuth v2 app installation
+/// (the captured discovery document, panva/wellknown 2024-10-26; Slack's API documentation).
+pub mod slack {
+    pub const AUTHORIZE: &str = "/openid/connect/authorize";
+    pub const TOKEN: &str = "/api/openid.connect.token";
+    pub const USERINFO: &str = "/api/openid.connect.userInfo";
+    pub const JWKS: &str = "/openid/connect/keys";
+    /// OAuth v2: installing an app, for bot (`scope`) and user (`user_scope`) tokens.
+    pub const V2_AUTHORIZE: &str = "/oauth/v2/authorize";
+    pub const V2_ACCESS: &str = "/api/oauth.v2.access";
+    /// The Web API method that says who a user token is for (the resource).
+    pub const USERS_IDENTITY: &str = "/api/users.identity";
 }
 
 /// Okta: an org's domain, with its org authorization server at `/oauth2/v1/*` (the issuer being

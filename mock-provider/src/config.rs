@@ -261,7 +261,7 @@ impl Lifetimes {
                 // GitLab's documented answer ("expires_in": 300).
                 Preset::Gitlab => 300,
                 // Not in the sources for Auth0 or Okta: the RFC's example figure.
-                Preset::Auth0 | Preset::Okta | Preset::Discord => 600,
+                Preset::Auth0 | Preset::Okta | Preset::Discord | Preset::Slack => 600,
             }))
     }
 }

@@ -342,9 +342,56 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 user.claims.insert("mfa_enabled".into(), false.into());
             }
         }
+        Preset::Slack => {
+            issuer.scopes = SLACK_SCOPES.map(str::to_owned).to_vec();
+            // One workspace: Slack's ids are a letter and 10 capitals and digits.
+            let mut id = |letter: char| -> String {
+                let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+                std::iter::once(letter)
+                    .chain((0..10).map(|_| char::from(alphabet[digits.random_range(0..36usize)])))
+                    .collect()
+            };
+            let team = id('T');
+            for user in &mut issuer.users {
+                let user_id = id('U');
+                user.sub = Some(user_id.clone());
+                user.claims.remove("address");
+                user.claims.remove("preferred_username");
+                user.claims
+                    .insert("date_email_verified".into(), 1_893_456_000u64.into());
+                user.claims.insert(
+                    "picture".into(),
+                    format!("https://avatars.slack-edge.com/{user_id}_512.png").into(),
+                );
+                for (claim, value) in [
+                    ("user_id", user_id.as_str()),
+                    ("team_id", team.as_str()),
+                    ("team_name", "Fauxauth"),
+                ] {
+                    user.claims
+                        .insert(format!("{}{claim}", SLACK_CLAIMS), value.into());
+                }
+            }
+        }
         Preset::Generic => unreachable!("returned above"),
     }
 }
+
+/// Where Slack's own claims are named (`https://slack.com/user_id`, ...).
+const SLACK_CLAIMS: &str = "https://slack.com/";
+
+/// Slack's scopes an app signing people in, or installed by them, asks for besides OpenID
+/// Connect's (Slack's API documentation: the `identity.*` user scopes, and bot scopes).
+const SLACK_SCOPES: [&str; 8] = [
+    "identity.basic",
+    "identity.email",
+    "identity.avatar",
+    "identity.team",
+    "chat:write",
+    "commands",
+    "incoming-webhook",
+    "users:read",
+];
 
 /// Discord's OAuth scopes an app signing people in asks for (Discord's documentation, "OAuth2
 /// Scopes").

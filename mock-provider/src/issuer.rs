@@ -271,10 +271,16 @@ impl Issuer {
         format!("{}{path}", self.base)
     }
 
-    /// How long access tokens live: as configured, but a GitHub OAuth App's never expire (a
-    /// century stands for never; its token responses carry no `expires_in`).
+    /// How long access tokens live: as configured, but a GitHub OAuth App's and a Slack user
+    /// token (without token rotation) never expire (a century stands for never; their token
+    /// responses carry no `expires_in`).
     pub fn access_token_lifetime(&self) -> Duration {
-        if self.settings.preset == Preset::Github && !self.quirks.github_app_tokens {
+        let never = match self.settings.preset {
+            Preset::Github => !self.quirks.github_app_tokens,
+            Preset::Slack => true,
+            _ => false,
+        };
+        if never {
             Duration::from_secs(100 * 365 * 24 * 3600)
         } else {
             self.settings.lifetimes.access_token
@@ -714,7 +720,7 @@ impl Issuer {
     /// A new opaque access token in the preset's format: Google's `ya29.`, GitHub's `gho_` (an
     /// OAuth App's) or `ghu_` (a GitHub App's), fauxauth's own otherwise.
     pub fn new_opaque_access_token(&self) -> String {
-        use crate::preset::{auth0, discord, github, gitlab, google};
+        use crate::preset::{auth0, discord, github, gitlab, google, slack};
         match self.settings.preset {
             Preset::Github if self.quirks.github_app_tokens => {
                 self.prefixed(github::APP_ACCESS_PREFIX, github::ACCESS_TOKEN_BODY)
@@ -726,6 +732,18 @@ impl Issuer {
             Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
             Preset::Auth0 => self.random_alphanumeric(auth0::OPAQUE_TOKEN_LENGTH),
             Preset::Discord => self.random_alphanumeric(discord::TOKEN_LENGTH),
+            // A user token: `xoxp-`, the workspace's and the user's numbers, the token's own
+            // number, and a secret, as Slack's samples are.
+            Preset::Slack => {
+                let number = |digits: usize| self.random_chars(b"0123456789", digits);
+                format!(
+                    "xoxp-{}-{}-{}-{}",
+                    number(10),
+                    number(10),
+                    number(13),
+                    self.random_chars(b"0123456789abcdef", slack::TOKEN_SECRET_HEX_DIGITS)
+                )
+            }
             _ => self.random_token(),
         }
     }

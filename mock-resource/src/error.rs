@@ -78,6 +78,15 @@ pub enum ApiError {
     /// Microsoft Graph, `/me` with a token naming no user (an app's own token): 400 `BadRequest`
     /// "/me request is only valid with delegated authentication flow." (as observed).
     GraphDelegatedOnly { inner: GraphInner },
+    /// Slack's Web API: every failure is HTTP 200 with `{"ok": false, "error": code}`:
+    /// `not_authed` without a token, `invalid_auth` for one it does not take (@slack/web-api's
+    /// error codes; reference §10.2), `missing_scope` with the scope `needed` and the ones
+    /// `provided` (the fields @slack/web-api's response types declare).
+    Slack {
+        error: &'static str,
+        needed: Option<String>,
+        provided: Option<String>,
+    },
 }
 
 /// Graph's `innerError`: when, and which request. Graph's ids are random; fauxauth's are made
@@ -106,6 +115,7 @@ impl ApiError {
             Self::GithubNotFound => StatusCode::NOT_FOUND,
             Self::GithubRateLimited { .. } => StatusCode::FORBIDDEN,
             Self::GraphDelegatedOnly { .. } => StatusCode::BAD_REQUEST,
+            Self::Slack { .. } => StatusCode::OK,
         }
     }
 
@@ -171,6 +181,20 @@ impl ApiError {
                 "/me request is only valid with delegated authentication flow.",
                 inner,
             ),
+            Self::Slack {
+                error,
+                needed,
+                provided,
+            } => {
+                let mut body = json!({ "ok": false, "error": error });
+                if let Some(needed) = needed {
+                    body["needed"] = json!(needed);
+                }
+                if let Some(provided) = provided {
+                    body["provided"] = json!(provided);
+                }
+                body
+            }
         }
     }
 }

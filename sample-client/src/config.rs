@@ -46,6 +46,8 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         Preset::Okta => &["openid", "profile", "email", "offline_access"],
         // Discord's guide: `identify` for `/users/@me`, `email` for its address.
         Preset::Discord => &["identify", "email"],
+        // "Sign in with Slack": OpenID Connect's scopes, and no more.
+        Preset::Slack => &["openid", "profile", "email"],
     }
 }
 
@@ -63,6 +65,9 @@ pub fn resource_path(preset: Preset) -> &'static str {
         // The app's own API (Auth0 and Okta have none for their users).
         Preset::Auth0 | Preset::Okta => RESOURCE_PATH,
         Preset::Discord => preset::discord::USER,
+        // The app's own API: a "Sign in with Slack" token reaches `openid.connect.userInfo`
+        // only (`users.identity` wants the `identity.*` scopes of an app installation).
+        Preset::Slack => RESOURCE_PATH,
     }
 }
 

@@ -178,7 +178,7 @@ async fn handle(
     }
     let auth = authenticate(issuer, headers, &params, crate::preset::Endpoint::Token).await?;
     let client = &auth.client;
-    let request = parse(&params)?;
+    let request = parse(&params, issuer.quirks.grant_type_optional)?;
     let jkt = dpop_proof(issuer, client, headers, context)?;
     let minting = &Minting {
         changes: context.changes,
@@ -237,7 +237,9 @@ async fn handle(
     }
 }
 
-fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
+/// With `grant_type_optional` (Slack), a request without `grant_type` is the one its other
+/// parameters name: a code's exchange, or a refresh.
+fn parse(params: &Params, grant_type_optional: bool) -> Result<TokenRequest<'_>, Error> {
     let get = |name| super::param(params, name);
     let required = |name| super::required_param(params, name);
     let scope = |value: Option<&str>| {
@@ -246,7 +248,12 @@ fn parse(params: &Params) -> Result<TokenRequest<'_>, Error> {
             .transpose()
             .map_err(|e| Error::token(TokenErrorCode::InvalidScope, e.to_string()))
     };
-    Ok(match required("grant_type")? {
+    let grant_type = match get("grant_type")? {
+        None if grant_type_optional && get("refresh_token")?.is_some() => "refresh_token",
+        None if grant_type_optional => "authorization_code",
+        _ => required("grant_type")?,
+    };
+    Ok(match grant_type {
         "authorization_code" => TokenRequest::AuthorizationCode {
             code: required("code")?,
             redirect_uri: get("redirect_uri")?,
@@ -454,6 +461,8 @@ fn authorization_code(
 fn refresh_token_for_code(issuer: &Issuer, client: &ClientConfig, code: &Code) -> bool {
     match issuer.settings.preset {
         Preset::Github => issuer.quirks.github_app_tokens,
+        // Only with token rotation, which a Slack app has off unless it opts in.
+        Preset::Slack => false,
         // Auth0 too (with "Allow Offline Access" on the API, which fauxauth assumes), and Okta.
         Preset::Microsoft | Preset::Auth0 | Preset::Okta => code.scope.contains("offline_access"),
         _ if issuer.quirks.refresh_token_on_first_consent_only => {

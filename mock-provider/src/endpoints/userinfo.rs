@@ -39,7 +39,21 @@ pub(super) async fn userinfo(
                     object.remove(name);
                 }
             }
+            if issuer.quirks.ok_envelope {
+                let object = claims.as_object_mut().expect("claims are an object");
+                object.insert("ok".into(), true.into());
+            }
             json_no_store(StatusCode::OK, &claims)
+        }
+        // Slack's Web API refuses with HTTP 200: `not_authed` without a token, `invalid_auth`
+        // with one it does not take.
+        Err(Error::Bearer { code, .. }) if issuer.quirks.ok_envelope => {
+            let error = if code.is_some() {
+                "invalid_auth"
+            } else {
+                "not_authed"
+            };
+            json_no_store(StatusCode::OK, &json!({ "ok": false, "error": error }))
         }
         Err(e) => e.into_response(),
     }

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta};
+use super::{Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta, slack};
 use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Presented, presented};
@@ -50,6 +50,15 @@ pub fn token_answer(
                     object.insert("refresh_expires_in".into(), lifetime.into());
                 }
                 object.insert("not-before-policy".into(), 0.into());
+            }
+            if quirks.ok_envelope {
+                let object = body.as_object_mut().expect("token responses are objects");
+                object.insert("ok".into(), true.into());
+            }
+            if issuer.settings.preset == Preset::Slack {
+                // A user token without token rotation (Slack's default) never expires.
+                let object = body.as_object_mut().expect("token responses are objects");
+                object.remove("expires_in");
             }
             if issuer.settings.preset == Preset::Github {
                 let object = body.as_object_mut().expect("token responses are objects");
@@ -109,7 +118,8 @@ pub fn device_answer(
         | Preset::Gitlab
         | Preset::Auth0
         | Preset::Okta
-        | Preset::Discord => {}
+        | Preset::Discord
+        | Preset::Slack => {}
     }
     negotiated(issuer, StatusCode::OK, &body, headers)
 }
@@ -138,6 +148,9 @@ fn error_answer(
     else {
         return error.into_response();
     };
+    if issuer.quirks.ok_envelope {
+        return json_no_store(StatusCode::OK, &slack::error(code, reason));
+    }
     // What the strict core says may echo the request; the dialects word it as it is.
     let text = crate::error::description_text(&description);
     let (status, body) = match issuer.settings.preset {
@@ -206,7 +219,7 @@ fn error_answer(
             }
             return response;
         }
-        Preset::Generic => {
+        Preset::Generic | Preset::Slack => {
             return Error::Token {
                 code,
                 description,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use fauxauth_core::preset::{
-    Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta,
+    Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta, slack,
 };
 
 use crate::paths;
@@ -185,6 +185,15 @@ impl Layout {
                 (discord::API_REVOKE, Endpoint::Revoke),
                 (discord::JWKS, Endpoint::Jwks),
             ]),
+            // "Sign in with Slack": its captured discovery's endpoints; no end session, no
+            // revocation, no device flow.
+            Preset::Slack => plain(&[
+                (paths::DISCOVERY, Endpoint::Discovery),
+                (slack::AUTHORIZE, Endpoint::Authorize),
+                (slack::TOKEN, Endpoint::Token),
+                (slack::USERINFO, Endpoint::Userinfo),
+                (slack::JWKS, Endpoint::Jwks),
+            ]),
             // No end-session endpoint: GitLab advertises none.
             Preset::Gitlab => plain(&[
                 (paths::DISCOVERY, Endpoint::Discovery),
@@ -357,6 +366,12 @@ mod tests {
             Some("/api/oauth2/keys")
         );
         assert!(!discord.serves(Endpoint::Userinfo));
+        let slack = Layout::new(Preset::Slack, "t");
+        assert_eq!(
+            slack.endpoint_at("/api/openid.connect.token"),
+            Some(Endpoint::Token)
+        );
+        assert!(!slack.serves(Endpoint::Logout) && !slack.serves(Endpoint::Revoke));
         assert_eq!(
             google.endpoint_at("/device/code"),
             Some(Endpoint::DeviceAuthorization)

@@ -25,6 +25,7 @@ mod layout;
 pub mod microsoft;
 pub mod okta;
 mod quirks;
+pub mod slack;
 
 pub use dialect::{device_answer, device_code, token_answer};
 

@@ -58,7 +58,7 @@ pub struct Quirks {
     #[serde(default)]
     pub refresh_tokens_stay_valid: Option<bool>,
     /// Opaque access tokens (Google `ya29.`, GitHub `gho_`/`ghu_`, GitLab's 64 hexadecimal
-    /// characters, Discord's 30 letters and digits) instead of RFC 9068 JWTs;
+    /// characters, Discord's 30 letters and digits, Slack's `xoxp-`) instead of RFC 9068 JWTs;
     /// resources must introspect them.
     #[serde(default)]
     pub opaque_access_tokens: Option<bool>,
@@ -102,6 +102,22 @@ pub struct Quirks {
     /// all, as revoking a refresh token does (RFC 7009 §2.1 lets a server do so; it need not).
     #[serde(default)]
     pub revocation_ends_grant: Option<bool>,
+    /// Slack: the token and userinfo endpoints are Web API methods, and answer as every one
+    /// does: `"ok": true` beside a success, and a failure with HTTP 200 and `{"ok": false,
+    /// "error": code}` in Slack's codes (`invalid_code`, `code_already_used`,
+    /// `bad_redirect_uri`, ...; `not_authed` and `invalid_auth` at userinfo).
+    #[serde(default)]
+    pub ok_envelope: Option<bool>,
+    /// Slack: the authorization request's `scope` may separate its scopes with commas as well
+    /// as spaces (Slack's own SDKs join them with commas). Off, a comma is part of a scope
+    /// name, as RFC 6749 §3.3 has it.
+    #[serde(default)]
+    pub comma_separated_scope_request: Option<bool>,
+    /// Slack: `grant_type` may be left out of a token request (Slack's documentation lists it
+    /// as optional, and its SDKs send none): a request with a `refresh_token` is a refresh, any
+    /// other a code's exchange.
+    #[serde(default)]
+    pub grant_type_optional: Option<bool>,
 }
 
 /// The quirks in force: the preset's, overridden by the configuration's.
@@ -129,6 +145,9 @@ pub struct Active {
     pub single_client_credentials: bool,
     pub access_token_sub_is_login: bool,
     pub revocation_ends_grant: bool,
+    pub ok_envelope: bool,
+    pub comma_separated_scope_request: bool,
+    pub grant_type_optional: bool,
 }
 
 impl Quirks {
@@ -142,6 +161,7 @@ impl Quirks {
         let auth0 = preset == Preset::Auth0;
         let okta = preset == Preset::Okta;
         let discord = preset == Preset::Discord;
+        let slack = preset == Preset::Slack;
         Active {
             form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
             token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
@@ -161,7 +181,7 @@ impl Quirks {
                 .unwrap_or(microsoft || keycloak),
             opaque_access_tokens: self
                 .opaque_access_tokens
-                .unwrap_or(github || google || gitlab || discord),
+                .unwrap_or(github || google || gitlab || discord || slack),
             refresh_expires_in: self.refresh_expires_in.unwrap_or(keycloak),
             realm_roles_in_tokens: self.realm_roles_in_tokens.unwrap_or(keycloak),
             token_created_at: self.token_created_at.unwrap_or(gitlab),
@@ -172,6 +192,9 @@ impl Quirks {
             single_client_credentials: self.single_client_credentials.unwrap_or(okta),
             access_token_sub_is_login: self.access_token_sub_is_login.unwrap_or(okta),
             revocation_ends_grant: self.revocation_ends_grant.unwrap_or(discord),
+            ok_envelope: self.ok_envelope.unwrap_or(slack),
+            comma_separated_scope_request: self.comma_separated_scope_request.unwrap_or(slack),
+            grant_type_optional: self.grant_type_optional.unwrap_or(slack),
         }
     }
 }

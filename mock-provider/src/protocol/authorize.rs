@@ -128,11 +128,20 @@ impl AuthorizationRequest {
                 format!("No client is registered as {client_id:?} at this provider."),
             ));
         };
+        // Slack also takes scopes separated by commas (its SDKs send them so).
+        let commas = issuer.quirks().comma_separated_scope_request;
+        let scope_text = |text: &str| -> String {
+            if commas {
+                text.replace(',', " ")
+            } else {
+                text.to_owned()
+            }
+        };
         let openid = params
             .get("scope")
             .ok()
             .flatten()
-            .is_some_and(|s| s.split(' ').any(|t| t == "openid"));
+            .is_some_and(|s| scope_text(s).split(' ').any(|t| t == "openid"));
         let (redirect_uri, redirect_uri_in_request) = match params
             .get("redirect_uri")
             .ok()
@@ -253,7 +262,7 @@ impl AuthorizationRequest {
             ));
         }
 
-        let scope = Scopes::parse(get("scope").unwrap_or_default())
+        let scope = Scopes::parse(&scope_text(get("scope").unwrap_or_default()))
             .map_err(|e| fail(InvalidScope, &e.to_string()))?;
         if let Some(problem) = issuer.scope_problem(&client, &scope) {
             return Err(fail(InvalidScope, &problem));

@@ -6,6 +6,7 @@
 //! - `microsoft`: Microsoft Graph, `/v1.0/me` and `/oidc/userinfo`.
 //! - `gitlab`: GitLab's REST API, `/api/v4/user`.
 //! - `discord`: Discord's API, `/api/v10/users/@me` and `/api/v10/oauth2/@me`.
+//! - `slack`: Slack's Web API, `/api/users.identity`.
 //!
 //! Every token is introspected at the provider (see [`crate::config`]), whose answer names the
 //! person behind it (`person`); each API is made from that person's claims, as the real APIs
@@ -22,6 +23,7 @@ mod gitlab;
 mod google;
 mod microsoft;
 mod person;
+mod slack;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -48,6 +50,7 @@ pub fn router(state: &ResourceState) -> Router<ResourceState> {
         Preset::Microsoft => microsoft::router(),
         Preset::Gitlab => gitlab::router(),
         Preset::Discord => discord::router(),
+        Preset::Slack => slack::router(),
     };
     routes.route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
 }
@@ -111,6 +114,15 @@ pub fn refusal(state: &ResourceState, context: &Context, error: Error) -> Error 
         | Preset::Discord => {
             return error;
         }
+        Preset::Slack => ApiError::Slack {
+            error: if presented {
+                "invalid_auth"
+            } else {
+                "not_authed"
+            },
+            needed: None,
+            provided: None,
+        },
         Preset::Github if presented => ApiError::GithubBadCredentials,
         Preset::Github => ApiError::GithubUnauthenticated,
         Preset::Google => ApiError::GoogleInvalidCredentials { realm, presented },

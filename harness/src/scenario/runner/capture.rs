@@ -117,11 +117,20 @@ pub fn text_of(value: &Value) -> String {
     }
 }
 
-/// `a.b.0.c` in a JSON value.
+/// `a.b.0.c` in a JSON value. A member whose name has dots (`https://slack.com/user_id`) is
+/// found by its whole name, at any depth: the whole rest of the path is tried as a name first,
+/// then the shortest split that leads somewhere.
 pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(value, |v, part| match v {
+    let step = |v: &'a Value, part: &str| match v {
         Value::Array(items) => items.get(part.parse::<usize>().ok()?),
         other => other.get(part),
+    };
+    if let Some(found) = step(value, path) {
+        return Some(found);
+    }
+    path.match_indices('.').find_map(|(at, _)| {
+        let child = step(value, &path[..at])?;
+        lookup(child, &path[at + 1..])
     })
 }
 
@@ -153,4 +162,29 @@ pub fn encode(pairs: &[(String, String)]) -> String {
         s.append_pair(k, v);
     }
     s.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_reach_members_whose_names_have_dots() {
+        let value = serde_json::json!({
+            "a": { "b": [1, { "c": 2 }] },
+            "https://slack.com/team_id": "T1",
+            "team": { "https://slack.com/x": "y" },
+        });
+        assert_eq!(lookup(&value, "a.b.1.c"), Some(&serde_json::json!(2)));
+        assert_eq!(
+            lookup(&value, "https://slack.com/team_id"),
+            Some(&serde_json::json!("T1"))
+        );
+        assert_eq!(
+            lookup(&value, "team.https://slack.com/x"),
+            Some(&serde_json::json!("y"))
+        );
+        assert_eq!(lookup(&value, "a.b.2"), None);
+        assert_eq!(lookup(&value, "https://slack.com/user_id"), None);
+    }
 }
