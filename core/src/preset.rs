@@ -30,10 +30,11 @@ pub enum Preset {
     Okta,
     Discord,
     Slack,
+    Apple,
 }
 
 impl Preset {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Generic,
         Self::Google,
         Self::Github,
@@ -44,6 +45,7 @@ impl Preset {
         Self::Okta,
         Self::Discord,
         Self::Slack,
+        Self::Apple,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +60,7 @@ impl Preset {
             Self::Okta => "okta",
             Self::Discord => "discord",
             Self::Slack => "slack",
+            Self::Apple => "apple",
         }
     }
 
@@ -79,7 +82,7 @@ impl fmt::Display for Preset {
 #[derive(Debug, thiserror::Error)]
 #[error(
     "unknown preset {0:?}; the presets are generic, google, github, microsoft, keycloak, gitlab, \
-     auth0, okta, discord and slack"
+     auth0, okta, discord, slack and apple"
 )]
 pub struct UnknownPreset(String);
 
@@ -212,6 +215,12 @@ impl Preset {
                 endpoints: &[],
                 api: &[("discord.com", &[discord::USER, discord::AUTHORIZATION])],
             }),
+            // Sign in with Apple has no API: everything is in the ID token.
+            Self::Apple => Some(RealHosts {
+                web: "appleid.apple.com",
+                endpoints: &[],
+                api: &[],
+            }),
             // Slack's Web API shares the web host, under `/api`.
             Self::Slack => Some(RealHosts {
                 web: "slack.com",
@@ -268,6 +277,23 @@ pub mod discord {
     pub const USER: &str = "/api/v10/users/@me";
     /// The current authorization (the resource).
     pub const AUTHORIZATION: &str = "/api/v10/oauth2/@me";
+}
+
+/// Sign in with Apple (the web and REST flow) on `appleid.apple.com`: no userinfo, no end
+/// session; all a person's data is in the ID token and the one-time `user` form field (the
+/// captured discovery document, panva/wellknown 2024-10-26; Apple's "generate and validate
+/// tokens" documentation as cited in the reference).
+pub mod apple {
+    pub const AUTHORIZE: &str = "/auth/authorize";
+    pub const TOKEN: &str = "/auth/token";
+    pub const REVOKE: &str = "/auth/revoke";
+    pub const JWKS: &str = "/auth/keys";
+    /// The audience of an app's client secret: Apple's issuer, whatever host serves it.
+    pub const CLIENT_SECRET_AUDIENCE: &str = "https://appleid.apple.com";
+    /// The longest a client secret may live: about six months after its `iat`.
+    pub const MAX_CLIENT_SECRET_LIFETIME: u64 = 15_777_000;
+    /// The domain of Hide My Email addresses.
+    pub const PRIVATE_RELAY_DOMAIN: &str = "privaterelay.appleid.com";
 }
 
 /// Slack: "Sign in with Slack" (OpenID Connect) with the issuer `https://slack.com`, its token

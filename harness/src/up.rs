@@ -180,6 +180,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             } else {
                 Vec::new()
             },
+            // Sign in with Apple's demo apps sign their client secret with the published test
+            // key (`scenarios/keys/`), as their team.
+            private_key: registered
+                .team_id
+                .as_ref()
+                .map(|_| harness::scenario::CLIENT_KEY_PEM.to_owned()),
+            private_key_id: registered
+                .team_id
+                .as_ref()
+                .map(|_| harness::scenario::CLIENT_KEY_ID.to_owned()),
+            team_id: registered.team_id.clone(),
             weaknesses: args.weaknesses.clone(),
             clock,
             network,

@@ -261,7 +261,9 @@ impl Lifetimes {
                 // GitLab's documented answer ("expires_in": 300).
                 Preset::Gitlab => 300,
                 // Not in the sources for Auth0 or Okta: the RFC's example figure.
-                Preset::Auth0 | Preset::Okta | Preset::Discord | Preset::Slack => 600,
+                Preset::Auth0 | Preset::Okta | Preset::Discord | Preset::Slack | Preset::Apple => {
+                    600
+                }
             }))
     }
 }
@@ -352,6 +354,10 @@ pub struct ClientConfig {
     /// ID tokens' too. Access tokens are always signed with the issuer's own algorithm.
     #[serde(default)]
     pub id_token_signed_response_alg: Option<SigningAlg>,
+    /// Apple (`quirks.client_secret_is_jwt`): the developer team whose key signs this client's
+    /// secret, which must be the secret's `iss`. Unset, any team is taken.
+    #[serde(default)]
+    pub team_id: Option<String>,
 }
 
 /// Whether an issuer knows `scope` (RFC 6749 §3.3): an OpenID Connect scope, one of the issuer's
@@ -395,6 +401,7 @@ impl ClientConfig {
             backchannel_logout_session_required: false,
             jwks: None,
             jwks_uri: None,
+            team_id: None,
             token_endpoint_auth_method: None,
             token_exchange: TokenExchangePolicy::default(),
             id_token_signed_response_alg: None,

@@ -373,9 +373,70 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 }
             }
         }
+        Preset::Apple => {
+            issuer.scopes = vec!["name".to_owned()];
+            // An app signs its client secret with its own key: the apps (the clients that sign
+            // people in) lose their secrets and sign with the published test key instead, from
+            // one team. Clients without redirect URIs (the resource's) keep theirs.
+            for client in &mut issuer.clients {
+                if client.client_secret.is_some() && !client.redirect_uris.is_empty() {
+                    client.client_secret = None;
+                    client.jwks = Some(serde_json::json!({ "keys": [demo_client_jwk()] }));
+                    client.jwks_uri = None;
+                    client.team_id = Some(APPLE_TEAM_ID.to_owned());
+                }
+            }
+            // ID tokens are seen to live a day; access tokens an hour.
+            issuer.lifetimes.id_token = Duration::from_secs(86_400);
+            for (i, user) in issuer.users.iter_mut().enumerate() {
+                // fauxauth's choice of shape: digits, a dot, 32 hexadecimal digits, a dot, digits.
+                let hex: String = (0..32)
+                    .map(|_| char::from(b"0123456789abcdef"[digits.random_range(0..16usize)]))
+                    .collect();
+                let sub = format!(
+                    "{:06}.{hex}.{:04}",
+                    digits.random_range(0..1_000_000u32),
+                    digits.random_range(0..10_000u32)
+                );
+                user.sub = Some(sub);
+                // The name Apple gives (once, in `user`) is a first and a last name.
+                if let Some(name) = user.claims.remove("name")
+                    && !user.claims.contains_key("given_name")
+                    && let Some((first, last)) = name.as_str().and_then(|n| n.split_once(' '))
+                {
+                    user.claims.insert("given_name".into(), first.into());
+                    user.claims.insert("family_name".into(), last.into());
+                }
+                for claim in ["address", "preferred_username", "locale"] {
+                    user.claims.remove(claim);
+                }
+                // The second user hides their address behind Hide My Email.
+                let private = i == 1;
+                if private {
+                    let relay: String = (0..10)
+                        .map(|_| {
+                            char::from(
+                                b"abcdefghijklmnopqrstuvwxyz"[digits.random_range(0..26usize)],
+                            )
+                        })
+                        .collect();
+                    let address = format!(
+                        "{relay}@{}",
+                        fauxauth_core::preset::apple::PRIVATE_RELAY_DOMAIN
+                    );
+                    user.claims.insert("email".into(), address.into());
+                }
+                user.claims
+                    .insert("is_private_email".into(), private.into());
+                user.claims.insert("nonce_supported".into(), true.into());
+            }
+        }
         Preset::Generic => unreachable!("returned above"),
     }
 }
+
+/// The developer team of the Apple demo's apps (ten capitals and digits, as Apple's are).
+pub const APPLE_TEAM_ID: &str = "FAUXAUTH00";
 
 /// Where Slack's own claims are named (`https://slack.com/user_id`, ...).
 const SLACK_CLAIMS: &str = "https://slack.com/";

@@ -359,6 +359,8 @@ impl Issuer {
                 M::PrivateKeyJwt,
                 M::None,
             ],
+            // Apple: the (JWT) secret in the body, and nothing else.
+            crate::preset::Preset::Apple => &[M::ClientSecretPost],
             _ => &[M::ClientSecretBasic, M::ClientSecretPost, M::None],
         }
     }
@@ -732,6 +734,7 @@ impl Issuer {
             Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
             Preset::Auth0 => self.random_alphanumeric(auth0::OPAQUE_TOKEN_LENGTH),
             Preset::Discord => self.random_alphanumeric(discord::TOKEN_LENGTH),
+            Preset::Apple => self.apple_token('a'),
             // A user token: `xoxp-`, the workspace's and the user's numbers, the token's own
             // number, and a secret, as Slack's samples are.
             Preset::Slack => {
@@ -756,8 +759,21 @@ impl Issuer {
             Preset::Google => self.prefixed(google::REFRESH_PREFIX, 100),
             Preset::Gitlab => self.random_chars(b"0123456789abcdef", gitlab::TOKEN_HEX_DIGITS),
             Preset::Discord => self.random_alphanumeric(discord::TOKEN_LENGTH),
+            Preset::Apple => self.apple_token('r'),
             _ => self.random_token(),
         }
+    }
+
+    /// Apple's opaque tokens: a letter (`a` access, `r` refresh), hexadecimal, `.0.`, four
+    /// letters and digits, `.`, and a base64url part, as the tokens its users quote are.
+    fn apple_token(&self, letter: char) -> String {
+        use crate::preset::apple;
+        format!(
+            "{letter}{}.0.{}.{}",
+            self.random_chars(b"0123456789abcdef", apple::TOKEN_HEX_DIGITS),
+            self.random_alphanumeric(4),
+            self.random_token()
+        )
     }
 
     fn prefixed(&self, prefix: &str, len: usize) -> String {

@@ -65,7 +65,9 @@ pub use config::{
     UserConfig,
 };
 pub use control::{DEFAULT_GRACE, admin_operations};
-pub use demo::{SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, demo_client_jwk, dress};
+pub use demo::{
+    APPLE_TEAM_ID, SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET, demo_client_jwk, dress,
+};
 pub use fauxauth_core::journal::{Entry, Expect, Filter, Journal, Mismatch};
 pub use fauxauth_core::rules::{Action, DeviceDecision, Rule, RuleStatus, When};
 pub use fauxauth_core::{Clock, Listener, Scripted, Tls, TlsConfig};

@@ -288,6 +288,9 @@ pub struct Store {
     /// (username, client_id) pairs that have been given a refresh token on consent, for
     /// Google's "refresh token on first consent only".
     offline_consents: HashSet<(String, String)>,
+    /// (username, client_id) pairs that have authorized before, for Apple's one-time `user`.
+    /// Both are configured names, so this holds at most users × clients.
+    authorizations: HashSet<(String, String)>,
     sessions: HashMap<String, Session>,
     transactions: Bounded<String, Transaction, MAX_TRANSACTIONS>,
     /// The `jti` of each client assertion accepted, per client, until the assertion expires
@@ -482,6 +485,12 @@ impl Store {
     /// Records an offline consent of `username` to `client_id`; whether it is the first.
     pub fn first_offline_consent(&mut self, username: &str, client_id: &str) -> bool {
         self.offline_consents
+            .insert((username.to_owned(), client_id.to_owned()))
+    }
+
+    /// Records an authorization of `username` to `client_id`; whether it is the first.
+    pub fn first_authorization(&mut self, username: &str, client_id: &str) -> bool {
+        self.authorizations
             .insert((username.to_owned(), client_id.to_owned()))
     }
 

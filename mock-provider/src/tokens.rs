@@ -225,6 +225,9 @@ pub fn issue(
                             &requested.id_token,
                         );
                     }
+                    if issuer.quirks.string_booleans {
+                        crate::preset::apple::stringify_booleans(&mut released);
+                    }
                     released
                 }),
             };
@@ -616,7 +619,8 @@ fn scope_of_claim(claim: &str) -> Option<&'static str> {
         "name" | "family_name" | "given_name" | "middle_name" | "nickname"
         | "preferred_username" | "profile" | "picture" | "website" | "gender" | "birthdate"
         | "zoneinfo" | "locale" | "updated_at" => "profile",
-        "email" | "email_verified" => "email",
+        // Apple's `is_private_email` says what the address is.
+        "email" | "email_verified" | "is_private_email" => "email",
         "address" => "address",
         "phone_number" | "phone_number_verified" => "phone",
         _ => return None,

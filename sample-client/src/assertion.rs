@@ -18,6 +18,9 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// How long an assertion is valid: long enough for one request.
 const LIFETIME: u64 = 60;
 
+/// How long an Apple client secret lives: 180 days, within Apple's 15,777,000 s.
+const APPLE_SECRET_LIFETIME: u64 = 180 * 24 * 3600;
+
 /// How a PEM private key of one type is read.
 type ReadPem = fn(&[u8]) -> jsonwebtoken::errors::Result<EncodingKey>;
 
@@ -85,6 +88,32 @@ impl ClientKey {
         self.signed(issuer, subject, audience, clock)
     }
 
+    /// Sign in with Apple's client secret, as Apple's "Creating a client secret" has apps make
+    /// it: ES256 with the key's `kid`, from `team_id`, about `client_id`, for
+    /// `https://appleid.apple.com`, living 180 days (Apple allows up to 15,777,000 s). Only a
+    /// P-256 key makes one.
+    pub fn apple_client_secret(
+        &self,
+        team_id: &str,
+        client_id: &str,
+        clock: &Clock,
+    ) -> Result<String, String> {
+        if self.alg != Algorithm::ES256 {
+            return Err("the key signing an Apple client secret must be P-256 (ES256)".to_owned());
+        }
+        let now = fauxauth_core::unix(clock.now());
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = self.kid.clone();
+        let claims = json!({
+            "iss": team_id,
+            "iat": now,
+            "exp": now + APPLE_SECRET_LIFETIME,
+            "aud": fauxauth_core::preset::apple::CLIENT_SECRET_AUDIENCE,
+            "sub": client_id,
+        });
+        jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| e.to_string())
+    }
+
     fn signed(&self, iss: &str, sub: &str, audience: &str, clock: &Clock) -> String {
         let now = fauxauth_core::unix(clock.now());
         let mut header = Header::new(self.alg);
@@ -134,6 +163,35 @@ mod tests {
         assert_eq!(claims["jti"].as_str().unwrap().len(), 43);
         let other = key.assertion("app", "https://op.example/token", &clock);
         assert_ne!(assertion, other, "a fresh jti each time");
+    }
+
+    #[test]
+    fn an_apple_client_secret_is_made_as_apple_says() {
+        let key = ClientKey::from_pem(P256, Some("ABC123DEFG".into())).unwrap();
+        let clock = Clock::frozen(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000));
+        let secret = key
+            .apple_client_secret("TEAM123456", "com.example.web", &clock)
+            .unwrap();
+        let decode = |part: &str| -> serde_json::Value {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .unwrap();
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        let mut parts = secret.split('.');
+        let header = decode(parts.next().unwrap());
+        let claims = decode(parts.next().unwrap());
+        assert_eq!(
+            (header["alg"].as_str(), header["kid"].as_str()),
+            (Some("ES256"), Some("ABC123DEFG"))
+        );
+        assert_eq!(claims["iss"], "TEAM123456");
+        assert_eq!(claims["sub"], "com.example.web");
+        assert_eq!(claims["aud"], "https://appleid.apple.com");
+        assert_eq!(claims["exp"], 1_000 + APPLE_SECRET_LIFETIME);
+        let rsa = ClientKey::from_secret("not a P-256 key");
+        assert!(rsa.apple_client_secret("T", "c", &clock).is_err());
     }
 
     #[test]

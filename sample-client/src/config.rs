@@ -48,6 +48,8 @@ pub fn default_scopes(preset: Preset) -> &'static [&'static str] {
         Preset::Discord => &["identify", "email"],
         // "Sign in with Slack": OpenID Connect's scopes, and no more.
         Preset::Slack => &["openid", "profile", "email"],
+        // Sign in with Apple: the name and the address, which Apple then posts.
+        Preset::Apple => &["openid", "name", "email"],
     }
 }
 
@@ -68,6 +70,8 @@ pub fn resource_path(preset: Preset) -> &'static str {
         // The app's own API: a "Sign in with Slack" token reaches `openid.connect.userInfo`
         // only (`users.identity` wants the `identity.*` scopes of an app installation).
         Preset::Slack => RESOURCE_PATH,
+        // The app's own API: Apple has none.
+        Preset::Apple => RESOURCE_PATH,
     }
 }
 
@@ -95,6 +99,9 @@ pub struct Config {
     /// The `kid` of `private_key` in the provider's JWKS for the client (needed when that JWKS
     /// has several keys for its algorithm).
     pub private_key_id: Option<String>,
+    /// With the `apple` preset: the developer team that owns `private_key`, the `iss` of the
+    /// client secret the client signs with it.
+    pub team_id: Option<String>,
     /// Prove possession of a key with DPoP (RFC 9449): a proof with every token request, the
     /// code bound to the key (`dpop_jkt`), and the tokens presented as `DPoP` with a proof once
     /// the provider binds them. The key (P-256) is made from the client id.
@@ -144,6 +151,7 @@ impl Default for Config {
             client_secret: None,
             private_key: None,
             private_key_id: None,
+            team_id: None,
             dpop: false,
             par: false,
             form_post: false,
@@ -176,6 +184,7 @@ impl fmt::Debug for Config {
                 &self.private_key.as_ref().map(|_| "[redacted]"),
             )
             .field("private_key_id", &self.private_key_id)
+            .field("team_id", &self.team_id)
             .field("dpop", &self.dpop)
             .field("par", &self.par)
             .field("form_post", &self.form_post)
@@ -278,6 +287,16 @@ impl Config {
                     problems.push(format!("{field}: must have no fragment"));
                 }
             }
+        }
+        if self.preset == Preset::Apple
+            && self.client_secret.is_none()
+            && (self.private_key.is_none() || self.team_id.is_none())
+        {
+            problems.push(
+                "private_key and team_id: required with the apple preset (the key and team that \
+                 sign the client secret), unless client_secret is a secret already signed"
+                    .into(),
+            );
         }
         if !self.preset.is_openid() && self.resource.is_none() {
             problems.push(format!(

@@ -55,6 +55,7 @@
 //! - No `std` lock is held across an `.await`.
 //! - Weaknesses are off unless named, and a client with any prints a warning on stderr at start.
 
+mod apple;
 mod assertion;
 pub mod config;
 mod discord;
@@ -115,6 +116,8 @@ struct Inner {
     /// With a plain OAuth 2.0 preset (`github`, `discord`): whom it logs in with instead of an
     /// OpenID provider.
     plain: Option<Plain>,
+    /// Sign in with Apple's names, given once each.
+    apple_names: apple::Names,
     http: Http,
     sessions: Sessions,
     /// What only a weakness makes it remember.
@@ -158,27 +161,36 @@ impl ClientState {
             ));
             http = http.with_dpop(key, config.clock.clone());
         }
+        let key = match &config.private_key {
+            Some(pem) => Some(Arc::new(
+                ClientKey::from_pem(pem, config.private_key_id.clone())
+                    .map_err(|e| StartError::Config(vec![format!("private_key: {e}")]))?,
+            )),
+            None => None,
+        };
+        // Sign in with Apple: the key signs the client secret (sent in the body) instead of
+        // assertions.
+        let apple_secret = match (&key, &config.team_id) {
+            (Some(key), Some(team)) if config.preset == Preset::Apple => Some(
+                key.apple_client_secret(team, &config.client_id, &config.clock)
+                    .map_err(|e| StartError::Config(vec![format!("private_key: {e}")]))?,
+            ),
+            _ => None,
+        };
         let credentials = Credentials {
             client_id: openidconnect::ClientId::new(config.client_id.clone()),
-            client_secret: config
-                .client_secret
-                .clone()
+            key: match (&key, &apple_secret) {
+                (Some(key), None) => Some((key.clone(), config.clock.clone())),
+                _ => None,
+            },
+            client_secret: apple_secret
+                .or_else(|| config.client_secret.clone())
                 .map(openidconnect::ClientSecret::new),
             redirect_uri: openidconnect::RedirectUrl::new(redirect_uri.clone())
                 .map_err(|e| StartError::Config(vec![format!("redirect_uri: {e}")]))?,
             // RFC 6749 §2.3.1 prefers Basic; Google's, GitHub's and Microsoft's guides put the
-            // secret in the body, so apps written against them do.
-            key: match &config.private_key {
-                Some(pem) => Some((
-                    Arc::new(
-                        ClientKey::from_pem(pem, config.private_key_id.clone())
-                            .map_err(|e| StartError::Config(vec![format!("private_key: {e}")]))?,
-                    ),
-                    config.clock.clone(),
-                )),
-                None => None,
-            },
-            // Discord's guide sends it with Basic.
+            // secret in the body, so apps written against them do; Discord's guide sends it
+            // with Basic.
             auth_type: match config.preset {
                 Preset::Generic | Preset::Discord => openidconnect::AuthType::BasicAuth,
                 _ => openidconnect::AuthType::RequestBody,
@@ -201,7 +213,8 @@ impl ClientState {
             &config.issuer,
             credentials,
             http.clone(),
-            config.form_post,
+            // Apple posts the person's name and address, and only with form_post.
+            config.form_post || config.preset == Preset::Apple,
         )
         .map_err(|e| StartError::Config(vec![e]))?
         // Auth0's quickstarts for calling an API: its identifier as `audience`.
@@ -222,6 +235,7 @@ impl ClientState {
                 post_logout_redirect_uri,
                 provider,
                 plain,
+                apple_names: apple::Names::default(),
                 http,
                 sessions: Sessions::default(),
                 weak: weak::Remembered::default(),
@@ -274,6 +288,17 @@ impl ClientState {
 
     fn provider(&self) -> &Provider {
         &self.inner.provider
+    }
+
+    /// Whether it asks for `response_mode=form_post`: when configured to, and always with Apple,
+    /// which posts the person's name and address and nothing else.
+    fn uses_form_post(&self) -> bool {
+        self.inner.config.form_post || self.inner.config.preset == Preset::Apple
+    }
+
+    /// The names Sign in with Apple gave once, with the `apple` preset.
+    fn apple_names(&self) -> &apple::Names {
+        &self.inner.apple_names
     }
 
     /// The plain OAuth 2.0 provider, with the `github` and `discord` presets.

@@ -421,6 +421,8 @@ async fn start_client(
     if registered.client_secret.is_none() && registers_scenario_key(&registered) {
         app.private_key = Some(crate::scenario::CLIENT_KEY_PEM.to_owned());
         app.private_key_id = Some(crate::scenario::CLIENT_KEY_ID.to_owned());
+        // Apple's apps sign their client secret with it, as their team.
+        app.team_id = registered.team_id.clone();
     }
     // The API host, with the github preset.
     app.resource = Some(resource.url());

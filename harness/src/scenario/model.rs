@@ -447,6 +447,11 @@ pub enum ClientAuth {
     /// A client assertion signed with the scenario client key (`scenarios/keys/`, `kid`
     /// `scenario-client`); see `assertion`.
     PrivateKeyJwt,
+    /// Apple's client secret: `client_id` and a `client_secret` that is an ES256 JWT signed
+    /// with the scenario client key, from the client's `team_id` about the client, for
+    /// `https://appleid.apple.com`, expiring in an hour; see `assertion`. What `auto` sends for
+    /// a client with a `team_id` and no secret.
+    SignedSecret,
 }
 
 /// How a `client_secret_jwt` or `private_key_jwt` assertion is made. By default as a correct
@@ -687,6 +692,8 @@ pub enum Matcher {
     Equals(Value),
     Present(bool),
     Contains(String),
+    /// Anything that does not contain this (absent counts as not containing it).
+    NotContains(String),
     OneOf(Vec<Value>),
     /// Anything but this (absent counts as different).
     Not(Value),
@@ -801,6 +808,7 @@ impl<'de> Deserialize<'de> for Matcher {
         enum Form {
             Present(bool),
             Contains(String),
+            NotContains(String),
             OneOf(Vec<Value>),
             Equals(Value),
             Not(Value),
@@ -816,6 +824,7 @@ impl<'de> Deserialize<'de> for Matcher {
                     k.as_str(),
                     "present"
                         | "contains"
+                        | "not_contains"
                         | "one_of"
                         | "equals"
                         | "not"
@@ -828,6 +837,7 @@ impl<'de> Deserialize<'de> for Matcher {
             return Ok(match form {
                 Form::Present(p) => Matcher::Present(p),
                 Form::Contains(s) => Matcher::Contains(s),
+                Form::NotContains(s) => Matcher::NotContains(s),
                 Form::OneOf(v) => Matcher::OneOf(v),
                 Form::Equals(v) => Matcher::Equals(v),
                 Form::Not(v) => Matcher::Not(v),

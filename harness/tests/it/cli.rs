@@ -254,7 +254,7 @@ fn resource_presets_are_named_by_flag_or_environment_and_misuse_names_the_field(
     assert!(
         stderr.contains(
             "generic, google, github, microsoft, keycloak, gitlab, auth0, \
-             okta, discord and slack"
+             okta, discord, slack and apple"
         ),
         "{stderr}"
     );

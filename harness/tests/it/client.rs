@@ -758,7 +758,7 @@ async fn fauxauth_client_with_the_github_preset_logs_in_at_githubs_paths() {
     assert!(
         help.contains(
             "[possible values: generic, google, github, microsoft, keycloak, gitlab, auth0, okta, \
-             discord, slack]"
+             discord, slack, apple]"
         ),
         "{help}"
     );

@@ -418,6 +418,21 @@ fn issue_code(
     if issuer.sends_iss() {
         params.push(("iss", &issuer.url));
     }
+    // Apple: the person's name and address, on their first authorization of this client only.
+    let user = if issuer.quirks.user_on_first_authorization
+        && issuer
+            .store()
+            .first_authorization(username, &request.client_id)
+    {
+        issuer
+            .user(username)
+            .and_then(|u| crate::preset::apple::user_field(&u, &request.scope))
+    } else {
+        None
+    };
+    if let Some(user) = &user {
+        params.push(("user", user));
+    }
     (
         jar,
         crate::error::respond(

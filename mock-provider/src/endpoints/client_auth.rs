@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::config::{AuthMethod, ClientConfig};
 use crate::error::{Error, Reason, TokenErrorCode};
 use crate::issuer::Issuer;
-use crate::preset::Endpoint;
+use crate::preset::{Endpoint, Preset};
 use crate::protocol::client_assertion::{self, Expected, Parties};
 use crate::protocol::client_auth::{Malformed, Presented, presented};
 use crate::protocol::params::Params;
@@ -101,12 +101,32 @@ pub async fn authenticate(
     let client = issuer
         .client(&client_id)
         .ok_or_else(|| unknown().because(Reason::UnknownClient))?;
+    // Apple: a client without a secret of its own signs one with its key.
+    if issuer.quirks.client_secret_is_jwt
+        && client.client_secret.is_none()
+        && client.has_keys()
+        && let Some(given) = secret
+    {
+        if !issuer.auth_methods().contains(&method) {
+            return Err(invalid_client(&format!(
+                "{} is not a client authentication method this server supports",
+                method.as_str()
+            )));
+        }
+        signed_secret(issuer, &client, &given)
+            .await
+            .map_err(|why| invalid_client(&format!("the client secret is refused: {why}")))?;
+        return Ok(Authenticated {
+            client,
+            proven: true,
+        });
+    }
     match (&client.client_secret, secret) {
         (Some(expected), Some(given)) => {
             if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
                 return Err(unknown());
             }
-            method_allowed(issuer, &client, method)?;
+            method_allowed(issuer, &client, method, called)?;
             Ok(Authenticated {
                 client,
                 proven: true,
@@ -136,15 +156,23 @@ pub async fn authenticate(
     }
 }
 
-/// Refuses a method the client is not registered for, or the issuer's preset does not take.
-fn method_allowed(issuer: &Issuer, client: &ClientConfig, method: AuthMethod) -> Result<(), Error> {
+/// Refuses a method the client is not registered for, or the issuer's preset does not take at
+/// the real provider's endpoints (fauxauth's own introspection, which the resource calls, takes
+/// every method).
+fn method_allowed(
+    issuer: &Issuer,
+    client: &ClientConfig,
+    method: AuthMethod,
+    called: Endpoint,
+) -> Result<(), Error> {
     let refused = |description: String| Error::Token {
         code: TokenErrorCode::InvalidClient,
         description,
         basic_realm: Some(issuer.url.clone()),
         reason: Some(Reason::BadClientSecret),
     };
-    if !issuer.auth_methods().contains(&method) {
+    let own = called == Endpoint::Introspect && issuer.settings.preset != Preset::Generic;
+    if !own && !issuer.auth_methods().contains(&method) {
         return Err(refused(format!(
             "{} is not a client authentication method this server supports",
             method.as_str()
@@ -210,12 +238,12 @@ async fn by_assertion(
     let client = issuer.client(client_id).ok_or_else(unknown)?;
     let claims = match header.get("alg").and_then(Value::as_str) {
         Some(alg) if alg.starts_with("HS") => {
-            method_allowed(issuer, &client, AuthMethod::ClientSecretJwt)?;
+            method_allowed(issuer, &client, AuthMethod::ClientSecretJwt, called)?;
             let secret = client.client_secret.as_deref().unwrap_or_default();
             verify_hmac(assertion, alg, secret)
         }
         _ => {
-            method_allowed(issuer, &client, AuthMethod::PrivateKeyJwt)?;
+            method_allowed(issuer, &client, AuthMethod::PrivateKeyJwt, called)?;
             verify_with_keys(issuer, assertion, &client).await
         }
     }
@@ -255,6 +283,62 @@ async fn by_assertion(
         proven: true,
     })
 }
+
+/// Apple's client secret: an ES256 JWT signed with one of the client's keys, from its team
+/// (`iss`, the client's `team_id` when it has one), about the client (`sub`), for Apple
+/// (`aud`: `https://appleid.apple.com`, or this issuer), issued (`iat`) and expiring (`exp`)
+/// at most 15,777,000 s apart, and not expired.
+async fn signed_secret(issuer: &Issuer, client: &ClientConfig, token: &str) -> Result<(), String> {
+    use fauxauth_core::preset::apple;
+    let (header, _) = peek(token)?;
+    if header.get("alg").and_then(Value::as_str) != Some("ES256") {
+        return Err("it is not signed with ES256".to_owned());
+    }
+    let claims = verify_signed(
+        issuer,
+        token,
+        client.keys(),
+        client.jwks_uri.as_deref(),
+        "the client's",
+    )
+    .await?;
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    let number = |name: &str| claims.get(name).and_then(Value::as_u64);
+    if text("sub") != Some(client.client_id.as_str()) {
+        return Err("its sub is not the client's id".to_owned());
+    }
+    if !matches!(text("aud"), Some(aud) if aud == apple::CLIENT_SECRET_AUDIENCE || aud == issuer.url)
+    {
+        return Err(format!("its aud is not {}", apple::CLIENT_SECRET_AUDIENCE));
+    }
+    match (text("iss"), &client.team_id) {
+        (None | Some(""), _) => return Err("it has no iss naming the team".to_owned()),
+        (Some(iss), Some(team)) if iss != team => {
+            return Err(format!("its iss is not the client's team {}", shown(team)));
+        }
+        _ => {}
+    }
+    let (Some(iat), Some(exp)) = (number("iat"), number("exp")) else {
+        return Err("it needs numeric iat and exp".to_owned());
+    };
+    if exp.saturating_sub(iat) > apple::MAX_CLIENT_SECRET_LIFETIME {
+        return Err(format!(
+            "it lives longer than {} s",
+            apple::MAX_CLIENT_SECRET_LIFETIME
+        ));
+    }
+    let now = fauxauth_core::unix(issuer.now());
+    if exp <= now {
+        return Err("it has expired".to_owned());
+    }
+    if iat > now + CLOCK_SKEW {
+        return Err("it is issued in the future".to_owned());
+    }
+    Ok(())
+}
+
+/// How far ahead of the provider's clock a client secret's `iat` may be.
+const CLOCK_SKEW: u64 = 60;
 
 /// A JSON object: a JOSE header, or a JWT's claims.
 pub(super) type Object = Map<String, Value>;

@@ -117,7 +117,10 @@ pub fn metadata(issuer: &Issuer, tenant: Option<&Tenant>) -> Value {
         "jwks_uri": url(Endpoint::Jwks),
         "scopes_supported": issuer.scopes_supported(),
         "response_types_supported": ["code"],
-        "response_modes_supported": if matches!(preset, Preset::Generic | Preset::Microsoft) {
+        "response_modes_supported": if matches!(
+            preset,
+            Preset::Generic | Preset::Microsoft | Preset::Apple
+        ) {
             json!(["query", "form_post"])
         } else {
             json!(["query"])

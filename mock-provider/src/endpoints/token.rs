@@ -491,6 +491,7 @@ fn refresh(
     // Google keeps one refresh token; Entra issues a new one and the old one stays valid.
     let rotate = issuer.settings.refresh_token_rotation
         && !quirks.refresh_token_on_first_consent_only
+        && !quirks.refresh_token_kept
         && !quirks.refresh_tokens_stay_valid;
     // Scope is judged before the token is spent: a refused refresh leaves the client its token.
     let check = |grant: &crate::store::Grant, token: &crate::store::RefreshToken| {

@@ -5,7 +5,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta, slack};
+use super::{
+    Preset, apple, auth0, discord, github, gitlab, google, keycloak, microsoft, okta, slack,
+};
 use crate::error::{Error, json_no_store, no_store};
 use crate::issuer::Issuer;
 use crate::protocol::client_auth::{Presented, presented};
@@ -119,7 +121,8 @@ pub fn device_answer(
         | Preset::Auth0
         | Preset::Okta
         | Preset::Discord
-        | Preset::Slack => {}
+        | Preset::Slack
+        | Preset::Apple => {}
     }
     negotiated(issuer, StatusCode::OK, &body, headers)
 }
@@ -194,12 +197,14 @@ fn error_answer(
         | Preset::Gitlab
         | Preset::Auth0
         | Preset::Okta
-        | Preset::Discord) => {
+        | Preset::Discord
+        | Preset::Apple) => {
             let (status, body) = match preset {
                 Preset::Keycloak => keycloak::error(code, reason, &text),
                 Preset::Gitlab => gitlab::error(code, reason, &text),
                 Preset::Okta => okta::error(code, reason, &text),
                 Preset::Discord => discord::error(code, reason, &text),
+                Preset::Apple => apple::error(code, reason, &text),
                 _ => auth0::error(code, reason, &text),
             };
             let mut response = negotiated(

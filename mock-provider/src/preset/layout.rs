@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use fauxauth_core::preset::{
-    Preset, auth0, discord, github, gitlab, google, keycloak, microsoft, okta, slack,
+    Preset, apple, auth0, discord, github, gitlab, google, keycloak, microsoft, okta, slack,
 };
 
 use crate::paths;
@@ -184,6 +184,14 @@ impl Layout {
                 (discord::REVOKE, Endpoint::Revoke),
                 (discord::API_REVOKE, Endpoint::Revoke),
                 (discord::JWKS, Endpoint::Jwks),
+            ]),
+            // Sign in with Apple: no userinfo, no end session, no device flow.
+            Preset::Apple => plain(&[
+                (paths::DISCOVERY, Endpoint::Discovery),
+                (apple::AUTHORIZE, Endpoint::Authorize),
+                (apple::TOKEN, Endpoint::Token),
+                (apple::REVOKE, Endpoint::Revoke),
+                (apple::JWKS, Endpoint::Jwks),
             ]),
             // "Sign in with Slack": its captured discovery's endpoints; no end session, no
             // revocation, no device flow.
@@ -372,6 +380,9 @@ mod tests {
             Some(Endpoint::Token)
         );
         assert!(!slack.serves(Endpoint::Logout) && !slack.serves(Endpoint::Revoke));
+        let apple = Layout::new(Preset::Apple, "t");
+        assert_eq!(apple.endpoint_at("/auth/keys"), Some(Endpoint::Jwks));
+        assert!(!apple.serves(Endpoint::Userinfo) && !apple.serves(Endpoint::Logout));
         assert_eq!(
             google.endpoint_at("/device/code"),
             Some(Endpoint::DeviceAuthorization)

@@ -14,6 +14,7 @@
 //! The strict core is never bypassed: a quirk changes what is *said* or *issued*, and only the
 //! checks the real provider does not make (GitHub does not require `response_type`, for one).
 
+pub mod apple;
 pub mod auth0;
 mod dialect;
 pub mod discord;

@@ -58,7 +58,7 @@ pub struct Quirks {
     #[serde(default)]
     pub refresh_tokens_stay_valid: Option<bool>,
     /// Opaque access tokens (Google `ya29.`, GitHub `gho_`/`ghu_`, GitLab's 64 hexadecimal
-    /// characters, Discord's 30 letters and digits, Slack's `xoxp-`) instead of RFC 9068 JWTs;
+    /// characters, Discord's 30 letters and digits, Slack's `xoxp-`, Apple's dotted `a…`) instead of RFC 9068 JWTs;
     /// resources must introspect them.
     #[serde(default)]
     pub opaque_access_tokens: Option<bool>,
@@ -118,6 +118,29 @@ pub struct Quirks {
     /// other a code's exchange.
     #[serde(default)]
     pub grant_type_optional: Option<bool>,
+    /// Apple: asking for the `name` or `email` scope requires `response_mode=form_post`;
+    /// otherwise the authorization page shows `invalid_request` "response_mode must be
+    /// form_post when name or email scope is requested.".
+    #[serde(default)]
+    pub form_post_for_name_email: Option<bool>,
+    /// Apple: the authorization response carries `user`, a JSON string with the person's
+    /// `name` (`firstName`, `lastName`) and `email` as they asked for them, on the first
+    /// authorization of a user to a client only; later logins have no `user`.
+    #[serde(default)]
+    pub user_on_first_authorization: Option<bool>,
+    /// Apple: a client's secret is an ES256 JWT it signs with its own key (registered as the
+    /// client's `jwks`): `iss` its team, `sub` the client, `aud` `https://appleid.apple.com` (or
+    /// the issuer), `iat` and `exp` at most 15,777,000 s apart. A bad one is a bare
+    /// `invalid_client`. A client with a `client_secret` configured keeps using it.
+    #[serde(default)]
+    pub client_secret_is_jwt: Option<bool>,
+    /// Apple (older tokens): `email_verified` and `is_private_email` in ID tokens are the
+    /// strings `"true"` and `"false"`, not booleans.
+    #[serde(default)]
+    pub string_booleans: Option<bool>,
+    /// Apple, like Google: a refresh answers no new refresh token; the one held keeps working.
+    #[serde(default)]
+    pub refresh_token_kept: Option<bool>,
 }
 
 /// The quirks in force: the preset's, overridden by the configuration's.
@@ -148,6 +171,11 @@ pub struct Active {
     pub ok_envelope: bool,
     pub comma_separated_scope_request: bool,
     pub grant_type_optional: bool,
+    pub form_post_for_name_email: bool,
+    pub user_on_first_authorization: bool,
+    pub client_secret_is_jwt: bool,
+    pub string_booleans: bool,
+    pub refresh_token_kept: bool,
 }
 
 impl Quirks {
@@ -162,6 +190,7 @@ impl Quirks {
         let okta = preset == Preset::Okta;
         let discord = preset == Preset::Discord;
         let slack = preset == Preset::Slack;
+        let apple = preset == Preset::Apple;
         Active {
             form_encoded_token_response: self.form_encoded_token_response.unwrap_or(github),
             token_errors_with_200: self.token_errors_with_200.unwrap_or(github),
@@ -181,7 +210,7 @@ impl Quirks {
                 .unwrap_or(microsoft || keycloak),
             opaque_access_tokens: self
                 .opaque_access_tokens
-                .unwrap_or(github || google || gitlab || discord || slack),
+                .unwrap_or(github || google || gitlab || discord || slack || apple),
             refresh_expires_in: self.refresh_expires_in.unwrap_or(keycloak),
             realm_roles_in_tokens: self.realm_roles_in_tokens.unwrap_or(keycloak),
             token_created_at: self.token_created_at.unwrap_or(gitlab),
@@ -195,6 +224,11 @@ impl Quirks {
             ok_envelope: self.ok_envelope.unwrap_or(slack),
             comma_separated_scope_request: self.comma_separated_scope_request.unwrap_or(slack),
             grant_type_optional: self.grant_type_optional.unwrap_or(slack),
+            form_post_for_name_email: self.form_post_for_name_email.unwrap_or(apple),
+            user_on_first_authorization: self.user_on_first_authorization.unwrap_or(apple),
+            client_secret_is_jwt: self.client_secret_is_jwt.unwrap_or(apple),
+            string_booleans: self.string_booleans.unwrap_or(apple),
+            refresh_token_kept: self.refresh_token_kept.unwrap_or(apple),
         }
     }
 }

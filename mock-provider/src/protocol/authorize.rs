@@ -192,8 +192,11 @@ impl AuthorizationRequest {
 
         // OIDC Core §3.1.2.6 / Multiple Response Types §5: an unknown response_mode cannot be
         // honoured, so there is no safe way to respond through the redirect. `form_post` (OAuth
-        // 2.0 Form Post Response Mode) where the provider has it: fauxauth's own and Entra.
-        let form_post_served = matches!(issuer.preset(), Preset::Generic | Preset::Microsoft);
+        // 2.0 Form Post Response Mode) where the provider has it: fauxauth's own, Entra and Apple.
+        let form_post_served = matches!(
+            issuer.preset(),
+            Preset::Generic | Preset::Microsoft | Preset::Apple
+        );
         let form_post = match params.get("response_mode") {
             Ok(Some("form_post")) if form_post_served => true,
             Ok(Some(mode)) if mode != "query" => {
@@ -211,6 +214,20 @@ impl AuthorizationRequest {
             }
             _ => false,
         };
+        // Apple: the person's name and address are only ever posted.
+        if issuer.quirks().form_post_for_name_email
+            && !form_post
+            && params.get("scope").ok().flatten().is_some_and(|s| {
+                scope_text(s)
+                    .split(' ')
+                    .any(|t| t == "name" || t == "email")
+            })
+        {
+            return Err(page(
+                "invalid_request",
+                "response_mode must be form_post when name or email scope is requested.".into(),
+            ));
+        }
 
         // 2. From here on, errors go back to the client.
         let state = params.get("state").ok().flatten().map(str::to_owned);

@@ -42,9 +42,11 @@ pub use github::RateLimits;
 /// The routes of `state`'s preset (none for `generic`), behind the bearer check.
 pub fn router(state: &ResourceState) -> Router<ResourceState> {
     let routes = match state.config().preset {
-        // Keycloak, Auth0 and Okta have no user API for apps (Auth0's Management API is another
-        // audience's): the app's API is the demo one.
-        Preset::Generic | Preset::Keycloak | Preset::Auth0 | Preset::Okta => return Router::new(),
+        // Keycloak, Auth0, Okta and Apple have no user API for apps (Auth0's Management API is
+        // another audience's): the app's API is the demo one.
+        Preset::Generic | Preset::Keycloak | Preset::Auth0 | Preset::Okta | Preset::Apple => {
+            return Router::new();
+        }
         Preset::Github => github::router(state),
         Preset::Google => google::router(),
         Preset::Microsoft => microsoft::router(),
@@ -111,7 +113,8 @@ pub fn refusal(state: &ResourceState, context: &Context, error: Error) -> Error 
         | Preset::Gitlab
         | Preset::Auth0
         | Preset::Okta
-        | Preset::Discord => {
+        | Preset::Discord
+        | Preset::Apple => {
             return error;
         }
         Preset::Slack => ApiError::Slack {

@@ -10,6 +10,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
+use fauxauth_core::preset::Preset;
 use openidconnect::OAuth2TokenResponse as _;
 
 use crate::config::Weakness;
@@ -157,6 +158,14 @@ async fn openid_login(
         .await?
         .map(|claims| serde_json::to_value(claims).unwrap_or_default());
     let mut person = Person::from_id_token(&claims, userinfo.as_ref());
+    // Apple: the name comes once, with the first authorization; it is kept for the next.
+    if state.preset() == Preset::Apple
+        && let Some(name) = state
+            .apple_names()
+            .name_of(&person.subject, answer.user.as_deref())
+    {
+        person.name = name;
+    }
     if state.has(Weakness::AccountsByEmail) {
         person = state.weak().account(person);
     }

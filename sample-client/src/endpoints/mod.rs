@@ -19,7 +19,7 @@ pub fn router(state: &ClientState) -> Router<ClientState> {
         .merge(login::router())
         .merge(callback::router(
             state.callback_path(),
-            state.config().form_post,
+            state.uses_form_post(),
         ))
         .merge(me::router())
         .merge(logout::router())

@@ -16,6 +16,8 @@ pub struct Callback {
     pub iss: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// Apple's one-time `user`: the person's name and address, as a JSON string.
+    pub user: Option<String>,
 }
 
 // By hand: the code is a credential until redeemed and never reaches a log line.
@@ -27,6 +29,7 @@ impl fmt::Debug for Callback {
             .field("iss", &self.iss)
             .field("error", &self.error)
             .field("error_description", &self.error_description)
+            .field("user", &self.user.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }
@@ -43,6 +46,7 @@ impl Callback {
                 "iss" => &mut callback.iss,
                 "error" => &mut callback.error,
                 "error_description" => &mut callback.error_description,
+                "user" => &mut callback.user,
                 _ => continue,
             };
             if value.is_empty() {

@@ -742,6 +742,9 @@ fn form_call(
         (None, None) => None,
     };
     let auth = match call.auth {
+        ClientAuth::Auto if secret.is_none() && client.is_some_and(|c| c.team_id.is_some()) => {
+            ClientAuth::SignedSecret
+        }
         ClientAuth::Auto if secret.is_some() => ClientAuth::Basic,
         ClientAuth::Auto => ClientAuth::Id,
         other => other,
@@ -766,6 +769,18 @@ fn form_call(
             form.push(("client_secret".into(), secret.unwrap_or_default()));
         }
         ClientAuth::Id => form.push(("client_id".into(), call.client.clone())),
+        ClientAuth::SignedSecret => {
+            let signed = super::assertion::make(
+                world,
+                memory,
+                &call.client,
+                None,
+                auth,
+                call.assertion.as_ref(),
+            )?;
+            form.push(("client_id".into(), call.client.clone()));
+            form.push(("client_secret".into(), signed));
+        }
         ClientAuth::ClientSecretJwt | ClientAuth::PrivateKeyJwt => {
             let assertion = super::assertion::make(
                 world,

@@ -46,16 +46,29 @@ pub fn make(
     let audience = world
         .endpoint("token")
         .ok_or("the provider has no token endpoint")?;
-    let jti = format!("assertion-{}", NEXT_JTI.fetch_add(1, Ordering::Relaxed));
-    let mut claims: Map<String, Value> = json!({
-        "iss": client, "sub": client, "aud": audience, "jti": jti, "iat": now, "exp": now + 60,
-    })
+    let mut claims: Map<String, Value> = if auth == ClientAuth::SignedSecret {
+        // Apple's client secret: from the team, for Apple, no `jti`, living an hour.
+        let team = world
+            .client(client)
+            .and_then(|c| c.team_id.clone())
+            .unwrap_or_else(|| client.to_owned());
+        json!({
+            "iss": team, "sub": client,
+            "aud": fauxauth_core::preset::apple::CLIENT_SECRET_AUDIENCE,
+            "iat": now, "exp": now + 3600,
+        })
+    } else {
+        let jti = format!("assertion-{}", NEXT_JTI.fetch_add(1, Ordering::Relaxed));
+        json!({
+            "iss": client, "sub": client, "aud": audience, "jti": jti, "iat": now, "exp": now + 60,
+        })
+    }
     .as_object()
     .cloned()
     .unwrap_or_default();
     apply(&mut claims, &spec.claims, memory, now)?;
     let signer = spec.sign.unwrap_or(match auth {
-        ClientAuth::PrivateKeyJwt => AssertionSigner::ClientKey,
+        ClientAuth::PrivateKeyJwt | ClientAuth::SignedSecret => AssertionSigner::ClientKey,
         _ => AssertionSigner::Secret,
     });
     Ok(match signer {

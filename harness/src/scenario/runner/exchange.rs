@@ -34,6 +34,17 @@ pub struct Received {
     pub params: BTreeMap<String, String>,
 }
 
+/// The fields of a page's form that posts an authorization response (one with a `code` or an
+/// `error`), as a redirect's query would carry them; nothing for any other page.
+fn posted_response(html: &str) -> BTreeMap<String, String> {
+    let base = url::Url::parse("http://127.0.0.1/").expect("a valid URL");
+    fauxauth_browser::forms(html, &base)
+        .into_iter()
+        .map(|form| form.fields.into_iter().collect::<BTreeMap<_, _>>())
+        .find(|fields| fields.contains_key("code") || fields.contains_key("error"))
+        .unwrap_or_default()
+}
+
 impl Received {
     /// An answer, its body read as JSON or as a form when its content type says so.
     pub fn new(status: u16, headers: BTreeMap<String, String>, body: String) -> Self {
@@ -49,11 +60,15 @@ impl Received {
                     .into_owned()
                     .collect()
             });
-        let params = headers
-            .get("location")
-            .and_then(|l| url::Url::parse(l).ok())
-            .map(|u| u.query_pairs().into_owned().collect())
-            .unwrap_or_default();
+        let params = match headers.get("location") {
+            Some(location) => url::Url::parse(location)
+                .map(|u| u.query_pairs().into_owned().collect())
+                .unwrap_or_default(),
+            // `response_mode=form_post`: the answer is in the page's form (OAuth 2.0 Form Post
+            // Response Mode §2).
+            None if content_type.starts_with("text/html") => posted_response(&body),
+            None => BTreeMap::new(),
+        };
         Self {
             status,
             headers,

@@ -66,6 +66,10 @@ fn with_vars(matcher: &Matcher, vars: &std::collections::HashMap<String, String>
             Value::String(s) => Matcher::Contains(s),
             _ => matcher.clone(),
         },
+        Matcher::NotContains(s) => match fill(&Value::String(s.clone())) {
+            Value::String(s) => Matcher::NotContains(s),
+            _ => matcher.clone(),
+        },
         other => other.clone(),
     }
 }
@@ -481,6 +485,9 @@ pub fn matches(matcher: &Matcher, actual: Option<&Value>, world: &Ecosystem) -> 
     let ok = match (matcher, actual) {
         (Matcher::Present(p), a) => a.is_some() == *p,
         (Matcher::Not(want), a) => a.is_none_or(|have| !equal(want, have)),
+        (Matcher::NotContains(part), a) => {
+            a.is_none_or(|have| !text_of(have).contains(part.as_str()))
+        }
         (Matcher::Unguessable(u), a) => a.is_some_and(|v| unguessable(&text_of(v))) == *u,
         (_, None) => false,
         (Matcher::Equals(want), Some(have)) => equal(want, have),
@@ -497,6 +504,7 @@ fn describe(matcher: &Matcher) -> String {
         Matcher::Present(true) => "present".into(),
         Matcher::Present(false) => "absent".into(),
         Matcher::Contains(s) => format!("something containing {s:?}"),
+        Matcher::NotContains(s) => format!("something not containing {s:?}"),
         Matcher::OneOf(v) => format!("one of {}", Value::Array(v.clone())),
         Matcher::Not(v) => format!("anything but {}", text_of(v)),
         Matcher::Unguessable(true) => "a value no one can guess (96 bits or more)".into(),
