@@ -13,7 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
+from slack_sdk.oauth import AuthorizeUrlGenerator, OpenIDConnectAuthorizeUrlGenerator
 
 from conftest import REDIRECT_URI, browse, get_json
 
@@ -61,6 +61,27 @@ def test_sign_in_with_slack_through_the_sdk(root: str):
     assert info["sub"] == "U0G9QF9C6"
     assert info["email"] == "alice@example.com"
     assert info["https://slack.com/team_id"] == "T0G9PQBBK"
+
+
+def test_an_app_installation_through_the_sdk(root: str):
+    generator = AuthorizeUrlGenerator(
+        client_id=CLIENT_ID,
+        redirect_uri=REDIRECT_URI,
+        scopes=["commands", "chat:write"],
+        user_scopes=["identity.basic", "identity.email"],
+        authorization_url=f"{root}/oauth/v2/authorize",
+    )
+    query = parse_qs(urlsplit(browse(generator.generate(state="install"))).query)
+    assert query["state"] == ["install"]
+    client = WebClient(base_url=f"{root}/api/")
+    installed = client.oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=SECRET, code=query["code"][0], redirect_uri=REDIRECT_URI
+    )
+    assert installed["token_type"] == "bot" and installed["scope"] == "commands,chat:write"
+    assert installed["access_token"].startswith("xoxb-")
+    person = installed["authed_user"]
+    assert person["token_type"] == "user" and person["access_token"].startswith("xoxp-")
+    assert person["id"] == "U0G9QF9C6" and installed["team"] == {"id": "T0G9PQBBK", "name": "Conformance"}
 
 
 def test_a_replayed_code_is_refused_as_slack_does(root: str):

@@ -720,8 +720,9 @@ impl Issuer {
     }
 
     /// A new opaque access token in the preset's format: Google's `ya29.`, GitHub's `gho_` (an
-    /// OAuth App's) or `ghu_` (a GitHub App's), fauxauth's own otherwise.
-    pub fn new_opaque_access_token(&self) -> String {
+    /// OAuth App's) or `ghu_` (a GitHub App's), Slack's `xoxp-` for a user (`for_user`) and
+    /// `xoxb-` for a bot, fauxauth's own otherwise.
+    pub fn new_opaque_access_token(&self, for_user: bool) -> String {
         use crate::preset::{auth0, discord, github, gitlab, google, slack};
         match self.settings.preset {
             Preset::Github if self.quirks.github_app_tokens => {
@@ -735,12 +736,13 @@ impl Issuer {
             Preset::Auth0 => self.random_alphanumeric(auth0::OPAQUE_TOKEN_LENGTH),
             Preset::Discord => self.random_alphanumeric(discord::TOKEN_LENGTH),
             Preset::Apple => self.apple_token('a'),
-            // A user token: `xoxp-`, the workspace's and the user's numbers, the token's own
-            // number, and a secret, as Slack's samples are.
+            // `xoxp-` (a user's) or `xoxb-` (a bot's), the workspace's and the user's numbers,
+            // the token's own number, and a secret, as Slack's samples are.
             Preset::Slack => {
                 let number = |digits: usize| self.random_chars(b"0123456789", digits);
                 format!(
-                    "xoxp-{}-{}-{}-{}",
+                    "{}-{}-{}-{}-{}",
+                    if for_user { "xoxp" } else { "xoxb" },
                     number(10),
                     number(10),
                     number(13),

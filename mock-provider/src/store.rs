@@ -97,6 +97,8 @@ pub struct Code {
     pub dpop_jkt: Option<String>,
     /// The API the authorization asked for (Auth0's `audience`).
     pub audience: Option<String>,
+    /// Slack's app installation: the bot scopes asked for beside the user's (`scope`).
+    pub bot_scope: Option<Scopes>,
 }
 
 /// A code as held: issued and waiting, or redeemed and remembered only as far as a replay needs
@@ -890,6 +892,7 @@ mod tests {
             sid: None,
             expires_at: t(60),
             offline: false,
+            bot_scope: None,
             consent_prompted: false,
             claims: Default::default(),
             dpop_jkt: None,

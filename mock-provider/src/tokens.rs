@@ -178,7 +178,7 @@ pub fn issue(
     let opaque = issuer.quirks.opaque_access_tokens
         || (issuer.quirks.opaque_without_audience && subject.exchanged.audience.is_none());
     let (access_token, opaque) = if opaque {
-        let value = issuer.new_opaque_access_token();
+        let value = issuer.new_opaque_access_token(subject.user.is_some());
         (value, Some(Box::new(claims)))
     } else if for_access.is_empty() {
         (key.sign(ACCESS_TOKEN_TYP, &claims), None)

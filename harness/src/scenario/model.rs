@@ -406,6 +406,10 @@ pub struct Authorize {
     /// As an HTML form POST instead of a GET.
     #[serde(default)]
     pub post: bool,
+    /// Another path that serves the authorization endpoint, relative to the issuer (Slack's
+    /// app installation, `/oauth/v2/authorize`).
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 /// A pushed authorization request (RFC 9126 §2.1): the parameters `authorize` would send (the
@@ -513,6 +517,10 @@ pub struct FormCall {
     /// Send a DPoP proof (RFC 9449) with the request.
     #[serde(default)]
     pub dpop: Option<DpopSpec>,
+    /// Another path that serves the endpoint, relative to the issuer (Slack's
+    /// `/api/oauth.v2.access`).
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 /// A DPoP proof a step sends (RFC 9449 §4): by the scenario's DPoP key, for the request as sent

@@ -22,7 +22,7 @@ use crate::error::{AuthorizeErrorCode, Error};
 use crate::html::{self, Login, UserChoice};
 use crate::issuer::Issuer;
 use crate::paths;
-use crate::preset::Preset;
+use crate::preset::{Install, Preset};
 use crate::protocol::authorize::{AuthorizationRequest, IssuerView};
 use crate::protocol::params::Params;
 use crate::protocol::scope::Scopes;
@@ -39,23 +39,25 @@ pub(super) const BROWSER_COOKIE: &str = "fauxauth_browser";
 pub(super) async fn authorize_get(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
+    install: Option<Extension<Install>>,
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    authorize(&issuer, injected, jar, &params, false)
+    authorize(&issuer, injected, install.is_some(), jar, params, false)
 }
 
 /// OIDC Core §3.1.2.1: the OP MUST support POST (form-encoded) as well as GET.
 pub(super) async fn authorize_post(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
+    install: Option<Extension<Install>>,
     jar: CookieJar,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match super::form_body(&headers, &body) {
-        Ok(params) => authorize(&issuer, injected, jar, &params, true),
+        Ok(params) => authorize(&issuer, injected, install.is_some(), jar, params, true),
         Err(_) => Error::page(
             StatusCode::BAD_REQUEST,
             "Invalid request",
@@ -68,23 +70,35 @@ pub(super) async fn authorize_post(
 fn authorize(
     issuer: &Issuer,
     injected: Option<Extension<Arc<Injected>>>,
+    install: bool,
     jar: CookieJar,
-    params: &Params,
+    mut params: Params,
     via_post: bool,
 ) -> Response {
     // RFC 9126 §4: a pushed request stands for the whole request; nothing else sent counts.
-    let pushed = match pushed_request(issuer, params) {
+    let pushed = match pushed_request(issuer, &params) {
         Ok(pushed) => pushed,
         Err(e) => return e.into_response(),
     };
-    let params = match &pushed {
-        Some(form) => &Params::parse(form.as_bytes()),
-        None => params,
+    if let Some(form) = &pushed {
+        params = Params::parse(form.as_bytes());
+    }
+    // Slack's app installation: the user's scopes are `user_scope`, the bot's `scope`.
+    let bot_scope = if install {
+        crate::preset::slack::install_request(&mut params)
+    } else {
+        None
     };
-    let request = match AuthorizationRequest::parse(issuer, params, via_post) {
+    let mut request = match AuthorizationRequest::parse(issuer, &params, via_post) {
         Ok(request) => request,
         Err(e) => return e.into_response(),
     };
+    if let Some(bot_scope) = bot_scope {
+        match super::slack_install::bot_scope(issuer, &request, &bot_scope) {
+            Ok(scope) => request.bot_scope = Some(scope),
+            Err(e) => return e.into_response(),
+        }
+    }
     // RFC 9126 §5, §6: an issuer or a client that requires pushed requests takes no other.
     let required = issuer.settings.require_pushed_authorization_requests
         || issuer
@@ -404,6 +418,7 @@ fn issue_code(
             sid: Some(sid.to_owned()),
             expires_at: now + issuer.settings.lifetimes.code,
             offline: request.offline,
+            bot_scope: request.bot_scope.clone(),
             consent_prompted: request.prompt.consent,
             claims: request.claims.clone(),
             dpop_jkt: request.dpop_jkt.clone(),

@@ -8,6 +8,7 @@ mod introspect;
 mod logout;
 mod par;
 mod revoke;
+mod slack_install;
 mod token;
 mod token_exchange;
 mod userinfo;
@@ -34,6 +35,9 @@ pub fn router(layout: &Layout) -> Router<Arc<Issuer>> {
         let mut methods = methods(route.endpoint);
         if let Some(tenant) = &route.tenant {
             methods = methods.layer(Extension(tenant.clone()));
+        }
+        if route.install {
+            methods = methods.layer(Extension(crate::preset::Install));
         }
         router = router.route(&route.path, methods);
     }

@@ -14,7 +14,7 @@ use super::client_auth::authenticate;
 use crate::config::{ClientConfig, GrantType};
 use crate::error::{Error, Reason, TokenErrorCode, json_no_store};
 use crate::issuer::Issuer;
-use crate::preset::{Preset, Tenant};
+use crate::preset::{Install, Preset, Tenant};
 use crate::protocol::client_assertion::{self, JWT_BEARER_GRANT};
 use crate::protocol::params::Params;
 use crate::protocol::pkce;
@@ -60,6 +60,7 @@ pub(super) async fn token(
     State(issuer): State<Arc<Issuer>>,
     injected: Option<Extension<Arc<Injected>>>,
     tenant: Option<Extension<Tenant>>,
+    install: Option<Extension<Install>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -70,6 +71,7 @@ pub(super) async fn token(
         device: injected.and_then(|i| i.device.as_ref()),
         tenant: tenant.as_ref().map(|Extension(t)| t),
         dpop_nonce: issuer.settings.dpop_nonce || injected.is_some_and(|i| i.use_dpop_nonce),
+        install: install.is_some(),
     };
     let result = handle(&issuer, query.as_deref(), &headers, &body, &request).await;
     let mut response = if issuer.settings.preset == Preset::Generic {
@@ -130,6 +132,8 @@ struct Request<'a> {
     device: Option<&'a DeviceDecision>,
     tenant: Option<&'a Tenant>,
     dpop_nonce: bool,
+    /// Slack's `oauth.v2.access`: a code is answered with the installation's tokens.
+    install: bool,
 }
 
 async fn handle(
@@ -205,7 +209,14 @@ async fn handle(
             code,
             redirect_uri,
             code_verifier,
-        } => authorization_code(issuer, client, code, redirect_uri, code_verifier, minting),
+        } => authorization_code(
+            issuer,
+            client,
+            code,
+            (redirect_uri, code_verifier),
+            minting,
+            context.install,
+        ),
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
@@ -350,9 +361,9 @@ fn authorization_code(
     issuer: &Issuer,
     client: &ClientConfig,
     code: &str,
-    redirect_uri: Option<&str>,
-    code_verifier: Option<&str>,
+    (redirect_uri, code_verifier): (Option<&str>, Option<&str>),
     minting: &Minting<'_>,
+    install: bool,
 ) -> Result<serde_json::Value, Error> {
     let check = |c: &Code| -> Result<(), Error> {
         if c.client_id != client.client_id {
@@ -452,6 +463,37 @@ fn authorization_code(
         },
         minting,
     );
+    if install {
+        // Slack's installation: a bot token for the bot's scopes, beside the person's, under
+        // the same grant (a replayed code revokes both).
+        let bot = code
+            .bot_scope
+            .clone()
+            .filter(|s| !s.is_empty())
+            .map(|scope| {
+                let bot = Subject {
+                    grant,
+                    user: None,
+                    auth_time: None,
+                    sid: None,
+                    nonce: None,
+                    claims: None,
+                    exchanged: crate::tokens::Exchanged::default(),
+                };
+                let no_more = Mint {
+                    id_token: false,
+                    refresh_token: false,
+                };
+                issue(issuer, client, &bot, scope, no_more, minting)
+            });
+        let person = (!code.scope.is_empty()).then_some(&issued);
+        return Ok(super::slack_install::install_answer(
+            client,
+            &user,
+            person,
+            bot.as_ref(),
+        ));
+    }
     Ok(issued.response_body())
 }
 

@@ -61,12 +61,19 @@ impl Tenant {
     }
 }
 
+/// Slack's app installation (OAuth v2): a route of its authorization and token endpoints whose
+/// requests and answers have that flow's shape. Handlers read it as a request extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Install;
+
 /// One route of an issuer, relative to its path.
 #[derive(Clone, Debug)]
 pub struct Route {
     pub path: String,
     pub endpoint: Endpoint,
     pub tenant: Option<Tenant>,
+    /// Slack's app installation, not its Sign in with Slack.
+    pub install: bool,
 }
 
 /// Every route of an issuer. Built once; routers, discovery and the request describer all read
@@ -89,6 +96,7 @@ impl Layout {
                     path: format!("{prefix}{path}"),
                     endpoint: *endpoint,
                     tenant: None,
+                    install: false,
                 })
                 .collect()
         };
@@ -151,6 +159,7 @@ impl Layout {
                             path: format!("/{}{path}", tenant.0),
                             endpoint,
                             tenant: Some(tenant.clone()),
+                            install: false,
                         });
                     }
                 }
@@ -194,14 +203,28 @@ impl Layout {
                 (apple::JWKS, Endpoint::Jwks),
             ]),
             // "Sign in with Slack": its captured discovery's endpoints; no end session, no
-            // revocation, no device flow.
-            Preset::Slack => plain(&[
-                (paths::DISCOVERY, Endpoint::Discovery),
-                (slack::AUTHORIZE, Endpoint::Authorize),
-                (slack::TOKEN, Endpoint::Token),
-                (slack::USERINFO, Endpoint::Userinfo),
-                (slack::JWKS, Endpoint::Jwks),
-            ]),
+            // revocation, no device flow. Then the app installation's (OAuth v2).
+            Preset::Slack => {
+                let mut routes = plain(&[
+                    (paths::DISCOVERY, Endpoint::Discovery),
+                    (slack::AUTHORIZE, Endpoint::Authorize),
+                    (slack::TOKEN, Endpoint::Token),
+                    (slack::USERINFO, Endpoint::Userinfo),
+                    (slack::JWKS, Endpoint::Jwks),
+                ]);
+                for (path, endpoint) in [
+                    (slack::V2_AUTHORIZE, Endpoint::Authorize),
+                    (slack::V2_ACCESS, Endpoint::Token),
+                ] {
+                    routes.push(Route {
+                        path: path.to_owned(),
+                        endpoint,
+                        tenant: None,
+                        install: true,
+                    });
+                }
+                routes
+            }
             // No end-session endpoint: GitLab advertises none.
             Preset::Gitlab => plain(&[
                 (paths::DISCOVERY, Endpoint::Discovery),

@@ -39,5 +39,5 @@ fn rfc_error(status: u16, error: &str, description: &str) -> (u16, serde_json::V
     )
 }
 pub use fauxauth_core::preset::Preset;
-pub use layout::{Endpoint, Layout, Route, Tenant};
+pub use layout::{Endpoint, Install, Layout, Route, Tenant};
 pub use quirks::{Active, Quirks};

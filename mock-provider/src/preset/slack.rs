@@ -1,4 +1,6 @@
-//! Slack's dialect at its token endpoint (`openid.connect.token`, a Web API method).
+//! Slack's dialect at its token endpoints (`openid.connect.token` and `oauth.v2.access`, Web
+//! API methods), and its app installation's requests (OAuth v2; the answers are made in
+//! `endpoints/slack_install.rs`, which mints the tokens).
 //!
 //! Sources (fauxauth's provider reference §10): every Web API answer carries `ok`; a failure is
 //! HTTP 200 with `{"ok": false, "error": "<code>"}`, whose codes for a token request are
@@ -10,6 +12,7 @@
 use serde_json::{Value, json};
 
 use crate::error::{Reason, TokenErrorCode};
+use crate::protocol::params::Params;
 
 /// The length of the random part of a Slack token (`xoxp-`, `xoxb-`).
 pub const TOKEN_SECRET_HEX_DIGITS: usize = 32;
@@ -32,9 +35,39 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>) -> Value {
     json!({ "ok": false, "error": error_code(code, reason) })
 }
 
+/// An app installation's authorization request (`/oauth/v2/authorize`) made into the strict
+/// core's: `response_type` is implied, the person consents to `user_scope` (their token's
+/// scopes), and `scope` is the bot's, returned with commas made spaces.
+pub fn install_request(params: &mut Params) -> Option<String> {
+    let text = |name: &str| params.get(name).ok().flatten().map(|s| s.replace(',', " "));
+    let bot = text("scope");
+    let user = text("user_scope");
+    if !params.has("response_type") {
+        params.set("response_type", Some("code".to_owned()));
+    }
+    params.set("scope", user);
+    params.set("user_scope", None);
+    Some(bot.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_installation_request_is_the_users_scopes_and_the_bots_apart() {
+        let mut params = Params::parse(
+            b"client_id=x&scope=commands,chat:write&user_scope=identity.basic,identity.email",
+        );
+        let bot = install_request(&mut params);
+        assert_eq!(bot.as_deref(), Some("commands chat:write"));
+        assert_eq!(
+            params.get("scope").unwrap(),
+            Some("identity.basic identity.email")
+        );
+        assert_eq!(params.get("response_type").unwrap(), Some("code"));
+        assert!(!params.has("user_scope"));
+    }
 
     #[test]
     fn failures_are_slacks_codes_in_its_envelope() {

@@ -67,6 +67,8 @@ const KNOWN: &[&str] = &[
 #[derive(Clone, Debug)]
 pub struct AuthorizationRequest {
     pub client_id: String,
+    /// Slack's app installation (`/oauth/v2/authorize`): the bot scopes, beside the user's.
+    pub bot_scope: Option<Scopes>,
     pub redirect_uri: String,
     pub redirect_uri_in_request: bool,
     pub scope: Scopes,
@@ -351,6 +353,7 @@ impl AuthorizationRequest {
 
         Ok(Self {
             client_id: client.client_id.clone(),
+            bot_scope: None,
             offline,
             redirect_uri: redirect_uri.clone(),
             redirect_uri_in_request,
@@ -460,6 +463,7 @@ pub(crate) mod tests_support {
     pub fn request() -> AuthorizationRequest {
         AuthorizationRequest {
             client_id: "web".into(),
+            bot_scope: None,
             redirect_uri: "https://rp/cb".into(),
             redirect_uri_in_request: true,
             scope: Scopes::parse("openid").unwrap(),

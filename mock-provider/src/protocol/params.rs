@@ -31,6 +31,18 @@ impl Params {
         Self { values }
     }
 
+    /// Replaces every value of `name` with `value`, or removes it (`None`).
+    pub fn set(&mut self, name: &str, value: Option<String>) {
+        match value {
+            Some(value) => {
+                self.values.insert(name.to_owned(), vec![value]);
+            }
+            None => {
+                self.values.remove(name);
+            }
+        }
+    }
+
     /// The parameter's value; `None` when absent or empty; an error when repeated.
     pub fn get(&self, name: &str) -> Result<Option<&str>, Repeated> {
         match self.values.get(name).map(Vec::as_slice) {

@@ -28,6 +28,11 @@ pub struct Scopes(Vec<String>);
 pub struct InvalidScopeToken(pub String);
 
 impl Scopes {
+    /// Whether it names no scope at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Parses a `scope` parameter. Tokens are separated by single spaces in the grammar; runs of
     /// spaces are tolerated, any other character outside NQCHAR is an error.
     pub fn parse(value: &str) -> Result<Self, InvalidScopeToken> {

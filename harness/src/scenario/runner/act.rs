@@ -55,6 +55,7 @@ pub async fn perform(
                 params: par.params.clone(),
                 raw: par.raw,
                 post: false,
+                path: None,
             };
             let mut params = authorization_params(world, memory, &a)?;
             // A client that names itself in the form does it once (RFC 6749 §3.2).
@@ -648,7 +649,10 @@ fn authorization_params(
 
 /// An authorization request, filled in for the client unless `raw`.
 fn authorize(world: &Ecosystem, memory: &mut Memory, a: &Authorize) -> Result<Sent, String> {
-    let path = provider_target(world, "authorize")?;
+    let path = match &a.path {
+        Some(path) => path.clone(),
+        None => provider_target(world, "authorize")?,
+    };
     let params = authorization_params(world, memory, a)?;
     let query = encode(&params);
     Ok(if a.post {
@@ -698,7 +702,10 @@ fn form_call(
     endpoint: &str,
     token_defaults: bool,
 ) -> Result<Sent, String> {
-    let path = provider_target(world, endpoint)?;
+    let path = match &call.path {
+        Some(path) => path.clone(),
+        None => provider_target(world, endpoint)?,
+    };
     let client = world.client(&call.client);
     let mut form: Vec<(String, String)> = Vec::new();
     if token_defaults {
