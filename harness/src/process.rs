@@ -62,16 +62,17 @@ pub fn announce(line: &str) {
 /// One line per user a person can log in as: username, display name, whether a password is asked.
 pub fn announce_users(users: &[mock_provider::UserConfig]) {
     for user in users {
-        let name = user
-            .claims
-            .get("name")
-            .and_then(|v| v.as_str())
+        // Its name, or what else says who it is (Apple's users have only an address).
+        let name = ["name", "global_name", "email"]
+            .iter()
+            .find_map(|claim| user.claims.get(*claim).and_then(|v| v.as_str()))
+            .map(|name| format!(" ({name})"))
             .unwrap_or_default();
         let password = if user.password.is_some() {
             "password required"
         } else {
             "no password"
         };
-        announce(&format!("  user {} ({name}), {password}", user.username));
+        announce(&format!("  user {}{name}, {password}", user.username));
     }
 }

@@ -31,8 +31,9 @@ pub struct Args {
     /// the provider is reached through a container port mapping.
     #[arg(long, env = "FAUXAUTH_BASE_URL")]
     base_url: Option<String>,
-    /// Serve the demo of a preset: generic, google, github, microsoft, keycloak, gitlab, auth0 or
-    /// okta (with a configuration file, set `preset` per issuer there instead).
+    /// Serve the demo of a preset: generic, google, github, microsoft, keycloak, gitlab, auth0,
+    /// okta, discord, slack or apple (with a configuration file, set `preset` per issuer there
+    /// instead).
     #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with_all = ["config", "config_yaml"])]
     preset: Option<mock_provider::preset::Preset>,
     /// Seeds keys, codes and tokens (overrides `seed` in the file). Without one, a provider

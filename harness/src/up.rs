@@ -21,9 +21,10 @@ pub struct Args {
     /// a login page.
     #[arg(long, env = "FAUXAUTH_CONFIG")]
     config: Option<PathBuf>,
-    /// Imitate a real provider: generic, google, github, microsoft, keycloak, gitlab, auth0 or
-    /// okta. The provider serves the preset's demo (its paths, dialect and fake users, with a
-    /// login page), the resource its user API (the demo API for Keycloak, Auth0 and Okta), and
+    /// Imitate a real provider: generic, google, github, microsoft, keycloak, gitlab, auth0,
+    /// okta, discord, slack or apple. The provider serves the preset's demo (its paths, dialect
+    /// and fake users, with a login page), the resource its user API (the demo API for Keycloak,
+    /// Auth0, Okta and Apple, which have none), and
     /// the reference client logs in as an app written against it does. With --config, the
     /// first issuer's `preset` decides instead.
     #[arg(long, env = "FAUXAUTH_PRESET", conflicts_with = "config")]
@@ -96,10 +97,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     };
     let provider_listener = bind(args.provider_port).await?;
-    // Under the real host names the resource shares the provider's socket.
+    // Under the real host names the resource shares the provider's socket, when the provider
+    // has an API host (Apple has none: the resource is the app's own API, on its own port).
     let resource_listener = match real_hosts {
-        Some(_) => None,
-        None => Some(bind(args.resource_port).await?),
+        Some(hosts) if !hosts.api.is_empty() => None,
+        _ => Some(bind(args.resource_port).await?),
     };
     let client_listener = bind(args.client_port).await?;
     if tls {
@@ -120,6 +122,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .find(|c| c.client_id == registered.client_id)
         .context("the client is in the first issuer")?
         .clone();
+    // A preset's resource introspects as a confidential client: the app's, or, when the app has
+    // no secret (Apple's apps sign theirs), one of the resource's own, registered here.
+    let introspector = if issuer_settings.preset != Preset::Generic
+        && registered.client_secret.is_none()
+        && args.client_id.is_none()
+    {
+        let secret = derived_secret(&config.seed, RESOURCE_CLIENT_ID);
+        let mut own = ClientConfig::confidential(RESOURCE_CLIENT_ID, &secret, "http://127.0.0.1/");
+        own.redirect_uris.clear();
+        own.grant_types = vec![GrantType::ClientCredentials];
+        config.issuers[0].clients.push(own.clone());
+        own
+    } else {
+        registered.clone()
+    };
     let listening = reachable(provider_listener.local_addr()?);
     // Every real host name, resolved by fauxauth's own clients to the provider's socket.
     let resolve: Vec<(String, SocketAddr)> = real_hosts
@@ -158,7 +175,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             &provider,
             &issuer,
             &issuer_settings,
-            registered,
+            &introspector,
             clock.clone(),
         )?
     })?;
@@ -341,6 +358,16 @@ fn resource_config(
         client_secret: Some(secret),
         ..mock_resource::Config::new(&base)
     })
+}
+
+/// The client the resource introspects as when the app has no secret.
+const RESOURCE_CLIENT_ID: &str = "fauxauth-resource";
+
+/// A secret for one of `up`'s own clients: derived from the seed, so the same run is the same.
+fn derived_secret(seed: &str, client_id: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("fauxauth/up/{seed}/{client_id}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The demo, with the provider's login page, so a person picks a user.

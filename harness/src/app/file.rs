@@ -458,7 +458,8 @@ provider:
   # HTTPS (or an https issuer above): the app gets fauxauth's certificate authority in
   # SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS and CURL_CA_BUNDLE, or as {ca_file}.
   # tls: true
-  # preset: google                     # google, github, microsoft, keycloak, gitlab, auth0, okta
+  # preset: google                     # google, github, microsoft, keycloak, gitlab, auth0, okta,
+  #                                    # discord, slack or apple
   client:                              # the registration your app uses
     client_id: my-app
     client_secret: my-app-secret-0123456789   # leave out for a public client

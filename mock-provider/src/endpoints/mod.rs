@@ -94,10 +94,18 @@ fn required_param<'a>(params: &'a Params, name: &str) -> Result<&'a str, Error> 
 /// every POST) is not this server's own. A post without `Origin` comes from no browser that
 /// could be fooled, so it passes; the provider's forms are also bound to the browser by cookie.
 /// The host is `Host`, or for HTTP/2 the request's `:authority`.
+///
+/// The provider's pages say `Referrer-Policy: no-referrer`, under which Chromium sends
+/// `Origin: null` even from the page's own origin; such a post passes only when the browser
+/// itself says it is same-origin (`Sec-Fetch-Site`, which no page can set).
 fn same_origin(headers: &HeaderMap, uri: &Uri) -> Result<(), Error> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
+    let fetched_from = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if origin.as_bytes() == b"null" && fetched_from == Some("same-origin") {
+        return Ok(());
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -114,5 +122,48 @@ fn same_origin(headers: &HeaderMap, uri: &Uri) -> Result<(), Error> {
             "Cross-site request refused",
             "This form can only be submitted from this provider's own pages.",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn only_the_providers_own_pages_post_its_forms() {
+        let uri: Uri = "/login".parse().unwrap();
+        let own = [("host", "127.0.0.1:9000")];
+        assert!(
+            same_origin(&headers(&own), &uri).is_ok(),
+            "no Origin: no browser"
+        );
+        let from = |origin, site| {
+            headers(&[
+                ("host", "127.0.0.1:9000"),
+                ("origin", origin),
+                ("sec-fetch-site", site),
+            ])
+        };
+        assert!(same_origin(&from("http://127.0.0.1:9000", "same-origin"), &uri).is_ok());
+        assert!(same_origin(&from("http://127.0.0.1:8080", "same-site"), &uri).is_err());
+        // Chromium under `Referrer-Policy: no-referrer`: the browser vouches for the origin.
+        assert!(same_origin(&from("null", "same-origin"), &uri).is_ok());
+        // A sandboxed page elsewhere is null too, and the browser says where it is.
+        assert!(same_origin(&from("null", "cross-site"), &uri).is_err());
+        assert!(
+            same_origin(
+                &headers(&[("host", "127.0.0.1:9000"), ("origin", "null")]),
+                &uri
+            )
+            .is_err()
+        );
     }
 }
