@@ -51,6 +51,14 @@ pub struct Args {
         value_name = "KID"
     )]
     private_key_id: Option<String>,
+    /// With --preset apple: the developer team that owns --private-key, the `iss` of the client
+    /// secret the client signs with it (ES256) instead of making assertions.
+    #[arg(
+        long = "team-id",
+        env = "FAUXAUTH_CLIENT_TEAM_ID",
+        requires = "private_key"
+    )]
+    team_id: Option<String>,
     /// Prove possession of a key with DPoP (RFC 9449): proofs at the token endpoint, the code
     /// bound to the key, the tokens presented as DPoP (a P-256 key made from the client id).
     #[arg(long, env = "FAUXAUTH_CLIENT_DPOP")]
@@ -144,6 +152,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         client_secret: args.client_secret,
         private_key,
         private_key_id: args.private_key_id,
+        team_id: args.team_id,
         dpop: args.dpop,
         par: args.par,
         form_post: args.form_post,
