@@ -214,13 +214,7 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
             issuer.access_token_audience = "api://default".to_owned();
             for user in &mut issuer.users {
                 // Okta's user ids: `00u` and 17 letters and digits.
-                let id: String = (0..17)
-                    .map(|_| {
-                        let alphabet =
-                            b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-                        char::from(alphabet[digits.random_range(0..alphabet.len())])
-                    })
-                    .collect();
+                let id = random_text(&mut digits, ALPHANUMERIC, 17);
                 user.sub = Some(format!("00u{id}"));
                 user.claims.remove("address");
                 // The login is the email.
@@ -240,9 +234,7 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
             for user in &mut issuer.users {
                 // `{connection}|{id}`: the database connection's users are `auth0|` and 24
                 // hexadecimal digits.
-                let id: String = (0..24)
-                    .map(|_| char::from(b"0123456789abcdef"[digits.random_range(0..16usize)]))
-                    .collect();
+                let id = random_text(&mut digits, HEX, 24);
                 user.sub = Some(format!("auth0|{id}"));
                 user.claims.remove("address");
                 user.claims
@@ -334,9 +326,7 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 // Migrated accounts' discriminator is "0"; the display name (`global_name` at
                 // the API) is the name.
                 user.claims.insert("discriminator".into(), "0".into());
-                let avatar: String = (0..32)
-                    .map(|_| char::from(b"0123456789abcdef"[digits.random_range(0..16usize)]))
-                    .collect();
+                let avatar = random_text(&mut digits, HEX, 32);
                 user.claims.insert("avatar".into(), avatar.into());
                 user.claims.insert("locale".into(), "en-US".into());
                 user.claims.insert("mfa_enabled".into(), false.into());
@@ -345,11 +335,11 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
         Preset::Slack => {
             issuer.scopes = SLACK_SCOPES.map(str::to_owned).to_vec();
             // One workspace: Slack's ids are a letter and 10 capitals and digits.
-            let mut id = |letter: char| -> String {
-                let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-                std::iter::once(letter)
-                    .chain((0..10).map(|_| char::from(alphabet[digits.random_range(0..36usize)])))
-                    .collect()
+            let mut id = |letter: char| {
+                format!(
+                    "{letter}{}",
+                    random_text(&mut digits, b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10)
+                )
             };
             let team = id('T');
             for user in &mut issuer.users {
@@ -390,9 +380,7 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
             issuer.lifetimes.id_token = Duration::from_secs(86_400);
             for (i, user) in issuer.users.iter_mut().enumerate() {
                 // fauxauth's choice of shape: digits, a dot, 32 hexadecimal digits, a dot, digits.
-                let hex: String = (0..32)
-                    .map(|_| char::from(b"0123456789abcdef"[digits.random_range(0..16usize)]))
-                    .collect();
+                let hex = random_text(&mut digits, HEX, 32);
                 let sub = format!(
                     "{:06}.{hex}.{:04}",
                     digits.random_range(0..1_000_000u32),
@@ -413,13 +401,7 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                 // The second user hides their address behind Hide My Email.
                 let private = i == 1;
                 if private {
-                    let relay: String = (0..10)
-                        .map(|_| {
-                            char::from(
-                                b"abcdefghijklmnopqrstuvwxyz"[digits.random_range(0..26usize)],
-                            )
-                        })
-                        .collect();
+                    let relay = random_text(&mut digits, b"abcdefghijklmnopqrstuvwxyz", 10);
                     let address = format!(
                         "{relay}@{}",
                         fauxauth_core::preset::apple::PRIVATE_RELAY_DOMAIN
@@ -453,6 +435,16 @@ const SLACK_SCOPES: [&str; 8] = [
     "incoming-webhook",
     "users:read",
 ];
+
+const HEX: &[u8] = b"0123456789abcdef";
+const ALPHANUMERIC: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// `len` characters of `alphabet` drawn from `rng`: the demo users' ids, stable for a seed.
+fn random_text(rng: &mut ChaCha8Rng, alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
+}
 
 /// Discord's OAuth scopes an app signing people in asks for (Discord's documentation, "OAuth2
 /// Scopes").

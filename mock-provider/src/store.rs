@@ -908,22 +908,23 @@ mod tests {
         Ok(())
     }
 
+    /// An access token of `web` under `grant`, expiring at `t(expires)`.
+    fn web_token(grant: GrantId, expires: u64) -> AccessToken {
+        AccessToken {
+            grant,
+            client_id: "web".into(),
+            expires_at: t(expires),
+            revoked: false,
+            opaque: None,
+        }
+    }
+
     #[test]
     fn a_code_redeems_once_and_a_replay_revokes_its_grant() {
         let mut store = Store::default();
         store.insert_code("c".into(), code(), t(0));
         let (grant, _) = store.redeem_code("c", t(1), t(1), ok).unwrap();
-        store.insert_access_token(
-            "jti".into(),
-            AccessToken {
-                grant,
-                client_id: "web".into(),
-                expires_at: t(3600),
-                revoked: false,
-                opaque: None,
-            },
-            t(1),
-        );
+        store.insert_access_token("jti".into(), web_token(grant, 3600), t(1));
         assert!(store.active_access_token("jti", t(2)).is_some());
         assert_eq!(
             store.redeem_code("c", t(30), t(30), ok).unwrap_err(),
@@ -939,17 +940,7 @@ mod tests {
             store.insert_code("c".into(), code(), t(0));
             let (grant, _) = store.redeem_code("c", t(1), t(1), ok).unwrap();
             for jti in ["a", "b"] {
-                store.insert_access_token(
-                    jti.into(),
-                    AccessToken {
-                        grant,
-                        client_id: "web".into(),
-                        expires_at: t(3600),
-                        revoked: false,
-                        opaque: None,
-                    },
-                    t(1),
-                );
+                store.insert_access_token(jti.into(), web_token(grant, 3600), t(1));
             }
             assert_eq!(
                 store.revoke("a", Some("a"), "web", whole_grant),

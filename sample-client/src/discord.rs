@@ -72,21 +72,8 @@ mod tests {
 
     #[test]
     fn the_endpoints_are_discords_paths_on_the_web_host() {
-        let credentials = Credentials {
-            client_id: oauth2::ClientId::new("157730590492196864".into()),
-            client_secret: Some(oauth2::ClientSecret::new("s".into())),
-            redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
-                .unwrap(),
-            auth_type: oauth2::AuthType::BasicAuth,
-            key: None,
-            redirect_uri_on_refresh: false,
-        };
-        let http = Http::new(
-            std::time::Duration::from_secs(1),
-            fauxauth_core::Trust::default().client_config(),
-            &[],
-        )
-        .unwrap();
+        let (credentials, http) =
+            crate::plain::test_parts("157730590492196864", oauth2::AuthType::BasicAuth);
         let discord = Discord::new(
             "http://127.0.0.1:9000/",
             "http://127.0.0.1:9001",

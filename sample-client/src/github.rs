@@ -168,21 +168,8 @@ mod tests {
 
     #[test]
     fn the_endpoints_are_githubs_paths_on_the_web_host() {
-        let credentials = Credentials {
-            client_id: oauth2::ClientId::new("Iv1.abc".into()),
-            client_secret: None,
-            redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
-                .unwrap(),
-            auth_type: oauth2::AuthType::RequestBody,
-            key: None,
-            redirect_uri_on_refresh: false,
-        };
-        let http = Http::new(
-            std::time::Duration::from_secs(1),
-            fauxauth_core::Trust::default().client_config(),
-            &[],
-        )
-        .unwrap();
+        let (credentials, http) =
+            crate::plain::test_parts("Iv1.abc", oauth2::AuthType::RequestBody);
         let github = Github::new(
             "http://127.0.0.1:9000/",
             "http://127.0.0.1:9001",

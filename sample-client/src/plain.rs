@@ -54,6 +54,28 @@ impl Plain {
     }
 }
 
+/// What a plain provider's unit tests are made with: the credentials of `client_id` presented
+/// as `auth_type`, redirected to port 8080, and a transport.
+#[cfg(test)]
+pub fn test_parts(client_id: &str, auth_type: oauth2::AuthType) -> (Credentials, Http) {
+    let credentials = Credentials {
+        client_id: oauth2::ClientId::new(client_id.into()),
+        client_secret: None,
+        redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
+            .expect("a valid URL"),
+        auth_type,
+        key: None,
+        redirect_uri_on_refresh: false,
+    };
+    let http = Http::new(
+        std::time::Duration::from_secs(1),
+        fauxauth_core::Trust::default().client_config(),
+        &[],
+    )
+    .expect("a transport");
+    (credentials, http)
+}
+
 /// From GitHub's user API: greeted by `name`, else the login.
 fn from_github(user: github::User, issuer: &str) -> Person {
     Person {
