@@ -65,30 +65,3 @@ impl Discord {
         Ok(user)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_endpoints_are_discords_paths_on_the_web_host() {
-        let (credentials, http) =
-            crate::plain::test_parts("157730590492196864", oauth2::AuthType::BasicAuth);
-        let discord = Discord::new(
-            "http://127.0.0.1:9000/",
-            "http://127.0.0.1:9001",
-            &credentials,
-            http,
-        )
-        .unwrap();
-        let url = discord.endpoints.authorization_url(
-            &["identify".into(), "email".into()],
-            "s".into(),
-            None,
-        );
-        assert_eq!(url.path(), "/oauth2/authorize");
-        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
-        assert_eq!(query["scope"], "identify email");
-        assert!(!query.contains_key("nonce"));
-    }
-}

@@ -165,26 +165,4 @@ mod tests {
         assert_eq!(primary_verified(&unverified), None);
         assert_eq!(primary_verified(&[]), None);
     }
-
-    #[test]
-    fn the_endpoints_are_githubs_paths_on_the_web_host() {
-        let (credentials, http) =
-            crate::plain::test_parts("Iv1.abc", oauth2::AuthType::RequestBody);
-        let github = Github::new(
-            "http://127.0.0.1:9000/",
-            "http://127.0.0.1:9001",
-            &credentials,
-            http,
-        )
-        .unwrap();
-        let url = github.endpoints.authorization_url(
-            &["read:user".into(), "user:email".into()],
-            "s".into(),
-            None,
-        );
-        assert_eq!(url.path(), "/login/oauth/authorize");
-        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
-        assert_eq!(query["scope"], "read:user user:email");
-        assert!(!query.contains_key("nonce"));
-    }
 }

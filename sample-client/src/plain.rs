@@ -54,28 +54,6 @@ impl Plain {
     }
 }
 
-/// What a plain provider's unit tests are made with: the credentials of `client_id` presented
-/// as `auth_type`, redirected to port 8080, and a transport.
-#[cfg(test)]
-pub fn test_parts(client_id: &str, auth_type: oauth2::AuthType) -> (Credentials, Http) {
-    let credentials = Credentials {
-        client_id: oauth2::ClientId::new(client_id.into()),
-        client_secret: None,
-        redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
-            .expect("a valid URL"),
-        auth_type,
-        key: None,
-        redirect_uri_on_refresh: false,
-    };
-    let http = Http::new(
-        std::time::Duration::from_secs(1),
-        fauxauth_core::Trust::default().client_config(),
-        &[],
-    )
-    .expect("a transport");
-    (credentials, http)
-}
-
 /// From GitHub's user API: greeted by `name`, else the login.
 fn from_github(user: github::User, issuer: &str) -> Person {
     Person {
@@ -95,5 +73,59 @@ fn from_discord(user: discord::User, issuer: &str) -> Person {
         name: user.global_name.unwrap_or_else(|| user.username.clone()),
         email: user.email,
         login: Some(user.username),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client's credentials and a transport, for making providers.
+    fn parts() -> (Credentials, Http) {
+        let credentials = Credentials {
+            client_id: oauth2::ClientId::new("157730590492196864".into()),
+            client_secret: None,
+            redirect_uri: oauth2::RedirectUrl::new("http://127.0.0.1:8080/callback".into())
+                .unwrap(),
+            auth_type: oauth2::AuthType::BasicAuth,
+            key: None,
+            redirect_uri_on_refresh: false,
+        };
+        let http = Http::new(
+            std::time::Duration::from_secs(1),
+            fauxauth_core::Trust::default().client_config(),
+            &[],
+        )
+        .unwrap();
+        (credentials, http)
+    }
+
+    #[test]
+    fn each_plain_provider_sends_people_to_its_own_page_on_the_web_host() {
+        for (preset, path, scopes) in [
+            (
+                Preset::Github,
+                "/login/oauth/authorize",
+                "read:user user:email",
+            ),
+            (Preset::Discord, "/oauth2/authorize", "identify email"),
+        ] {
+            let (credentials, http) = parts();
+            let web = "http://127.0.0.1:9000/";
+            let plain = Plain::new(preset, web, "http://127.0.0.1:9001", &credentials, http)
+                .unwrap()
+                .expect("a plain OAuth 2.0 preset");
+            let asked: Vec<String> = scopes.split(' ').map(str::to_owned).collect();
+            let url = plain
+                .endpoints()
+                .authorization_url(&asked, "s".into(), None);
+            assert_eq!(url.path(), path, "{preset}");
+            let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+            assert_eq!(query["scope"], scopes, "{preset}");
+            assert!(!query.contains_key("nonce"), "{preset}");
+        }
+        let (credentials, http) = parts();
+        let google = Plain::new(Preset::Google, "http://h", "http://a", &credentials, http);
+        assert!(google.unwrap().is_none(), "an OpenID preset is not plain");
     }
 }
