@@ -139,7 +139,9 @@ pub struct ProviderSection {
     /// `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS` and `CURL_CA_BUNDLE`.
     #[serde(default)]
     pub tls: bool,
-    /// The real provider the app is written against: `google`, `github`, `microsoft`.
+    /// The real provider the app is written against: `google`, `github`, `microsoft`,
+    /// `keycloak`, `gitlab`, `auth0`, `okta`, `discord`, `slack` or `apple` (whose app registers
+    /// its public key as `client.jwks` and its `client.team_id`, and signs its client secret).
     #[serde(default)]
     pub preset: Preset,
     /// How the person logs in at the provider: `headless` (at once) or `page`.

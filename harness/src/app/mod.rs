@@ -620,7 +620,15 @@ fn provider_config(
     issuer.default_user = Some(issuer.users[0].username.clone());
     if f.provider.preset != mock_provider::preset::Preset::Generic {
         let seed = mock_provider::keys::DEFAULT_SEED.to_owned();
+        let registered = issuer.clients[0].clone();
         mock_provider::dress(&mut issuer, f.provider.preset, &seed);
+        // The app's credentials stay as registered: an Apple app's own key and team, not the
+        // demo's.
+        let client = &mut issuer.clients[0];
+        client.client_secret = registered.client_secret;
+        client.jwks = registered.jwks;
+        client.jwks_uri = registered.jwks_uri;
+        client.team_id = registered.team_id;
     }
     let mut config = Config::single(issuer);
     // The app's requests are journaled in full; the run is short.
@@ -688,6 +696,32 @@ mod tests {
     fn check(yaml: &str) -> crate::scenario::model::Scenario {
         crate::scenario::parse(&format!("{yaml}\nsteps: [{{ login: {{}} }}]"), "check.yaml")
             .unwrap()
+    }
+
+    #[test]
+    fn an_apple_app_keeps_its_own_credentials() {
+        let text = "app:\n  url: http://127.0.0.1:3000\n  login: /login\n  logged_in: { status: 200 }\n\
+            provider:\n  preset: apple\n  client:\n    client_id: com.example.web\n\
+            \x20   client_secret: app-secret-0123456789\n\
+            \x20   team_id: TEAM123456\n    jwks: { keys: [{ kty: EC, crv: P-256, kid: k1, \
+            x: 3cbgZD_yV4_hFFvGkLSXnYnwRflo71aP1hKE3oBMDyc, \
+            y: mCBaq-VAbv56u36AwWm_dzN39W6NBjHQwEx7dSJvjAs }] }\n";
+        let loaded = file::Loaded {
+            file: file::parse(text, "apple.yaml").unwrap(),
+            origin: "apple.yaml".into(),
+            dir: ".".into(),
+        };
+        let placeholders = BTreeMap::from([("url", "http://127.0.0.1:3000".to_owned())]);
+        let config = provider_config(&loaded, &placeholders).unwrap();
+        let client = &config.issuers[0].clients[0];
+        // As registered, though the apple preset signs its demo apps' secrets with its own key.
+        assert_eq!(client.team_id.as_deref(), Some("TEAM123456"));
+        assert_eq!(
+            client.client_secret.as_deref(),
+            Some("app-secret-0123456789")
+        );
+        let kid = &client.jwks.as_ref().unwrap()["keys"][0]["kid"];
+        assert_eq!(kid, "k1", "the app's key, not the demo's");
     }
 
     #[test]
