@@ -230,6 +230,86 @@ pub struct Lifetimes {
     pub request_uri: Duration,
 }
 
+/// A lifetime a preset may set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifetime {
+    Code,
+    AccessToken,
+    IdToken,
+    RefreshToken,
+    Session,
+}
+
+impl Lifetime {
+    /// Its key under `lifetimes:` in a configuration.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::AccessToken => "access_token",
+            Self::IdToken => "id_token",
+            Self::RefreshToken => "refresh_token",
+            Self::Session => "session",
+        }
+    }
+}
+
+impl Lifetimes {
+    pub fn set(&mut self, which: Lifetime, value: Duration) {
+        *match which {
+            Lifetime::Code => &mut self.code,
+            Lifetime::AccessToken => &mut self.access_token,
+            Lifetime::IdToken => &mut self.id_token,
+            Lifetime::RefreshToken => &mut self.refresh_token,
+            Lifetime::Session => &mut self.session,
+        } = value;
+    }
+
+    /// The lifetimes of `preset`'s real provider where they are not fauxauth's own, in seconds:
+    /// what its demo has, and what an issuer of that preset has unless its `lifetimes` say
+    /// otherwise.
+    pub fn of_preset(preset: crate::preset::Preset) -> &'static [(Lifetime, u64)] {
+        use crate::preset::Preset;
+        use Lifetime::*;
+        match preset {
+            Preset::Generic | Preset::Microsoft | Preset::Slack => &[],
+            // GitHub App user tokens (with `quirks.github_app_tokens`): 8 hours, and 15,811,200 s
+            // (six months) for their refresh tokens.
+            Preset::Github => &[(AccessToken, 8 * 3600), (RefreshToken, 15_811_200)],
+            // Google's `expires_in`.
+            Preset::Google => &[(AccessToken, 3599)],
+            // Keycloak's new realm: codes 60 s, access tokens 300 s, SSO sessions idle for
+            // 1800 s, which is also what a refresh token lives (`refresh_expires_in`).
+            Preset::Keycloak => &[
+                (Code, 60),
+                (AccessToken, 300),
+                (RefreshToken, 1800),
+                (Session, 1800),
+            ],
+            // GitLab: access tokens 2 hours (15.0 and later), codes 10 minutes (Doorkeeper's
+            // default), ID tokens 120 s (doorkeeper-openid_connect's).
+            Preset::Gitlab => &[(AccessToken, 7200), (Code, 600), (IdToken, 120)],
+            // Auth0's defaults: 24 hours for an access token, 10 hours for an ID token.
+            Preset::Auth0 => &[(AccessToken, 86_400), (IdToken, 36_000)],
+            // Okta: codes 60 s; access and ID tokens an hour (the default access policy).
+            Preset::Okta => &[(Code, 60)],
+            // Discord: "codes are one time use and expire 100 seconds after creation"; access
+            // tokens a week (`expires_in: 604800` in the documented answer).
+            Preset::Discord => &[(Code, 100), (AccessToken, 604_800)],
+            // Apple's ID tokens are seen to live a day.
+            Preset::Apple => &[(IdToken, 86_400)],
+        }
+    }
+
+    /// Sets `preset`'s lifetimes, but for those `given` (by key) already.
+    pub fn apply_preset(&mut self, preset: crate::preset::Preset, given: impl Fn(&str) -> bool) {
+        for &(which, seconds) in Self::of_preset(preset) {
+            if !given(which.key()) {
+                self.set(which, Duration::from_secs(seconds));
+            }
+        }
+    }
+}
+
 impl IssuerConfig {
     /// The Keycloak preset's realm: as configured, or `fauxauth`.
     pub fn realm(&self) -> &str {
@@ -1283,6 +1363,36 @@ mod tests {
 
     fn load(text: &str) -> Result<Config, String> {
         Config::from_yaml(text, "fauxauth.yaml").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_preset_issuer_lives_as_its_provider_does_but_for_what_the_file_says() {
+        let config = load(
+            "issuers:\n  - name: kc\n    preset: keycloak\n    lifetimes: { access_token: 10m }\n\
+             \x20 - name: own\n    path: /own\n    lifetimes: { code: 30s }\n",
+        )
+        .unwrap();
+        let keycloak = &config.issuers[0].lifetimes;
+        assert_eq!(
+            keycloak.access_token,
+            Duration::from_secs(600),
+            "as the file says"
+        );
+        assert_eq!(keycloak.code, Duration::from_secs(60), "Keycloak's");
+        assert_eq!(keycloak.session, Duration::from_secs(1800), "Keycloak's");
+        assert_eq!(
+            keycloak.id_token,
+            Lifetimes::default().id_token,
+            "fauxauth's"
+        );
+        let own = &config.issuers[1].lifetimes;
+        assert_eq!(
+            *own,
+            Lifetimes {
+                code: Duration::from_secs(30),
+                ..Lifetimes::default()
+            }
+        );
     }
 
     const GOOD: &str = "\

@@ -8,8 +8,6 @@ use rand::SeedableRng as _;
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-use std::time::Duration;
-
 use fauxauth_core::preset::microsoft::CONSUMERS_TENANT_ID;
 use rand::Rng as _;
 
@@ -131,16 +129,13 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
     for client in &mut issuer.clients {
         client.scopes = None;
     }
+    issuer.lifetimes.apply_preset(preset, |_| false);
     let mut digits = ChaCha8Rng::from_seed(
         Sha256::digest(format!("fauxauth/preset-users/{seed}/{preset}")).into(),
     );
     match preset {
         Preset::Github => {
             issuer.scopes = GITHUB_SCOPES.map(str::to_owned).to_vec();
-            // What GitHub App user tokens live (with `quirks.github_app_tokens`): 8 hours, and
-            // 15,811,200 s (six months) for their refresh tokens.
-            issuer.lifetimes.access_token = Duration::from_secs(8 * 3600);
-            issuer.lifetimes.refresh_token = Duration::from_secs(15_811_200);
             for (i, user) in issuer.users.iter_mut().enumerate() {
                 user.sub = Some(digits.random_range(1_000_000..200_000_000u64).to_string());
                 // The second user keeps their email private: `/user` says `null`.
@@ -151,7 +146,6 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
         }
         Preset::Google => {
             issuer.scopes = Vec::new();
-            issuer.lifetimes.access_token = Duration::from_secs(3599);
             for (i, user) in issuer.users.iter_mut().enumerate() {
                 let sub: String = (0..21)
                     .map(|d| {
@@ -208,9 +202,7 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
         }
         Preset::Okta => {
             issuer.scopes = Vec::new();
-            // Codes live 60 s; access and ID tokens an hour (the default access policy). The
-            // default authorization server's access tokens are for `api://default`.
-            issuer.lifetimes.code = Duration::from_secs(60);
+            // The default authorization server's access tokens are for `api://default`.
             issuer.access_token_audience = "api://default".to_owned();
             for user in &mut issuer.users {
                 // Okta's user ids: `00u` and 17 letters and digits.
@@ -228,9 +220,6 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
         }
         Preset::Auth0 => {
             issuer.scopes = Vec::new();
-            // Auth0's defaults: 24 hours for an access token, 10 hours for an ID token.
-            issuer.lifetimes.access_token = Duration::from_secs(86_400);
-            issuer.lifetimes.id_token = Duration::from_secs(36_000);
             for user in &mut issuer.users {
                 // `{connection}|{id}`: the database connection's users are `auth0|` and 24
                 // hexadecimal digits.
@@ -246,11 +235,6 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
         }
         Preset::Gitlab => {
             issuer.scopes = GITLAB_SCOPES.map(str::to_owned).to_vec();
-            // Access tokens expire in 2 hours (GitLab 15.0 and later), codes in 10 minutes
-            // (Doorkeeper's default), ID tokens in 120 s (doorkeeper-openid_connect's).
-            issuer.lifetimes.access_token = Duration::from_secs(7200);
-            issuer.lifetimes.code = Duration::from_secs(600);
-            issuer.lifetimes.id_token = Duration::from_secs(120);
             for user in &mut issuer.users {
                 // GitLab's user ids are numbers; `sub` is the id as a string.
                 let id = digits.random_range(1_000_000..30_000_000u64);
@@ -272,12 +256,6 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
         Preset::Keycloak => {
             // The client scopes a new realm gives every client besides OpenID Connect's.
             issuer.scopes = ["roles", "web-origins", "acr"].map(str::to_owned).to_vec();
-            // A new realm's lifespans: codes 60 s, access tokens 300 s, SSO sessions idle for
-            // 1800 s, which is also what a refresh token lives (`refresh_expires_in`).
-            issuer.lifetimes.code = Duration::from_secs(60);
-            issuer.lifetimes.access_token = Duration::from_secs(300);
-            issuer.lifetimes.refresh_token = Duration::from_secs(1800);
-            issuer.lifetimes.session = Duration::from_secs(1800);
             let realm = issuer.realm().to_owned();
             for (i, user) in issuer.users.iter_mut().enumerate() {
                 // Keycloak's user ids are UUIDs.
@@ -311,10 +289,6 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
         }
         Preset::Discord => {
             issuer.scopes = DISCORD_SCOPES.map(str::to_owned).to_vec();
-            // "Codes are one time use and expire 100 seconds after creation"; access tokens
-            // live a week (`expires_in: 604800` in the documented answer).
-            issuer.lifetimes.code = Duration::from_secs(100);
-            issuer.lifetimes.access_token = Duration::from_secs(604_800);
             for user in &mut issuer.users {
                 // Snowflakes: 64-bit ids, written as strings, of 17 to 19 digits for accounts.
                 let id = digits.random_range(100_000_000_000_000_000..1_400_000_000_000_000_000u64);
@@ -376,8 +350,6 @@ pub fn dress(issuer: &mut IssuerConfig, preset: Preset, seed: &str) {
                     client.team_id = Some(APPLE_TEAM_ID.to_owned());
                 }
             }
-            // ID tokens are seen to live a day; access tokens an hour.
-            issuer.lifetimes.id_token = Duration::from_secs(86_400);
             for (i, user) in issuer.users.iter_mut().enumerate() {
                 // fauxauth's choice of shape: digits, a dot, 32 hexadecimal digits, a dot, digits.
                 let hex = random_text(&mut digits, HEX, 32);

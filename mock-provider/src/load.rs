@@ -38,6 +38,20 @@ impl Config {
         if config.issuers.is_empty() {
             config.issuers = vec![crate::demo::issuer(&config.seed)];
         }
+        // A preset's issuer lives as the real provider's does, but for what the file sets.
+        if config
+            .issuers
+            .iter()
+            .any(|i| i.preset != crate::preset::Preset::Generic)
+        {
+            let given: GivenLifetimes = serde_saphyr::from_str(text).unwrap_or_default();
+            for (n, issuer) in config.issuers.iter_mut().enumerate() {
+                let keys = given.issuers.get(n).map(|i| &i.lifetimes);
+                issuer.lifetimes.apply_preset(issuer.preset, |key| {
+                    keys.is_some_and(|keys| keys.contains_key(key))
+                });
+            }
+        }
         config.validate().map_err(|problems| {
             // The text parsed, so it parses again into the location index.
             let index: LocationIndex = serde_saphyr::from_str(text).unwrap_or_default();
@@ -53,6 +67,19 @@ impl Config {
         })?;
         Ok(config)
     }
+}
+
+/// The `lifetimes` each issuer of a file sets, by key.
+#[derive(Debug, Default, Deserialize)]
+struct GivenLifetimes {
+    #[serde(default)]
+    issuers: Vec<IssuerLifetimes>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct IssuerLifetimes {
+    #[serde(default)]
+    lifetimes: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 /// The lines where issuers, clients and users begin, for validation messages.
