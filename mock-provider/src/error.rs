@@ -144,6 +144,19 @@ pub enum Reason {
     PolledTooSoon { interval: u64 },
 }
 
+impl Reason {
+    /// Whether the client could not be authenticated: unknown, or its secret or assertion bad.
+    pub fn is_client_authentication(self) -> bool {
+        matches!(
+            self,
+            Self::UnknownClient
+                | Self::BadClientSecret
+                | Self::BadClientAssertion
+                | Self::ClientAssertionReplayed
+        )
+    }
+}
+
 /// Everything that can go wrong while answering a request.
 #[derive(Debug)]
 pub enum Error {

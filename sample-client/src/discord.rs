@@ -5,7 +5,7 @@
 //! `GET /api/v10/users/@me`, whose `email` is trusted only when `verified` says so.
 
 use fauxauth_core::preset::discord;
-use oauth2::{AccessToken, AuthUrl, TokenUrl};
+use oauth2::AccessToken;
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -41,13 +41,9 @@ impl Discord {
         credentials: &Credentials,
         http: Http,
     ) -> Result<Self, String> {
-        let web = web.trim_end_matches('/');
-        let authorize = AuthUrl::new(format!("{web}{}", discord::AUTHORIZE))
-            .map_err(|e| format!("issuer: {e}"))?;
-        let token = TokenUrl::new(format!("{web}{}", discord::TOKEN))
-            .map_err(|e| format!("issuer: {e}"))?;
+        let paths = (discord::AUTHORIZE, discord::TOKEN);
         Ok(Self {
-            endpoints: Endpoints::new(credentials, authorize, token, http.clone()),
+            endpoints: Endpoints::fixed(web, paths, credentials, http.clone())?,
             api: api.trim_end_matches('/').to_owned(),
             http,
         })

@@ -11,7 +11,7 @@
 //! GitHub App's has one with a rotating `ghr_` refresh token (`refresh.rs` keeps the newest).
 
 use fauxauth_core::preset::github;
-use oauth2::{AccessToken, AuthUrl, TokenUrl};
+use oauth2::AccessToken;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -74,13 +74,9 @@ impl Github {
         credentials: &Credentials,
         http: Http,
     ) -> Result<Self, String> {
-        let web = web.trim_end_matches('/');
-        let authorize = AuthUrl::new(format!("{web}{}", github::AUTHORIZE))
-            .map_err(|e| format!("issuer: {e}"))?;
-        let token =
-            TokenUrl::new(format!("{web}{}", github::TOKEN)).map_err(|e| format!("issuer: {e}"))?;
+        let paths = (github::AUTHORIZE, github::TOKEN);
         Ok(Self {
-            endpoints: Endpoints::new(credentials, authorize, token, http.clone()),
+            endpoints: Endpoints::fixed(web, paths, credentials, http.clone())?,
             api: api.trim_end_matches('/').to_owned(),
             http,
         })

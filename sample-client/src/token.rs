@@ -106,6 +106,21 @@ pub struct Credentials {
 }
 
 impl Endpoints {
+    /// A provider with fixed paths (no discovery): its authorization and token endpoints at
+    /// `authorize` and `token` on the web host `web`.
+    pub fn fixed(
+        web: &str,
+        (authorize, token): (&str, &str),
+        credentials: &Credentials,
+        http: Http,
+    ) -> Result<Self, String> {
+        let web = web.trim_end_matches('/');
+        let authorize =
+            AuthUrl::new(format!("{web}{authorize}")).map_err(|e| format!("issuer: {e}"))?;
+        let token = TokenUrl::new(format!("{web}{token}")).map_err(|e| format!("issuer: {e}"))?;
+        Ok(Self::new(credentials, authorize, token, http))
+    }
+
     pub fn new(credentials: &Credentials, authorize: AuthUrl, token: TokenUrl, http: Http) -> Self {
         let client = oauth2::Client::new(credentials.client_id.clone())
             .set_auth_uri(authorize)

@@ -14,12 +14,7 @@ use crate::error::{Reason, TokenErrorCode};
 /// The status, code and description Keycloak answers a failed token request with.
 pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) -> (u16, Value) {
     let (status, error, description) = match reason {
-        Some(
-            Reason::UnknownClient
-            | Reason::BadClientSecret
-            | Reason::BadClientAssertion
-            | Reason::ClientAssertionReplayed,
-        ) => (
+        Some(r) if r.is_client_authentication() => (
             401,
             "invalid_client",
             "Invalid client or Invalid client credentials",

@@ -20,12 +20,7 @@ pub const MULTIPLE_CREDENTIALS: &str = "Cannot supply multiple client credential
 /// The status, code and description Okta answers a failed token request with.
 pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) -> (u16, Value) {
     let (status, error, description) = match reason {
-        Some(
-            Reason::UnknownClient
-            | Reason::BadClientSecret
-            | Reason::BadClientAssertion
-            | Reason::ClientAssertionReplayed,
-        ) => (
+        Some(r) if r.is_client_authentication() => (
             401,
             "invalid_client",
             "Client authentication failed. Either the client or the client credentials are \
