@@ -10,14 +10,13 @@ use serde::Deserialize;
 
 use crate::error::Error;
 use crate::http::Http;
-use crate::token::{Credentials, Endpoints};
+use crate::token::Credentials;
+use crate::user_api::Site;
 
 /// Discord's web host and API, as this client uses them.
 #[derive(Debug)]
 pub struct Discord {
-    pub endpoints: Endpoints,
-    api: String,
-    http: Http,
+    pub site: Site,
 }
 
 /// Who logged in, as `GET /users/@me` describes them.
@@ -43,17 +42,14 @@ impl Discord {
     ) -> Result<Self, String> {
         let paths = (discord::AUTHORIZE, discord::TOKEN);
         Ok(Self {
-            endpoints: Endpoints::fixed(web, paths, credentials, http.clone())?,
-            api: api.trim_end_matches('/').to_owned(),
-            http,
+            site: Site::new(web, api, paths, credentials, http)?,
         })
     }
 
     /// Who the access token belongs to. An address Discord has not verified proves nothing and
     /// is dropped.
     pub async fn user(&self, token: &AccessToken) -> Result<User, Error> {
-        let mut user: User =
-            crate::user_api::get_json(&self.http, &self.api, discord::USER, token, |r| r).await?;
+        let mut user: User = self.site.get(discord::USER, token, |r| r).await?;
         if !user.verified {
             user.email = None;
         }

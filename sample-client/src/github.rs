@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use crate::error::{Check, Error};
 use crate::http::Http;
-use crate::token::{Credentials, Endpoints};
+use crate::token::Credentials;
+use crate::user_api::Site;
 
 /// The media type GitHub's REST API documents for its requests.
 const MEDIA_TYPE: &str = "application/vnd.github+json";
@@ -29,9 +30,7 @@ const USER_AGENT: &str = "fauxauth-sample-client";
 /// GitHub's two hosts, as this client uses them.
 #[derive(Debug)]
 pub struct Github {
-    pub endpoints: Endpoints,
-    api: String,
-    http: Http,
+    pub site: Site,
 }
 
 /// Who logged in, as GitHub's user API describes them.
@@ -76,9 +75,7 @@ impl Github {
     ) -> Result<Self, String> {
         let paths = (github::AUTHORIZE, github::TOKEN);
         Ok(Self {
-            endpoints: Endpoints::fixed(web, paths, credentials, http.clone())?,
-            api: api.trim_end_matches('/').to_owned(),
-            http,
+            site: Site::new(web, api, paths, credentials, http)?,
         })
     }
 
@@ -114,7 +111,7 @@ impl Github {
         path: &str,
         token: &AccessToken,
     ) -> Result<T, Error> {
-        crate::user_api::get_json(&self.http, &self.api, path, token, api_request).await
+        self.site.get(path, token, api_request).await
     }
 }
 

@@ -37,7 +37,7 @@
 //! - `token`: the token endpoint (code and refresh grants), for every preset.
 //! - `plain`: the presets signed in with plain OAuth 2.0 (no ID token), who logged in asked of
 //!   the provider's user API: `github` (`/user`, `/user/emails`) and `discord`
-//!   (`/api/v10/users/@me`), through `user_api`.
+//!   (`/api/v10/users/@me`), each a `user_api::Site`.
 //! - `http`: the one transport, which judges answers before they are parsed.
 //! - `session`: server-side sessions behind an `HttpOnly`, `SameSite=Lax` cookie.
 //! - `verify`: the ID token against the provider's keys, fetched again once on an unknown `kid`.

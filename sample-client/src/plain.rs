@@ -39,8 +39,8 @@ impl Plain {
 
     pub fn endpoints(&self) -> &Endpoints {
         match self {
-            Self::Github(github) => &github.endpoints,
-            Self::Discord(discord) => &discord.endpoints,
+            Self::Github(github) => &github.site.endpoints,
+            Self::Discord(discord) => &discord.site.endpoints,
         }
     }
 
