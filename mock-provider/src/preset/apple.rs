@@ -69,27 +69,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_and_clients_are_refused_in_apples_words() {
-        let (status, body) = error(
-            TokenErrorCode::InvalidGrant,
-            Some(Reason::CodeReplayed),
-            "x",
-        );
-        assert_eq!(
-            (status, &body["error_description"]),
-            (400, &json!(ALREADY_USED))
-        );
-        let (_, body) = error(TokenErrorCode::InvalidGrant, Some(Reason::BadCode), "x");
-        assert_eq!(body["error_description"], EXPIRED_OR_REVOKED);
-        let (status, body) = error(
-            TokenErrorCode::InvalidClient,
-            Some(Reason::BadClientSecret),
-            "x",
-        );
-        assert_eq!((status, body), (400, json!({ "error": "invalid_client" })));
-    }
-
-    #[test]
     fn the_user_field_holds_what_the_scopes_ask() {
         let user = UserConfig::new("alice")
             .with_claim("given_name", "Alice")

@@ -36,37 +36,3 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
     };
     super::rfc_error(status, error, description)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_wrong_secret_is_access_denied_and_codes_are_invalid_in_auth0s_words() {
-        let (status, body) = error(
-            TokenErrorCode::InvalidClient,
-            Some(Reason::BadClientSecret),
-            "x",
-        );
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("access_denied"))
-        );
-        assert_eq!(body["error_description"], "Unauthorized");
-        let (_, body) = error(
-            TokenErrorCode::InvalidGrant,
-            Some(Reason::CodeReplayed),
-            "x",
-        );
-        assert_eq!(body["error_description"], "Invalid authorization code");
-        let (_, body) = error(
-            TokenErrorCode::InvalidGrant,
-            Some(Reason::BadRefreshToken),
-            "x",
-        );
-        assert_eq!(
-            body["error_description"],
-            "Unknown or invalid refresh token."
-        );
-    }
-}

@@ -30,39 +30,3 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         _ => super::rfc_error(code.status().as_u16(), code.as_str(), description),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_and_refresh_tokens_are_refused_in_discords_words() {
-        for reason in [
-            Reason::BadCode,
-            Reason::CodeReplayed,
-            Reason::RedirectUriMismatch,
-        ] {
-            let (status, body) = error(TokenErrorCode::InvalidGrant, Some(reason), "x");
-            assert_eq!(status, 400);
-            assert_eq!(body["error_description"], r#"Invalid "code" in request."#);
-        }
-        let (status, body) = error(
-            TokenErrorCode::InvalidGrant,
-            Some(Reason::RefreshTokenReused),
-            "x",
-        );
-        assert_eq!(
-            (status, body),
-            (400, serde_json::json!({ "error": "invalid_grant" }))
-        );
-        let (status, body) = error(
-            TokenErrorCode::InvalidClient,
-            Some(Reason::BadClientSecret),
-            "own words",
-        );
-        assert_eq!(
-            (status, &body["error_description"]),
-            (401, &"own words".into())
-        );
-    }
-}

@@ -45,38 +45,3 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
         described.unwrap_or(description),
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_grant_failure_says_doorkeepers_one_sentence() {
-        for reason in [
-            Reason::CodeReplayed,
-            Reason::RedirectUriMismatch,
-            Reason::BadRefreshToken,
-        ] {
-            let (status, body) = error(TokenErrorCode::InvalidGrant, Some(reason), "x");
-            assert_eq!(status, 400);
-            assert!(
-                body["error_description"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("The provided authorization grant is invalid, expired, revoked"),
-                "{body}"
-            );
-        }
-        let (status, body) = error(
-            TokenErrorCode::InvalidClient,
-            Some(Reason::UnknownClient),
-            "x",
-        );
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
-        let (_, body) = error(TokenErrorCode::SlowDown, None, "own words");
-        assert_eq!(body["error_description"], "own words");
-    }
-}

@@ -41,35 +41,3 @@ pub fn error(code: TokenErrorCode, reason: Option<Reason>, description: &str) ->
     };
     super::rfc_error(status, error, description)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clients_codes_and_two_sets_of_credentials_are_refused_in_oktas_words() {
-        let (status, body) = error(
-            TokenErrorCode::InvalidClient,
-            Some(Reason::UnknownClient),
-            "x",
-        );
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
-        let (_, body) = error(
-            TokenErrorCode::InvalidGrant,
-            Some(Reason::CodeReplayed),
-            "x",
-        );
-        assert_eq!(
-            body["error_description"],
-            "The authorization code is invalid or has expired."
-        );
-        let (status, body) = error(TokenErrorCode::InvalidRequest, None, MULTIPLE_CREDENTIALS);
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_request"))
-        );
-    }
-}
