@@ -5,9 +5,9 @@
 
 use oauth2::AccessToken;
 
-use crate::discord::{self, Discord};
+use crate::discord::Discord;
 use crate::error::Error;
-use crate::github::{self, Github};
+use crate::github::Github;
 use crate::http::Http;
 use crate::session::Person;
 use crate::token::{Credentials, Endpoints};
@@ -48,31 +48,33 @@ impl Plain {
     /// `userinfo_failed`: no one is logged in without knowing who.
     pub async fn person(&self, token: &AccessToken, issuer: &str) -> Result<Person, Error> {
         Ok(match self {
-            Self::Github(api) => from_github(api.user(token).await?, issuer),
-            Self::Discord(api) => from_discord(api.user(token).await?, issuer),
+            Self::Github(api) => {
+                let user = api.user(token).await?;
+                account(issuer, user.id, user.login, user.name, user.email)
+            }
+            Self::Discord(api) => {
+                let user = api.user(token).await?;
+                account(issuer, user.id, user.username, user.global_name, user.email)
+            }
         })
     }
 }
 
-/// From GitHub's user API: greeted by `name`, else the login.
-fn from_github(user: github::User, issuer: &str) -> Person {
+/// An account at a user API: its stable `id`, its `login` (shown beside it), greeted by its
+/// display `name`, else the login.
+fn account(
+    issuer: &str,
+    id: String,
+    login: String,
+    name: Option<String>,
+    email: Option<String>,
+) -> Person {
     Person {
-        subject: user.id,
+        subject: id,
         issuer: issuer.to_owned(),
-        name: user.name.unwrap_or_else(|| user.login.clone()),
-        email: user.email,
-        login: Some(user.login),
-    }
-}
-
-/// From Discord's user API: greeted by the display name, else the username.
-fn from_discord(user: discord::User, issuer: &str) -> Person {
-    Person {
-        subject: user.id,
-        issuer: issuer.to_owned(),
-        name: user.global_name.unwrap_or_else(|| user.username.clone()),
-        email: user.email,
-        login: Some(user.username),
+        name: name.unwrap_or_else(|| login.clone()),
+        email,
+        login: Some(login),
     }
 }
 
